@@ -1,0 +1,25 @@
+"""ASGI entry point: HTTP goes to Django, WebSockets to the OCPP consumer."""
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
+django_asgi_app = get_asgi_application()
+
+from django.conf import settings  # noqa: E402
+
+if settings.SERVE_STATIC:
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from csms.ocpp.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": URLRouter(websocket_urlpatterns),
+    }
+)

@@ -1,0 +1,76 @@
+"""Demo data for a newcomer's first `make run`; safe to run again."""
+import os
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from sessions.models import AuthorizationStatus, IdTag
+from stations.models import ChargingStation, ConnectorType, DataTransferVendor, Location
+from stations.services import provision_station
+
+DEMO_STATION_PASSWORD = "demo-station-password"
+DEMO_STATIONS = [("DEMO-0001", 2, 22_000), ("DEMO-0002", 2, 22_000), ("DEMO-0003", 1, 150_000)]
+
+
+class Command(BaseCommand):
+    help = "Create a demo location with stations, an operator login, a demo driver and id tags."
+
+    def handle(self, *args, **options) -> None:
+        operator_password = os.environ.get("DEMO_OPERATOR_PASSWORD", "voltstack-operator")
+        self._operator(operator_password)
+        driver = self._driver()
+        location, _ = Location.objects.get_or_create(
+            name="Voltstack Demo Depot",
+            defaults={
+                "address": "Friedrichstraße 1",
+                "city": "Berlin",
+                "postal_code": "10117",
+                "country": "DEU",
+                "latitude": Decimal("52.520008"),
+                "longitude": Decimal("13.404954"),
+                "time_zone": "Europe/Berlin",
+            },
+        )
+        for charge_point_id, evses, power in DEMO_STATIONS:
+            if not ChargingStation.objects.filter(charge_point_id=charge_point_id).exists():
+                station = provision_station(
+                    charge_point_id=charge_point_id,
+                    password=DEMO_STATION_PASSWORD,
+                    location=location,
+                    evse_count=evses,
+                    max_power_w=power,
+                )
+                if power > 50_000:
+                    for evse in station.evses.all():
+                        evse.connectors.update(standard=ConnectorType.TYPE2_CABLE)
+        self._id_tags(driver)
+        DataTransferVendor.objects.get_or_create(vendor_id="com.voltstack.demo", message_id="")
+        self.stdout.write(f"operator login: operator / {operator_password}")
+        self.stdout.write(f"demo stations: {', '.join(s for s, _, _ in DEMO_STATIONS)} (password {DEMO_STATION_PASSWORD})")
+        self.stdout.write("demo id tags: DEMO-TAG-001 (accepted), DEMO-TAG-BLOCKED, DEMO-TAG-EXPIRED")
+
+    def _operator(self, password: str) -> None:
+        User = get_user_model()
+        if not User.objects.filter(username="operator").exists():
+            User.objects.create_superuser("operator", "operator@example.com", password)
+
+    def _driver(self):
+        User = get_user_model()
+        driver, created = User.objects.get_or_create(username="driver@example.com", defaults={"email": "driver@example.com"})
+        if created:
+            driver.set_password("voltstack-driver")
+            driver.save()
+        return driver
+
+    def _id_tags(self, driver) -> None:
+        IdTag.objects.get_or_create(id_tag="DEMO-TAG-001", defaults={"owner": driver})
+        IdTag.objects.get_or_create(
+            id_tag="DEMO-APP-001", defaults={"owner": driver, "token_type": IdTag.TokenType.APP}
+        )
+        IdTag.objects.get_or_create(id_tag="DEMO-TAG-BLOCKED", defaults={"status": AuthorizationStatus.BLOCKED})
+        IdTag.objects.get_or_create(
+            id_tag="DEMO-TAG-EXPIRED", defaults={"expires_at": timezone.now() - timedelta(days=1)}
+        )

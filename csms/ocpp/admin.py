@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from csms.ocpp.models import OcppMessage
+
+
+@admin.register(OcppMessage)
+class OcppMessageAdmin(admin.ModelAdmin):
+    """The message log: every frame in and out, searchable by station, action, id and content."""
+
+    list_display = ["created_at", "charge_point_id", "direction", "message_type", "action", "unique_id", "error"]
+    list_filter = ["direction", "message_type", "action"]
+    search_fields = ["charge_point_id", "unique_id", "action", "payload"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in OcppMessage._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,108 @@
+"""The WebSocket consumer every charger connects to: /ocpp/<charge_point_id>.
+
+It negotiates the OCPP version, authenticates the station (security
+profile 1: HTTP Basic with the station's own password), makes sure only the
+newest connection of a station stays open, and feeds frames to the
+version's protocol engine.
+"""
+import asyncio
+import base64
+import binascii
+import logging
+from urllib.parse import unquote
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from csms.ocpp.messagelog import message_log
+from csms.ocpp.v16.central_system import CentralSystem16
+from stations import services as stations
+
+logger = logging.getLogger(__name__)
+
+# Subprotocol → engine, in order of preference.
+ENGINES = {"ocpp1.6": CentralSystem16}
+# Close code for a connection replaced by a newer one of the same station.
+CLOSE_REPLACED = 4000
+
+
+def control_group(station_id: int) -> str:
+    """The group of the consumer(s) holding a station's socket; not the live-events group."""
+    return f"ocpp.{station_id}"
+
+
+def choose_subprotocol(offered: list[str]) -> str | None:
+    return next((name for name in ENGINES if name in offered), None)
+
+
+def basic_auth_password(headers: list[tuple[bytes, bytes]], charge_point_id: str) -> str | None:
+    """The password from an HTTP Basic header whose user is this charge point, else None."""
+    for name, value in headers:
+        if name.lower() != b"authorization":
+            continue
+        scheme, _, encoded = value.decode("latin-1").partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            user, _, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return password if user == charge_point_id else None
+    return None
+
+
+class OcppConsumer(AsyncWebsocketConsumer):
+    engine = None
+
+    async def connect(self) -> None:
+        self.charge_point_id = unquote(self.scope["url_route"]["kwargs"]["charge_point_id"])
+        subprotocol = choose_subprotocol(self.scope.get("subprotocols", []))
+        if subprotocol is None:
+            logger.info("%s: refused, no supported subprotocol in %s", self.charge_point_id, self.scope.get("subprotocols"))
+            await self.close()
+            return
+        password = basic_auth_password(self.scope.get("headers", []), self.charge_point_id)
+        try:
+            station = await database_sync_to_async(stations.authenticate_station)(
+                charge_point_id=self.charge_point_id, password=password
+            )
+        except stations.StationRefused as refused:
+            logger.info("%s: refused, %s", self.charge_point_id, refused)
+            await self.close()
+            return
+        self.group = control_group(station.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_send(self.group, {"type": "ocpp.replaced", "by": self.channel_name})
+        self.engine = ENGINES[subprotocol](
+            charge_point_id=self.charge_point_id,
+            station_id=station.pk,
+            lenient=station.lenient,
+            registration_status=station.registration_status,
+            connection=self,
+        )
+        await database_sync_to_async(stations.station_connected)(
+            station_id=station.pk, channel_name=self.channel_name, ocpp_version=self.engine.ocpp_version
+        )
+        await self.accept(subprotocol=subprotocol)
+        self.worker = asyncio.create_task(self.engine.answer_calls())
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        if text_data is None:
+            text_data = (bytes_data or b"").decode("utf-8", errors="replace")
+        await self.engine.receive_frame(text_data)
+
+    async def disconnect(self, code) -> None:
+        if self.engine is None:
+            return
+        self.worker.cancel()
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await database_sync_to_async(stations.station_disconnected)(
+            station_id=self.engine.station_id, channel_name=self.channel_name
+        )
+        await message_log.flush()
+
+    async def ocpp_replaced(self, event: dict) -> None:
+        """A newer connection of this station arrived: it wins, this one closes."""
+        if event["by"] != self.channel_name:
+            logger.info("%s: replaced by a newer connection", self.charge_point_id)
+            await self.close(code=CLOSE_REPLACED)

@@ -1,0 +1,182 @@
+"""The per-connection protocol engine, mixed into the `ocpp` package's ChargePoint.
+
+The `ocpp` ChargePoint gives us handler routing (`@on`), outgoing `call()`
+with response matching, and payload dataclasses. This mixin replaces its
+inbound path so that every frame is logged, every broken frame gets the
+CALLERROR its version's spec names, unknown and unsupported actions are told
+apart as the spec defines them, lenient stations are tolerated, and no
+answer nobody asked for is ever taken for the answer to a later call.
+
+Incoming CALLs are answered one at a time, in order, by a worker task;
+CALLRESULTs are routed at once, so a handler that awaits a `call()` to the
+charger never blocks the frame that answers it.
+"""
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.messages import CallError, CallResult
+
+from csms.ocpp import frames
+from csms.ocpp.errors import CallRefused, Fault, error_code
+from csms.ocpp.messagelog import message_log
+from csms.ocpp.schema import TOLERABLE, check_payload
+from stations.services import record_deviation
+
+logger = logging.getLogger(__name__)
+
+IN, OUT = "in", "out"
+
+
+class ProtocolEngine:
+    """Mixin for `ocpp.v16.ChargePoint` / `ocpp.v201.ChargePoint` on the CSMS side."""
+
+    # Actions a station may send before it is Accepted.
+    allowed_before_acceptance: frozenset[str] = frozenset()
+    # The version's Action enum, to tell NotSupported from NotImplemented.
+    known_actions: frozenset[str] = frozenset()
+
+    def __init__(self, *, charge_point_id: str, station_id: int, lenient: bool, registration_status: str, connection):
+        super().__init__(charge_point_id, connection, response_timeout=settings.OCPP_CALL_TIMEOUT)
+        self.station_id = station_id
+        self.lenient = lenient
+        self.registration_status = registration_status
+        self._calls: asyncio.Queue[frames.Frame] = asyncio.Queue()
+        self._pending: dict[str, tuple[str, float]] = {}
+
+    @property
+    def ocpp_version(self) -> str:
+        return self._ocpp_version
+
+    # --- inbound ---------------------------------------------------------------------
+
+    async def receive_frame(self, text: str) -> None:
+        """Take one text frame from the socket; never raises."""
+        if len(text.encode()) > settings.OCPP_MAX_FRAME_BYTES:
+            message_type, unique_id = frames.recover_head(text)
+            refused = frames.FrameRefused(
+                Fault.FORMAT,
+                f"Frame exceeds {settings.OCPP_MAX_FRAME_BYTES} bytes",
+                message_type=message_type,
+                unique_id=unique_id,
+            )
+            await self._refuse_frame(text[:4096], refused)
+            return
+        try:
+            frame = frames.parse_frame(text)
+        except frames.FrameRefused as refused:
+            await self._refuse_frame(text, refused)
+            return
+        if frame.message_type == frames.CALL:
+            self._log(IN, text, frame.message_type, frame.action, frame.unique_id)
+            self._calls.put_nowait(frame)
+        else:
+            self._route_answer(frame, text)
+
+    async def _refuse_frame(self, text: str, refused: frames.FrameRefused) -> None:
+        self._log(IN, text, refused.message_type, "", refused.unique_id, error=refused.description)
+        if refused.deserves_answer:
+            await self._send_error(refused.unique_id, "", CallRefused(refused.fault, refused.description))
+
+    async def answer_calls(self) -> None:
+        """The worker: answer CALLs in the order they arrived."""
+        while True:
+            frame = await self._calls.get()
+            try:
+                await self._answer(frame)
+            except Exception:
+                logger.exception("%s: failed answering %s", self.id, frame.unique_id)
+
+    async def _answer(self, frame: frames.Frame) -> None:
+        handlers = self.route_map.get(frame.action, {})
+        handler = handlers.get("_on_action")
+        if handler is None:
+            await self._send_error(frame.unique_id, frame.action, self._unanswerable(frame.action))
+            return
+        try:
+            await self._check(frame)
+            result = await handler(**camel_to_snake_case(frame.payload))
+        except CallRefused as refused:
+            await self._send_error(frame.unique_id, frame.action, refused)
+            return
+        except Exception:
+            logger.exception("%s: handler for %s failed", self.id, frame.action)
+            await self._send_error(frame.unique_id, frame.action, CallRefused(Fault.INTERNAL, "An internal error occurred"))
+            return
+        payload = snake_to_camel_case(remove_nones(serialize_as_dict(result)))
+        await self._send_frame(frames.call_result(frame.unique_id, payload), frames.CALLRESULT, frame.action, frame.unique_id)
+        after = handlers.get("_after_action")
+        if after is not None:
+            asyncio.ensure_future(after(**camel_to_snake_case(frame.payload)))
+
+    def _unanswerable(self, action: str) -> CallRefused:
+        """NotSupported for an action of this version we do not take from chargers, NotImplemented for the rest."""
+        if action in self.known_actions:
+            return CallRefused(Fault.NOT_SUPPORTED, f"{action} is recognised but not supported by this central system")
+        return CallRefused(Fault.NOT_IMPLEMENTED, f"{action} is not a known action")
+
+    async def _check(self, frame: frames.Frame) -> None:
+        """Refuse a CALL that breaks the schema (unless tolerated) or comes before acceptance."""
+        violation = check_payload(frame.action, frame.payload, self.ocpp_version)
+        if violation is not None:
+            if not (self.lenient and violation.fault in TOLERABLE):
+                raise violation
+            await database_sync_to_async(record_deviation)(
+                station_id=self.station_id,
+                summary=violation.description,
+                details={"action": frame.action, "unique_id": frame.unique_id, "payload": frame.payload},
+            )
+        if self.registration_status != "Accepted" and frame.action not in self.allowed_before_acceptance:
+            raise CallRefused(Fault.SECURITY, f"Station is {self.registration_status}, not Accepted")
+
+    def _route_answer(self, frame: frames.Frame, text: str) -> None:
+        """Hand a CALLRESULT/CALLERROR to the `call()` waiting for it, if any still is."""
+        pending = self._pending.pop(frame.unique_id, None)
+        action = pending[0] if pending else ""
+        error = ""
+        if pending is None:
+            error = "answer to no call of ours: ignored"
+        elif asyncio.get_running_loop().time() > pending[1]:
+            error = "late answer after the call timed out: ignored"
+        self._log(IN, text, frame.message_type, action, frame.unique_id, error=error)
+        if error:
+            logger.warning("%s: %s (%s)", self.id, error, frame.unique_id)
+            return
+        if frame.message_type == frames.CALLRESULT:
+            self._response_queue.put_nowait(CallResult(frame.unique_id, frame.payload, action))
+        else:
+            self._response_queue.put_nowait(
+                CallError(frame.unique_id, frame.error_code, frame.error_description, frame.payload)
+            )
+
+    # --- outbound --------------------------------------------------------------------
+
+    async def _send(self, message: str) -> None:
+        """The `ocpp` ChargePoint's only way out (used by `call()`): note the CALL we wait on."""
+        call = json.loads(message)
+        deadline = asyncio.get_running_loop().time() + self._response_timeout
+        self._pending[call[1]] = (call[2], deadline)
+        await self._send_frame(message, frames.CALL, call[2], call[1])
+
+    async def _send_error(self, unique_id: str, action: str, refused: CallRefused) -> None:
+        code = error_code(refused.fault, self.ocpp_version)
+        text = frames.call_error(unique_id, code, refused.description, refused.details)
+        await self._send_frame(text, frames.CALLERROR, action, unique_id, error=code)
+
+    async def _send_frame(self, text: str, message_type: int, action: str, unique_id: str, error: str = "") -> None:
+        self._log(OUT, text, message_type, action, unique_id, error=error)
+        await self._connection.send(text)
+
+    def _log(self, direction: str, text: str, message_type, action: str, unique_id, error: str = "") -> None:
+        message_log.record(
+            charge_point_id=self.id,
+            direction=direction,
+            text=text,
+            message_type=message_type,
+            action=action,
+            unique_id=unique_id,
+            error=error,
+        )

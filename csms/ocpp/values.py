@@ -1,0 +1,46 @@
+"""Reading fields out of OCPP payloads into plain Python values.
+
+Strict stations never get here with a wrong type (the schema check refuses
+the frame first); lenient stations do, so numbers sent as strings are read
+as numbers. A value that cannot be read is a PropertyConstraintViolation.
+"""
+from datetime import datetime, timezone
+
+from django.utils.dateparse import parse_datetime
+
+from csms.ocpp.errors import CallRefused, Fault
+
+
+def to_int(value, name: str) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise CallRefused(Fault.PROPERTY, f"{name} is not a number: {value!r}")
+    if not number.is_integer():
+        raise CallRefused(Fault.PROPERTY, f"{name} is not an integer: {value!r}")
+    return int(number)
+
+
+def to_optional_int(value, name: str) -> int | None:
+    return None if value is None else to_int(value, name)
+
+
+def to_datetime(value, name: str) -> datetime:
+    """An aware UTC datetime; a timestamp without offset is taken as UTC."""
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise CallRefused(Fault.PROPERTY, f"{name} is not a date-time: {value!r}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def to_str(value, default: str = "") -> str:
+    return default if value is None else str(value)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """The UTC ISO 8601 form OCPP expects, with a Z."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,137 @@
+"""Id tags, authorization, transactions and meter values."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class AuthorizationStatus(models.TextChoices):
+    ACCEPTED = "Accepted"
+    BLOCKED = "Blocked"
+    EXPIRED = "Expired"
+    INVALID = "Invalid"
+    CONCURRENT_TX = "ConcurrentTx"
+
+
+class IdTag(models.Model):
+    """An identifier a driver presents: an RFID card, or the app's own token."""
+
+    class TokenType(models.TextChoices):
+        RFID = "RFID"
+        APP = "APP_USER"
+        OTHER = "OTHER"
+
+    id_tag = models.CharField(max_length=36, unique=True)
+    token_type = models.CharField(max_length=16, choices=TokenType.choices, default=TokenType.RFID)
+    status = models.CharField(
+        max_length=16,
+        choices=[(s.value, s.label) for s in AuthorizationStatus if s != AuthorizationStatus.CONCURRENT_TX],
+        default=AuthorizationStatus.ACCEPTED,
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="id_tags"
+    )
+    allow_concurrent_transactions = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.id_tag
+
+
+class Transaction(models.Model):
+    """One charging session. Its primary key is the OCPP 1.6 transactionId.
+
+    OCPP 2.0.1 stations name their own transactions with a string; that id is
+    kept in `uid` so both versions are the same Transaction in the domain.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        COMPLETED = "completed"
+
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.PROTECT, related_name="transactions")
+    connector = models.ForeignKey("stations.Connector", on_delete=models.PROTECT, related_name="transactions")
+    uid = models.CharField(max_length=36, null=True, blank=True, help_text="OCPP 2.0.1 transactionId")
+    id_tag = models.ForeignKey(IdTag, null=True, blank=True, on_delete=models.SET_NULL, related_name="transactions")
+    id_tag_value = models.CharField(max_length=36, help_text="The id tag as the station sent it")
+    authorization_status = models.CharField(max_length=16, choices=AuthorizationStatus.choices)
+    reservation_id = models.IntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+
+    meter_start_wh = models.BigIntegerField()
+    meter_stop_wh = models.BigIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=32, blank=True)
+    stop_id_tag_value = models.CharField(max_length=36, blank=True)
+
+    # Latest readings, so live views need not scan meter values.
+    last_meter_wh = models.BigIntegerField(null=True, blank=True)
+    last_power_w = models.IntegerField(null=True, blank=True)
+    last_soc_percent = models.IntegerField(null=True, blank=True)
+    last_reading_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # A replayed StartTransaction names the same connector and start time.
+            models.UniqueConstraint(fields=["connector", "started_at"], name="unique_transaction_start"),
+            models.UniqueConstraint(
+                fields=["station", "uid"], condition=Q(uid__isnull=False), name="unique_transaction_uid"
+            ),
+        ]
+        indexes = [models.Index(fields=["station", "status"])]
+
+    def __str__(self) -> str:
+        return f"Transaction {self.pk}"
+
+    @property
+    def energy_wh(self) -> int | None:
+        end = self.meter_stop_wh if self.meter_stop_wh is not None else self.last_meter_wh
+        return None if end is None else end - self.meter_start_wh
+
+
+class MeterValue(models.Model):
+    """One sampled value, normalised: energy in Wh, power in W, the rest as reported.
+
+    Values are upserts: the unique keys below make a replayed MeterValues
+    (or the transactionData of a replayed StopTransaction) add nothing.
+    """
+
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="meter_values")
+    connector = models.ForeignKey(
+        "stations.Connector", null=True, blank=True, on_delete=models.CASCADE, related_name="meter_values"
+    )
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.CASCADE, related_name="meter_values"
+    )
+    evse_number = models.PositiveIntegerField(default=0, help_text="0: the station's main meter")
+    timestamp = models.DateTimeField()
+    measurand = models.CharField(max_length=64)
+    phase = models.CharField(max_length=8, blank=True)
+    location = models.CharField(max_length=8, blank=True)
+    context = models.CharField(max_length=32, blank=True)
+    unit = models.CharField(max_length=16, blank=True)
+    value = models.DecimalField(max_digits=20, decimal_places=4)
+    raw_value = models.CharField(max_length=64, help_text="The value and unit as sent, before conversion")
+    raw_unit = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["timestamp", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transaction", "timestamp", "measurand", "phase", "location"],
+                condition=Q(transaction__isnull=False),
+                name="unique_transaction_sample",
+            ),
+            models.UniqueConstraint(
+                fields=["station", "evse_number", "timestamp", "measurand", "phase", "location"],
+                condition=Q(transaction__isnull=True),
+                name="unique_station_sample",
+            ),
+        ]
+        indexes = [models.Index(fields=["station", "-timestamp"])]

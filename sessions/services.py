@@ -1,0 +1,230 @@
+"""Authorization, transactions and meter values: the writes behind a charging session.
+
+Every write here is idempotent, because chargers replay messages after a
+lost answer: a replayed start returns the transaction it already opened, a
+replayed meter value adds nothing, a replayed stop changes nothing.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sessions import events
+from sessions.meter import ENERGY_REGISTER, POWER_IMPORT, STATE_OF_CHARGE, NormalisedSample, Sample, normalise
+from sessions.models import AuthorizationStatus, IdTag, MeterValue, Transaction
+from stations.services import ensure_connector, record_deviation
+
+
+@dataclass(frozen=True)
+class IdTagInfo:
+    status: str
+    expires_at: datetime | None = None
+    parent_id_tag: str | None = None
+
+
+def authorize(*, id_tag: str, now: datetime | None = None, ignore_transaction_id: int | None = None) -> IdTagInfo:
+    """Decide whether an id tag may charge.
+
+    Unknown tags are Invalid; a tag past its expiry is Expired; a blocked or
+    expired parent (a fleet card group) passes its status on; a tag already
+    charging elsewhere is ConcurrentTx unless it allows concurrent sessions.
+    """
+    now = now or timezone.now()
+    tag = IdTag.objects.select_related("parent").filter(id_tag=id_tag).first()
+    if tag is None:
+        return IdTagInfo(status=AuthorizationStatus.INVALID)
+    parent = tag.parent.id_tag if tag.parent else None
+    status = _own_status(tag, now)
+    if status == AuthorizationStatus.ACCEPTED and tag.parent is not None:
+        status = _own_status(tag.parent, now)
+    if status == AuthorizationStatus.ACCEPTED and not tag.allow_concurrent_transactions:
+        active = Transaction.objects.filter(id_tag=tag, status=Transaction.Status.ACTIVE)
+        if ignore_transaction_id is not None:
+            active = active.exclude(pk=ignore_transaction_id)
+        if active.exists():
+            status = AuthorizationStatus.CONCURRENT_TX
+    return IdTagInfo(status=status, expires_at=tag.expires_at, parent_id_tag=parent)
+
+
+def _own_status(tag: IdTag, now: datetime) -> str:
+    if tag.status != AuthorizationStatus.ACCEPTED:
+        return tag.status
+    if tag.expires_at is not None and tag.expires_at <= now:
+        return AuthorizationStatus.EXPIRED
+    return AuthorizationStatus.ACCEPTED
+
+
+@dataclass(frozen=True)
+class StartedTransaction:
+    transaction: Transaction
+    id_tag_info: IdTagInfo
+    replayed: bool
+
+
+def start_transaction(
+    *,
+    station_id: int,
+    evse_id: int,
+    id_tag: str,
+    meter_start_wh: int,
+    started_at: datetime,
+    reservation_id: int | None = None,
+    connector_id: int = 1,
+) -> StartedTransaction:
+    """Open a session, or return the one a replayed start already opened.
+
+    The station gets a transaction id whatever the authorization says: OCPP
+    has it stop the session itself when the tag is not Accepted.
+    """
+    connector = ensure_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id)
+    existing = Transaction.objects.filter(connector=connector, started_at=started_at).first()
+    if existing is not None:
+        return StartedTransaction(existing, _stored_info(existing), replayed=True)
+    info = authorize(id_tag=id_tag, now=started_at)
+    try:
+        with transaction.atomic():
+            tx = Transaction.objects.create(
+                station_id=station_id,
+                connector=connector,
+                id_tag=IdTag.objects.filter(id_tag=id_tag).first(),
+                id_tag_value=id_tag,
+                authorization_status=info.status,
+                reservation_id=reservation_id,
+                meter_start_wh=meter_start_wh,
+                last_meter_wh=meter_start_wh,
+                started_at=started_at,
+            )
+    except IntegrityError:  # the same start, replayed concurrently
+        tx = Transaction.objects.get(connector=connector, started_at=started_at)
+        return StartedTransaction(tx, _stored_info(tx), replayed=True)
+    events.transaction_started(tx)
+    return StartedTransaction(tx, info, replayed=False)
+
+
+def _stored_info(tx: Transaction) -> IdTagInfo:
+    tag = tx.id_tag
+    return IdTagInfo(
+        status=tx.authorization_status,
+        expires_at=tag.expires_at if tag else None,
+        parent_id_tag=tag.parent.id_tag if tag and tag.parent else None,
+    )
+
+
+def record_meter_values(
+    *, station_id: int, evse_id: int, transaction_id: int | None, samples: list[Sample]
+) -> None:
+    """Store sampled values once (a replay adds nothing).
+
+    Values for a transaction this station does not have are kept as station
+    values (and the mismatch noted) rather than lost.
+    """
+    normalised = [normalise(s) for s in samples]
+    tx = None
+    if transaction_id is not None:
+        tx = Transaction.objects.filter(pk=transaction_id, station_id=station_id).first()
+        if tx is None:
+            record_deviation(
+                station_id=station_id,
+                summary=f"Meter values for unknown transaction {transaction_id}",
+                details={"transaction_id": transaction_id},
+            )
+    connector = ensure_connector(station_id=station_id, evse_id=evse_id) if evse_id else None
+    rows = [
+        MeterValue(
+            station_id=station_id,
+            connector=connector,
+            transaction=tx,
+            evse_number=evse_id,
+            timestamp=n.sample.timestamp,
+            measurand=n.sample.measurand,
+            phase=n.sample.phase,
+            location=n.sample.location,
+            context=n.sample.context,
+            unit=n.unit,
+            value=n.value,
+            raw_value=str(n.sample.value)[:64],
+            raw_unit=n.sample.unit,
+        )
+        for n in normalised
+    ]
+    MeterValue.objects.bulk_create(rows, ignore_conflicts=True)
+    if tx is not None and normalised:
+        _update_latest_readings(tx, normalised)
+
+
+def _update_latest_readings(tx: Transaction, normalised: list[NormalisedSample]) -> None:
+    """Keep the newest reading per measurand on the transaction for live views."""
+    latest = {}
+    for n in sorted(normalised, key=lambda n: n.sample.timestamp):
+        if n.sample.phase == "" or n.sample.measurand != POWER_IMPORT:
+            latest[n.sample.measurand] = n
+    newest = max(n.sample.timestamp for n in normalised)
+    if tx.last_reading_at and tx.last_reading_at > newest:
+        return  # late, queued values: history is stored, the live view keeps the newer reading
+    changes = {"last_reading_at": newest}
+    if ENERGY_REGISTER in latest:
+        changes["last_meter_wh"] = int(latest[ENERGY_REGISTER].value)
+    if POWER_IMPORT in latest:
+        changes["last_power_w"] = int(latest[POWER_IMPORT].value)
+    if STATE_OF_CHARGE in latest:
+        changes["last_soc_percent"] = int(latest[STATE_OF_CHARGE].value)
+    Transaction.objects.filter(pk=tx.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(tx, field, value)
+    events.meter_values(tx)
+
+
+def stop_transaction(
+    *,
+    station_id: int,
+    transaction_id: int,
+    meter_stop_wh: int,
+    stopped_at: datetime,
+    reason: str = "",
+    id_tag: str | None = None,
+    samples: list[Sample] = (),
+) -> IdTagInfo | None:
+    """Complete a session from the station's stop, once.
+
+    The samples (OCPP transactionData, often queued while offline) are
+    stored first, so the session is complete even if it was interrupted by a
+    reconnect. A replay finds the session completed and changes nothing.
+    Returns the stop tag's authorization, or None when no tag was given.
+    """
+    tx = Transaction.objects.filter(pk=transaction_id, station_id=station_id).first()
+    if tx is None:
+        record_deviation(
+            station_id=station_id,
+            summary=f"Stop for unknown transaction {transaction_id}",
+            details={"transaction_id": transaction_id, "meter_stop_wh": meter_stop_wh, "reason": reason},
+        )
+        return authorize(id_tag=id_tag) if id_tag else None
+    if samples:
+        record_meter_values(
+            station_id=station_id, evse_id=tx.connector.evse.evse_id, transaction_id=tx.pk, samples=list(samples)
+        )
+    info = _stop_tag_info(tx, id_tag)
+    with transaction.atomic():
+        completed = Transaction.objects.filter(pk=tx.pk, status=Transaction.Status.ACTIVE).update(
+            status=Transaction.Status.COMPLETED,
+            meter_stop_wh=meter_stop_wh,
+            last_meter_wh=meter_stop_wh,
+            stopped_at=stopped_at,
+            stop_reason=reason,
+            stop_id_tag_value=id_tag or "",
+            updated_at=timezone.now(),
+        )
+    if completed:
+        tx.refresh_from_db()
+        events.transaction_stopped(tx)
+    return info
+
+
+def _stop_tag_info(tx: Transaction, id_tag: str | None) -> IdTagInfo | None:
+    """The tag that ends a session: the starting tag, or one of its group, is always accepted."""
+    if not id_tag:
+        return None
+    if id_tag == tx.id_tag_value:
+        return IdTagInfo(status=AuthorizationStatus.ACCEPTED, expires_at=tx.id_tag.expires_at if tx.id_tag else None)
+    return authorize(id_tag=id_tag, ignore_transaction_id=tx.pk)

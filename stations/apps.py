@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StationsConfig(AppConfig):
+    name = "stations"
+    verbose_name = "Stations"

@@ -1,0 +1,240 @@
+"""Locations, charging stations, EVSEs, connectors and what they report."""
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import models
+
+
+class Location(models.Model):
+    """A site with an address; its time zone prices and schedules sessions."""
+
+    name = models.CharField(max_length=255)
+    address = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=3, default="DEU", help_text="ISO 3166-1 alpha-3")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    time_zone = models.CharField(max_length=64, default="Europe/Berlin")
+    opening_hours = models.JSONField(default=dict, blank=True, help_text="OCPI Hours object; empty means 24/7")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NetworkSettings(models.Model):
+    """Operator-wide switches, edited in the admin; a single row."""
+
+    auto_register_stations = models.BooleanField(
+        default=False,
+        help_text="Let unknown charge point ids connect; they are created Pending until accepted.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "network settings"
+
+    def __str__(self) -> str:
+        return "Network settings"
+
+    @classmethod
+    def current(cls) -> "NetworkSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class RegistrationStatus(models.TextChoices):
+    ACCEPTED = "Accepted"
+    PENDING = "Pending"
+    REJECTED = "Rejected"
+
+
+class ChargingStation(models.Model):
+    """A charger, known by the charge point id it connects with."""
+
+    charge_point_id = models.CharField(max_length=64, unique=True)
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="stations")
+    registration_status = models.CharField(
+        max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACCEPTED
+    )
+    password_hash = models.CharField(max_length=256, blank=True)
+    lenient = models.BooleanField(
+        default=False,
+        help_text="Accept frames that bend the OCPP schema (recorded as deviations) instead of rejecting them.",
+    )
+    auto_registered = models.BooleanField(default=False)
+
+    vendor = models.CharField(max_length=50, blank=True)
+    model = models.CharField(max_length=50, blank=True)
+    serial_number = models.CharField(max_length=50, blank=True)
+    charge_box_serial_number = models.CharField(max_length=50, blank=True)
+    firmware_version = models.CharField(max_length=50, blank=True)
+    iccid = models.CharField(max_length=20, blank=True)
+    imsi = models.CharField(max_length=20, blank=True)
+    meter_type = models.CharField(max_length=25, blank=True)
+    meter_serial_number = models.CharField(max_length=25, blank=True)
+
+    ocpp_version = models.CharField(max_length=8, blank=True)
+    heartbeat_interval = models.PositiveIntegerField(null=True, blank=True)
+    last_boot_at = models.DateTimeField(null=True, blank=True)
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The channel name of the consumer holding the socket; empty when offline.
+    connection_channel = models.CharField(max_length=128, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    status = models.CharField(max_length=20, blank=True, help_text="Connector 0: the station as a whole")
+    error_code = models.CharField(max_length=50, blank=True)
+    status_updated_at = models.DateTimeField(null=True, blank=True)
+
+    firmware_status = models.CharField(max_length=32, blank=True)
+    firmware_status_at = models.DateTimeField(null=True, blank=True)
+    diagnostics_status = models.CharField(max_length=32, blank=True)
+    diagnostics_status_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.charge_point_id
+
+    @property
+    def is_connected(self) -> bool:
+        return bool(self.connection_channel)
+
+    def set_password(self, raw_password: str) -> None:
+        self.password_hash = make_password(raw_password, hasher="pbkdf2_sha256_station")
+
+    def check_password(self, raw_password: str) -> bool:
+        return bool(self.password_hash) and check_password(raw_password, self.password_hash)
+
+
+class Evse(models.Model):
+    """An EVSE: one charging point that serves one vehicle at a time.
+
+    OCPP 1.6 connector N maps to EVSE N with a single connector 1; OCPP 2.0.1
+    reports EVSE and connector ids itself.
+    """
+
+    station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="evses")
+    evse_id = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["station", "evse_id"], name="unique_evse_per_station")]
+        ordering = ["station", "evse_id"]
+
+    def __str__(self) -> str:
+        return f"{self.station} EVSE {self.evse_id}"
+
+
+class ConnectorStatus(models.TextChoices):
+    AVAILABLE = "Available"
+    PREPARING = "Preparing"
+    CHARGING = "Charging"
+    SUSPENDED_EV = "SuspendedEV"
+    SUSPENDED_EVSE = "SuspendedEVSE"
+    FINISHING = "Finishing"
+    RESERVED = "Reserved"
+    UNAVAILABLE = "Unavailable"
+    FAULTED = "Faulted"
+    OCCUPIED = "Occupied"
+
+
+class ConnectorType(models.TextChoices):
+    """OCPI 2.2.1 ConnectorType values for the plugs we meet most."""
+
+    TYPE2 = "IEC_62196_T2", "Type 2"
+    TYPE2_CABLE = "IEC_62196_T2_COMBO", "CCS2"
+    CHADEMO = "CHADEMO", "CHAdeMO"
+    TYPE1 = "IEC_62196_T1", "Type 1"
+    CCS1 = "IEC_62196_T1_COMBO", "CCS1"
+    DOMESTIC_F = "DOMESTIC_F", "Schuko"
+
+
+class Connector(models.Model):
+    evse = models.ForeignKey(Evse, on_delete=models.CASCADE, related_name="connectors")
+    connector_id = models.PositiveIntegerField(default=1, help_text="Id within the EVSE")
+    standard = models.CharField(max_length=32, choices=ConnectorType.choices, default=ConnectorType.TYPE2)
+    max_power_w = models.PositiveIntegerField(default=22_000)
+
+    status = models.CharField(max_length=20, choices=ConnectorStatus.choices, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    vendor_error_code = models.CharField(max_length=50, blank=True)
+    vendor_id = models.CharField(max_length=255, blank=True)
+    info = models.CharField(max_length=255, blank=True)
+    status_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["evse", "connector_id"], name="unique_connector_per_evse")
+        ]
+        ordering = ["evse", "connector_id"]
+
+    def __str__(self) -> str:
+        return f"{self.evse} connector {self.connector_id}"
+
+
+class StatusEvent(models.Model):
+    """Every status a station reported, for connector 0 (station) or a connector."""
+
+    station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="status_events")
+    connector = models.ForeignKey(Connector, null=True, blank=True, on_delete=models.CASCADE, related_name="status_events")
+    status = models.CharField(max_length=20)
+    previous_status = models.CharField(max_length=20, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    vendor_error_code = models.CharField(max_length=50, blank=True)
+    vendor_id = models.CharField(max_length=255, blank=True)
+    info = models.CharField(max_length=255, blank=True)
+    timestamp = models.DateTimeField(help_text="When the station says it happened")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        indexes = [models.Index(fields=["station", "-timestamp"])]
+
+
+class StationEvent(models.Model):
+    """Other things a station tells: boots, firmware and diagnostics progress, protocol deviations."""
+
+    class Kind(models.TextChoices):
+        BOOT = "boot"
+        FIRMWARE = "firmware"
+        DIAGNOSTICS = "diagnostics"
+        DEVIATION = "deviation", "protocol deviation"
+        CONNECTION = "connection"
+
+    station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    summary = models.CharField(max_length=255)
+    details = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["station", "kind", "-occurred_at"])]
+
+
+class DataTransferVendor(models.Model):
+    """A vendor whose DataTransfer messages we know how to answer."""
+
+    vendor_id = models.CharField(max_length=255)
+    message_id = models.CharField(max_length=50, blank=True, help_text="Empty: any message id of this vendor")
+    accept = models.BooleanField(default=True)
+    response_data = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vendor_id", "message_id"], name="unique_vendor_message")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id}/{self.message_id or '*'}"
+
+
+class DataTransferMessage(models.Model):
+    """A DataTransfer a station sent us, with how we answered."""
+
+    station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="data_transfers")
+    vendor_id = models.CharField(max_length=255)
+    message_id = models.CharField(max_length=50, blank=True)
+    data = models.TextField(blank=True)
+    response_status = models.CharField(max_length=20)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]

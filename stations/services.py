@@ -1,0 +1,272 @@
+"""Writes about stations: registration, connections, boots, status, firmware.
+
+Called by the OCPP handlers with plain values; none of this knows OCPP
+message shapes.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from stations import events
+from stations.models import (
+    ChargingStation,
+    Connector,
+    DataTransferMessage,
+    DataTransferVendor,
+    Evse,
+    NetworkSettings,
+    RegistrationStatus,
+    StationEvent,
+    StatusEvent,
+)
+
+
+class StationRefused(Exception):
+    """A charger may not connect; the message says why (for the log, not the charger)."""
+
+
+def authenticate_station(*, charge_point_id: str, password: str | None) -> ChargingStation:
+    """Check a connecting charger's HTTP Basic password (OCPP security profile 1).
+
+    Unknown ids are refused unless the operator turned on auto-registration;
+    then the station is created Pending, keeping the password it presented.
+    """
+    station = ChargingStation.objects.filter(charge_point_id=charge_point_id).first()
+    if station is None:
+        return _auto_register(charge_point_id=charge_point_id, password=password)
+    if not station.password_hash:
+        raise StationRefused("station has no password set")
+    if password is None or not station.check_password(password):
+        raise StationRefused("wrong password")
+    return station
+
+
+def _auto_register(*, charge_point_id: str, password: str | None) -> ChargingStation:
+    if not NetworkSettings.current().auto_register_stations:
+        raise StationRefused("unknown station")
+    if not password:
+        raise StationRefused("auto-registration needs a password")
+    station = ChargingStation(
+        charge_point_id=charge_point_id,
+        registration_status=RegistrationStatus.PENDING,
+        auto_registered=True,
+    )
+    station.set_password(password)
+    try:
+        station.save()
+    except IntegrityError:  # two first connects raced; the other one registered it
+        return authenticate_station(charge_point_id=charge_point_id, password=password)
+    return station
+
+
+def provision_station(
+    *, charge_point_id: str, password: str, location=None, evse_count: int = 1, max_power_w: int = 22_000
+) -> ChargingStation:
+    """Create an accepted station with its EVSEs, ready for its charger to connect."""
+    with transaction.atomic():
+        station = ChargingStation(charge_point_id=charge_point_id, location=location)
+        station.set_password(password)
+        station.save()
+        for number in range(1, evse_count + 1):
+            evse = Evse.objects.create(station=station, evse_id=number)
+            Connector.objects.create(evse=evse, connector_id=1, max_power_w=max_power_w)
+    return station
+
+
+def station_connected(*, station_id: int, channel_name: str, ocpp_version: str) -> None:
+    now = timezone.now()
+    ChargingStation.objects.filter(pk=station_id).update(
+        connection_channel=channel_name, connected_at=now, ocpp_version=ocpp_version
+    )
+    events.connection_changed(station_id=station_id, connected=True)
+
+
+def station_disconnected(*, station_id: int, channel_name: str) -> None:
+    """Mark the station offline, unless a newer connection already took its place."""
+    updated = ChargingStation.objects.filter(pk=station_id, connection_channel=channel_name).update(
+        connection_channel="", disconnected_at=timezone.now()
+    )
+    if updated:
+        events.connection_changed(station_id=station_id, connected=False)
+
+
+def mark_silent_stations_offline(*, now: datetime | None = None) -> int:
+    """Clear connections whose station stopped talking (a crashed server process, a dead link)."""
+    now = now or timezone.now()
+    limit = settings.OCPP_OFFLINE_AFTER_HEARTBEATS
+    default_window = timedelta(seconds=settings.OCPP_HEARTBEAT_INTERVAL * limit)
+    silent = ChargingStation.objects.exclude(connection_channel="").filter(
+        Q(last_heartbeat_at__lt=now - default_window) | Q(last_heartbeat_at__isnull=True, connected_at__lt=now - default_window)
+    )
+    ids = list(silent.values_list("pk", flat=True))
+    for station_id in ids:
+        ChargingStation.objects.filter(pk=station_id).update(connection_channel="", disconnected_at=now)
+        events.connection_changed(station_id=station_id, connected=False)
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class BootInfo:
+    vendor: str
+    model: str
+    serial_number: str = ""
+    charge_box_serial_number: str = ""
+    firmware_version: str = ""
+    iccid: str = ""
+    imsi: str = ""
+    meter_type: str = ""
+    meter_serial_number: str = ""
+
+
+@dataclass(frozen=True)
+class BootDecision:
+    status: str
+    interval: int
+
+
+def record_boot(*, station_id: int, info: BootInfo, now: datetime) -> BootDecision:
+    """Keep what the charger says about itself and tell it whether it is accepted."""
+    station = ChargingStation.objects.get(pk=station_id)
+    status = station.registration_status
+    interval = (
+        settings.OCPP_HEARTBEAT_INTERVAL if status == RegistrationStatus.ACCEPTED else settings.OCPP_PENDING_RETRY_INTERVAL
+    )
+    for field, value in vars(info).items():
+        setattr(station, field, value)
+    station.last_boot_at = now
+    station.last_heartbeat_at = now
+    station.heartbeat_interval = interval
+    station.save()
+    StationEvent.objects.create(
+        station=station, kind=StationEvent.Kind.BOOT, summary=f"Boot: {status}", details=vars(info), occurred_at=now
+    )
+    return BootDecision(status=status, interval=interval)
+
+
+def record_heartbeat(*, station_id: int, now: datetime) -> None:
+    ChargingStation.objects.filter(pk=station_id).update(last_heartbeat_at=now)
+
+
+def ensure_connector(*, station_id: int, evse_id: int, connector_id: int = 1) -> Connector:
+    """The connector a station reports, created on first mention: chargers know their hardware."""
+    evse, _ = Evse.objects.get_or_create(station_id=station_id, evse_id=evse_id)
+    connector, _ = Connector.objects.get_or_create(evse=evse, connector_id=connector_id)
+    return connector
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    status: str
+    error_code: str = ""
+    info: str = ""
+    vendor_id: str = ""
+    vendor_error_code: str = ""
+
+
+def record_status(
+    *, station_id: int, evse_id: int, connector_id: int, report: StatusReport, timestamp: datetime
+) -> None:
+    """Apply a status report and keep it as an event.
+
+    evse_id 0 is the station as a whole. A report older than the state we
+    hold (a queued notification delivered late) is kept as history but does
+    not overwrite the newer current state.
+    """
+    with transaction.atomic():
+        if evse_id == 0:
+            station = ChargingStation.objects.select_for_update().get(pk=station_id)
+            previous, target, connector = station.status, station, None
+        else:
+            connector = ensure_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id)
+            connector = Connector.objects.select_for_update().get(pk=connector.pk)
+            previous, target = connector.status, connector
+        StatusEvent.objects.create(
+            station_id=station_id,
+            connector=connector,
+            status=report.status,
+            previous_status=previous,
+            error_code=report.error_code,
+            vendor_error_code=report.vendor_error_code,
+            vendor_id=report.vendor_id,
+            info=report.info,
+            timestamp=timestamp,
+        )
+        if target.status_updated_at and target.status_updated_at > timestamp:
+            return
+        target.status = report.status
+        target.error_code = report.error_code
+        target.status_updated_at = timestamp
+        fields = ["status", "error_code", "status_updated_at"]
+        if connector is not None:
+            connector.vendor_error_code = report.vendor_error_code
+            connector.vendor_id = report.vendor_id
+            connector.info = report.info
+            fields += ["vendor_error_code", "vendor_id", "info"]
+        target.save(update_fields=fields)
+    events.status_changed(
+        station_id=station_id,
+        evse_id=evse_id,
+        connector_id=connector_id,
+        status=report.status,
+        error_code=report.error_code,
+        at=timestamp,
+    )
+
+
+def record_firmware_status(*, station_id: int, status: str, now: datetime) -> None:
+    ChargingStation.objects.filter(pk=station_id).update(firmware_status=status, firmware_status_at=now)
+    StationEvent.objects.create(
+        station_id=station_id, kind=StationEvent.Kind.FIRMWARE, summary=f"Firmware: {status}", occurred_at=now
+    )
+
+
+def record_diagnostics_status(*, station_id: int, status: str, now: datetime) -> None:
+    ChargingStation.objects.filter(pk=station_id).update(diagnostics_status=status, diagnostics_status_at=now)
+    StationEvent.objects.create(
+        station_id=station_id, kind=StationEvent.Kind.DIAGNOSTICS, summary=f"Diagnostics: {status}", occurred_at=now
+    )
+
+
+def record_deviation(*, station_id: int, summary: str, details: dict) -> None:
+    """Note that a lenient station sent something the protocol does not allow."""
+    StationEvent.objects.create(
+        station_id=station_id,
+        kind=StationEvent.Kind.DEVIATION,
+        summary=summary[:255],
+        details=details,
+        occurred_at=timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class DataTransferAnswer:
+    status: str
+    data: str | None = None
+
+
+def receive_data_transfer(*, station_id: int, vendor_id: str, message_id: str, data: str) -> DataTransferAnswer:
+    """Keep a vendor message and answer it from the vendor registry.
+
+    A vendor we do not know gets UnknownVendorId, a known vendor with an
+    unknown message id gets UnknownMessageId, as OCPP prescribes.
+    """
+    vendor_rules = list(DataTransferVendor.objects.filter(vendor_id=vendor_id))
+    rule = next((r for r in vendor_rules if r.message_id == message_id), None) or next(
+        (r for r in vendor_rules if r.message_id == ""), None
+    )
+    if not vendor_rules:
+        answer = DataTransferAnswer(status="UnknownVendorId")
+    elif rule is None:
+        answer = DataTransferAnswer(status="UnknownMessageId")
+    elif rule.accept:
+        answer = DataTransferAnswer(status="Accepted", data=rule.response_data or None)
+    else:
+        answer = DataTransferAnswer(status="Rejected")
+    DataTransferMessage.objects.create(
+        station_id=station_id, vendor_id=vendor_id, message_id=message_id, data=data, response_status=answer.status
+    )
+    return answer
