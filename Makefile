@@ -1,0 +1,34 @@
+# The README's commands: `make run`, `make test`, `make bench`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/python manage.py runstack
+
+# Without REDIS_URL, csms.embedded starts a private Redis for the run.
+# pytest's exit code 5 (no tests selected) is not a failure of a filtered run.
+test: $(VENV)/.installed-test
+	$(BIN)/python -m csms.embedded -- $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	rc=$$?; if [ $$rc -eq 5 ]; then exit 0; else exit $$rc; fi
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/ocpp_load.py --chargers 100 --duration 20 --json bench/results/ocpp_load_100.json
+
+clean:
+	rm -rf $(VENV) var

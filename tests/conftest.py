@@ -1,0 +1,143 @@
+"""Fixtures shared by every tier: a real ASGI server process, stations, id tags."""
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from asgiref.sync import sync_to_async
+from django.db import connection, connections
+
+from csms.embedded import free_port
+from sessions.models import IdTag
+from stations.services import provision_station
+from tests.ocpp_client import STATION_PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    """The test database as a URL, for server processes that must share it."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    auth = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
+    return f"postgres://{auth}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+
+
+class AsgiServer:
+    """A daphne process serving csms.asgi on a free port of 127.0.0.1."""
+
+    def __init__(self, env: dict[str, str]):
+        self.port = free_port()
+        self.log = open(ROOT / "var" / f"test-server-{self.port}.log", "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "csms.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_until_up()
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ocpp_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ocpp"
+
+    def _wait_until_up(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited; see {self.log.name}")
+            try:
+                urllib.request.urlopen(f"{self.http_url}/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not come up")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    # A channel-layer prefix of its own keeps concurrent test runs on one Redis apart.
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url(),
+        DB_CONN_MAX_AGE="0",
+        CHANNEL_LAYER_PREFIX=f"test{os.getpid()}",
+        **extra,
+    )
+    return env
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_thread_connections():
+    """Async tests reach the ORM through sync_to_async's worker thread; close its
+    connections so the test database can be flushed and dropped."""
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker):
+    """One server process for the session; tests using it need transactional_db."""
+    with django_db_blocker.unblock():
+        env = server_env(OCPP_MAX_FRAME_BYTES="65536", OCPP_CALL_TIMEOUT="5")
+    server = AsgiServer(env)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(asgi_server, transactional_db):
+    return asgi_server
+
+
+@pytest.fixture
+def make_station(transactional_db):
+    async def make(charge_point_id: str = "CP-1", *, evse_count: int = 2, **fields):
+        station = await sync_to_async(provision_station)(
+            charge_point_id=charge_point_id, password=STATION_PASSWORD, evse_count=evse_count
+        )
+        if fields:
+            for name, value in fields.items():
+                setattr(station, name, value)
+            await sync_to_async(station.save)()
+        return station
+
+    return make
+
+
+@pytest.fixture
+def make_id_tag(transactional_db):
+    async def make(id_tag: str = "TAG-1", **fields) -> IdTag:
+        return await sync_to_async(IdTag.objects.create)(id_tag=id_tag, **fields)
+
+    return make
+
+
+async def eventually(check, timeout: float = 5.0, interval: float = 0.05):
+    """Poll a sync check (run in a thread, it may use the ORM) until it returns truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await sync_to_async(check)()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s: {check.__doc__ or check}")
+        await asyncio.sleep(interval)
