@@ -19,6 +19,10 @@ from django.core.management.base import BaseCommand
 from csms.embedded import port_open, start_redis
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Run the ASGI server, Celery worker and beat (and the embedded Redis if needed)."
 
@@ -27,6 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
 
     def handle(self, *args, host: str, port: int, **options) -> None:
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, like Ctrl-C
         children: list[subprocess.Popen] = []
         if not os.environ.get("REDIS_URL") and not port_open(settings.EMBEDDED_REDIS_PORT):
             self.stdout.write(f"starting embedded redis on 127.0.0.1:{settings.EMBEDDED_REDIS_PORT}")
