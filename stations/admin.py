@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
 from stations.models import (
     ChargingStation,
@@ -77,6 +79,7 @@ class ChargingStationAdmin(admin.ModelAdmin):
     list_filter = ["registration_status", "ocpp_version", "vendor", "lenient", "auto_registered"]
     search_fields = ["charge_point_id", "serial_number", "vendor", "model"]
     readonly_fields = [
+        "message_log",
         "vendor",
         "model",
         "serial_number",
@@ -104,6 +107,11 @@ class ChargingStationAdmin(admin.ModelAdmin):
     ]
     inlines = [EvseInline]
     actions = ["accept_stations", "reject_stations"]
+
+    @admin.display(description="OCPP messages")
+    def message_log(self, station: ChargingStation) -> str:
+        url = reverse("admin:ocpp_ocppmessage_changelist") + f"?charge_point_id={station.charge_point_id}"
+        return format_html('<a href="{}">Every frame in and out</a>', url)
 
     @admin.display(boolean=True)
     def online(self, station: ChargingStation) -> bool:

@@ -153,8 +153,12 @@ def record_heartbeat(*, station_id: int, now: datetime) -> None:
 
 def ensure_connector(*, station_id: int, evse_id: int, connector_id: int = 1) -> Connector:
     """The connector a station reports, created on first mention: chargers know their hardware."""
-    evse, _ = Evse.objects.get_or_create(station_id=station_id, evse_id=evse_id)
-    connector, _ = Connector.objects.get_or_create(evse=evse, connector_id=connector_id)
+    connector = Connector.objects.filter(
+        evse__station_id=station_id, evse__evse_id=evse_id, connector_id=connector_id
+    ).first()
+    if connector is None:
+        evse, _ = Evse.objects.get_or_create(station_id=station_id, evse_id=evse_id)
+        connector, _ = Connector.objects.get_or_create(evse=evse, connector_id=connector_id)
     return connector
 
 
