@@ -83,9 +83,11 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'voltstack.sqlite3'}"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
     )
 }
+# PostgreSQL takes writes from many connections at once: OCPP handlers then run
+# their database work on a pool of threads instead of one (see csms/db.py).
+DATABASE_CONCURRENT_WRITES = DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (ASGI server, Celery worker, beat) share the file:
     # WAL lets readers run beside the writer, IMMEDIATE avoids lock upgrades.

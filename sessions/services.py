@@ -129,11 +129,16 @@ def record_meter_values(
                 summary=f"Meter values for unknown transaction {transaction_id}",
                 details={"transaction_id": transaction_id},
             )
-    connector = ensure_connector(station_id=station_id, evse_id=evse_id) if evse_id else None
+    if tx is not None:
+        connector_id = tx.connector_id
+    elif evse_id:
+        connector_id = ensure_connector(station_id=station_id, evse_id=evse_id).pk
+    else:
+        connector_id = None  # the station's main meter
     rows = [
         MeterValue(
             station_id=station_id,
-            connector=connector,
+            connector_id=connector_id,
             transaction=tx,
             evse_number=evse_id,
             timestamp=n.sample.timestamp,

@@ -11,9 +11,9 @@ import binascii
 import logging
 from urllib.parse import unquote
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from csms.db import db_async
 from csms.ocpp.messagelog import message_log
 from csms.ocpp.v16.central_system import CentralSystem16
 from stations import services as stations
@@ -63,7 +63,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             return
         password = basic_auth_password(self.scope.get("headers", []), self.charge_point_id)
         try:
-            station = await database_sync_to_async(stations.authenticate_station)(
+            station = await db_async(stations.authenticate_station)(
                 charge_point_id=self.charge_point_id, password=password
             )
         except stations.StationRefused as refused:
@@ -80,7 +80,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             registration_status=station.registration_status,
             connection=self,
         )
-        await database_sync_to_async(stations.station_connected)(
+        await db_async(stations.station_connected)(
             station_id=station.pk, channel_name=self.channel_name, ocpp_version=self.engine.ocpp_version
         )
         await self.accept(subprotocol=subprotocol)
@@ -96,7 +96,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             return
         self.worker.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        await database_sync_to_async(stations.station_disconnected)(
+        await db_async(stations.station_disconnected)(
             station_id=self.engine.station_id, channel_name=self.channel_name
         )
         await message_log.flush()

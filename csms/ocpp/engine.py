@@ -15,11 +15,11 @@ import asyncio
 import json
 import logging
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.messages import CallError, CallResult
 
+from csms.db import db_async
 from csms.ocpp import frames
 from csms.ocpp.errors import CallRefused, Fault, error_code
 from csms.ocpp.messagelog import message_log
@@ -124,7 +124,7 @@ class ProtocolEngine:
         if violation is not None:
             if not (self.lenient and violation.fault in TOLERABLE):
                 raise violation
-            await database_sync_to_async(record_deviation)(
+            await db_async(record_deviation)(
                 station_id=self.station_id,
                 summary=violation.description,
                 details={"action": frame.action, "unique_id": frame.unique_id, "payload": frame.payload},

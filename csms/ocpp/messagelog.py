@@ -9,9 +9,9 @@ domain data.
 import asyncio
 import logging
 
-from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from csms.db import db_async
 from csms.ocpp.models import OcppMessage
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class MessageLog:
         while self._buffer:
             batch, self._buffer = self._buffer[:MAX_BATCH], self._buffer[MAX_BATCH:]
             try:
-                await database_sync_to_async(OcppMessage.objects.bulk_create)(batch)
+                await db_async(OcppMessage.objects.bulk_create)(batch)
             except Exception:
                 logger.exception("could not write %d OCPP log rows", len(batch))
 

@@ -4,12 +4,12 @@ Each handler reads the payload into plain values, calls one domain
 service, and turns its answer back into the 1.6 response. 1.6 connector N
 is EVSE N (with its single connector 1); connector 0 is the station itself.
 """
-from channels.db import database_sync_to_async
 from django.utils import timezone
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
+from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.values import iso, to_datetime, to_int, to_optional_int, to_str
 from sessions import services as sessions
@@ -69,14 +69,14 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
             meter_serial_number=to_str(optional.get("meter_serial_number")),
         )
         now = timezone.now()
-        decision = await database_sync_to_async(stations.record_boot)(station_id=self.station_id, info=info, now=now)
+        decision = await db_async(stations.record_boot)(station_id=self.station_id, info=info, now=now)
         self.registration_status = decision.status
         return call_result.BootNotification(current_time=iso(now), interval=decision.interval, status=decision.status)
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **_):
         now = timezone.now()
-        await database_sync_to_async(stations.record_heartbeat)(station_id=self.station_id, now=now)
+        await db_async(stations.record_heartbeat)(station_id=self.station_id, now=now)
         return call_result.Heartbeat(current_time=iso(now))
 
     @on(Action.status_notification)
@@ -89,7 +89,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
             vendor_id=to_str(optional.get("vendor_id")),
             vendor_error_code=to_str(optional.get("vendor_error_code")),
         )
-        await database_sync_to_async(stations.record_status)(
+        await db_async(stations.record_status)(
             station_id=self.station_id,
             evse_id=to_int(connector_id, "connectorId"),
             connector_id=1,
@@ -100,12 +100,12 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, id_tag, **_):
-        info = await database_sync_to_async(sessions.authorize)(id_tag=to_str(id_tag))
+        info = await db_async(sessions.authorize)(id_tag=to_str(id_tag))
         return call_result.Authorize(id_tag_info=_id_tag_info(info))
 
     @on(Action.start_transaction)
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **optional):
-        started = await database_sync_to_async(sessions.start_transaction)(
+        started = await db_async(sessions.start_transaction)(
             station_id=self.station_id,
             evse_id=to_int(connector_id, "connectorId"),
             id_tag=to_str(id_tag),
@@ -119,7 +119,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id, meter_value, **optional):
-        await database_sync_to_async(sessions.record_meter_values)(
+        await db_async(sessions.record_meter_values)(
             station_id=self.station_id,
             evse_id=to_int(connector_id, "connectorId"),
             transaction_id=to_optional_int(optional.get("transaction_id"), "transactionId"),
@@ -129,7 +129,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, **optional):
-        info = await database_sync_to_async(sessions.stop_transaction)(
+        info = await db_async(sessions.stop_transaction)(
             station_id=self.station_id,
             transaction_id=to_int(transaction_id, "transactionId"),
             meter_stop_wh=to_int(meter_stop, "meterStop"),
@@ -142,7 +142,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.data_transfer)
     async def on_data_transfer(self, vendor_id, **optional):
-        answer = await database_sync_to_async(stations.receive_data_transfer)(
+        answer = await db_async(stations.receive_data_transfer)(
             station_id=self.station_id,
             vendor_id=to_str(vendor_id),
             message_id=to_str(optional.get("message_id")),
@@ -152,14 +152,14 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.diagnostics_status_notification)
     async def on_diagnostics_status_notification(self, status, **_):
-        await database_sync_to_async(stations.record_diagnostics_status)(
+        await db_async(stations.record_diagnostics_status)(
             station_id=self.station_id, status=to_str(status), now=timezone.now()
         )
         return call_result.DiagnosticsStatusNotification()
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status_notification(self, status, **_):
-        await database_sync_to_async(stations.record_firmware_status)(
+        await db_async(stations.record_firmware_status)(
             station_id=self.station_id, status=to_str(status), now=timezone.now()
         )
         return call_result.FirmwareStatusNotification()
