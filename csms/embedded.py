@@ -8,6 +8,7 @@ the system cannot tell it from a production Redis.
     python -m csms.embedded -- pytest ...   # runs the command with REDIS_URL set
 """
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -52,6 +53,8 @@ def main(argv: list[str]) -> int:
         return 2
     if os.environ.get("REDIS_URL"):
         return subprocess.call(command)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # a killed wrapper must not orphan its Redis
+        signal.signal(signum, lambda *_: sys.exit(128 + signum))
     port = free_port()
     redis = start_redis(port, Path(os.environ.get("VOLTSTACK_VAR_DIR", "var")) / "redis")
     os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"

@@ -1,11 +1,16 @@
 """Publishing small JSON events to channel groups, for dashboards and apps.
 
 Domain services call `publish` after their transaction commits, so a
-subscriber never sees an event for data that was rolled back.
+subscriber never sees an event for data that was rolled back. Delivery runs
+on a background thread with its own event loop: a write (an OCPP answer, a
+Celery task) never waits on Redis for a live view, and events leave in the
+order they were published.
 """
+import asyncio
 import logging
+import queue
+import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -24,14 +29,32 @@ def transaction_group(transaction_id: int) -> str:
 
 def publish(groups: list[str], event: dict) -> None:
     """Send `event` to each group once the current DB transaction commits."""
-    transaction.on_commit(lambda: _send(groups, event))
+    transaction.on_commit(lambda: _publisher.submit(groups, event))
 
 
-def _send(groups: list[str], event: dict) -> None:
-    layer = get_channel_layer()
-    message = {"type": "live.event", "event": event}
-    try:
-        for group in groups:
-            async_to_sync(layer.group_send)(group, message)
-    except Exception:  # a live view missing an update must never fail the write
-        logger.warning("could not publish %s", event.get("type"), exc_info=True)
+class _Publisher:
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, groups: list[str], event: dict) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=asyncio.run, args=(self._pump(),), name="live-events", daemon=True)
+                self._thread.start()
+        self._queue.put((groups, {"type": "live.event", "event": event}))
+
+    async def _pump(self) -> None:
+        layer = get_channel_layer()
+        loop = asyncio.get_running_loop()
+        while True:
+            groups, message = await loop.run_in_executor(None, self._queue.get)
+            for group in groups:
+                try:
+                    await layer.group_send(group, message)
+                except Exception:  # a live view missing an update must never stop the others
+                    logger.warning("could not publish %s to %s", message["event"].get("type"), group, exc_info=True)
+
+
+_publisher = _Publisher()

@@ -120,10 +120,13 @@ class ProtocolEngine:
 
     async def _check(self, frame: frames.Frame) -> None:
         """Refuse a CALL that breaks the schema (unless tolerated) or comes before acceptance."""
-        violation = check_payload(frame.action, frame.payload, self.ocpp_version)
-        if violation is not None:
-            if not (self.lenient and violation.fault in TOLERABLE):
-                raise violation
+        violations = check_payload(frame.action, frame.payload, self.ocpp_version)
+        if violations and not self.lenient:
+            raise violations[0]
+        intolerable = [v for v in violations if v.fault not in TOLERABLE]
+        if intolerable:
+            raise intolerable[0]
+        for violation in violations:
             await db_async(record_deviation)(
                 station_id=self.station_id,
                 summary=violation.description,

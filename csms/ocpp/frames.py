@@ -44,16 +44,21 @@ class FrameRefused(Exception):
 
 
 def recover_head(text: str) -> tuple[int | None, str | None]:
+    """The message type and id of a frame too broken (or too big) to parse whole."""
     match = _HEAD.match(text)
     if not match:
         return None, None
-    return int(match.group(1)), json.loads(f'"{match.group(2)}"')
+    try:
+        unique_id = json.loads(f'"{match.group(2)}"')
+    except ValueError:  # an id that is not a valid JSON string cannot be echoed back
+        unique_id = None
+    return int(match.group(1)), unique_id
 
 
 def parse_frame(text: str) -> Frame:
     try:
         message = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         message_type, unique_id = recover_head(text)
         raise FrameRefused(Fault.FORMAT, "Frame is not valid JSON", message_type=message_type, unique_id=unique_id)
     if not isinstance(message, list) or not message:

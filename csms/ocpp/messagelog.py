@@ -20,6 +20,12 @@ FLUSH_SECONDS = 0.5
 MAX_BATCH = 1000
 
 
+def storable(text: str) -> str:
+    """Text a database can hold: a lone surrogate (valid in a JSON escape, not in UTF-8)
+    is kept as its escape rather than failing the whole batch."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class MessageLog:
     def __init__(self) -> None:
         self._buffer: list[OcppMessage] = []
@@ -38,13 +44,13 @@ class MessageLog:
     ) -> None:
         self._buffer.append(
             OcppMessage(
-                charge_point_id=charge_point_id,
+                charge_point_id=storable(charge_point_id),
                 direction=direction,
                 message_type=message_type,
-                action=action[:64],
-                unique_id=(unique_id or "")[:64],
-                payload=text,
-                error=error[:255],
+                action=storable(action)[:64],
+                unique_id=storable(unique_id or "")[:64],
+                payload=storable(text),
+                error=storable(error)[:255],
                 created_at=timezone.now(),
             )
         )

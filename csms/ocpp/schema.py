@@ -23,12 +23,18 @@ _FAULT_BY_KEYWORD = {
 TOLERABLE = frozenset({Fault.TYPE, Fault.PROPERTY, Fault.FORMAT})
 
 
-def check_payload(action: str, payload: dict, ocpp_version: str) -> CallRefused | None:
-    """The schema violation in a CALL payload, or None if it conforms."""
+def check_payload(action: str, payload: dict, ocpp_version: str) -> list[CallRefused]:
+    """Every schema violation in a CALL payload, the most relevant first; empty if it conforms."""
     validator = get_validator(2, action, ocpp_version)
-    error = best_match(validator.iter_errors(payload))
-    if error is None:
-        return None
+    errors = list(validator.iter_errors(payload))
+    if not errors:
+        return []
+    first = best_match(errors)
+    errors.sort(key=lambda error: error is not first)
+    return [_refusal(action, error) for error in errors]
+
+
+def _refusal(action: str, error) -> CallRefused:
     where = "/".join(str(p) for p in error.absolute_path) or "payload"
     fault = _FAULT_BY_KEYWORD.get(error.validator, Fault.PROPERTY)
     return CallRefused(fault, f"{action}: {where}: {error.message}"[:255], {"path": where})

@@ -11,23 +11,28 @@ from django.utils.dateparse import parse_datetime
 from csms.ocpp.errors import CallRefused, Fault
 
 
-def to_int(value, name: str) -> int:
+def to_int(value, name: str, minimum: int | None = None) -> int:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise CallRefused(Fault.PROPERTY, f"{name} is not a number: {value!r}")
     if not number.is_integer():
         raise CallRefused(Fault.PROPERTY, f"{name} is not an integer: {value!r}")
+    if minimum is not None and number < minimum:
+        raise CallRefused(Fault.PROPERTY, f"{name} must be at least {minimum}: {value!r}")
     return int(number)
 
 
-def to_optional_int(value, name: str) -> int | None:
-    return None if value is None else to_int(value, name)
+def to_optional_int(value, name: str, minimum: int | None = None) -> int | None:
+    return None if value is None else to_int(value, name, minimum)
 
 
 def to_datetime(value, name: str) -> datetime:
     """An aware UTC datetime; a timestamp without offset is taken as UTC."""
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed, but no such date (month 13)
+        parsed = None
     if parsed is None:
         raise CallRefused(Fault.PROPERTY, f"{name} is not a date-time: {value!r}")
     if parsed.tzinfo is None:

@@ -72,7 +72,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  OCPP endpoint       ws://{host}:{port}/ocpp/<charge_point_id>  (ocpp1.6)")
         self.stdout.write(
             f"  try a charger:      .venv/bin/python manage.py simulate --stations 3 --prefix DEMO- "
-            f"--password demo-station-password --url ws://{host}:{port}/ocpp"
+            f"--password demo-station-password --id-tag DEMO-TAG-001 --url ws://{host}:{port}/ocpp"
         )
         self.stdout.write("Ctrl-C stops everything.\n")
 

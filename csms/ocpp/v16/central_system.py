@@ -4,6 +4,8 @@ Each handler reads the payload into plain values, calls one domain
 service, and turns its answer back into the 1.6 response. 1.6 connector N
 is EVSE N (with its single connector 1); connector 0 is the station itself.
 """
+from contextlib import contextmanager
+
 from django.utils import timezone
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
@@ -11,9 +13,10 @@ from ocpp.v16.enums import Action
 
 from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
+from csms.ocpp.errors import CallRefused, Fault
 from csms.ocpp.values import iso, to_datetime, to_int, to_optional_int, to_str
 from sessions import services as sessions
-from sessions.meter import Sample
+from sessions.meter import InvalidSample, Sample
 from stations import services as stations
 
 
@@ -25,6 +28,15 @@ def _id_tag_info(info: sessions.IdTagInfo | None) -> dict | None:
 
 def remove_empty(data: dict) -> dict:
     return {k: v for k, v in data.items() if v is not None}
+
+
+@contextmanager
+def readings_checked():
+    """A sampled value that is not a number is a field holding an invalid value."""
+    try:
+        yield
+    except InvalidSample as error:
+        raise CallRefused(Fault.PROPERTY, str(error))
 
 
 def _samples(meter_values: list[dict] | None) -> list[Sample]:
@@ -91,7 +103,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
         )
         await db_async(stations.record_status)(
             station_id=self.station_id,
-            evse_id=to_int(connector_id, "connectorId"),
+            evse_id=to_int(connector_id, "connectorId", minimum=0),
             connector_id=1,
             report=report,
             timestamp=to_datetime(timestamp, "timestamp") if timestamp else timezone.now(),
@@ -107,7 +119,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **optional):
         started = await db_async(sessions.start_transaction)(
             station_id=self.station_id,
-            evse_id=to_int(connector_id, "connectorId"),
+            evse_id=to_int(connector_id, "connectorId", minimum=1),
             id_tag=to_str(id_tag),
             meter_start_wh=to_int(meter_start, "meterStart"),
             started_at=to_datetime(timestamp, "timestamp"),
@@ -119,25 +131,27 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id, meter_value, **optional):
-        await db_async(sessions.record_meter_values)(
-            station_id=self.station_id,
-            evse_id=to_int(connector_id, "connectorId"),
-            transaction_id=to_optional_int(optional.get("transaction_id"), "transactionId"),
-            samples=_samples(meter_value),
-        )
+        with readings_checked():
+            await db_async(sessions.record_meter_values)(
+                station_id=self.station_id,
+                evse_id=to_int(connector_id, "connectorId", minimum=0),
+                transaction_id=to_optional_int(optional.get("transaction_id"), "transactionId"),
+                samples=_samples(meter_value),
+            )
         return call_result.MeterValues()
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, **optional):
-        info = await db_async(sessions.stop_transaction)(
-            station_id=self.station_id,
-            transaction_id=to_int(transaction_id, "transactionId"),
-            meter_stop_wh=to_int(meter_stop, "meterStop"),
-            stopped_at=to_datetime(timestamp, "timestamp"),
-            reason=to_str(optional.get("reason"), "Local"),
-            id_tag=optional.get("id_tag"),
-            samples=_samples(optional.get("transaction_data")),
-        )
+        with readings_checked():
+            info = await db_async(sessions.stop_transaction)(
+                station_id=self.station_id,
+                transaction_id=to_int(transaction_id, "transactionId"),
+                meter_stop_wh=to_int(meter_stop, "meterStop"),
+                stopped_at=to_datetime(timestamp, "timestamp"),
+                reason=to_str(optional.get("reason"), "Local"),
+                id_tag=optional.get("id_tag"),
+                samples=_samples(optional.get("transaction_data")),
+            )
         return call_result.StopTransaction(id_tag_info=_id_tag_info(info))
 
     @on(Action.data_transfer)
