@@ -41,18 +41,19 @@ class _Publisher:
     def submit(self, groups: list[str], event: dict) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=asyncio.run, args=(self._pump(),), name="live-events", daemon=True)
+                self._thread = threading.Thread(target=self._pump, name="live-events", daemon=True)
                 self._thread.start()
         self._queue.put((groups, {"type": "live.event", "event": event}))
 
-    async def _pump(self) -> None:
+    def _pump(self) -> None:
+        """Deliver events forever; a daemon thread, so it never holds a process open at exit."""
+        loop = asyncio.new_event_loop()
         layer = get_channel_layer()
-        loop = asyncio.get_running_loop()
         while True:
-            groups, message = await loop.run_in_executor(None, self._queue.get)
+            groups, message = self._queue.get()
             for group in groups:
                 try:
-                    await layer.group_send(group, message)
+                    loop.run_until_complete(layer.group_send(group, message))
                 except Exception:  # a live view missing an update must never stop the others
                     logger.warning("could not publish %s to %s", message["event"].get("type"), group, exc_info=True)
 

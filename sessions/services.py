@@ -10,9 +10,10 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from csms.columns import fit
 from sessions import events
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT, STATE_OF_CHARGE, NormalisedSample, Sample, normalise
-from sessions.models import AuthorizationStatus, IdTag, MeterValue, Transaction
+from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction
 from stations.services import ensure_connector, record_deviation
 
 
@@ -88,7 +89,7 @@ def start_transaction(
                 station_id=station_id,
                 connector=connector,
                 id_tag=IdTag.objects.filter(id_tag=id_tag).first(),
-                id_tag_value=id_tag,
+                id_tag_value=fit(Transaction, "id_tag_value", id_tag),
                 authorization_status=info.status,
                 reservation_id=reservation_id,
                 meter_start_wh=meter_start_wh,
@@ -98,6 +99,8 @@ def start_transaction(
     except IntegrityError:  # the same start, replayed concurrently
         tx = Transaction.objects.get(connector=connector, started_at=started_at)
         return StartedTransaction(tx, _stored_info(tx), replayed=True)
+    if reservation_id is not None:
+        Reservation.objects.filter(pk=reservation_id, station_id=station_id).update(status=Reservation.Status.USED)
     events.transaction_started(tx)
     return StartedTransaction(tx, info, replayed=False)
 
@@ -216,8 +219,8 @@ def stop_transaction(
             meter_stop_wh=meter_stop_wh,
             last_meter_wh=meter_stop_wh,
             stopped_at=stopped_at,
-            stop_reason=reason,
-            stop_id_tag_value=id_tag or "",
+            stop_reason=fit(Transaction, "stop_reason", reason),
+            stop_id_tag_value=fit(Transaction, "stop_id_tag_value", id_tag or ""),
             updated_at=timezone.now(),
         )
     if completed:
@@ -233,3 +236,17 @@ def _stop_tag_info(tx: Transaction, id_tag: str | None) -> IdTagInfo | None:
     if id_tag == tx.id_tag_value:
         return IdTagInfo(status=AuthorizationStatus.ACCEPTED, expires_at=tx.id_tag.expires_at if tx.id_tag else None)
     return authorize(id_tag=id_tag, ignore_transaction_id=tx.pk)
+
+
+def create_reservation(*, station_id: int, evse_id: int, id_tag: str, expires_at: datetime) -> Reservation:
+    """A reservation to send with ReserveNow; its primary key is the reservationId."""
+    return Reservation.objects.create(station_id=station_id, evse_id=evse_id, id_tag=id_tag, expires_at=expires_at)
+
+
+def record_reservation_answer(*, reservation_id: int, answer: str) -> None:
+    status = Reservation.Status.ACCEPTED if answer == "Accepted" else Reservation.Status.REFUSED
+    Reservation.objects.filter(pk=reservation_id).update(status=status, station_answer=answer)
+
+
+def cancel_reservation(*, reservation_id: int) -> None:
+    Reservation.objects.filter(pk=reservation_id).update(status=Reservation.Status.CANCELLED)

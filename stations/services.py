@@ -11,9 +11,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from csms.columns import fit
 from stations import events
 from stations.models import (
     ChargingStation,
+    CompositeSchedule,
+    ConfigurationKey,
     Connector,
     DataTransferMessage,
     DataTransferVendor,
@@ -136,7 +139,7 @@ def record_boot(*, station_id: int, info: BootInfo, now: datetime) -> BootDecisi
         settings.OCPP_HEARTBEAT_INTERVAL if status == RegistrationStatus.ACCEPTED else settings.OCPP_PENDING_RETRY_INTERVAL
     )
     for field, value in vars(info).items():
-        setattr(station, field, value)
+        setattr(station, field, fit(ChargingStation, field, value))
     station.last_boot_at = now
     station.last_heartbeat_at = now
     station.heartbeat_interval = interval
@@ -188,6 +191,7 @@ def record_status(
             connector = ensure_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id)
             connector = Connector.objects.select_for_update().get(pk=connector.pk)
             previous, target = connector.status, connector
+        report = StatusReport(**{field: fit(StatusEvent, field, value) for field, value in vars(report).items()})
         StatusEvent.objects.create(
             station_id=station_id,
             connector=connector,
@@ -271,6 +275,34 @@ def receive_data_transfer(*, station_id: int, vendor_id: str, message_id: str, d
     else:
         answer = DataTransferAnswer(status="Rejected")
     DataTransferMessage.objects.create(
-        station_id=station_id, vendor_id=vendor_id, message_id=message_id, data=data, response_status=answer.status
+        station_id=station_id,
+        vendor_id=fit(DataTransferMessage, "vendor_id", vendor_id),
+        message_id=fit(DataTransferMessage, "message_id", message_id),
+        data=data,
+        response_status=answer.status,
     )
     return answer
+
+
+def record_configuration(*, station_id: int, keys: list[dict], unknown: list[str]) -> None:
+    """Keep the configuration a station reported; keys it says it does not know are dropped."""
+    with transaction.atomic():
+        for entry in keys:
+            ConfigurationKey.objects.update_or_create(
+                station_id=station_id,
+                key=entry["key"],
+                defaults={"value": entry.get("value"), "readonly": entry.get("readonly", False)},
+            )
+        ConfigurationKey.objects.filter(station_id=station_id, key__in=unknown).delete()
+
+
+def record_configuration_change(*, station_id: int, key: str, value: str) -> None:
+    ConfigurationKey.objects.update_or_create(station_id=station_id, key=key, defaults={"value": value})
+
+
+def record_composite_schedule(*, station_id: int, evse_id: int, status: str, schedule: dict | None) -> CompositeSchedule:
+    return CompositeSchedule.objects.create(station_id=station_id, evse_id=evse_id, status=status, schedule=schedule)
+
+
+def record_local_list_version(*, station_id: int, version: int) -> None:
+    ChargingStation.objects.filter(pk=station_id).update(local_list_version=version)

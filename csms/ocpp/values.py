@@ -11,7 +11,10 @@ from django.utils.dateparse import parse_datetime
 from csms.ocpp.errors import CallRefused, Fault
 
 
-def to_int(value, name: str, minimum: int | None = None) -> int:
+INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1  # what integer and bigint columns hold
+
+
+def to_int(value, name: str, minimum: int | None = None, maximum: int = INT64_MAX) -> int:
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
@@ -20,11 +23,13 @@ def to_int(value, name: str, minimum: int | None = None) -> int:
         raise CallRefused(Fault.PROPERTY, f"{name} is not an integer: {value!r}")
     if minimum is not None and number < minimum:
         raise CallRefused(Fault.PROPERTY, f"{name} must be at least {minimum}: {value!r}")
+    if number > maximum:
+        raise CallRefused(Fault.PROPERTY, f"{name} must be at most {maximum}: {value!r}")
     return int(number)
 
 
-def to_optional_int(value, name: str, minimum: int | None = None) -> int | None:
-    return None if value is None else to_int(value, name, minimum)
+def to_optional_int(value, name: str, minimum: int | None = None, maximum: int = INT64_MAX) -> int | None:
+    return None if value is None else to_int(value, name, minimum, maximum)
 
 
 def to_datetime(value, name: str) -> datetime:

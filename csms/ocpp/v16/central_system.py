@@ -14,7 +14,8 @@ from ocpp.v16.enums import Action
 from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.errors import CallRefused, Fault
-from csms.ocpp.values import iso, to_datetime, to_int, to_optional_int, to_str
+from csms.ocpp.v16.commands import COMMANDS
+from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
 from sessions import services as sessions
 from sessions.meter import InvalidSample, Sample
 from stations import services as stations
@@ -66,6 +67,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
         {"BootNotification", "Heartbeat", "StatusNotification", "FirmwareStatusNotification", "DiagnosticsStatusNotification"}
     )
     known_actions = frozenset(a.value for a in Action)
+    command_table = COMMANDS
 
     @on(Action.boot_notification)
     async def on_boot_notification(self, charge_point_vendor, charge_point_model, **optional):
@@ -103,7 +105,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
         )
         await db_async(stations.record_status)(
             station_id=self.station_id,
-            evse_id=to_int(connector_id, "connectorId", minimum=0),
+            evse_id=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
             connector_id=1,
             report=report,
             timestamp=to_datetime(timestamp, "timestamp") if timestamp else timezone.now(),
@@ -119,11 +121,11 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **optional):
         started = await db_async(sessions.start_transaction)(
             station_id=self.station_id,
-            evse_id=to_int(connector_id, "connectorId", minimum=1),
+            evse_id=to_int(connector_id, "connectorId", minimum=1, maximum=INT32_MAX),
             id_tag=to_str(id_tag),
             meter_start_wh=to_int(meter_start, "meterStart"),
             started_at=to_datetime(timestamp, "timestamp"),
-            reservation_id=to_optional_int(optional.get("reservation_id"), "reservationId"),
+            reservation_id=to_optional_int(optional.get("reservation_id"), "reservationId", maximum=INT32_MAX),
         )
         return call_result.StartTransaction(
             transaction_id=started.transaction.pk, id_tag_info=_id_tag_info(started.id_tag_info)
@@ -134,7 +136,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
         with readings_checked():
             await db_async(sessions.record_meter_values)(
                 station_id=self.station_id,
-                evse_id=to_int(connector_id, "connectorId", minimum=0),
+                evse_id=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
                 transaction_id=to_optional_int(optional.get("transaction_id"), "transactionId"),
                 samples=_samples(meter_value),
             )
