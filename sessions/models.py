@@ -135,3 +135,32 @@ class MeterValue(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["station", "-timestamp"])]
+
+
+class Reservation(models.Model):
+    """An EVSE held for an id tag until it arrives or the reservation expires.
+
+    The primary key is the OCPP reservationId.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested"
+        ACCEPTED = "accepted"
+        REFUSED = "refused"
+        USED = "used"
+        CANCELLED = "cancelled"
+        EXPIRED = "expired"
+
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="reservations")
+    evse_id = models.PositiveIntegerField()
+    id_tag = models.CharField(max_length=36)
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    station_answer = models.CharField(max_length=16, blank=True, help_text="What the station answered ReserveNow")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Reservation {self.pk}"

@@ -87,6 +87,7 @@ class ChargingStation(models.Model):
     firmware_status_at = models.DateTimeField(null=True, blank=True)
     diagnostics_status = models.CharField(max_length=32, blank=True)
     diagnostics_status_at = models.DateTimeField(null=True, blank=True)
+    local_list_version = models.IntegerField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -238,3 +239,33 @@ class DataTransferMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+
+
+class ConfigurationKey(models.Model):
+    """A configuration key as the station last reported it (GetConfiguration) or we last set it."""
+
+    station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="configuration")
+    key = models.CharField(max_length=50)
+    value = models.TextField(null=True, blank=True)
+    readonly = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["station", "key"], name="unique_configuration_key")]
+        ordering = ["station", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class CompositeSchedule(models.Model):
+    """The charging schedule an EVSE said it will follow (GetCompositeSchedule)."""
+
+    station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="composite_schedules")
+    evse_id = models.PositiveIntegerField()
+    status = models.CharField(max_length=16)
+    schedule = models.JSONField(null=True, blank=True)
+    fetched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fetched_at"]

@@ -18,6 +18,15 @@ from stations.services import provision_station
 from tests.ocpp_client import STATION_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
+# This run's own channel-layer prefix, shared by the test process and its servers, so
+# concurrent runs on one Redis never see each other's messages.
+CHANNEL_PREFIX = f"test{os.getpid()}"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = CHANNEL_PREFIX
 
 
 def database_url() -> str:
@@ -74,12 +83,11 @@ class AsgiServer:
 
 
 def server_env(**extra: str) -> dict[str, str]:
-    # A channel-layer prefix of its own keeps concurrent test runs on one Redis apart.
     env = dict(
         os.environ,
         DATABASE_URL=database_url(),
         DB_CONN_MAX_AGE="0",
-        CHANNEL_LAYER_PREFIX=f"test{os.getpid()}",
+        CHANNEL_LAYER_PREFIX=CHANNEL_PREFIX,
         **extra,
     )
     return env

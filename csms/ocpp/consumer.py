@@ -54,6 +54,10 @@ def basic_auth_password(headers: list[tuple[bytes, bytes]], charge_point_id: str
 class OcppConsumer(AsyncWebsocketConsumer):
     engine = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands: set[asyncio.Task] = set()
+
     async def connect(self) -> None:
         self.charge_point_id = unquote(self.scope["url_route"]["kwargs"]["charge_point_id"])
         subprotocol = choose_subprotocol(self.scope.get("subprotocols", []))
@@ -95,11 +99,27 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if self.engine is None:
             return
         self.worker.cancel()
+        self.engine.connection_lost()  # running commands reply "disconnected" (or the answer they got)
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await db_async(stations.station_disconnected)(
             station_id=self.engine.station_id, channel_name=self.channel_name
         )
         await message_log.flush()
+
+    async def ocpp_command(self, event: dict) -> None:
+        """A command from any process (see gateway.py). Run as a task: the consumer must stay
+        free to receive the charger's answer."""
+        task = asyncio.create_task(self._perform(event))
+        self.commands.add(task)
+        task.add_done_callback(self.commands.discard)
+
+    async def _perform(self, event: dict) -> None:
+        try:
+            reply = await self.engine.perform(event["command"], event["params"])
+        except Exception as error:
+            logger.exception("%s: command %s failed", self.charge_point_id, event["command"])
+            reply = {"outcome": "failed", "action": event["command"], "description": str(error)}
+        await self.channel_layer.send(event["reply_to"], {"type": "ocpp.command.reply", **reply})
 
     async def ocpp_replaced(self, event: dict) -> None:
         """A newer connection of this station arrived: it wins, this one closes."""

@@ -17,7 +17,8 @@ import logging
 
 from django.conf import settings
 from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
-from ocpp.messages import CallError, CallResult
+from ocpp.exceptions import OCPPError
+from ocpp.messages import CallError, CallResult, UnknownCallErrorCodeError
 
 from csms.db import db_async
 from csms.ocpp import frames
@@ -29,6 +30,8 @@ from stations.services import record_deviation
 logger = logging.getLogger(__name__)
 
 IN, OUT = "in", "out"
+# Details of the stand-in CALLERROR that wakes a call() whose socket closed before its answer.
+CONNECTION_LOST = {"voltstack": "connection lost before the answer"}
 
 
 class ProtocolEngine:
@@ -154,6 +157,42 @@ class ProtocolEngine:
             self._response_queue.put_nowait(
                 CallError(frame.unique_id, frame.error_code, frame.error_description, frame.payload)
             )
+
+    def connection_lost(self) -> None:
+        """Wake every call() still waiting: no answer can come on a closed socket.
+
+        Answers that already arrived are queued first and still win.
+        """
+        for unique_id in list(self._pending):
+            self._response_queue.put_nowait(CallError(unique_id, "GenericError", "connection lost", CONNECTION_LOST))
+        self._pending.clear()
+
+    # --- commands from the gateway ------------------------------------------------------
+
+    # command name → function(**params) returning the version's CALL payload dataclass
+    command_table: dict = {}
+
+    async def perform(self, command: str, params: dict) -> dict:
+        """Send the CALL a gateway command stands for; describe the outcome for the reply channel."""
+        build = self.command_table.get(command)
+        if build is None:
+            return {"outcome": "not_supported", "action": command, "version": self.ocpp_version}
+        payload = build(**params)
+        action = type(payload).__name__
+        try:
+            response = await self.call(payload, suppress=False)
+        except asyncio.TimeoutError:
+            return {"outcome": "timeout", "action": action, "seconds": self._response_timeout}
+        except OCPPError as error:  # a CALLERROR, or an answer that breaks the schema
+            if error.details == CONNECTION_LOST:
+                return {"outcome": "disconnected", "action": action}
+            return {"outcome": "call_error", "action": action, "code": error.code, "description": str(error.description)}
+        except UnknownCallErrorCodeError as error:
+            return {"outcome": "call_error", "action": action, "code": "Unknown", "description": str(error)}
+        # Plain JSON values only: the reply crosses the channel layer (the `ocpp` package
+        # reads some 1.6 answers' numbers as Decimal).
+        data = json.loads(json.dumps(remove_nones(serialize_as_dict(response)), default=float))
+        return {"outcome": "answered", "action": action, "status": data.pop("status", None), "data": data}
 
     # --- outbound --------------------------------------------------------------------
 

@@ -1,0 +1,220 @@
+"""The version-neutral command API: what the rest of Voltstack asks chargers to do.
+
+Every function takes domain objects and plain values, picks nothing
+version-specific itself (the station's consumer translates to the OCPP 1.6
+or 2.0.1 CALL), and returns the charger's `Answer` — or raises:
+
+- `StationNotConnected`: no socket for this station right now;
+- `CommandTimeout`: the charger did not answer in time (a late answer is
+  logged and ignored, never taken for the answer to a later call);
+- `CommandRejected`: it answered no, with its status;
+- `CommandCallError`: it answered with a CALLERROR (code, description);
+- `CommandNotSupported`: the station's OCPP version has no such operation.
+
+Each command is a coroutine; `command.sync(...)` runs it from sync code
+(views, Celery tasks, the admin). What the charger reports back is kept:
+configuration keys, composite schedules, reservations, the local list version.
+"""
+import functools
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from asgiref.sync import async_to_sync
+
+from csms.db import db_async
+from csms.ocpp.gateway import (
+    Answer,
+    CommandCallError,
+    CommandError,
+    CommandNotSupported,
+    CommandRejected,
+    CommandTimeout,
+    StationNotConnected,
+    dispatch,
+)
+from csms.ocpp.values import iso
+from sessions import services as sessions
+from sessions.models import Transaction
+from stations import services as stations
+from stations.models import ChargingStation
+
+__all__ = [
+    "Answer", "ChargingProfile", "CommandCallError", "CommandError", "CommandNotSupported", "CommandRejected",
+    "CommandTimeout", "SchedulePeriod", "StationNotConnected",
+]
+
+# Statuses that mean the charger will do (or did) what was asked.
+AGREED = frozenset({"Accepted", "Unlocked", "Scheduled", "RebootRequired"})
+
+
+@dataclass(frozen=True)
+class SchedulePeriod:
+    start_s: int
+    limit: float
+    phases: int | None = None
+
+
+@dataclass(frozen=True)
+class ChargingProfile:
+    """A charging profile as plain values; each OCPP version's shape is made from it."""
+
+    profile_id: int
+    stack_level: int
+    purpose: str  # "TxDefault", "Tx" or "StationMax"
+    rate_unit: str  # "W" or "A"
+    periods: list[SchedulePeriod]
+    kind: str = "Absolute"  # "Absolute", "Relative" or "Recurring"
+    recurrency: str | None = None  # "Daily" or "Weekly"
+    starts_at: str | None = None
+    duration_s: int | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    transaction_id: int | None = None
+    min_rate: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def command(func):
+    """Give an async command a `.sync` twin for callers without an event loop."""
+    func.sync = functools.wraps(func)(async_to_sync(func))
+    return func
+
+
+async def _send(station: ChargingStation, name: str, **params) -> Answer:
+    answer = await dispatch(station_id=station.pk, charge_point_id=station.charge_point_id, command=name, params=params)
+    if answer.status is not None and answer.status not in AGREED:
+        raise CommandRejected(station.charge_point_id, answer.action, answer.status, answer.data)
+    return answer
+
+
+@command
+async def remote_start(station: ChargingStation, *, id_tag: str, evse_id: int | None = None, profile: ChargingProfile | None = None) -> Answer:
+    """Ask the station to start a session. Accepted only means it agreed: the session
+    exists once the station reports its start."""
+    return await _send(station, "remote_start", id_tag=id_tag, evse_id=evse_id, profile=asdict(profile) if profile else None)
+
+
+@command
+async def remote_stop(station: ChargingStation, *, transaction: Transaction) -> Answer:
+    return await _send(station, "remote_stop", transaction_id=transaction.pk, transaction_uid=transaction.uid)
+
+
+@command
+async def reset(station: ChargingStation, *, hard: bool = False) -> Answer:
+    return await _send(station, "reset", hard=hard)
+
+
+@command
+async def unlock_connector(station: ChargingStation, *, evse_id: int, connector_id: int = 1) -> Answer:
+    return await _send(station, "unlock_connector", evse_id=evse_id, connector_id=connector_id)
+
+
+@command
+async def change_availability(station: ChargingStation, *, evse_id: int, operative: bool) -> Answer:
+    """evse_id 0 is the whole station."""
+    return await _send(station, "change_availability", evse_id=evse_id, operative=operative)
+
+
+@command
+async def get_configuration(station: ChargingStation, *, keys: list[str] | None = None) -> Answer:
+    """OCPP 1.6: read configuration keys, and keep them."""
+    answer = await _send(station, "get_configuration", keys=keys)
+    await db_async(stations.record_configuration)(
+        station_id=station.pk,
+        keys=answer.data.get("configuration_key", []),
+        unknown=answer.data.get("unknown_key", []),
+    )
+    return answer
+
+
+@command
+async def change_configuration(station: ChargingStation, *, key: str, value: str) -> Answer:
+    """OCPP 1.6: set one configuration key; the kept value follows when the station agrees."""
+    answer = await _send(station, "change_configuration", key=key, value=value)
+    await db_async(stations.record_configuration_change)(station_id=station.pk, key=key, value=value)
+    return answer
+
+
+@command
+async def clear_cache(station: ChargingStation) -> Answer:
+    return await _send(station, "clear_cache")
+
+
+@command
+async def trigger_message(station: ChargingStation, *, message: str, evse_id: int | None = None) -> Answer:
+    """Ask the station to send a message now (BootNotification, StatusNotification, MeterValues, ...)."""
+    return await _send(station, "trigger_message", message=message, evse_id=evse_id)
+
+
+@command
+async def update_firmware(station: ChargingStation, *, location: str, retrieve_at: datetime, retries: int | None = None, retry_interval: int | None = None) -> Answer:
+    return await _send(station, "update_firmware", location=location, retrieve_at=iso(retrieve_at), retries=retries, retry_interval=retry_interval)
+
+
+@command
+async def get_diagnostics(station: ChargingStation, *, location: str, start: datetime | None = None, stop: datetime | None = None) -> Answer:
+    """Ask the station to upload its diagnostics (1.6 GetDiagnostics, 2.0.1 GetLog)."""
+    return await _send(station, "get_diagnostics", location=location, start=iso(start), stop=iso(stop))
+
+
+@command
+async def data_transfer(station: ChargingStation, *, vendor_id: str, message_id: str | None = None, data: str | None = None) -> Answer:
+    return await _send(station, "data_transfer", vendor_id=vendor_id, message_id=message_id, data=data)
+
+
+@command
+async def set_charging_profile(station: ChargingStation, *, evse_id: int, profile: ChargingProfile) -> Answer:
+    return await _send(station, "set_charging_profile", evse_id=evse_id, profile=asdict(profile))
+
+
+@command
+async def clear_charging_profile(station: ChargingStation, *, profile_id: int | None = None, evse_id: int | None = None, purpose: str | None = None, stack_level: int | None = None) -> Answer:
+    return await _send(station, "clear_charging_profile", profile_id=profile_id, evse_id=evse_id, purpose=purpose, stack_level=stack_level)
+
+
+@command
+async def get_composite_schedule(station: ChargingStation, *, evse_id: int, duration_s: int, rate_unit: str | None = None) -> Answer:
+    """The schedule the EVSE will follow for the next `duration_s` seconds; kept for operators."""
+    answer = await _send(station, "get_composite_schedule", evse_id=evse_id, duration_s=duration_s, rate_unit=rate_unit)
+    await db_async(stations.record_composite_schedule)(
+        station_id=station.pk, evse_id=evse_id, status=answer.status or "", schedule=answer.data.get("charging_schedule")
+    )
+    return answer
+
+
+@command
+async def reserve_now(station: ChargingStation, *, evse_id: int, id_tag: str, expires_at: datetime) -> Answer:
+    """Hold an EVSE for an id tag. The reservation is kept, with the station's answer."""
+    reservation = await db_async(sessions.create_reservation)(
+        station_id=station.pk, evse_id=evse_id, id_tag=id_tag, expires_at=expires_at
+    )
+    try:
+        answer = await _send(station, "reserve_now", evse_id=evse_id, id_tag=id_tag, expires_at=iso(expires_at), reservation_id=reservation.pk)
+    except CommandRejected as rejected:
+        await db_async(sessions.record_reservation_answer)(reservation_id=reservation.pk, answer=rejected.status)
+        raise
+    await db_async(sessions.record_reservation_answer)(reservation_id=reservation.pk, answer=answer.status)
+    return answer
+
+
+@command
+async def cancel_reservation(station: ChargingStation, *, reservation_id: int) -> Answer:
+    answer = await _send(station, "cancel_reservation", reservation_id=reservation_id)
+    await db_async(sessions.cancel_reservation)(reservation_id=reservation_id)
+    return answer
+
+
+@command
+async def send_local_list(station: ChargingStation, *, version: int, entries: list[dict], full: bool = True) -> Answer:
+    """Send the station's local authorization list: entries of id_tag, status, expires_at, parent_id_tag."""
+    answer = await _send(station, "send_local_list", version=version, full=full, entries=entries)
+    await db_async(stations.record_local_list_version)(station_id=station.pk, version=version)
+    return answer
+
+
+@command
+async def get_local_list_version(station: ChargingStation) -> Answer:
+    answer = await _send(station, "get_local_list_version")
+    version = answer.data.get("list_version", answer.data.get("version_number"))
+    await db_async(stations.record_local_list_version)(station_id=station.pk, version=version)
+    return answer

@@ -1,0 +1,94 @@
+"""Carrying a command to the process that holds a charger's socket, and its answer back.
+
+Any process (an ASGI worker handling an API call, a Celery task, the admin)
+sends the command on the channel layer to the channel of the consumer that
+holds the station's socket, and waits on a reply channel of its own. The
+consumer performs the OCPP call and replies with the answer or the failure.
+"""
+import asyncio
+from dataclasses import dataclass
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from csms.db import db_async
+from stations.selectors import connection_channel
+
+# Extra seconds the caller waits beyond the charger's own answer timeout, for the hops.
+TRANSPORT_MARGIN = 3.0
+
+
+class CommandError(Exception):
+    """A command did not get the charger to do what was asked."""
+
+
+class StationNotConnected(CommandError):
+    def __init__(self, charge_point_id: str, why: str = "is not connected"):
+        super().__init__(f"{charge_point_id} {why}")
+
+
+class CommandTimeout(CommandError):
+    def __init__(self, charge_point_id: str, action: str, seconds: float):
+        super().__init__(f"{charge_point_id} did not answer {action} within {seconds:g}s")
+
+
+class CommandRejected(CommandError):
+    """The charger answered, and said no (Rejected, NotSupported, Occupied...)."""
+
+    def __init__(self, charge_point_id: str, action: str, status: str, data: dict):
+        super().__init__(f"{charge_point_id} answered {action} with {status}")
+        self.status = status
+        self.data = data
+
+
+class CommandCallError(CommandError):
+    """The charger answered with a CALLERROR."""
+
+    def __init__(self, charge_point_id: str, action: str, code: str, description: str):
+        super().__init__(f"{charge_point_id} answered {action} with CALLERROR {code}: {description}")
+        self.code = code
+        self.description = description
+
+
+class CommandNotSupported(CommandError):
+    """The station's OCPP version has no such operation (e.g. GetConfiguration on 2.0.1)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the charger answered: its status (if the answer has one) and the other fields."""
+
+    action: str
+    status: str | None
+    data: dict
+
+
+async def dispatch(*, station_id: int, charge_point_id: str, command: str, params: dict) -> Answer:
+    """Send `command` to the station's consumer and wait for the charger's answer."""
+    channel = await db_async(connection_channel)(station_id=station_id)
+    if not channel:
+        raise StationNotConnected(charge_point_id)
+    layer = get_channel_layer()
+    reply_to = await layer.new_channel("ocpp.reply.")
+    await layer.send(channel, {"type": "ocpp.command", "command": command, "params": params, "reply_to": reply_to})
+    wait = settings.OCPP_CALL_TIMEOUT + TRANSPORT_MARGIN
+    try:
+        reply = await asyncio.wait_for(layer.receive(reply_to), wait)
+    except asyncio.TimeoutError:  # the consumer itself is gone (its process died)
+        raise CommandTimeout(charge_point_id, command, wait) from None
+    return _answer(charge_point_id, reply)
+
+
+def _answer(charge_point_id: str, reply: dict) -> Answer:
+    outcome, action = reply["outcome"], reply["action"]
+    if outcome == "answered":
+        return Answer(action=action, status=reply.get("status"), data=reply["data"])
+    if outcome == "disconnected":
+        raise StationNotConnected(charge_point_id, f"disconnected before answering {action}")
+    if outcome == "timeout":
+        raise CommandTimeout(charge_point_id, action, reply["seconds"])
+    if outcome == "call_error":
+        raise CommandCallError(charge_point_id, action, reply["code"], reply["description"])
+    if outcome == "not_supported":
+        raise CommandNotSupported(f"{action} is not an operation of OCPP {reply['version']}")
+    raise CommandError(f"{charge_point_id}: {reply.get('description', outcome)}")

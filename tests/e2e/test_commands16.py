@@ -1,0 +1,188 @@
+"""The command API from another process: the test process commands a 1.6 charger connected to the server."""
+import asyncio
+import json
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+
+from csms.ocpp import commands
+from csms.ocpp.models import OcppMessage
+from csms.ocpp.simulator import ChargerOptions, SimulatedCharger
+from sessions.models import Reservation, Transaction
+from stations.models import ChargingStation, CompositeSchedule, ConfigurationKey, Connector
+from tests.conftest import eventually
+from tests.ocpp_client import STATION_PASSWORD, answer, call, open_socket
+
+pytestmark = pytest.mark.e2e
+
+
+async def online_charger(server, make_station, make_id_tag, charge_point_id: str, **answers) -> tuple[ChargingStation, SimulatedCharger]:
+    station = await make_station(charge_point_id, evse_count=2)
+    await make_id_tag("CMD-TAG")
+    charger = SimulatedCharger(
+        charge_point_id, server.ocpp_url,
+        ChargerOptions(password=STATION_PASSWORD, connectors=2, id_tag="CMD-TAG", meter_interval=0, speedup=600,
+                       step_delay=0.05, reconnect_delay=0.1, answers=answers),
+    )
+    await charger.connect()
+    await charger.boot()
+
+    def registered():
+        """the server has the charger's socket"""
+        return ChargingStation.objects.get(pk=station.pk).connection_channel
+    await eventually(registered)
+    return station, charger
+
+
+async def reload(station: ChargingStation) -> ChargingStation:
+    return await sync_to_async(ChargingStation.objects.get)(pk=station.pk)
+
+
+async def test_configuration_commands_keep_what_the_charger_reports(server, make_station, make_id_tag):
+    station, charger = await online_charger(server, make_station, make_id_tag, "CMD-CONF")
+    answer = await commands.get_configuration(station)
+    keys = await sync_to_async(lambda: {k.key: (k.value, k.readonly) for k in ConfigurationKey.objects.filter(station=station)})()
+    assert keys["HeartbeatInterval"][1] is False and keys["NumberOfConnectors"] == ("2", True)
+    assert len(keys) == len(answer.data["configuration_key"])
+
+    assert (await commands.change_configuration(station, key="MeterValueSampleInterval", value="15")).status == "Accepted"
+    assert charger.configuration["MeterValueSampleInterval"].value == "15"
+    stored = await sync_to_async(ConfigurationKey.objects.get)(station=station, key="MeterValueSampleInterval")
+    assert stored.value == "15"
+    with pytest.raises(commands.CommandRejected) as rejected:
+        await commands.change_configuration(station, key="NumberOfConnectors", value="5")
+    assert rejected.value.status == "Rejected"
+    await charger.close()
+
+
+async def test_operational_commands_reach_the_charger(server, make_station, make_id_tag):
+    station, charger = await online_charger(server, make_station, make_id_tag, "CMD-OPS")
+    assert (await commands.unlock_connector(station, evse_id=1)).status == "Unlocked"
+    assert (await commands.change_availability(station, evse_id=2, operative=False)).status == "Accepted"
+
+    def unavailable():
+        """EVSE 2 reported Unavailable"""
+        return Connector.objects.get(evse__station=station, evse__evse_id=2).status == "Unavailable"
+    await eventually(unavailable)
+    assert (await commands.clear_cache(station)).status == "Accepted"
+    assert (await commands.data_transfer(station, vendor_id="com.voltstack", message_id="Ping", data="1")).status
+    assert (await commands.trigger_message(station, message="Heartbeat")).status == "Accepted"
+
+    await commands.send_local_list(station, version=7, entries=[{"id_tag": "CMD-TAG", "status": "Accepted"}])
+    assert (await commands.get_local_list_version(station)).data["list_version"] == 7
+    assert (await reload(station)).local_list_version == 7
+
+    await commands.update_firmware(station, location="https://fw.example/1.2.bin", retrieve_at=timezone.now())
+    await commands.get_diagnostics(station, location="ftp://diag.example/up")
+
+    def firmware_installed():
+        """firmware and diagnostics progress arrived"""
+        s = ChargingStation.objects.get(pk=station.pk)
+        return s.firmware_status == "Installed" and s.diagnostics_status == "Uploaded"
+    await eventually(firmware_installed, timeout=10)
+    await charger.close()
+
+
+async def test_smart_charging_and_reservation_commands(server, make_station, make_id_tag):
+    station, charger = await online_charger(server, make_station, make_id_tag, "CMD-SMART")
+    profile = commands.ChargingProfile(
+        profile_id=11, stack_level=1, purpose="TxDefault", rate_unit="A",
+        periods=[commands.SchedulePeriod(start_s=0, limit=16.0), commands.SchedulePeriod(start_s=3600, limit=8.0)],
+    )
+    assert (await commands.set_charging_profile(station, evse_id=1, profile=profile)).status == "Accepted"
+    schedule = await commands.get_composite_schedule(station, evse_id=1, duration_s=600, rate_unit="A")
+    assert schedule.status == "Accepted"
+    kept = await sync_to_async(CompositeSchedule.objects.get)(station=station, evse_id=1)
+    assert kept.schedule["charging_schedule_period"][0]["limit"] == 16.0
+    assert (await commands.clear_charging_profile(station, profile_id=11)).status == "Accepted"
+
+    await commands.reserve_now(station, evse_id=2, id_tag="CMD-TAG", expires_at=timezone.now() + timedelta(minutes=15))
+    reservation = await sync_to_async(Reservation.objects.get)(station=station)
+    assert (reservation.status, reservation.station_answer, reservation.evse_id) == ("accepted", "Accepted", 2)
+    await commands.cancel_reservation(station, reservation_id=reservation.pk)
+    assert (await sync_to_async(Reservation.objects.get)(pk=reservation.pk)).status == "cancelled"
+    await charger.close()
+
+
+async def test_remote_start_and_stop_and_reset(server, make_station, make_id_tag):
+    station, charger = await online_charger(server, make_station, make_id_tag, "CMD-REMOTE")
+    assert (await commands.remote_start(station, id_tag="CMD-TAG", evse_id=1)).status == "Accepted"
+
+    def started():
+        """the charger started the session it agreed to"""
+        return Transaction.objects.filter(station=station, status="active").first()
+    tx = await eventually(started)
+    assert tx.id_tag_value == "CMD-TAG"
+    assert (await commands.remote_stop(station, transaction=tx)).status == "Accepted"
+
+    def stopped():
+        """the charger stopped it, reason Remote"""
+        return Transaction.objects.filter(pk=tx.pk, status="completed", stop_reason="Remote").exists()
+    await eventually(stopped)
+
+    booted_before = (await reload(station)).last_boot_at
+    assert (await commands.reset(station, hard=True)).status == "Accepted"
+
+    def rebooted():
+        """the charger rebooted and sent a new BootNotification"""
+        return ChargingStation.objects.get(pk=station.pk).last_boot_at > booted_before
+    await eventually(rebooted, timeout=10)
+    await charger.close()
+
+
+async def test_sync_callers_use_the_same_commands(server, make_station, make_id_tag):
+    station, charger = await online_charger(server, make_station, make_id_tag, "CMD-SYNC")
+    answer = await sync_to_async(commands.clear_cache.sync, thread_sensitive=False)(station)
+    assert answer.status == "Accepted"
+    await charger.close()
+
+
+async def test_failures_are_distinct(server, make_station, make_id_tag):
+    offline = await make_station("CMD-OFFLINE")
+    with pytest.raises(commands.StationNotConnected):
+        await commands.reset(offline)
+
+    station, charger = await online_charger(server, make_station, make_id_tag, "CMD-NO", Reset="reject", ClearCache="ignore")
+    with pytest.raises(commands.CommandRejected) as rejected:
+        await commands.reset(station)
+    assert rejected.value.status == "Rejected"
+    with pytest.raises(commands.CommandTimeout):  # the test server waits 5 s for answers
+        await commands.clear_cache(station)
+    assert (await commands.unlock_connector(station, evse_id=1)).status == "Unlocked"  # the link is fine
+    await charger.close()
+
+
+async def test_call_error_and_late_answer(server, make_station):
+    """A raw charger answers one command with a CALLERROR and another too late."""
+    station = await make_station("CMD-RAW")
+    async with open_socket(server, "CMD-RAW") as ws:
+        await call(ws, "BootNotification", {"chargePointVendor": "Raw", "chargePointModel": "R1"})
+
+        pending = asyncio.ensure_future(commands.clear_cache(station))
+        request = await answer(ws)
+        assert request[2] == "ClearCache"
+        await ws.send(json.dumps([4, request[1], "NotSupported", "no cache here", {}]))
+        with pytest.raises(commands.CommandCallError) as error:
+            await pending
+        assert (error.value.code, error.value.description) == ("NotSupported", "no cache here")
+
+        late = asyncio.ensure_future(commands.clear_cache(station))
+        request = await answer(ws)
+        with pytest.raises(commands.CommandTimeout):
+            await late
+        await ws.send(json.dumps([3, request[1], {"status": "Accepted"}]))  # too late now
+
+        next_command = asyncio.ensure_future(commands.unlock_connector(station, evse_id=1))
+        request = await answer(ws)
+        assert request[2] == "UnlockConnector"
+        await ws.send(json.dumps([3, request[1], {"status": "UnlockFailed"}]))
+        with pytest.raises(commands.CommandRejected) as rejected:
+            await next_command
+        assert rejected.value.status == "UnlockFailed"  # the late "Accepted" was not taken for this answer
+
+    def late_logged():
+        """the late answer is in the message log, marked ignored"""
+        return OcppMessage.objects.filter(charge_point_id="CMD-RAW", direction="in", error__contains="late").exists()
+    await eventually(late_logged)
