@@ -59,7 +59,7 @@ class Transaction(models.Model):
     reservation_id = models.IntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
 
-    meter_start_wh = models.BigIntegerField()
+    meter_start_wh = models.BigIntegerField(null=True, blank=True, help_text="Empty until a 2.0.1 station reports energy")
     meter_stop_wh = models.BigIntegerField(null=True, blank=True)
     started_at = models.DateTimeField()
     stopped_at = models.DateTimeField(null=True, blank=True)
@@ -92,7 +92,29 @@ class Transaction(models.Model):
     @property
     def energy_wh(self) -> int | None:
         end = self.meter_stop_wh if self.meter_stop_wh is not None else self.last_meter_wh
-        return None if end is None else end - self.meter_start_wh
+        if end is None or self.meter_start_wh is None:
+            return None
+        return end - self.meter_start_wh
+
+
+class TransactionEvent(models.Model):
+    """One numbered step of a transaction as an OCPP 2.0.1 station reports it.
+
+    (transaction, seq_no) is unique: a replayed or re-sent event is seen and
+    changes nothing.
+    """
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events")
+    seq_no = models.PositiveIntegerField()
+    kind = models.CharField(max_length=8)  # started / updated / ended
+    trigger = models.CharField(max_length=32)
+    timestamp = models.DateTimeField()
+    offline = models.BooleanField(default=False)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["transaction", "seq_no"]
+        constraints = [models.UniqueConstraint(fields=["transaction", "seq_no"], name="unique_transaction_event")]
 
 
 class MeterValue(models.Model):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from csms.columns import fit
 from sessions import events
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT, STATE_OF_CHARGE, NormalisedSample, Sample, normalise
-from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction
+from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction, TransactionEvent
 from stations.services import ensure_connector, record_deviation
 
 
@@ -250,3 +250,101 @@ def record_reservation_answer(*, reservation_id: int, answer: str) -> None:
 
 def cancel_reservation(*, reservation_id: int) -> None:
     Reservation.objects.filter(pk=reservation_id).update(status=Reservation.Status.CANCELLED)
+
+
+@dataclass(frozen=True)
+class TransactionStep:
+    """One step of a transaction as an OCPP 2.0.1 station numbers it (a TransactionEvent)."""
+
+    uid: str
+    seq_no: int
+    kind: str  # "started", "updated" or "ended"
+    trigger: str
+    timestamp: datetime
+    evse_id: int | None = None
+    connector_id: int = 1
+    id_tag: str | None = None
+    samples: tuple[Sample, ...] = ()
+    stopped_reason: str = ""
+    offline: bool = False
+    reservation_id: int | None = None
+
+
+def record_transaction_step(*, station_id: int, step: TransactionStep) -> IdTagInfo | None:
+    """Apply a numbered transaction step once; a replayed step changes nothing.
+
+    The transaction is opened by the first step that names it (normally
+    Started; after a lost Started, whatever comes first), completed by Ended.
+    Returns the authorization of the id token the step carries, if any.
+    """
+    tx = _transaction_by_uid(station_id=station_id, step=step)
+    try:
+        with transaction.atomic():
+            TransactionEvent.objects.create(
+                transaction=tx, seq_no=step.seq_no, kind=step.kind, trigger=fit(TransactionEvent, "trigger", step.trigger),
+                timestamp=step.timestamp, offline=step.offline,
+            )
+    except IntegrityError:  # seen before: same answer, nothing new
+        return _stored_info(tx) if step.id_tag else None
+    info = _attach_id_tag(tx, step.id_tag) if step.id_tag else None
+    if step.samples:
+        record_meter_values(station_id=station_id, evse_id=tx.connector.evse.evse_id, transaction_id=tx.pk, samples=list(step.samples))
+        _set_meter_start(tx)
+    if step.kind == "ended":
+        tx.refresh_from_db()
+        stop_transaction(
+            station_id=station_id,
+            transaction_id=tx.pk,
+            meter_stop_wh=tx.last_meter_wh if tx.last_meter_wh is not None else (tx.meter_start_wh or 0),
+            stopped_at=step.timestamp,
+            reason=step.stopped_reason or "Local",
+        )
+    return info
+
+
+def _transaction_by_uid(*, station_id: int, step: TransactionStep) -> Transaction:
+    tx = Transaction.objects.select_related("connector__evse", "id_tag").filter(station_id=station_id, uid=step.uid).first()
+    if tx is not None:
+        return tx
+    connector = ensure_connector(station_id=station_id, evse_id=step.evse_id or 1, connector_id=step.connector_id)
+    try:
+        with transaction.atomic():
+            tx = Transaction.objects.create(
+                station_id=station_id, connector=connector, uid=step.uid, id_tag_value="",
+                authorization_status=AuthorizationStatus.ACCEPTED, reservation_id=step.reservation_id,
+                started_at=step.timestamp,
+            )
+    except IntegrityError:  # opened concurrently by the same step, re-sent
+        return Transaction.objects.select_related("connector__evse").get(station_id=station_id, uid=step.uid)
+    if step.reservation_id is not None:
+        Reservation.objects.filter(pk=step.reservation_id, station_id=station_id).update(status=Reservation.Status.USED)
+    events.transaction_started(tx)
+    return tx
+
+
+def _attach_id_tag(tx: Transaction, id_tag: str) -> IdTagInfo:
+    """The token a 2.0.1 station names for a transaction (at start, or later when authorized)."""
+    if tx.id_tag_value == id_tag:
+        return _stored_info(tx)
+    info = authorize(id_tag=id_tag, ignore_transaction_id=tx.pk)
+    Transaction.objects.filter(pk=tx.pk).update(
+        id_tag=IdTag.objects.filter(id_tag=id_tag).first(),
+        id_tag_value=fit(Transaction, "id_tag_value", id_tag),
+        authorization_status=info.status,
+    )
+    return info
+
+
+def _set_meter_start(tx: Transaction) -> None:
+    """2.0.1 has no meterStart: the transaction's first energy reading is its start."""
+    if tx.meter_start_wh is not None:
+        return
+    first = tx.meter_values.filter(measurand=ENERGY_REGISTER).order_by("timestamp").values_list("value", flat=True).first()
+    if first is not None:
+        Transaction.objects.filter(pk=tx.pk, meter_start_wh__isnull=True).update(meter_start_wh=int(first))
+
+
+def end_reservation(*, station_id: int, reservation_id: int, expired: bool) -> None:
+    """The station ended a reservation itself: it expired, or was removed."""
+    status = Reservation.Status.EXPIRED if expired else Reservation.Status.CANCELLED
+    Reservation.objects.filter(pk=reservation_id, station_id=station_id).update(status=status)

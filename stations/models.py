@@ -198,6 +198,9 @@ class StationEvent(models.Model):
         DIAGNOSTICS = "diagnostics"
         DEVIATION = "deviation", "protocol deviation"
         CONNECTION = "connection"
+        EVENT = "event", "device event"
+        SECURITY = "security", "security event"
+        CHARGING_LIMIT = "charging_limit", "charging limit"
 
     station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -269,3 +272,36 @@ class CompositeSchedule(models.Model):
 
     class Meta:
         ordering = ["-fetched_at"]
+
+
+class DeviceModelVariable(models.Model):
+    """One attribute of a variable of an OCPP 2.0.1 station's device model (NotifyReport).
+
+    evse_id and connector_id are 0 when the component is not on an EVSE/connector.
+    """
+
+    station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="device_model")
+    component = models.CharField(max_length=50)
+    component_instance = models.CharField(max_length=50, blank=True)
+    evse_id = models.PositiveIntegerField(default=0)
+    connector_id = models.PositiveIntegerField(default=0)
+    variable = models.CharField(max_length=50)
+    variable_instance = models.CharField(max_length=50, blank=True)
+    attribute_type = models.CharField(max_length=16, default="Actual")
+    value = models.TextField(null=True, blank=True)
+    mutability = models.CharField(max_length=16, blank=True)
+    data_type = models.CharField(max_length=16, blank=True)
+    unit = models.CharField(max_length=16, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["station", "component", "variable"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "component", "component_instance", "evse_id", "connector_id", "variable", "variable_instance", "attribute_type"],
+                name="unique_device_model_attribute",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component}.{self.variable}={self.value}"

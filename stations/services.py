@@ -20,6 +20,7 @@ from stations.models import (
     Connector,
     DataTransferMessage,
     DataTransferVendor,
+    DeviceModelVariable,
     Evse,
     NetworkSettings,
     RegistrationStatus,
@@ -306,3 +307,41 @@ def record_composite_schedule(*, station_id: int, evse_id: int, status: str, sch
 
 def record_local_list_version(*, station_id: int, version: int) -> None:
     ChargingStation.objects.filter(pk=station_id).update(local_list_version=version)
+
+
+@dataclass(frozen=True)
+class DeviceModelAttribute:
+    component: str
+    variable: str
+    value: str | None
+    attribute_type: str = "Actual"
+    component_instance: str = ""
+    evse_id: int = 0
+    connector_id: int = 0
+    variable_instance: str = ""
+    mutability: str = ""
+    data_type: str = ""
+    unit: str = ""
+
+
+def record_device_model(*, station_id: int, attributes: list[DeviceModelAttribute]) -> None:
+    """Keep a 2.0.1 station's reported device model, one row per variable attribute."""
+    with transaction.atomic():
+        for attribute in attributes:
+            key = {
+                "station_id": station_id,
+                "component": attribute.component,
+                "component_instance": attribute.component_instance,
+                "evse_id": attribute.evse_id,
+                "connector_id": attribute.connector_id,
+                "variable": attribute.variable,
+                "variable_instance": attribute.variable_instance,
+                "attribute_type": attribute.attribute_type,
+            }
+            details = {"value": attribute.value, "mutability": attribute.mutability, "data_type": attribute.data_type, "unit": attribute.unit}
+            DeviceModelVariable.objects.update_or_create(**key, defaults=details)
+
+
+def record_station_event(*, station_id: int, kind: str, summary: str, details: dict, occurred_at: datetime) -> None:
+    """Keep something a station reported about itself (device events, security events, limits)."""
+    StationEvent.objects.create(station_id=station_id, kind=kind, summary=summary[:255], details=details, occurred_at=occurred_at)

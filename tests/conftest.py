@@ -27,6 +27,9 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = CHANNEL_PREFIX
+    # Connections opened on worker threads (in-process consumers) close after each
+    # call, so none is left holding the test database when it is dropped.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 def database_url() -> str:

@@ -16,6 +16,8 @@ Each command is a coroutine; `command.sync(...)` runs it from sync code
 configuration keys, composite schedules, reservations, the local list version.
 """
 import functools
+import itertools
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -74,6 +76,14 @@ class ChargingProfile:
     extra: dict = field(default_factory=dict)
 
 
+# Request ids (2.0.1 remoteStartId, requestId) the station echoes in its follow-up messages.
+_request_ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
+
+
+def _request_id() -> int:
+    return next(_request_ids) % 2**31
+
+
 def command(func):
     """Give an async command a `.sync` twin for callers without an event loop."""
     func.sync = functools.wraps(func)(async_to_sync(func))
@@ -91,7 +101,10 @@ async def _send(station: ChargingStation, name: str, **params) -> Answer:
 async def remote_start(station: ChargingStation, *, id_tag: str, evse_id: int | None = None, profile: ChargingProfile | None = None) -> Answer:
     """Ask the station to start a session. Accepted only means it agreed: the session
     exists once the station reports its start."""
-    return await _send(station, "remote_start", id_tag=id_tag, evse_id=evse_id, profile=asdict(profile) if profile else None)
+    return await _send(
+        station, "remote_start", id_tag=id_tag, evse_id=evse_id, profile=asdict(profile) if profile else None,
+        request_id=_request_id(),
+    )
 
 
 @command
@@ -136,6 +149,41 @@ async def change_configuration(station: ChargingStation, *, key: str, value: str
 
 
 @command
+async def get_variables(station: ChargingStation, *, variables: list[tuple[str, str]]) -> Answer:
+    """OCPP 2.0.1: read (component, variable) pairs of the device model, and keep the values read."""
+    refs = [{"component": component, "variable": variable} for component, variable in variables]
+    answer = await _send(station, "get_variables", variables=refs)
+    read = [
+        stations.DeviceModelAttribute(component=r["component"]["name"], variable=r["variable"]["name"], value=r.get("attribute_value"))
+        for r in answer.data.get("get_variable_result", [])
+        if r.get("attribute_status") == "Accepted"
+    ]
+    await db_async(stations.record_device_model)(station_id=station.pk, attributes=read)
+    return answer
+
+
+@command
+async def set_variables(station: ChargingStation, *, values: list[tuple[str, str, str]]) -> Answer:
+    """OCPP 2.0.1: set (component, variable, value) triples; the kept device model follows what was accepted."""
+    refs = [{"component": c, "variable": v, "value": value} for c, v, value in values]
+    answer = await _send(station, "set_variables", variables=refs)
+    results = answer.data.get("set_variable_result", [])
+    accepted = [
+        stations.DeviceModelAttribute(component=c, variable=v, value=value)
+        for (c, v, value), result in zip(values, results)
+        if result.get("attribute_status") in AGREED
+    ]
+    await db_async(stations.record_device_model)(station_id=station.pk, attributes=accepted)
+    return answer
+
+
+@command
+async def get_base_report(station: ChargingStation, *, report: str = "FullInventory") -> Answer:
+    """OCPP 2.0.1: ask for the device model; it arrives in NotifyReport messages and is kept."""
+    return await _send(station, "get_base_report", request_id=_request_id(), report=report)
+
+
+@command
 async def clear_cache(station: ChargingStation) -> Answer:
     return await _send(station, "clear_cache")
 
@@ -148,13 +196,16 @@ async def trigger_message(station: ChargingStation, *, message: str, evse_id: in
 
 @command
 async def update_firmware(station: ChargingStation, *, location: str, retrieve_at: datetime, retries: int | None = None, retry_interval: int | None = None) -> Answer:
-    return await _send(station, "update_firmware", location=location, retrieve_at=iso(retrieve_at), retries=retries, retry_interval=retry_interval)
+    return await _send(
+        station, "update_firmware", location=location, retrieve_at=iso(retrieve_at), retries=retries,
+        retry_interval=retry_interval, request_id=_request_id(),
+    )
 
 
 @command
 async def get_diagnostics(station: ChargingStation, *, location: str, start: datetime | None = None, stop: datetime | None = None) -> Answer:
     """Ask the station to upload its diagnostics (1.6 GetDiagnostics, 2.0.1 GetLog)."""
-    return await _send(station, "get_diagnostics", location=location, start=iso(start), stop=iso(stop))
+    return await _send(station, "get_diagnostics", location=location, start=iso(start), stop=iso(stop), request_id=_request_id())
 
 
 @command

@@ -16,12 +16,13 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from csms.db import db_async
 from csms.ocpp.messagelog import message_log
 from csms.ocpp.v16.central_system import CentralSystem16
+from csms.ocpp.v201.central_system import CentralSystem201
 from stations import services as stations
 
 logger = logging.getLogger(__name__)
 
-# Subprotocol → engine, in order of preference.
-ENGINES = {"ocpp1.6": CentralSystem16}
+# Subprotocol → engine, in order of preference: 2.0.1 when a charger offers both.
+ENGINES = {"ocpp2.0.1": CentralSystem201, "ocpp1.6": CentralSystem16}
 # Close code for a connection replaced by a newer one of the same station.
 CLOSE_REPLACED = 4000
 

@@ -4,8 +4,6 @@ Each handler reads the payload into plain values, calls one domain
 service, and turns its answer back into the 1.6 response. 1.6 connector N
 is EVSE N (with its single connector 1); connector 0 is the station itself.
 """
-from contextlib import contextmanager
-
 from django.utils import timezone
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
@@ -13,11 +11,10 @@ from ocpp.v16.enums import Action
 
 from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
-from csms.ocpp.errors import CallRefused, Fault
 from csms.ocpp.v16.commands import COMMANDS
-from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
+from csms.ocpp.values import INT32_MAX, iso, readings_checked, to_datetime, to_int, to_optional_int, to_str
 from sessions import services as sessions
-from sessions.meter import InvalidSample, Sample
+from sessions.meter import Sample
 from stations import services as stations
 
 
@@ -29,15 +26,6 @@ def _id_tag_info(info: sessions.IdTagInfo | None) -> dict | None:
 
 def remove_empty(data: dict) -> dict:
     return {k: v for k, v in data.items() if v is not None}
-
-
-@contextmanager
-def readings_checked():
-    """A sampled value that is not a number is a field holding an invalid value."""
-    try:
-        yield
-    except InvalidSample as error:
-        raise CallRefused(Fault.PROPERTY, str(error))
 
 
 def _samples(meter_values: list[dict] | None) -> list[Sample]:

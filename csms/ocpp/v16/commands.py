@@ -33,7 +33,7 @@ def charging_profile(profile: dict) -> dict:
     }
 
 
-def remote_start(*, id_tag: str, evse_id: int | None = None, profile: dict | None = None):
+def remote_start(*, id_tag: str, evse_id: int | None = None, profile: dict | None = None, request_id: int | None = None):
     return call.RemoteStartTransaction(
         id_tag=id_tag, connector_id=evse_id, charging_profile=charging_profile(profile) if profile else None
     )

@@ -1,0 +1,164 @@
+"""OCPP 2.0.1 through the real server: the same domain as 1.6, from 2.0.1's own messages."""
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from csms.ocpp import commands
+from sessions.models import MeterValue, Reservation, Transaction, TransactionEvent
+from stations.models import ChargingStation, Connector, DataTransferMessage, DeviceModelVariable, StationEvent
+from tests.ocpp_client import answer, call, open_socket
+
+pytestmark = pytest.mark.e2e
+
+V201 = ("ocpp2.0.1",)
+BOOT = {
+    "reason": "PowerUp",
+    "chargingStation": {"model": "Terra AC", "vendorName": "ABB", "serialNumber": "T-201", "firmwareVersion": "2.0.1-7",
+                        "modem": {"iccid": "8931", "imsi": "2040"}},
+}
+
+
+def energy(wh: float, timestamp: str, context: str = "Sample.Periodic", extra: list | None = None) -> list:
+    sampled = [{"value": wh, "measurand": "Energy.Active.Import.Register", "context": context, "unitOfMeasure": {"unit": "Wh"}}]
+    return [{"timestamp": timestamp, "sampledValue": sampled + (extra or [])}]
+
+
+def event(kind: str, seq: int, timestamp: str, uid: str, trigger: str, **fields) -> dict:
+    info = {"transactionId": uid, **fields.pop("info", {})}
+    return {"eventType": kind, "timestamp": timestamp, "triggerReason": trigger, "seqNo": seq, "transactionInfo": info, **fields}
+
+
+async def test_201_is_negotiated_and_preferred(server, make_station):
+    await make_station("V2-NEG")
+    async with open_socket(server, "V2-NEG", subprotocols=("ocpp1.6", "ocpp2.0.1")) as ws:
+        assert ws.subprotocol == "ocpp2.0.1"
+        assert (await call(ws, "BootNotification", BOOT))[2]["status"] == "Accepted"
+    station = await sync_to_async(ChargingStation.objects.get)(charge_point_id="V2-NEG")
+    assert (station.ocpp_version, station.vendor, station.model, station.firmware_version, station.iccid) == ("2.0.1", "ABB", "Terra AC", "2.0.1-7", "8931")
+
+
+async def test_201_transaction_lands_in_the_same_domain(server, make_station, make_id_tag):
+    station = await make_station("V2-TX")
+    await make_id_tag("V2-TOKEN")
+    uid = "3f9c1e4a-7f0b-4f8e-9a51-2c7d3b1e0a11"
+    async with open_socket(server, "V2-TX", subprotocols=V201) as ws:
+        await call(ws, "BootNotification", BOOT)
+        status = {"timestamp": "2026-11-21T09:59:00Z", "connectorStatus": "Occupied", "evseId": 1, "connectorId": 1}
+        assert (await call(ws, "StatusNotification", status))[2] == {}
+        auth = await call(ws, "Authorize", {"idToken": {"idToken": "V2-TOKEN", "type": "ISO14443"}})
+        assert auth[2]["idTokenInfo"]["status"] == "Accepted"
+        token = {"idToken": "V2-TOKEN", "type": "ISO14443"}
+        started = await call(ws, "TransactionEvent", event(
+            "Started", 0, "2026-11-21T10:00:00Z", uid, "Authorized", idToken=token, evse={"id": 1, "connectorId": 1},
+            meterValue=energy(1000, "2026-11-21T10:00:00Z", "Transaction.Begin"), info={"chargingState": "Charging"},
+        ))
+        assert started[2]["idTokenInfo"]["status"] == "Accepted"
+        power = [{"value": 11.0, "measurand": "Power.Active.Import", "unitOfMeasure": {"unit": "W", "multiplier": 3}}]
+        updated = event("Updated", 1, "2026-11-21T10:15:00Z", uid, "MeterValuePeriodic", meterValue=energy(2500, "2026-11-21T10:15:00Z", extra=power))
+        assert (await call(ws, "TransactionEvent", updated))[2] == {}
+        assert (await call(ws, "TransactionEvent", updated))[2] == {}  # re-sent: nothing new
+        ended = event("Ended", 2, "2026-11-21T10:30:00Z", uid, "EVCommunicationLost",
+                      meterValue=energy(4000, "2026-11-21T10:30:00Z", "Transaction.End"), info={"stoppedReason": "EVDisconnected"})
+        assert (await call(ws, "TransactionEvent", ended))[2] == {}
+
+    tx = await sync_to_async(Transaction.objects.select_related("connector__evse").get)(uid=uid)
+    assert (tx.station_id, tx.connector.evse.evse_id, tx.id_tag_value) == (station.pk, 1, "V2-TOKEN")
+    assert (tx.status, tx.meter_start_wh, tx.meter_stop_wh, tx.energy_wh) == ("completed", 1000, 4000, 3000)
+    assert tx.stop_reason == "EVDisconnected" and tx.last_power_w == 11000  # kW-scaled by the multiplier
+    assert await sync_to_async(lambda: list(tx.events.values_list("seq_no", "kind")))() == [(0, "started"), (1, "updated"), (2, "ended")]
+    assert await sync_to_async(MeterValue.objects.filter(transaction=tx, measurand="Energy.Active.Import.Register").count)() == 3
+    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__evse_id=1)
+    assert connector.status == "Occupied"
+
+
+async def test_201_offline_queued_events_complete_the_transaction(server, make_station):
+    await make_station("V2-OFF")
+    uid = "offline-0001"
+    async with open_socket(server, "V2-OFF", subprotocols=V201) as ws:
+        for seq, (kind, trigger, ts, wh) in enumerate([
+            ("Started", "CablePluggedIn", "2026-11-21T07:00:00Z", 500),
+            ("Updated", "MeterValuePeriodic", "2026-11-21T07:30:00Z", 1500),
+            ("Ended", "EVCommunicationLost", "2026-11-21T08:00:00Z", 2600),
+        ]):
+            frame = event(kind, seq, ts, uid, trigger, offline=True, evse={"id": 2, "connectorId": 1}, meterValue=energy(wh, ts))
+            assert (await call(ws, "TransactionEvent", frame))[0] == 3
+    tx = await sync_to_async(Transaction.objects.get)(uid=uid)
+    assert (tx.status, tx.energy_wh, tx.stopped_at.isoformat()) == ("completed", 2100, "2026-11-21T08:00:00+00:00")
+    assert await sync_to_async(TransactionEvent.objects.filter(transaction=tx, offline=True).count)() == 3
+
+
+async def test_201_reports_and_notifications_are_kept(server, make_station):
+    station = await make_station("V2-NOTE")
+    reservation = await sync_to_async(Reservation.objects.create)(station=station, evse_id=1, id_tag="T", expires_at="2026-11-21T11:00:00Z", status="accepted")
+    report = {
+        "requestId": 5, "generatedAt": "2026-11-21T10:00:00Z", "seqNo": 0, "tbc": False,
+        "reportData": [
+            {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"},
+             "variableAttribute": [{"type": "Actual", "value": "300", "mutability": "ReadWrite"}],
+             "variableCharacteristics": {"dataType": "integer", "unit": "s", "supportsMonitoring": False}},
+            {"component": {"name": "Connector", "evse": {"id": 1, "connectorId": 1}}, "variable": {"name": "ConnectorType"},
+             "variableAttribute": [{"type": "Actual", "value": "cType2", "mutability": "ReadOnly"}]},
+        ],
+    }
+    async with open_socket(server, "V2-NOTE", subprotocols=V201) as ws:
+        await call(ws, "BootNotification", BOOT)
+        assert (await call(ws, "NotifyReport", report))[2] == {}
+        notify_event = {"generatedAt": "2026-11-21T10:01:00Z", "seqNo": 0, "eventData": [{
+            "eventId": 1, "timestamp": "2026-11-21T10:01:00Z", "trigger": "Delta", "actualValue": "Faulted",
+            "component": {"name": "Connector"}, "variable": {"name": "AvailabilityState"}, "eventNotificationType": "HardWiredNotification"}]}
+        assert (await call(ws, "NotifyEvent", notify_event))[2] == {}
+        assert (await call(ws, "SecurityEventNotification", {"type": "FirmwareUpdated", "timestamp": "2026-11-21T10:02:00Z"}))[2] == {}
+        assert (await call(ws, "FirmwareStatusNotification", {"status": "Installed", "requestId": 3}))[2] == {}
+        assert (await call(ws, "LogStatusNotification", {"status": "Uploaded", "requestId": 4}))[2] == {}
+        assert (await call(ws, "ReservationStatusUpdate", {"reservationId": reservation.pk, "reservationUpdateStatus": "Expired"}))[2] == {}
+        assert (await call(ws, "NotifyChargingLimit", {"chargingLimit": {"chargingLimitSource": "EMS"}, "evseId": 1}))[2] == {}
+        assert (await call(ws, "DataTransfer", {"vendorId": "org.unknown", "data": {"a": 1}}))[2] == {"status": "UnknownVendorId"}
+        meter = {"evseId": 0, "meterValue": energy(123456, "2026-11-21T10:03:00Z")}
+        assert (await call(ws, "MeterValues", meter))[2] == {}
+
+    variables = await sync_to_async(lambda: {(v.component, v.evse_id, v.variable): (v.value, v.mutability, v.unit) for v in DeviceModelVariable.objects.filter(station=station)})()
+    assert variables == {("OCPPCommCtrlr", 0, "HeartbeatInterval"): ("300", "ReadWrite", "s"), ("Connector", 1, "ConnectorType"): ("cType2", "ReadOnly", "")}
+    kinds = await sync_to_async(lambda: sorted(StationEvent.objects.filter(station=station).exclude(kind="boot").values_list("kind", flat=True)))()
+    assert kinds == ["charging_limit", "diagnostics", "event", "firmware", "security"]
+    station = await sync_to_async(ChargingStation.objects.get)(pk=station.pk)
+    assert (station.firmware_status, station.diagnostics_status) == ("Installed", "Uploaded")
+    assert (await sync_to_async(Reservation.objects.get)(pk=reservation.pk)).status == "expired"
+    assert await sync_to_async(DataTransferMessage.objects.filter(station=station, data='{\'a\': 1}').exists)()
+    assert await sync_to_async(MeterValue.objects.filter(station=station, transaction=None, value=123456).exists)()
+
+
+async def test_201_commands_speak_201(server, make_station):
+    station = await make_station("V2-CMD")
+    async with open_socket(server, "V2-CMD", subprotocols=V201) as ws:
+        await call(ws, "BootNotification", BOOT)
+        with pytest.raises(commands.CommandNotSupported):
+            await commands.get_configuration(station)  # 1.6 only: nothing is sent
+
+        pending = asyncio.ensure_future(commands.get_variables(station, variables=[("OCPPCommCtrlr", "HeartbeatInterval")]))
+        request = await answer(ws)
+        assert request[2] == "GetVariables"
+        assert request[3] == {"getVariableData": [{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]}
+        result = {"attributeStatus": "Accepted", "attributeValue": "120", "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
+        await ws.send(json.dumps([3, request[1], {"getVariableResult": [result]}]))
+        await pending
+        kept = await sync_to_async(DeviceModelVariable.objects.get)(station=station, variable="HeartbeatInterval")
+        assert kept.value == "120"
+
+        pending = asyncio.ensure_future(commands.reset(station, hard=True))
+        request = await answer(ws)
+        assert request[2:] == ["Reset", {"type": "Immediate"}]
+        await ws.send(json.dumps([3, request[1], {"status": "Accepted"}]))
+        assert (await pending).status == "Accepted"
+
+        tx = await sync_to_async(Transaction.objects.create)(
+            station=station, connector=await sync_to_async(lambda: Connector.objects.filter(evse__station=station).first())(),
+            uid="tx-201-a", id_tag_value="T", authorization_status="Accepted", started_at="2026-11-21T10:00:00Z",
+        )
+        pending = asyncio.ensure_future(commands.remote_stop(station, transaction=tx))
+        request = await answer(ws)
+        assert request[2:] == ["RequestStopTransaction", {"transactionId": "tx-201-a"}]
+        await ws.send(json.dumps([3, request[1], {"status": "Rejected"}]))
+        with pytest.raises(commands.CommandRejected):
+            await pending
