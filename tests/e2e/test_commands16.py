@@ -186,3 +186,18 @@ async def test_call_error_and_late_answer(server, make_station):
         """the late answer is in the message log, marked ignored"""
         return OcppMessage.objects.filter(charge_point_id="CMD-RAW", direction="in", error__contains="late").exists()
     await eventually(late_logged)
+
+
+async def test_soc_on_demand_enables_soc_sampling_once(server, make_station, make_id_tag):
+    from csms.ocpp.soc import ensure_soc_sampling
+
+    station, charger = await online_charger(server, make_station, make_id_tag, "CMD-SOC")
+    await commands.change_configuration(station, key="MeterValuesSampledData", value="Energy.Active.Import.Register,Power.Active.Import")
+    assert await ensure_soc_sampling(station) is True
+    assert charger.configuration["MeterValuesSampledData"].value == "Energy.Active.Import.Register,Power.Active.Import,SoC"
+    changes = len(charger.exchanges("ChangeConfiguration", incoming=True))
+    assert await ensure_soc_sampling(station) is True  # already sampled: nothing changed
+    assert len(charger.exchanges("ChangeConfiguration", incoming=True)) == changes
+    kept = await sync_to_async(ConfigurationKey.objects.get)(station=station, key="MeterValuesSampledData")
+    assert kept.value.endswith(",SoC")
+    await charger.close()
