@@ -14,8 +14,10 @@ charger never blocks the frame that answers it.
 import asyncio
 import json
 import logging
+from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError
 from ocpp.messages import CallError, CallResult, UnknownCallErrorCodeError
@@ -25,7 +27,7 @@ from csms.ocpp import frames
 from csms.ocpp.errors import CallRefused, Fault, error_code
 from csms.ocpp.messagelog import message_log
 from csms.ocpp.schema import TOLERABLE, check_payload
-from stations.services import record_deviation
+from stations.services import BootInfo, record_boot, record_deviation, record_heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,20 @@ class ProtocolEngine:
     @property
     def ocpp_version(self) -> str:
         return self._ocpp_version
+
+    # --- what every version's boot and heartbeat do ----------------------------------------
+
+    async def record_boot(self, info: BootInfo) -> tuple[str, int, datetime]:
+        """Keep the boot; answer (status, heartbeat interval, current time)."""
+        now = timezone.now()
+        decision = await db_async(record_boot)(station_id=self.station_id, info=info, now=now)
+        self.registration_status = decision.status
+        return decision.status, decision.interval, now
+
+    async def record_heartbeat(self) -> datetime:
+        now = timezone.now()
+        await db_async(record_heartbeat)(station_id=self.station_id, now=now)
+        return now
 
     # --- inbound ---------------------------------------------------------------------
 

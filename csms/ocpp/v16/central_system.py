@@ -70,16 +70,12 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
             meter_type=to_str(optional.get("meter_type")),
             meter_serial_number=to_str(optional.get("meter_serial_number")),
         )
-        now = timezone.now()
-        decision = await db_async(stations.record_boot)(station_id=self.station_id, info=info, now=now)
-        self.registration_status = decision.status
-        return call_result.BootNotification(current_time=iso(now), interval=decision.interval, status=decision.status)
+        status, interval, now = await self.record_boot(info)
+        return call_result.BootNotification(current_time=iso(now), interval=interval, status=status)
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **_):
-        now = timezone.now()
-        await db_async(stations.record_heartbeat)(station_id=self.station_id, now=now)
-        return call_result.Heartbeat(current_time=iso(now))
+        return call_result.Heartbeat(current_time=iso(await self.record_heartbeat()))
 
     @on(Action.status_notification)
     async def on_status_notification(self, connector_id, error_code, status, **optional):

@@ -73,16 +73,12 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
             iccid=to_str(modem.get("iccid")),
             imsi=to_str(modem.get("imsi")),
         )
-        now = timezone.now()
-        decision = await db_async(stations.record_boot)(station_id=self.station_id, info=info, now=now)
-        self.registration_status = decision.status
-        return call_result.BootNotification(current_time=iso(now), interval=decision.interval, status=decision.status)
+        status, interval, now = await self.record_boot(info)
+        return call_result.BootNotification(current_time=iso(now), interval=interval, status=status)
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **_):
-        now = timezone.now()
-        await db_async(stations.record_heartbeat)(station_id=self.station_id, now=now)
-        return call_result.Heartbeat(current_time=iso(now))
+        return call_result.Heartbeat(current_time=iso(await self.record_heartbeat()))
 
     @on(Action.status_notification)
     async def on_status_notification(self, timestamp, connector_status, evse_id, connector_id, **_):
