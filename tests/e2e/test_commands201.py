@@ -1,0 +1,129 @@
+"""The command API against a simulated OCPP 2.0.1 station connected to the real server."""
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+
+from csms.ocpp import commands
+from csms.ocpp.simulator import ChargerOptions201, SimulatedCharger201
+from csms.ocpp.soc import ensure_soc_sampling
+from sessions.models import Reservation, Transaction
+from stations.models import ChargingStation, CompositeSchedule, Connector, DeviceModelVariable
+from tests.conftest import eventually
+from tests.ocpp_client import STATION_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+async def online_station(server, make_station, make_id_tag, charge_point_id: str, **answers):
+    station = await make_station(charge_point_id, evse_count=2)
+    await make_id_tag("V2-TAG")
+    charger = SimulatedCharger201(
+        charge_point_id, server.ocpp_url,
+        ChargerOptions201(password=STATION_PASSWORD, connectors=2, id_tag="V2-TAG", meter_interval=0, speedup=600,
+                          step_delay=0.05, reconnect_delay=0.1, answers=answers),
+    )
+    await charger.connect()
+    await charger.boot()
+
+    def registered():
+        """the server holds the station's 2.0.1 socket"""
+        s = ChargingStation.objects.get(pk=station.pk)
+        return s if s.connection_channel and s.ocpp_version == "2.0.1" else None
+    return await eventually(registered), charger
+
+
+async def test_device_model_commands(server, make_station, make_id_tag):
+    station, charger = await online_station(server, make_station, make_id_tag, "V2C-DM")
+    with pytest.raises(commands.CommandNotSupported):
+        await commands.get_configuration(station)
+    assert (await commands.get_base_report(station)).status == "Accepted"
+
+    def reported():
+        """NotifyReport filled the device model"""
+        return DeviceModelVariable.objects.filter(station=station).count() > 10
+    await eventually(reported)
+    await commands.set_variables(station, values=[("OCPPCommCtrlr", "HeartbeatInterval", "120")])
+    answer = await commands.get_variables(station, variables=[("OCPPCommCtrlr", "HeartbeatInterval")])
+    assert answer.data["get_variable_result"][0]["attribute_value"] == "120"
+    assert await ensure_soc_sampling(station) is True
+    measurands = await commands.get_variables(station, variables=[("SampledDataCtrlr", "TxUpdatedMeasurands")])
+    assert "SoC" in measurands.data["get_variable_result"][0]["attribute_value"].split(",")
+    await charger.close()
+
+
+async def test_operational_commands(server, make_station, make_id_tag):
+    station, charger = await online_station(server, make_station, make_id_tag, "V2C-OPS")
+    assert (await commands.unlock_connector(station, evse_id=1)).status == "Unlocked"
+    assert (await commands.change_availability(station, evse_id=2, operative=False)).status == "Accepted"
+
+    def unavailable():
+        """EVSE 2 reported Unavailable"""
+        return Connector.objects.filter(evse__station=station, evse__evse_id=2, status="Unavailable").exists()
+    await eventually(unavailable)
+    assert (await commands.clear_cache(station)).status == "Accepted"
+    assert (await commands.trigger_message(station, message="Heartbeat")).status == "Accepted"
+    assert (await commands.data_transfer(station, vendor_id="com.voltstack", message_id="Ping", data="1")).status
+    await commands.send_local_list(station, version=3, entries=[{"id_tag": "V2-TAG", "status": "Accepted"}])
+    await commands.get_local_list_version(station)
+    assert (await sync_to_async(ChargingStation.objects.get)(pk=station.pk)).local_list_version == 3
+    await commands.update_firmware(station, location="https://fw.example/2.bin", retrieve_at=timezone.now())
+    await commands.get_diagnostics(station, location="https://logs.example/up")
+
+    def progressed():
+        """firmware and log upload progress arrived"""
+        s = ChargingStation.objects.get(pk=station.pk)
+        return s.firmware_status == "Installed" and s.diagnostics_status == "Uploaded"
+    await eventually(progressed, timeout=10)
+    await charger.close()
+
+
+async def test_smart_charging_and_reservations(server, make_station, make_id_tag):
+    station, charger = await online_station(server, make_station, make_id_tag, "V2C-SMART")
+    profile = commands.ChargingProfile(
+        profile_id=21, stack_level=0, purpose="TxDefault", rate_unit="A", periods=[commands.SchedulePeriod(start_s=0, limit=10.0)]
+    )
+    assert (await commands.set_charging_profile(station, evse_id=1, profile=profile)).status == "Accepted"
+    assert (await commands.get_composite_schedule(station, evse_id=1, duration_s=300, rate_unit="A")).status == "Accepted"
+    assert await sync_to_async(CompositeSchedule.objects.filter(station=station, evse_id=1, status="Accepted").exists)()
+    assert (await commands.clear_charging_profile(station, profile_id=21)).status == "Accepted"
+    await commands.reserve_now(station, evse_id=2, id_tag="V2-TAG", expires_at=timezone.now() + timedelta(minutes=10))
+    reservation = await sync_to_async(Reservation.objects.get)(station=station)
+    assert reservation.status == "accepted"
+    await commands.cancel_reservation(station, reservation_id=reservation.pk)
+    await charger.close()
+
+
+async def test_remote_start_stop_and_reset(server, make_station, make_id_tag):
+    station, charger = await online_station(server, make_station, make_id_tag, "V2C-REMOTE")
+    assert (await commands.remote_start(station, id_tag="V2-TAG", evse_id=1)).status == "Accepted"
+
+    def started():
+        """the station opened the transaction it agreed to (a string id)"""
+        return Transaction.objects.filter(station=station, status="active").exclude(uid=None).first()
+    tx = await eventually(started)
+    assert tx.id_tag_value == "V2-TAG"
+    assert (await commands.remote_stop(station, transaction=tx)).status == "Accepted"
+
+    def stopped():
+        """the station ended it remotely"""
+        return Transaction.objects.filter(pk=tx.pk, status="completed", stop_reason="Remote").exists()
+    await eventually(stopped)
+    booted = (await sync_to_async(ChargingStation.objects.get)(pk=station.pk)).last_boot_at
+    assert (await commands.reset(station, hard=True)).status == "Accepted"
+
+    def rebooted():
+        """the station booted again"""
+        return ChargingStation.objects.get(pk=station.pk).last_boot_at > booted
+    await eventually(rebooted, timeout=10)
+    await charger.close()
+
+
+async def test_rejected_and_silent_stations(server, make_station, make_id_tag):
+    station, charger = await online_station(server, make_station, make_id_tag, "V2C-NO", Reset="reject", ClearCache="ignore")
+    with pytest.raises(commands.CommandRejected):
+        await commands.reset(station)
+    with pytest.raises(commands.CommandTimeout):
+        await commands.clear_cache(station)
+    await charger.close()
