@@ -162,3 +162,25 @@ async def test_201_commands_speak_201(server, make_station):
         await ws.send(json.dumps([3, request[1], {"status": "Rejected"}]))
         with pytest.raises(commands.CommandRejected):
             await pending
+
+
+@pytest.mark.parametrize(
+    "frame, code",
+    [
+        ('[2,"e1","Heartbeat",{', "FormatViolation"),
+        ('[2,"e2","Heartbeat"]', "RpcFrameworkError"),
+        ('[5,"e3",{}]', "MessageTypeNotSupported"),
+        ('[2,"e4","FooBar",{}]', "NotImplemented"),
+        ('[2,"e5","RequestStartTransaction",{"idToken":{"idToken":"T","type":"Central"},"remoteStartId":1}]', "NotSupported"),
+        ('[2,"e6","TransactionEvent",{"eventType":"Started"}]', "OccurrenceConstraintViolation"),
+        ('[2,"e7","StatusNotification",{"timestamp":"2026-11-21T10:00:00Z","connectorStatus":"Broken","evseId":1,"connectorId":1}]', "PropertyConstraintViolation"),
+        ('[2,"e8","Heartbeat",{"extra":1}]', "FormatViolation"),
+    ],
+)
+async def test_201_bad_input_gets_the_201_error_codes(server, make_station, frame, code):
+    await make_station("V2-BAD")
+    async with open_socket(server, "V2-BAD", subprotocols=V201) as ws:
+        await ws.send(frame)
+        reply = await answer(ws)
+        assert reply[:3] == [4, frame.split('"')[1], code]
+        assert (await call(ws, "Heartbeat", {}))[0] == 3  # the connection lives on
