@@ -21,9 +21,15 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/python manage.py runstack
 
+# The independent OCPP client of tests/e2e (ocpp-rpc on Node.js), installed from its lockfile.
+NODE_CLIENT := tests/e2e/node
+$(NODE_CLIENT)/node_modules/.installed: $(NODE_CLIENT)/package.json $(NODE_CLIENT)/package-lock.json
+	npm ci --prefix $(NODE_CLIENT) --no-audit --no-fund
+	touch $@
+
 # Without REDIS_URL, csms.embedded starts a private Redis for the run.
 # pytest's exit code 5 (no tests selected) is not a failure of a filtered run.
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(NODE_CLIENT)/node_modules/.installed
 	$(BIN)/python -m csms.embedded -- $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	rc=$$?; if [ $$rc -eq 5 ]; then exit 0; else exit $$rc; fi
 

@@ -116,7 +116,18 @@ def asgi_server(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def server(asgi_server, transactional_db):
-    return asgi_server
+    yield asgi_server
+    _wait_until_all_stations_offline()
+
+
+def _wait_until_all_stations_offline(timeout: float = 10.0) -> None:
+    """Let the server finish with this test's sockets (disconnect writes, logged frames)
+    before the database is flushed under it."""
+    from stations.models import ChargingStation
+
+    deadline = time.monotonic() + timeout
+    while ChargingStation.objects.exclude(connection_channel="").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture

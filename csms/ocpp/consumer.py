@@ -102,10 +102,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.worker.cancel()
         self.engine.connection_lost()  # running commands reply "disconnected" (or the answer they got)
         await self.channel_layer.group_discard(self.group, self.channel_name)
+        await message_log.flush()  # first: once the station shows offline, its frames are all logged
         await db_async(stations.station_disconnected)(
             station_id=self.engine.station_id, channel_name=self.channel_name
         )
-        await message_log.flush()
 
     async def ocpp_command(self, event: dict) -> None:
         """A command from any process (see gateway.py). Run as a task: the consumer must stay
