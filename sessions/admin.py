@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from sessions.models import IdTag, MeterValue, Transaction
+from csms.ocpp.admin_actions import cancel_each, remote_stop_each
+from sessions.models import IdTag, MeterValue, Reservation, Transaction
 
 
 @admin.register(IdTag)
@@ -30,10 +31,34 @@ class TransactionAdmin(admin.ModelAdmin):
     list_select_related = ["station", "connector__evse__station"]
     readonly_fields = [f.name for f in Transaction._meta.fields]
     inlines = [MeterValueInline]
+    actions = ["remote_stop"]
 
     @admin.display(description="Energy (kWh)")
     def energy_kwh(self, tx: Transaction) -> str:
         return "" if tx.energy_wh is None else f"{tx.energy_wh / 1000:.3f}"
+
+    @admin.action(description="Remote stop (active transactions)", permissions=["change"])
+    def remote_stop(self, request, queryset):
+        remote_stop_each(self, request, queryset)
+
+
+@admin.register(Reservation)
+class ReservationAdmin(admin.ModelAdmin):
+    """Reservations made with the stations' Reserve now action, with what each station answered."""
+
+    list_display = ["id", "station", "evse_id", "id_tag", "status", "station_answer", "expires_at", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["id_tag", "station__charge_point_id"]
+    list_select_related = ["station"]
+    readonly_fields = [f.name for f in Reservation._meta.fields]
+    actions = ["cancel"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # made with the stations' Reserve now action, which asks the station
+
+    @admin.action(description="Cancel reservation", permissions=["change"])
+    def cancel(self, request, queryset):
+        cancel_each(self, request, queryset)
 
 
 @admin.register(MeterValue)

@@ -1,10 +1,24 @@
 from django import forms
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 
+from csms.ocpp import commands
+from csms.ocpp.admin_actions import (
+    ask_then_send,
+    cancel_held_reservations,
+    configuration_read,
+    local_list_version,
+    send_each,
+)
+from csms.ocpp.admin_actions import forms as command_forms
 from stations.models import (
     ChargingStation,
+    ConfigurationKey,
     Connector,
     DataTransferMessage,
     DataTransferVendor,
@@ -61,6 +75,38 @@ class EvseInline(admin.TabularInline):
     show_change_link = True
 
 
+class ShownOnlyFormSet(BaseInlineFormSet):
+    """The formset of an inline that only shows rows: it reads nothing from the POST (a form
+    posted without its management data is fine) and saves nothing."""
+
+    def __init__(self, data=None, files=None, **kwargs):
+        super().__init__(None, None, **kwargs)
+
+    def is_valid(self) -> bool:
+        return True
+
+    def save(self, commit=True) -> list:
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        return []
+
+
+class ConfigurationKeyInline(admin.TabularInline):
+    """The configuration as the station last reported it; refreshed by the Get configuration action."""
+
+    model = ConfigurationKey
+    formset = ShownOnlyFormSet
+    fields = readonly_fields = ["key", "value", "readonly", "updated_at"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "configuration (as last read with Get configuration, or set with Change configuration)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(ChargingStation)
 class ChargingStationAdmin(admin.ModelAdmin):
     form = StationForm
@@ -105,8 +151,40 @@ class ChargingStationAdmin(admin.ModelAdmin):
         "diagnostics_status_at",
         "auto_registered",
     ]
-    inlines = [EvseInline]
-    actions = ["accept_stations", "reject_stations"]
+    inlines = [EvseInline, ConfigurationKeyInline]
+    change_form_template = "admin/ocpp/station_change_form.html"
+    actions = [
+        "accept_stations", "reject_stations",
+        "reset_soft", "reset_hard", "clear_cache", "trigger_message",
+        "get_configuration", "change_configuration",
+        "unlock_connector", "change_availability", "remote_start",
+        "reserve_now", "cancel_reservation",
+        "set_charging_profile", "clear_charging_profile", "get_composite_schedule",
+        "get_local_list_version", "send_local_list",
+        "update_firmware", "get_diagnostics", "data_transfer",
+    ]
+
+    def get_urls(self):
+        command = self.admin_site.admin_view(self.command_view)
+        return [path("<path:object_id>/command/", command, name="stations_chargingstation_command"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The change page offers the actions for this one station (see command_view)."""
+        choices = [choice for choice in self.get_action_choices(request, default_choices=[]) if choice[0] != "delete_selected"]
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "command_choices": choices})
+
+    def command_view(self, request, object_id):
+        """Run an action chosen on the change page on its station, then come back to the page."""
+        station = self.get_object(request, object_id)
+        if station is None:
+            raise Http404(f"No charging station with id {object_id}")
+        if not self.has_view_or_change_permission(request, station):
+            raise PermissionDenied
+        back = redirect("admin:stations_chargingstation_change", station.pk)
+        if request.method != "POST":
+            return back
+        response = self.response_action(request, self.get_queryset(request).filter(pk=station.pk))
+        return back if response is None or response.status_code == 302 else response
 
     @admin.display(description="OCPP messages")
     def message_log(self, station: ChargingStation) -> str:
@@ -126,6 +204,85 @@ class ChargingStationAdmin(admin.ModelAdmin):
     def reject_stations(self, request, queryset) -> None:
         count = queryset.update(registration_status=RegistrationStatus.REJECTED)
         self.message_user(request, f"{count} station(s) rejected.", messages.WARNING)
+
+    # --- commands to the chargers: one message per station with its answer -----------------
+    # ("…" marks the ones that ask for parameters first)
+
+    @admin.action(description="Reset (soft)", permissions=["change"])
+    def reset_soft(self, request, queryset):
+        send_each(self, request, queryset, "Reset (soft)", commands.reset, hard=False)
+
+    @admin.action(description="Reset (hard)", permissions=["change"])
+    def reset_hard(self, request, queryset):
+        send_each(self, request, queryset, "Reset (hard)", commands.reset, hard=True)
+
+    @admin.action(description="Clear authorization cache", permissions=["change"])
+    def clear_cache(self, request, queryset):
+        send_each(self, request, queryset, "Clear cache", commands.clear_cache)
+
+    @admin.action(description="Trigger message…", permissions=["change"])
+    def trigger_message(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.TriggerMessageForm)
+
+    @admin.action(description="Get configuration (refresh the stored keys)", permissions=["change"])
+    def get_configuration(self, request, queryset):
+        send_each(self, request, queryset, "Get configuration", commands.get_configuration, configuration_read)
+
+    @admin.action(description="Change configuration…", permissions=["change"])
+    def change_configuration(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.ChangeConfigurationForm)
+
+    @admin.action(description="Unlock connector…", permissions=["change"])
+    def unlock_connector(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.UnlockConnectorForm)
+
+    @admin.action(description="Change availability…", permissions=["change"])
+    def change_availability(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.ChangeAvailabilityForm)
+
+    @admin.action(description="Remote start…", permissions=["change"])
+    def remote_start(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.RemoteStartForm)
+
+    @admin.action(description="Reserve now…", permissions=["change"])
+    def reserve_now(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.ReserveNowForm)
+
+    @admin.action(description="Cancel reservation (every one the stations hold)", permissions=["change"])
+    def cancel_reservation(self, request, queryset):
+        cancel_held_reservations(self, request, queryset)
+
+    @admin.action(description="Set charging profile…", permissions=["change"])
+    def set_charging_profile(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.SetChargingProfileForm)
+
+    @admin.action(description="Clear charging profile…", permissions=["change"])
+    def clear_charging_profile(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.ClearChargingProfileForm)
+
+    @admin.action(description="Get composite schedule…", permissions=["change"])
+    def get_composite_schedule(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.GetCompositeScheduleForm)
+
+    @admin.action(description="Get local list version", permissions=["change"])
+    def get_local_list_version(self, request, queryset):
+        send_each(self, request, queryset, "Get local list version", commands.get_local_list_version, local_list_version)
+
+    @admin.action(description="Send local list (all accepted id tags)…", permissions=["change"])
+    def send_local_list(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.SendLocalListForm)
+
+    @admin.action(description="Update firmware…", permissions=["change"])
+    def update_firmware(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.UpdateFirmwareForm)
+
+    @admin.action(description="Get diagnostics…", permissions=["change"])
+    def get_diagnostics(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.GetDiagnosticsForm)
+
+    @admin.action(description="Data transfer…", permissions=["change"])
+    def data_transfer(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.DataTransferForm)
 
 
 class ConnectorInline(admin.TabularInline):
