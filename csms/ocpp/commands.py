@@ -9,7 +9,8 @@ or 2.0.1 CALL), and returns the charger's `Answer` — or raises:
   logged and ignored, never taken for the answer to a later call);
 - `CommandRejected`: it answered no, with its status;
 - `CommandCallError`: it answered with a CALLERROR (code, description);
-- `CommandNotSupported`: the station's OCPP version has no such operation.
+- `CommandNotSupported`: the station's OCPP version has no such operation;
+- `CommandInvalid`: the request would break the version's schema, so it was not sent.
 
 Each command is a coroutine; `command.sync(...)` runs it from sync code
 (views, Celery tasks, the admin). What the charger reports back is kept:
@@ -28,6 +29,7 @@ from csms.ocpp.gateway import (
     Answer,
     CommandCallError,
     CommandError,
+    CommandInvalid,
     CommandNotSupported,
     CommandRejected,
     CommandTimeout,
@@ -41,7 +43,7 @@ from stations import services as stations
 from stations.models import ChargingStation
 
 __all__ = [
-    "Answer", "ChargingProfile", "CommandCallError", "CommandError", "CommandNotSupported", "CommandRejected",
+    "Answer", "ChargingProfile", "CommandCallError", "CommandError", "CommandInvalid", "CommandNotSupported", "CommandRejected",
     "CommandTimeout", "SchedulePeriod", "StationNotConnected",
 ]
 
@@ -241,8 +243,10 @@ async def reserve_now(station: ChargingStation, *, evse_id: int, id_tag: str, ex
     )
     try:
         answer = await _send(station, "reserve_now", evse_id=evse_id, id_tag=id_tag, expires_at=iso(expires_at), reservation_id=reservation.pk)
-    except CommandRejected as rejected:
-        await db_async(sessions.record_reservation_answer)(reservation_id=reservation.pk, answer=rejected.status)
+    except CommandTimeout:
+        raise  # the station may still hold it: stays "requested" until it says otherwise
+    except CommandError as error:
+        await db_async(sessions.record_reservation_answer)(reservation_id=reservation.pk, answer=getattr(error, "status", "NotSent"))
         raise
     await db_async(sessions.record_reservation_answer)(reservation_id=reservation.pk, answer=answer.status)
     return answer
@@ -267,5 +271,6 @@ async def send_local_list(station: ChargingStation, *, version: int, entries: li
 async def get_local_list_version(station: ChargingStation) -> Answer:
     answer = await _send(station, "get_local_list_version")
     version = answer.data.get("list_version", answer.data.get("version_number"))
-    await db_async(stations.record_local_list_version)(station_id=station.pk, version=version)
+    # 1.6 answers -1 when the station has no local list support at all.
+    await db_async(stations.record_local_list_version)(station_id=station.pk, version=None if version == -1 else version)
     return answer

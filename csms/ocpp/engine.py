@@ -26,7 +26,7 @@ from csms.db import db_async
 from csms.ocpp import frames
 from csms.ocpp.errors import CallRefused, Fault, error_code
 from csms.ocpp.messagelog import message_log
-from csms.ocpp.schema import TOLERABLE, check_payload
+from csms.ocpp.schema import TOLERABLE, check_payload, request_problem
 from stations.services import BootInfo, record_boot, record_deviation, record_heartbeat
 
 logger = logging.getLogger(__name__)
@@ -195,6 +195,9 @@ class ProtocolEngine:
             return {"outcome": "not_supported", "action": command, "version": self.ocpp_version}
         payload = build(**params)
         action = type(payload).__name__
+        problem = await request_problem(payload, self.ocpp_version)
+        if problem:
+            return {"outcome": "invalid", "action": action, "description": problem}
         try:
             response = await self.call(payload, suppress=False)
         except asyncio.TimeoutError:

@@ -50,6 +50,10 @@ class CommandCallError(CommandError):
         self.description = description
 
 
+class CommandInvalid(CommandError):
+    """The command would break the station's OCPP schema (an id tag too long for 1.6...); nothing was sent."""
+
+
 class CommandNotSupported(CommandError):
     """The station's OCPP version has no such operation (e.g. GetConfiguration on 2.0.1)."""
 
@@ -89,6 +93,8 @@ def _answer(charge_point_id: str, reply: dict) -> Answer:
         raise CommandTimeout(charge_point_id, action, reply["seconds"])
     if outcome == "call_error":
         raise CommandCallError(charge_point_id, action, reply["code"], reply["description"])
+    if outcome == "invalid":
+        raise CommandInvalid(f"{charge_point_id}: not sent, {reply['description']}")
     if outcome == "not_supported":
         raise CommandNotSupported(f"{action} is not an operation of OCPP {reply['version']}")
     raise CommandError(f"{charge_point_id}: {reply.get('description', outcome)}")

@@ -4,7 +4,9 @@ The schemas ship with the `ocpp` package; the mapping from a schema error
 to a CALLERROR code is ours, so each version gets the codes its spec names.
 """
 from jsonschema.exceptions import best_match
-from ocpp.messages import get_validator
+from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.exceptions import OCPPError
+from ocpp.messages import Call, get_validator, validate_payload
 
 from csms.ocpp.errors import CallRefused, Fault
 
@@ -38,3 +40,19 @@ def _refusal(action: str, error) -> CallRefused:
     where = "/".join(str(p) for p in error.absolute_path) or "payload"
     fault = _FAULT_BY_KEYWORD.get(error.validator, Fault.PROPERTY)
     return CallRefused(fault, f"{action}: {where}: {error.message}"[:255], {"path": where})
+
+
+
+async def request_problem(payload, ocpp_version: str) -> str | None:
+    """Why a CALL we are about to send breaks its schema (e.g. an id tag too long for 1.6), or None.
+
+    Checked before sending with the `ocpp` package's own validation (the one its
+    `call()` runs), so a refusal of our own is never reported as the charger's answer.
+    """
+    action = type(payload).__name__
+    body = snake_to_camel_case(remove_nones(serialize_as_dict(payload)))
+    try:
+        await validate_payload(Call("not-sent", action, body), ocpp_version)
+    except OCPPError as error:
+        return f"{action}: {error.details.get('cause', error.description)}"[:255]
+    return None

@@ -201,3 +201,16 @@ async def test_soc_on_demand_enables_soc_sampling_once(server, make_station, mak
     kept = await sync_to_async(ConfigurationKey.objects.get)(station=station, key="MeterValuesSampledData")
     assert kept.value.endswith(",SoC")
     await charger.close()
+
+
+async def test_a_request_breaking_the_schema_is_not_sent(server, make_station, make_id_tag):
+    station, charger = await online_charger(server, make_station, make_id_tag, "CMD-INVALID")
+    received = len(charger.exchanges("SendLocalList", incoming=True))
+    with pytest.raises(commands.CommandInvalid) as invalid:
+        await commands.send_local_list(station, version=2, entries=[{"id_tag": "X" * 25, "status": "Accepted"}])
+    assert "not sent" in str(invalid.value) and "too long" in str(invalid.value)
+    assert len(charger.exchanges("SendLocalList", incoming=True)) == received
+    with pytest.raises(commands.StationNotConnected):
+        await commands.reserve_now(await make_station("CMD-OFF"), evse_id=1, id_tag="CMD-TAG", expires_at=timezone.now() + timedelta(minutes=5))
+    assert await sync_to_async(lambda: Reservation.objects.get(station__charge_point_id="CMD-OFF").status)() == "refused"
+    await charger.close()
