@@ -13,6 +13,7 @@ from csms.ocpp.admin_actions import (
     cancel_held_reservations,
     configuration_read,
     local_list_version,
+    send,
     send_each,
 )
 from csms.ocpp.admin_actions import forms as command_forms
@@ -156,7 +157,7 @@ class ChargingStationAdmin(admin.ModelAdmin):
     actions = [
         "accept_stations", "reject_stations",
         "reset_soft", "reset_hard", "clear_cache", "trigger_message",
-        "get_configuration", "change_configuration",
+        "get_configuration", "change_configuration", "get_base_report", "get_variables", "set_variables",
         "unlock_connector", "change_availability", "remote_start",
         "reserve_now", "cancel_reservation",
         "set_charging_profile", "clear_charging_profile", "get_composite_schedule",
@@ -232,6 +233,18 @@ class ChargingStationAdmin(admin.ModelAdmin):
     def change_configuration(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.ChangeConfigurationForm)
 
+    @admin.action(description="Get base report (2.0.1: refresh the device model)", permissions=["change"])
+    def get_base_report(self, request, queryset):
+        send_each(self, request, queryset, "Get base report", commands.get_base_report)
+
+    @admin.action(description="Get variables (2.0.1)…", permissions=["change"])
+    def get_variables(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.GetVariablesForm)
+
+    @admin.action(description="Set variables (2.0.1)…", permissions=["change"])
+    def set_variables(self, request, queryset):
+        return ask_then_send(self, request, queryset, command_forms.SetVariablesForm)
+
     @admin.action(description="Unlock connector…", permissions=["change"])
     def unlock_connector(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.UnlockConnectorForm)
@@ -303,6 +316,26 @@ class ConnectorAdmin(admin.ModelAdmin):
     list_display = ["evse", "connector_id", "standard", "max_power_w", "status", "error_code", "status_updated_at"]
     list_filter = ["status", "standard"]
     search_fields = ["evse__station__charge_point_id"]
+    list_select_related = ["evse__station"]
+    actions = ["unlock", "make_operative", "make_inoperative"]
+
+    @admin.action(description="Unlock", permissions=["change"])
+    def unlock(self, request, queryset):
+        self._each(request, queryset, "Unlock", commands.unlock_connector, with_connector=True)
+
+    @admin.action(description="Make operative (its EVSE)", permissions=["change"])
+    def make_operative(self, request, queryset):
+        self._each(request, queryset, "Make operative", commands.change_availability, operative=True)
+
+    @admin.action(description="Make inoperative (its EVSE)", permissions=["change"])
+    def make_inoperative(self, request, queryset):
+        self._each(request, queryset, "Make inoperative", commands.change_availability, operative=False)
+
+    def _each(self, request, connectors, label: str, command, with_connector: bool = False, **params) -> None:
+        for connector in connectors.select_related("evse__station"):
+            station, evse_id = connector.evse.station, connector.evse.evse_id
+            extra = {"connector_id": connector.connector_id} if with_connector else {}
+            send(self, request, station, f"{label} {connector}", lambda: command.sync(station, evse_id=evse_id, **extra, **params))
 
 
 @admin.register(StatusEvent)

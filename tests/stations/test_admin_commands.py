@@ -19,7 +19,7 @@ from csms.ocpp.commands import (
     CommandTimeout,
     StationNotConnected,
 )
-from csms.ocpp.simulator import ChargerOptions, SimulatedCharger
+from csms.ocpp.simulator import ChargerOptions, ChargerOptions201, SimulatedCharger, SimulatedCharger201
 from sessions.models import Reservation, Transaction
 from stations.models import ChargingStation, CompositeSchedule, ConfigurationKey, Connector
 from tests.conftest import eventually
@@ -263,3 +263,40 @@ def test_each_failure_reads_distinctly(error, level, text):
     station = ChargingStation(charge_point_id="CP-X", ocpp_version="2.0.1")
     got_level, got_text = failure(station, "Reset", error)
     assert (DEFAULT_TAGS[got_level], got_text) == (level, text)
+
+
+async def test_connector_actions_reach_the_charger(operator, online):
+    station, charger = await online("CP-ADM-CONN")
+    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__evse_id=2)
+    url = reverse("admin:stations_connector_changelist")
+    response = await act(operator, url, "unlock", connector)
+    assert told(response) == [("success", "CP-ADM-CONN: UnlockConnector Unlocked")]
+    assert charger.exchanges("UnlockConnector", incoming=True)[0].request.payload == {"connectorId": 2}
+    response = await act(operator, url, "make_inoperative", connector)
+    assert told(response) == [("success", "CP-ADM-CONN: ChangeAvailability Accepted")]
+
+    def unavailable():
+        """EVSE 2 reported Unavailable"""
+        return Connector.objects.get(pk=connector.pk).status == "Unavailable"
+    await eventually(unavailable)
+
+
+async def test_201_device_model_actions(operator, server, make_station):
+    station = await make_station("CP-ADM-201", evse_count=1)
+    charger = SimulatedCharger201("CP-ADM-201", server.ocpp_url, ChargerOptions201(password=STATION_PASSWORD, meter_interval=0))
+    await charger.connect()
+    await charger.boot()
+
+    def registered():
+        """the 2.0.1 socket is registered"""
+        return ChargingStation.objects.filter(pk=station.pk, ocpp_version="2.0.1").exclude(connection_channel="").exists()
+    await eventually(registered)
+    response = await act(operator, STATIONS, "set_variables", station, component="OCPPCommCtrlr", variable="HeartbeatInterval", value="90")
+    assert told(response) == [("success", "CP-ADM-201: OCPPCommCtrlr.HeartbeatInterval Accepted")]
+    response = await act(operator, STATIONS, "get_variables", station, component="OCPPCommCtrlr", variable="HeartbeatInterval")
+    assert told(response) == [("success", "CP-ADM-201: OCPPCommCtrlr.HeartbeatInterval = 90 (Accepted)")]
+    response = await act(operator, STATIONS, "get_base_report", station)
+    assert told(response) == [("success", "CP-ADM-201: GetBaseReport Accepted")]
+    response = await act(operator, STATIONS, "get_configuration", station)
+    assert told(response) == [("warning", "CP-ADM-201: Get configuration is not supported by its OCPP version (2.0.1).")]
+    await charger.close()

@@ -134,6 +134,36 @@ class ChangeConfigurationForm(CommandForm):
         return f"{answered(station, answer)} ({self.cleaned_data['key']}={self.cleaned_data['value']})"
 
 
+class GetVariablesForm(CommandForm):
+    label = "Get variables"
+    intro = "OCPP 2.0.1 stations: read one variable of the device model; the value is kept."
+    component = forms.CharField(max_length=50, initial="OCPPCommCtrlr")
+    variable = forms.CharField(max_length=50, initial="HeartbeatInterval")
+
+    def send(self, station):
+        return commands.get_variables.sync(station, variables=[(self.cleaned_data["component"], self.cleaned_data["variable"])])
+
+    def describe(self, station, answer):
+        [result] = answer.data.get("get_variable_result", [{}])
+        return f"{station}: {self.cleaned_data['component']}.{self.cleaned_data['variable']} = {result.get('attribute_value')} ({result.get('attribute_status')})"
+
+
+class SetVariablesForm(CommandForm):
+    label = "Set variables"
+    intro = "OCPP 2.0.1 stations: set one variable of the device model."
+    component = forms.CharField(max_length=50, initial="OCPPCommCtrlr")
+    variable = forms.CharField(max_length=50, initial="HeartbeatInterval")
+    value = forms.CharField(max_length=1000)
+
+    def send(self, station):
+        data = self.cleaned_data
+        return commands.set_variables.sync(station, values=[(data["component"], data["variable"], data["value"])])
+
+    def describe(self, station, answer):
+        [result] = answer.data.get("set_variable_result", [{}])
+        return f"{station}: {self.cleaned_data['component']}.{self.cleaned_data['variable']} {result.get('attribute_status')}"
+
+
 class SetChargingProfileForm(CommandForm):
     label = "Set charging profile"
     intro = "One limit from now on, until the profile is cleared or replaced (same profile id)."
