@@ -19,7 +19,7 @@ configuration keys, composite schedules, reservations, the local list version.
 import functools
 import itertools
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from asgiref.sync import async_to_sync
@@ -73,9 +73,9 @@ class ChargingProfile:
     duration_s: int | None = None
     valid_from: str | None = None
     valid_to: str | None = None
-    transaction_id: int | None = None
+    transaction_id: int | None = None  # a Tx profile's transaction on a 1.6 station
+    transaction_uid: str | None = None  # ... and on a 2.0.1 station
     min_rate: float | None = None
-    extra: dict = field(default_factory=dict)
 
 
 # Request ids (2.0.1 remoteStartId, requestId) the station echoes in its follow-up messages.

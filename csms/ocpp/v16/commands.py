@@ -5,21 +5,13 @@ means the whole station.
 """
 from ocpp.v16 import call
 
+from csms.ocpp.schedules import charging_schedule
+
 _PURPOSE = {"TxDefault": "TxDefaultProfile", "Tx": "TxProfile", "StationMax": "ChargePointMaxProfile"}
 
 
 def charging_profile(profile: dict) -> dict:
     """A neutral profile (see commands.ChargingProfile) as a 1.6 ChargingProfile, snake_case."""
-    schedule = {
-        "charging_rate_unit": profile["rate_unit"],
-        "charging_schedule_period": [
-            {"start_period": p["start_s"], "limit": p["limit"], **({"number_phases": p["phases"]} if p.get("phases") else {})}
-            for p in profile["periods"]
-        ],
-        "duration": profile.get("duration_s"),
-        "start_schedule": profile.get("starts_at"),
-        "min_charging_rate": profile.get("min_rate"),
-    }
     return {
         "charging_profile_id": profile["profile_id"],
         "transaction_id": profile.get("transaction_id"),
@@ -29,7 +21,7 @@ def charging_profile(profile: dict) -> dict:
         "recurrency_kind": profile.get("recurrency"),
         "valid_from": profile.get("valid_from"),
         "valid_to": profile.get("valid_to"),
-        "charging_schedule": schedule,
+        "charging_schedule": charging_schedule(profile),
     }
 
 

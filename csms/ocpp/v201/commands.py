@@ -1,6 +1,8 @@
 """The gateway's commands as OCPP 2.0.1 CALLs: neutral parameters in, a 2.0.1 payload out."""
 from ocpp.v201 import call
 
+from csms.ocpp.schedules import charging_schedule
+
 _PURPOSE = {"TxDefault": "TxDefaultProfile", "Tx": "TxProfile", "StationMax": "ChargingStationMaxProfile"}
 
 
@@ -10,17 +12,6 @@ def _token(id_tag: str) -> dict:
 
 def charging_profile(profile: dict) -> dict:
     """A neutral profile (see commands.ChargingProfile) as a 2.0.1 ChargingProfileType, snake_case."""
-    schedule = {
-        "id": profile["profile_id"],
-        "charging_rate_unit": profile["rate_unit"],
-        "charging_schedule_period": [
-            {"start_period": p["start_s"], "limit": p["limit"], **({"number_phases": p["phases"]} if p.get("phases") else {})}
-            for p in profile["periods"]
-        ],
-        "duration": profile.get("duration_s"),
-        "start_schedule": profile.get("starts_at"),
-        "min_charging_rate": profile.get("min_rate"),
-    }
     return {
         "id": profile["profile_id"],
         "stack_level": profile["stack_level"],
@@ -30,7 +21,7 @@ def charging_profile(profile: dict) -> dict:
         "valid_from": profile.get("valid_from"),
         "valid_to": profile.get("valid_to"),
         "transaction_id": profile.get("transaction_uid"),
-        "charging_schedule": [{k: v for k, v in schedule.items() if v is not None}],
+        "charging_schedule": [{"id": profile["profile_id"], **charging_schedule(profile)}],
     }
 
 
