@@ -12,18 +12,12 @@ plain script, a load generator or a test.
 from __future__ import annotations
 
 import asyncio
-import base64
-import logging
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote
 
 from ocpp.exceptions import OCPPError
-from ocpp.messages import Call, CallError, CallResult, MessageType
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.datatypes import KeyValue, MeterValue
@@ -58,22 +52,19 @@ from ocpp.v16.enums import (
     UpdateStatus,
     UpdateType,
 )
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.exceptions import ConnectionClosed
 
+from csms.ocpp.simulator.link import CONNECT_ERRORS as CONNECT_ERRORS  # re-exported: fleet and bench import it here
+from csms.ocpp.simulator.link import ChargerLink, LinkDown, Queued, SimulatorError
 from csms.ocpp.simulator.meter import Meter, ocpp_time, utc_now
 from csms.ocpp.simulator.model import (
     ChargerOptions,
     Connector,
-    Exchange,
-    Frame,
     Reservation,
     Session,
     default_configuration,
 )
 from csms.ocpp.simulator.profiles import ChargingProfiles
-
-logger = logging.getLogger(__name__)
 
 SUBPROTOCOL = "ocpp1.6"
 # What "reject" answers for actions whose response carries a status; the
@@ -98,20 +89,10 @@ REJECTION_STATUS: dict[str, str] = {
 }
 
 
-class SimulatorError(RuntimeError):
-    """The simulated charger was asked to do something a real one could not."""
-
-
-class LinkDown(ConnectionError):
-    """The WebSocket is gone; the message was not (or not surely) delivered."""
-
-
 class AuthorizationRejected(SimulatorError):
     """The CSMS refused the id tag, so no session started."""
 
 
-# Failures a charger expects from its network and its CSMS; it retries on these.
-CONNECT_ERRORS = (OSError, TimeoutError, InvalidHandshake, InvalidURI, ConnectionClosed, LinkDown, OCPPError)
 # What an UpdateFirmware leads to, one StatusNotification per step.
 FIRMWARE_STEPS = (
     FirmwareStatus.downloading,
@@ -119,31 +100,21 @@ FIRMWARE_STEPS = (
     FirmwareStatus.installing,
     FirmwareStatus.installed,
 )
-_LINK_DOWN = object()  # put into the response queue to fail a CALL waiting on a dead link
 
 
-@dataclass
-class _Queued:
-    """A transaction message waiting for its turn; built late so it can use a transaction id learnt meanwhile."""
-
-    build: Callable[[], Any | None]  # None: nothing to send any more
-    on_result: Callable[[Any], None] | None
-    settled: asyncio.Future[bool]
-    attempts: int = 0
-
-    def settle(self, delivered: bool) -> None:
-        if not self.settled.done():
-            self.settled.set_result(delivered)
-
-
-class SimulatedCharger(ChargePoint):
+class SimulatedCharger(ChargerLink, ChargePoint):
     """An OCPP 1.6J charge point: connect(), boot(), start_session(), stop_session(), close().
 
     `on_event(charge_point_id, text)` hears about notable events (boot,
     sessions, outages, CSMS calls); `observer(action, seconds, outcome)` is
     told about every CALL it sends, with outcome one of ok, error, timeout,
     offline, cancelled.  `frames` keeps the raw traffic for assertions.
+    The WebSocket, CALL and offline-queue machinery is `ChargerLink`'s.
     """
+
+    subprotocol = SUBPROTOCOL
+    rejection_status = REJECTION_STATUS
+    queued_noun = "transaction message"
 
     def __init__(
         self,
@@ -154,93 +125,26 @@ class SimulatedCharger(ChargePoint):
         on_event: Callable[[str, str], None] | None = None,
         observer: Callable[[str, float, str], None] | None = None,
     ) -> None:
-        self.options = options or ChargerOptions()
-        super().__init__(charge_point_id, None, response_timeout=self.options.response_timeout)
-        self.url = url
-        self.on_event = on_event
-        self.observer = observer
-        self.frames: deque[Frame] = deque(maxlen=self.options.frame_log_size)
+        super().__init__(charge_point_id, url, options or ChargerOptions(), on_event=on_event, observer=observer)
         self.configuration = default_configuration(self.options)
         self.charging_profiles = ChargingProfiles(self.options.voltage_v, self.options.phases)
         self.connectors = {n: Connector(n, self._new_meter(n)) for n in range(1, self.options.connectors + 1)}
         self.operative = True  # connector 0, the charge point as a whole
-        self.registration: str | None = None
         self.completed_sessions: list[Session] = []
         self.local_list_version = 0
         self.local_list: dict[str, dict | None] = {}
         self.firmware_status: str = FirmwareStatus.idle
         self.diagnostics_status: str = DiagnosticsStatus.idle
-        self.connect_count = 0
-        self.call_outcomes: Counter[str] = Counter()
-        self._ws: ClientConnection | None = None
-        self._reader: asyncio.Task | None = None
         self._heartbeat: asyncio.Task | None = None
-        self._reconnecting: asyncio.Task | None = None
-        self._link_wanted = False
-        self._tx_queue: deque[_Queued] = deque()
-        self._flushing = False
-        self._tasks: set[asyncio.Task] = set()
-        self._follow_ups: list[Callable[[], Coroutine[Any, Any, Any]]] = []
         self._boot_now = asyncio.Event()
 
     # ------------------------------------------------------------------ state
 
     @property
-    def connected(self) -> bool:
-        return self._ws is not None
-
-    @property
-    def online(self) -> bool:
-        """Connected and accepted: the only state in which a charger may send freely."""
-        return self.connected and self.registration == RegistrationStatus.accepted
-
-    @property
-    def pending_messages(self) -> int:
-        """Transaction messages waiting in the offline queue."""
-        return len(self._tx_queue)
-
-    @property
     def active_sessions(self) -> list[Session]:
         return [c.session for c in self.connectors.values() if c.session is not None]
 
-    def exchanges(self, action: str | None = None, *, incoming: bool = False) -> list[Exchange]:
-        """Pair the CALLs this charger sent (or, with incoming, received) with their answers, oldest first."""
-        call_direction, answer_direction = ("received", "sent") if incoming else ("sent", "received")
-        frames = list(self.frames)
-        answers = {
-            f.unique_id: f for f in frames if f.direction == answer_direction and f.message_type != MessageType.Call
-        }
-        return [
-            Exchange(f, answers.get(f.unique_id))
-            for f in frames
-            if f.direction == call_direction
-            and f.message_type == MessageType.Call
-            and (action is None or f.action == action)
-        ]
-
-    # ------------------------------------------------------------- connection
-
-    async def connect(self) -> None:
-        """Open the WebSocket (HTTP Basic auth, subprotocol ocpp1.6); sends nothing yet."""
-        if self.connected:
-            return
-        ws = await connect(
-            f"{self.url.rstrip('/')}/{quote(self.id, safe='')}",
-            subprotocols=[SUBPROTOCOL],
-            additional_headers=self._auth_headers(),
-            compression=None,  # chargers rarely negotiate permessage-deflate
-            proxy=None,
-            open_timeout=self.options.connect_timeout,
-        )
-        if ws.subprotocol != SUBPROTOCOL:
-            await ws.close()
-            raise SimulatorError(f"CSMS did not select subprotocol {SUBPROTOCOL}")
-        self._ws = self._connection = ws
-        self._response_queue = asyncio.Queue()
-        self._link_wanted = True
-        self.connect_count += 1
-        self._reader = self._spawn(self._read_loop(ws))
-        self.emit("connected")
+    # ------------------------------------------------------------------- boot
 
     async def boot(self) -> call_result.BootNotification:
         """BootNotification until Accepted, then heartbeats, the offline queue and every connector's status."""
@@ -257,27 +161,6 @@ class SimulatedCharger(ChargePoint):
             await self._wait_for_boot_retry(result.interval or self.options.boot_retry_interval)
         raise SimulatorError(f"not accepted after {self.options.boot_attempts} BootNotifications")
 
-    async def drop_link(self) -> None:
-        """Cut the connection without a closing handshake, like a lost mobile network.
-
-        The charger stays offline (queueing transaction messages) until reconnect().
-        """
-        self._link_wanted = False
-        if self._reconnecting is not None:
-            self._reconnecting.cancel()
-        ws, reader = self._ws, self._reader
-        if ws is None:
-            return
-        ws.transport.abort()
-        if reader is not None:
-            await asyncio.wait([reader])
-
-    async def reconnect(self, downtime: float = 0.0) -> None:
-        """Drop the link, stay offline for `downtime` seconds, then connect and catch up."""
-        await self.drop_link()
-        await asyncio.sleep(downtime)
-        await self._come_back()
-
     async def reboot(self, reason: str = Reason.reboot) -> None:
         """Power-cycle: stop running sessions, close the socket, come back and boot again."""
         for session in self.active_sessions:
@@ -291,21 +174,6 @@ class SimulatedCharger(ChargePoint):
         await asyncio.sleep(self.options.step_delay)
         self._link_wanted = True
         await self._reconnect_loop(first_delay=0.0)
-
-    async def close(self) -> None:
-        """Disconnect for good: stop all background work and close the socket cleanly.
-
-        Running sessions are left as they are; stop them first for a tidy end.
-        """
-        self._link_wanted = False
-        current = asyncio.current_task()
-        doomed = [task for task in self._tasks if task is not current and task is not self._reader]
-        for task in doomed:
-            task.cancel()
-        await asyncio.gather(*doomed, return_exceptions=True)
-        await self._disconnect()
-        for item in self._tx_queue:
-            item.settle(False)
 
     # --------------------------------------------------------------- sessions
 
@@ -391,130 +259,21 @@ class SimulatedCharger(ChargePoint):
 
     # ------------------------------------------------------ sending machinery
 
-    async def _call(self, payload: Any) -> Any:
-        """One CALL → CALLRESULT round trip; a CALLERROR raises. Reports latency and outcome to the observer."""
-        started = time.perf_counter()
-        outcome = "error"
-        try:
-            result = await self.call(payload, suppress=False, skip_schema_validation=not self.options.validate_messages)
-            outcome = "ok"
-            return result
-        except TimeoutError:
-            outcome = "timeout"
-            raise
-        except (LinkDown, ConnectionClosed):
-            outcome = "offline"
-            raise
-        except asyncio.CancelledError:
-            outcome = "cancelled"
-            raise
-        finally:
-            self.call_outcomes[outcome] += 1
-            if self.observer is not None:
-                self.observer(type(payload).__name__, time.perf_counter() - started, outcome)
-
-    async def _notify(self, payload: Any) -> Any | None:
-        """Send a message that is not transaction-related: only when online, never queued, failures logged."""
-        if not self.online:
-            return None
-        try:
-            return await self._call(payload)
-        except (TimeoutError, LinkDown, ConnectionClosed, OCPPError) as exc:
-            self.emit(f"{type(payload).__name__} failed: {exc!r}")
-            return None
-
     async def _send_transaction_message(
         self, build: Callable[[], Any | None], on_result: Callable[[Any], None] | None = None
     ) -> bool:
-        """Transaction messages share one FIFO so they reach the CSMS in order, also across outages.
+        """Queue a message built only at send time, so it can use a transaction id learnt meanwhile.
 
         Returns True once delivered, False when it stays queued for later (or was given up).
         """
-        item = _Queued(build, on_result, asyncio.get_running_loop().create_future())
-        self._tx_queue.append(item)
-        if not self.online:
-            self.emit(f"offline, {len(self._tx_queue)} transaction message(s) queued")
-            return False
-        if not self._flushing:
-            await self._flush()
-        return await item.settled
+        return await self._enqueue(build, on_result)
 
-    async def _flush(self) -> None:
-        """Deliver queued transaction messages oldest first until the queue is empty or the link drops."""
-        self._flushing = True
-        try:
-            while self._tx_queue and self.online:
-                item = self._tx_queue[0]
-                try:
-                    delivered = await self._deliver(item)
-                except (LinkDown, ConnectionClosed):
-                    break
-                except TimeoutError:
-                    item.attempts += 1
-                    if item.attempts < self._config_float("TransactionMessageAttempts"):
-                        await asyncio.sleep(self._config_float("TransactionMessageRetryInterval") * item.attempts)
-                        continue
-                    self.emit("transaction message given up after timeouts")
-                    delivered = False
-                self._tx_queue.popleft()
-                item.settle(delivered)
-        finally:
-            self._flushing = False
-            if not self.online:
-                for waiting in self._tx_queue:
-                    waiting.settle(False)
+    def _payload(self, item: Queued) -> Any | None:
+        """Build the queued message now; None when there is nothing to send any more."""
+        return item.message()
 
-    async def _deliver(self, item: _Queued) -> bool:
-        payload = item.build()
-        if payload is None:
-            return False
-        try:
-            result = await self._call(payload)
-        except OCPPError as error:
-            self.emit(f"{type(payload).__name__} refused by the CSMS: {error}")
-            return False
-        if item.on_result is not None:
-            item.on_result(result)
-        return True
-
-    # ----------------------------------------------- ocpp.ChargePoint hooks
-
-    async def _send(self, message: str) -> None:
-        ws = self._ws
-        if ws is None:
-            raise LinkDown(f"{self.id} is offline")
-        self.frames.append(Frame("sent", message, time.time()))
-        await ws.send(message)
-
-    async def route_message(self, raw_msg: str) -> None:
-        self.frames.append(Frame("received", raw_msg, time.time()))
-        await super().route_message(raw_msg)
-
-    async def _handle_call(self, msg: Call) -> None:
-        """Apply the configured reject/ignore answers; run follow-ups only after the reply went out."""
-        answer = self.options.answers.get(msg.action)
-        self.emit(f"CSMS called {msg.action}" + (f" ({answer} as configured)" if answer else ""))
-        if answer == "ignore":
-            return
-        if answer == "reject":
-            await self._send(self._rejection(msg))
-            return
-        follow_ups = self._follow_ups = []
-        await super()._handle_call(msg)
-        for follow_up in follow_ups:
-            self._spawn(follow_up())
-
-    async def _get_specific_response(self, unique_id: str, timeout: float) -> Any:
-        """As in the library, but a dropped link fails the waiting CALL at once instead of at its timeout."""
-        queue = self._response_queue
-        deadline = time.monotonic() + timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            response = await asyncio.wait_for(queue.get(), remaining)
-            if response is _LINK_DOWN:
-                raise LinkDown(f"{self.id}: link lost while waiting for an answer")
-            if response.unique_id == unique_id:
-                return response
-        raise TimeoutError
+    def _retry_policy(self) -> tuple[float, float]:
+        return self._config_float("TransactionMessageAttempts"), self._config_float("TransactionMessageRetryInterval")
 
     # ------------------------------------------------- CSMS-initiated calls
 
@@ -753,40 +512,6 @@ class SimulatedCharger(ChargePoint):
 
     # -------------------------------------------------------------- helpers
 
-    def emit(self, text: str) -> None:
-        """Report a notable event to the logger and to on_event."""
-        logger.debug("%s %s", self.id, text)
-        if self.on_event is not None:
-            self.on_event(self.id, text)
-
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
-        """Run in the background, tracked so close() can cancel it and failures are reported."""
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self.emit(f"background task failed: {task.exception()!r}")
-
-    def _after_reply(self, follow_up: Callable[[], Coroutine[Any, Any, Any]]) -> None:
-        """Queue work that must happen after the CALLRESULT of the CALL being handled is on the wire."""
-        self._follow_ups.append(follow_up)
-
-    def _rejection(self, msg: Call) -> str:
-        status = REJECTION_STATUS.get(msg.action)
-        if status is None:
-            return CallError(msg.unique_id, "NotSupported", f"{msg.action} refused by the simulator", {}).to_json()
-        return CallResult(msg.unique_id, {"status": status}).to_json()
-
-    def _auth_headers(self) -> dict[str, str]:
-        if self.options.password is None:
-            return {}
-        token = base64.b64encode(f"{self.id}:{self.options.password}".encode()).decode("ascii")
-        return {"Authorization": f"Basic {token}"}
-
     def _boot_notification(self) -> call.BootNotification:
         o = self.options
         serial = o.serial_number or f"SN-{self.id}"[:25]
@@ -953,55 +678,6 @@ class SimulatedCharger(ChargePoint):
         if not self._flushing:
             await self._flush()
         await self._report_statuses()
-
-    async def _come_back(self) -> None:
-        """Connect again; a charger the CSMS already accepted just catches up, others boot."""
-        await self.connect()
-        if self.registration == RegistrationStatus.accepted:
-            self.emit("reconnected")
-            await self._resume_sending()
-        else:
-            await self.boot()
-
-    async def _reconnect_loop(self, first_delay: float) -> None:
-        """Retry with exponential back-off until connected again or told to stop."""
-        delay = first_delay
-        while self._link_wanted and not self.online:
-            await asyncio.sleep(delay)
-            try:
-                await self._come_back()
-            except CONNECT_ERRORS as exc:
-                self.emit(f"reconnect failed: {exc!r}")
-                delay = min(max(delay, self.options.reconnect_delay) * 2, self.options.reconnect_max_delay)
-
-    async def _read_loop(self, ws: ClientConnection) -> None:
-        try:
-            async for text in ws:
-                await self.route_message(text)
-        except (ConnectionClosed, LinkDown):
-            pass
-        finally:
-            self._link_lost(ws)
-
-    def _link_lost(self, ws: ClientConnection) -> None:
-        if self._ws is not ws:
-            return
-        self._ws = None
-        ws.transport.abort()  # a no-op after a clean close; frees the socket if reading failed otherwise
-        self._response_queue.put_nowait(_LINK_DOWN)
-        self.emit(f"disconnected (close code {ws.close_code})")
-        reconnecting = self._reconnecting is not None and not self._reconnecting.done()
-        if self._link_wanted and self.options.auto_reconnect and not reconnecting:
-            self._reconnecting = self._spawn(self._reconnect_loop(first_delay=self.options.reconnect_delay))
-
-    async def _disconnect(self) -> None:
-        """Close the socket cleanly and wait until the reader has noticed."""
-        self._link_wanted = False
-        ws, reader = self._ws, self._reader
-        if ws is not None:
-            await ws.close()
-        if reader is not None:
-            await asyncio.wait([reader])
 
     async def _send_triggered_boot(self, _: int | None) -> None:
         if self.online:

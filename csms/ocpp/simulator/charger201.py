@@ -40,9 +40,9 @@ from ocpp.v201.enums import (
 )
 from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 
-from csms.ocpp.simulator.charger16 import SimulatorError
 from csms.ocpp.simulator.devicemodel201 import apply_overrides, default_device_model
 from csms.ocpp.simulator.handlers201 import CsmsCalls201
+from csms.ocpp.simulator.link import SimulatorError
 from csms.ocpp.simulator.link201 import StationLink201
 from csms.ocpp.simulator.meter import Meter, utc_now
 from csms.ocpp.simulator.model import ChargerOptions
