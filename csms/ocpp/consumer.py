@@ -12,6 +12,7 @@ import logging
 from urllib.parse import unquote
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from csms.db import db_async
 from csms.ocpp.messagelog import message_log
@@ -99,8 +100,11 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code) -> None:
         if self.engine is None:
             return
-        self.worker.cancel()
         self.engine.connection_lost()  # running commands reply "disconnected" (or the answer they got)
+        try:  # CALLs received before the close are still handled: their data is not lost
+            await asyncio.wait_for(asyncio.shield(self.worker), settings.OCPP_CALL_TIMEOUT)
+        except asyncio.TimeoutError:
+            self.worker.cancel()
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await message_log.flush()  # first: once the station shows offline, its frames are all logged
         await db_async(stations.station_disconnected)(

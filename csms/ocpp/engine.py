@@ -49,8 +49,9 @@ class ProtocolEngine:
         self.station_id = station_id
         self.lenient = lenient
         self.registration_status = registration_status
-        self._calls: asyncio.Queue[frames.Frame] = asyncio.Queue()
+        self._calls: asyncio.Queue[frames.Frame | None] = asyncio.Queue()
         self._pending: dict[str, tuple[str, float]] = {}
+        self.closed = False
 
     @property
     def ocpp_version(self) -> str:
@@ -101,9 +102,13 @@ class ProtocolEngine:
             await self._send_error(refused.unique_id, "", CallRefused(refused.fault, refused.description))
 
     async def answer_calls(self) -> None:
-        """The worker: answer CALLs in the order they arrived."""
+        """The worker: answer CALLs in the order they arrived, until the connection is lost
+        and every CALL received before that is handled (its data kept, even if the answer
+        can no longer be sent)."""
         while True:
             frame = await self._calls.get()
+            if frame is None:
+                return
             try:
                 await self._answer(frame)
             except Exception:
@@ -175,10 +180,12 @@ class ProtocolEngine:
             )
 
     def connection_lost(self) -> None:
-        """Wake every call() still waiting: no answer can come on a closed socket.
-
-        Answers that already arrived are queued first and still win.
+        """Stop after the CALLs already received, and wake every call() still waiting:
+        no answer can come on a closed socket. Answers that already arrived are queued
+        first and still win.
         """
+        self.closed = True
+        self._calls.put_nowait(None)
         for unique_id in list(self._pending):
             self._response_queue.put_nowait(CallError(unique_id, "GenericError", "connection lost", CONNECTION_LOST))
         self._pending.clear()
@@ -228,8 +235,11 @@ class ProtocolEngine:
         await self._send_frame(text, frames.CALLERROR, action, unique_id, error=code)
 
     async def _send_frame(self, text: str, message_type: int, action: str, unique_id: str, error: str = "") -> None:
+        if self.closed:
+            error = error or "not sent: the connection was closed"
         self._log(OUT, text, message_type, action, unique_id, error=error)
-        await self._connection.send(text)
+        if not self.closed:
+            await self._connection.send(text)
 
     def _log(self, direction: str, text: str, message_type, action: str, unique_id, error: str = "") -> None:
         message_log.record(

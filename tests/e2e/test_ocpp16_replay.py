@@ -1,8 +1,11 @@
 """Idempotency: replayed frames and late, queued stops never open, count or charge anything twice."""
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 
 from sessions.models import MeterValue, Transaction
+from tests.conftest import eventually
 from tests.ocpp_client import call, open_socket
 
 pytestmark = pytest.mark.e2e
@@ -76,3 +79,19 @@ async def test_stop_for_an_unknown_transaction_is_answered_and_noted(server, mak
     assert answer[0] == 3 and answer[2]["idTagInfo"]["status"] == "Accepted"  # or the charger retries it forever
     events = await sync_to_async(lambda: list(station.events.filter(kind="deviation").values_list("summary", flat=True)))()
     assert events == ["Stop for unknown transaction 424242"]
+
+
+async def test_a_stop_sent_just_before_the_link_drops_is_kept(server, make_station, make_id_tag):
+    """The charger sends its stop and loses the link before the answer: the session still completes."""
+    await make_station("CP-DROP")
+    await make_id_tag("RFID-R")
+    async with open_socket(server, "CP-DROP") as ws:
+        transaction_id = (await call(ws, "StartTransaction", START))[2]["transactionId"]
+        stop = {"transactionId": transaction_id, "meterStop": 1800, "timestamp": "2026-11-21T08:30:00Z", "reason": "PowerLoss"}
+        await ws.send(json.dumps([2, "last-words", "StopTransaction", stop]))
+    # closed without waiting for the answer
+
+    def completed():
+        """the stop received before the close completed the session"""
+        return Transaction.objects.filter(pk=transaction_id, status="completed", meter_stop_wh=1800).exists()
+    await eventually(completed)
