@@ -165,7 +165,7 @@ def _update_latest_readings(tx: Transaction, normalised: list[NormalisedSample])
     """Keep the newest reading per measurand on the transaction for live views."""
     latest = {}
     for n in sorted(normalised, key=lambda n: n.sample.timestamp):
-        if n.sample.phase == "" or n.sample.measurand != POWER_IMPORT:
+        if not n.sample.phase:  # per-phase values are parts; only the totals are "the" reading
             latest[n.sample.measurand] = n
     newest = max(n.sample.timestamp for n in normalised)
     if tx.last_reading_at and tx.last_reading_at > newest:

@@ -107,8 +107,8 @@ def mark_silent_stations_offline(*, now: datetime | None = None) -> int:
         Q(last_heartbeat_at__lt=now - default_window) | Q(last_heartbeat_at__isnull=True, connected_at__lt=now - default_window)
     )
     ids = list(silent.values_list("pk", flat=True))
+    ChargingStation.objects.filter(pk__in=ids).update(connection_channel="", disconnected_at=now)
     for station_id in ids:
-        ChargingStation.objects.filter(pk=station_id).update(connection_channel="", disconnected_at=now)
         events.connection_changed(station_id=station_id, connected=False)
     return len(ids)
 

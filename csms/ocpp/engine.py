@@ -75,11 +75,13 @@ class ProtocolEngine:
 
     async def receive_frame(self, text: str) -> None:
         """Take one text frame from the socket; never raises."""
-        if len(text.encode()) > settings.OCPP_MAX_FRAME_BYTES:
+        # A character is at most 4 bytes: only a long frame needs encoding to be measured.
+        limit = settings.OCPP_MAX_FRAME_BYTES
+        if len(text) > limit // 4 and len(text.encode()) > limit:
             message_type, unique_id = frames.recover_head(text)
             refused = frames.FrameRefused(
                 Fault.FORMAT,
-                f"Frame exceeds {settings.OCPP_MAX_FRAME_BYTES} bytes",
+                f"Frame exceeds {limit} bytes",
                 message_type=message_type,
                 unique_id=unique_id,
             )
@@ -115,8 +117,7 @@ class ProtocolEngine:
                 logger.exception("%s: failed answering %s", self.id, frame.unique_id)
 
     async def _answer(self, frame: frames.Frame) -> None:
-        handlers = self.route_map.get(frame.action, {})
-        handler = handlers.get("_on_action")
+        handler = self.route_map.get(frame.action, {}).get("_on_action")
         if handler is None:
             await self._send_error(frame.unique_id, frame.action, self._unanswerable(frame.action))
             return
@@ -132,9 +133,6 @@ class ProtocolEngine:
             return
         payload = snake_to_camel_case(remove_nones(serialize_as_dict(result)))
         await self._send_frame(frames.call_result(frame.unique_id, payload), frames.CALLRESULT, frame.action, frame.unique_id)
-        after = handlers.get("_after_action")
-        if after is not None:
-            asyncio.ensure_future(after(**camel_to_snake_case(frame.payload)))
 
     def _unanswerable(self, action: str) -> CallRefused:
         """NotSupported for an action of this version we do not take from chargers, NotImplemented for the rest."""
@@ -143,7 +141,10 @@ class ProtocolEngine:
         return CallRefused(Fault.NOT_IMPLEMENTED, f"{action} is not a known action")
 
     async def _check(self, frame: frames.Frame) -> None:
-        """Refuse a CALL that breaks the schema (unless tolerated) or comes before acceptance."""
+        """Refuse a CALL that comes before acceptance or breaks the schema; a lenient
+        station's tolerable bends are recorded instead."""
+        if self.registration_status != "Accepted" and frame.action not in self.allowed_before_acceptance:
+            raise CallRefused(Fault.SECURITY, f"Station is {self.registration_status}, not Accepted")
         violations = check_payload(frame.action, frame.payload, self.ocpp_version)
         if violations and not self.lenient:
             raise violations[0]
@@ -156,8 +157,6 @@ class ProtocolEngine:
                 summary=violation.description,
                 details={"action": frame.action, "unique_id": frame.unique_id, "payload": frame.payload},
             )
-        if self.registration_status != "Accepted" and frame.action not in self.allowed_before_acceptance:
-            raise CallRefused(Fault.SECURITY, f"Station is {self.registration_status}, not Accepted")
 
     def _route_answer(self, frame: frames.Frame, text: str) -> None:
         """Hand a CALLRESULT/CALLERROR to the `call()` waiting for it, if any still is."""
