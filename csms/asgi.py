@@ -15,11 +15,12 @@ if settings.SERVE_STATIC:
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from csms.ocpp.routing import websocket_urlpatterns  # noqa: E402
+from csms.api.urls import websocket_urlpatterns as api_websockets  # noqa: E402
+from csms.ocpp.routing import websocket_urlpatterns as ocpp_websockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": URLRouter(websocket_urlpatterns),
+        "websocket": URLRouter([*ocpp_websockets, *api_websockets]),
     }
 )

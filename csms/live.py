@@ -27,6 +27,10 @@ def transaction_group(transaction_id: int) -> str:
     return f"transaction.{transaction_id}"
 
 
+def driver_session_group(session_id: int) -> str:
+    return f"driver_session.{session_id}"
+
+
 def publish(groups: list[str], event: dict) -> None:
     """Send `event` to each group once the current DB transaction commits."""
     transaction.on_commit(lambda: _publisher.submit(groups, event))

@@ -5,6 +5,7 @@ the embedded Redis that `make run` (and `make test`) start on 127.0.0.1:6399.
 Production sets DATABASE_URL and REDIS_URL; the code paths are the same.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -40,7 +41,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "csms",
     "csms.ocpp",
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
     "sessions.apps.ChargingConfig",
     "billing",
     "roaming",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -119,7 +123,18 @@ CHANNEL_LAYERS = {
     }
 }
 
+# Throttle counters live here, so every ASGI process counts the same requests.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CHANNEL_LAYER_PREFIX", "voltstack"),
+    }
+}
+
 CELERY_BROKER_URL = REDIS_URL
+# A run's own queue name lets two runs (two test sessions) share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "voltstack")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -158,13 +173,50 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # The ASGI app serves static files itself unless a CDN/reverse proxy does it.
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
 
+# --- The drivers' API --------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["csms.api.permissions.IsDriver"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "csms.api.pagination.Page",
+    "DEFAULT_SCHEMA_CLASS": "csms.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "csms.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": os.environ.get("API_THROTTLE_AUTH", "20/min"),
+        "session_start": os.environ.get("API_THROTTLE_SESSION_START", "10/min"),
+    },
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 30)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Voltstack API",
+    "TITLE": "Voltstack drivers' API",
+    "DESCRIPTION": (
+        "Find a charger, start and stop charging, watch a session live, read the history.\n\n"
+        "Authenticate with `Authorization: Bearer <access token>` from `POST /api/v1/auth/token`. "
+        "Every error is JSON: `{\"code\": \"...\", \"message\": \"...\", \"fields\": {...}}`; "
+        "`code` is stable and machine-readable, `fields` names each invalid field.\n\n"
+        "Live updates: WebSocket `/ws/v1/sessions/{id}` and `/ws/v1/stations`, authenticated by the same "
+        "access token (`Authorization` header, or `?token=` where a client cannot set headers)."
+    ),
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
 }
+# A remote start the charger has not turned into a transaction by then has failed.
+SESSION_START_TIMEOUT = env_int("SESSION_START_TIMEOUT", 120)
 
 
 # --- OCPP central system -------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Live events about charging sessions."""
-from csms.live import DASHBOARD_GROUP, publish, station_group, transaction_group
+from csms.live import DASHBOARD_GROUP, driver_session_group, publish, station_group, transaction_group
 from sessions.models import Transaction
 
 
@@ -31,3 +31,8 @@ def meter_values(tx: Transaction) -> None:
 
 def transaction_stopped(tx: Transaction) -> None:
     publish(_groups(tx), {"type": "transaction_stopped", **_summary(tx)})
+
+
+def driver_session_changed(session_id: int) -> None:
+    """A driver session moved; its subscribers read and send its whole state."""
+    publish([driver_session_group(session_id)], {"type": "session_changed", "session_id": session_id})

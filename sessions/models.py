@@ -186,3 +186,55 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"Reservation {self.pk}"
+
+
+class DriverSession(models.Model):
+    """A charging session as a driver sees it, from the app's start request to its end.
+
+    A Transaction exists only once the charger reports a start; the app needs
+    the time before it too (`pending`), and an honest end when the charger
+    never starts (`failed`, with a stable `error_code`). Sessions started with
+    a driver's RFID card get one as well, `active` from the start, so the
+    history is complete.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        ACTIVE = "active"
+        STOPPING = "stopping"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    driver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="charging_sessions")
+    id_tag = models.ForeignKey(IdTag, on_delete=models.PROTECT, related_name="driver_sessions")
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.PROTECT, related_name="driver_sessions")
+    connector = models.ForeignKey("stations.Connector", on_delete=models.PROTECT, related_name="driver_sessions")
+    transaction = models.OneToOneField(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="driver_session"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    error_code = models.CharField(
+        max_length=32, blank=True,
+        help_text="Why it failed; on an active session, why the last stop request did not go through",
+    )
+    error_message = models.CharField(max_length=255, blank=True)
+    max_power_w = models.PositiveIntegerField(null=True, blank=True, help_text="Limit sent as a Tx charging profile")
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    start_accepted_at = models.DateTimeField(null=True, blank=True, help_text="When the charger agreed to start")
+    stop_requested_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["driver", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
+                name="unique_session_idempotency_key",
+            )
+        ]
+        indexes = [models.Index(fields=["driver", "-created_at"]), models.Index(fields=["connector", "state"])]
+
+    def __str__(self) -> str:
+        return f"Session {self.pk}"

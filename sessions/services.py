@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from csms.columns import fit
-from sessions import events
+from sessions import driver_sessions, events
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT, STATE_OF_CHARGE, NormalisedSample, Sample, normalise
 from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction, TransactionEvent
 from stations.services import ensure_connector, record_deviation
@@ -102,6 +102,7 @@ def start_transaction(
     if reservation_id is not None:
         Reservation.objects.filter(pk=reservation_id, station_id=station_id).update(status=Reservation.Status.USED)
     events.transaction_started(tx)
+    driver_sessions.attach_transaction(tx=tx)
     return StartedTransaction(tx, info, replayed=False)
 
 
@@ -226,6 +227,7 @@ def stop_transaction(
     if completed:
         tx.refresh_from_db()
         events.transaction_stopped(tx)
+        driver_sessions.complete(tx=tx)
     return info
 
 
@@ -332,6 +334,8 @@ def _attach_id_tag(tx: Transaction, id_tag: str) -> IdTagInfo:
         id_tag_value=fit(Transaction, "id_tag_value", id_tag),
         authorization_status=info.status,
     )
+    tx.refresh_from_db()
+    driver_sessions.attach_transaction(tx=tx)
     return info
 
 

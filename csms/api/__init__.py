@@ -1,0 +1,1 @@
+"""What every endpoint of the drivers' API shares: errors, auth, paging, the schema."""

@@ -1,0 +1,211 @@
+"""Driver sessions: the states the app shows, moved by the driver's requests and
+by what the charger reports.
+
+    pending ──charger reports the start──► active ──stop requested──► stopping
+       │                                     ▲                          │
+       └─refused, timed out──► failed        └──stop refused────────────┤
+                                                                        ▼
+                                          charger reports the stop: completed
+
+Every move is a conditional update on the state it leaves, so a late answer
+(the start timing out after the charger did start) can never undo a newer
+state. Each move is published for the session's WebSocket.
+"""
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sessions import events
+from sessions.id_tokens import issue_app_token
+from sessions.models import AuthorizationStatus, DriverSession, Transaction
+from stations.models import ChargingStation, Connector, ConnectorStatus, RegistrationStatus
+
+State = DriverSession.State
+OPEN_STATES = (State.PENDING, State.ACTIVE, State.STOPPING)
+
+# What a connector's last reported status says about starting on it now.
+# Preparing (plugged in, waiting for authorization) is the usual moment to start.
+_BUSY = {
+    ConnectorStatus.CHARGING: "connector_occupied",
+    ConnectorStatus.SUSPENDED_EV: "connector_occupied",
+    ConnectorStatus.SUSPENDED_EVSE: "connector_occupied",
+    ConnectorStatus.FINISHING: "connector_occupied",
+    ConnectorStatus.OCCUPIED: "connector_occupied",
+    ConnectorStatus.RESERVED: "connector_reserved",
+    ConnectorStatus.FAULTED: "connector_faulted",
+    ConnectorStatus.UNAVAILABLE: "connector_unavailable",
+}
+
+
+class SessionRefused(Exception):
+    """The request cannot be carried out; `code` is the API's error code."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    station_id: str  # the charge point id, as printed on the charger's QR code
+    evse_id: int
+    connector_id: int | None = None  # None: the EVSE's only (or first) connector
+    max_power_w: int | None = None
+
+
+def request_start(*, driver, request: StartRequest, idempotency_key: str | None = None) -> tuple[DriverSession, bool]:
+    """Open a pending session and have the charger asked to start; (session, created).
+
+    With an idempotency key, a retried request returns the session the first
+    one opened, and the same key with different parameters is refused.
+    """
+    fingerprint = hashlib.sha256(json.dumps(asdict(request), sort_keys=True).encode()).hexdigest()
+    if idempotency_key:
+        existing = DriverSession.objects.filter(driver=driver, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.request_fingerprint != fingerprint:
+                raise SessionRefused("idempotency_key_reused", "This Idempotency-Key was used for a different request.")
+            return existing, False
+    connector = _startable_connector(request)
+    try:
+        with transaction.atomic():
+            session = DriverSession.objects.create(
+                driver=driver, id_tag=issue_app_token(driver=driver), station=connector.evse.station,
+                connector=connector, max_power_w=request.max_power_w, idempotency_key=idempotency_key or None,
+                request_fingerprint=fingerprint,
+            )
+    except IntegrityError:  # the same key, sent twice at once: the other request opened it
+        return request_start(driver=driver, request=request, idempotency_key=idempotency_key)
+    from sessions import tasks  # tasks -> remote_control -> csms.ocpp.commands -> this module's importers
+
+    transaction.on_commit(lambda: tasks.send_remote_start.delay(session.pk))
+    transaction.on_commit(
+        lambda: tasks.expire_pending_session.apply_async((session.pk,), countdown=settings.SESSION_START_TIMEOUT)
+    )
+    events.driver_session_changed(session.pk)
+    return session, True
+
+
+def _startable_connector(request: StartRequest) -> Connector:
+    connectors = Connector.objects.select_related("evse__station").filter(
+        evse__station__charge_point_id=request.station_id,
+        evse__station__registration_status=RegistrationStatus.ACCEPTED,
+        evse__evse_id=request.evse_id,
+    )
+    if request.connector_id is not None:
+        connectors = connectors.filter(connector_id=request.connector_id)
+    connector = connectors.order_by("connector_id").first()
+    if connector is None:
+        if not ChargingStation.objects.filter(
+            charge_point_id=request.station_id, registration_status=RegistrationStatus.ACCEPTED
+        ).exists():
+            raise SessionRefused("station_not_found", f"No station {request.station_id}.")
+        raise SessionRefused("connector_not_found", f"Station {request.station_id} has no such connector.")
+    if not connector.evse.station.is_connected:
+        raise SessionRefused("station_offline", "The station is offline; it cannot start charging now.")
+    busy = _BUSY.get(connector.status)
+    if busy is None and DriverSession.objects.filter(connector__evse=connector.evse, state__in=OPEN_STATES).exists():
+        busy = "connector_occupied"
+    if busy is not None:
+        raise SessionRefused(busy, f"The connector cannot start a session now ({connector.status or 'busy'}).")
+    return connector
+
+
+def mark_start_accepted(*, session_id: int) -> None:
+    """The charger agreed; the session stays pending until it reports the start."""
+    DriverSession.objects.filter(pk=session_id, state=State.PENDING).update(
+        start_accepted_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+def fail(*, session_id: int, code: str, message: str) -> bool:
+    """End a session that never started. False when it has moved on meanwhile."""
+    failed = DriverSession.objects.filter(pk=session_id, state=State.PENDING).update(
+        state=State.FAILED, error_code=code, error_message=message[:255], updated_at=timezone.now()
+    )
+    if failed:
+        events.driver_session_changed(session_id)
+    return bool(failed)
+
+
+def expire_if_pending(*, session_id: int) -> None:
+    fail(
+        session_id=session_id, code="start_timeout",
+        message=f"The charger did not start charging within {settings.SESSION_START_TIMEOUT} s.",
+    )
+
+
+def request_stop(*, session: DriverSession) -> DriverSession:
+    """Have the charger asked to stop. Asking again while it is stopping, or once
+    it has stopped, changes nothing."""
+    if session.state in (State.STOPPING, State.COMPLETED):
+        return session
+    moved = DriverSession.objects.filter(pk=session.pk, state=State.ACTIVE).update(
+        state=State.STOPPING, stop_requested_at=timezone.now(), error_code="", error_message="",
+        updated_at=timezone.now(),
+    )
+    session.refresh_from_db()
+    if not moved:
+        if session.state in (State.STOPPING, State.COMPLETED):
+            return session
+        raise SessionRefused("session_not_active", f"The session is {session.state}; only an active session can be stopped.")
+    from sessions import tasks  # see request_start
+
+    transaction.on_commit(lambda: tasks.send_remote_stop.delay(session.pk))
+    events.driver_session_changed(session.pk)
+    return session
+
+
+def stop_refused(*, session_id: int, code: str, message: str) -> None:
+    """The charger did not take the stop: the session is active again, with the reason."""
+    moved = DriverSession.objects.filter(pk=session_id, state=State.STOPPING).update(
+        state=State.ACTIVE, error_code=code, error_message=message[:255], updated_at=timezone.now()
+    )
+    if moved:
+        events.driver_session_changed(session_id)
+
+
+def attach_transaction(*, tx: Transaction) -> None:
+    """The charger reported a start with a driver's token: the driver's pending
+    session on that EVSE becomes active (or, for a card, a session is opened).
+
+    A token the CSMS did not accept (blocked, say) fails the pending session:
+    OCPP has the charger stop such a transaction itself.
+    """
+    tag = tx.id_tag
+    if tag is None or tag.owner_id is None or DriverSession.objects.filter(transaction=tx).exists():
+        return
+    accepted = tx.authorization_status == AuthorizationStatus.ACCEPTED
+    pending = (
+        DriverSession.objects.filter(id_tag=tag, connector__evse_id=tx.connector.evse_id, state=State.PENDING)
+        .order_by("created_at")
+        .first()
+    )
+    if pending is None:
+        if accepted:
+            session = DriverSession.objects.create(
+                driver_id=tag.owner_id, id_tag=tag, station_id=tx.station_id, connector=tx.connector,
+                transaction=tx, state=State.ACTIVE,
+            )
+            events.driver_session_changed(session.pk)
+        return
+    changes = {"transaction": tx, "state": State.ACTIVE} if accepted else {
+        "state": State.FAILED, "error_code": "authorization_rejected",
+        "error_message": f"The token was not accepted ({tx.authorization_status}).",
+    }
+    DriverSession.objects.filter(pk=pending.pk, state=State.PENDING).update(**changes, updated_at=timezone.now())
+    events.driver_session_changed(pending.pk)
+
+
+def complete(*, tx: Transaction) -> None:
+    """The charger reported the stop: the driver's session is complete."""
+    session_id = DriverSession.objects.filter(transaction=tx).exclude(state=State.COMPLETED).values_list("pk", flat=True).first()
+    if session_id is None:
+        return
+    DriverSession.objects.filter(pk=session_id).update(state=State.COMPLETED, error_code="", error_message="", updated_at=timezone.now())
+    events.driver_session_changed(session_id)

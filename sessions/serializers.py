@@ -1,0 +1,104 @@
+"""The drivers' view of sessions and id tokens."""
+from decimal import Decimal
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from sessions.models import DriverSession, IdTag
+
+
+class ErrorStateSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=(
+        "station_offline, station_not_responding, station_rejected, station_error, start_timeout, "
+        "authorization_rejected"
+    ))
+    message = serializers.CharField()
+
+
+class CostSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text="ISO 4217")
+    excl_vat = serializers.DecimalField(max_digits=12, decimal_places=2)
+    incl_vat = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    """The whole current state of a session; the WebSocket sends the same object."""
+
+    station_id = serializers.CharField(source="station.charge_point_id", help_text="The charge point id")
+    evse_id = serializers.IntegerField(source="connector.evse.evse_id")
+    connector_id = serializers.IntegerField(source="connector.connector_id")
+    error = serializers.SerializerMethodField()
+    max_power_kw = serializers.SerializerMethodField()
+    started_at = serializers.DateTimeField(source="transaction.started_at", default=None, read_only=True)
+    stopped_at = serializers.DateTimeField(source="transaction.stopped_at", default=None, read_only=True)
+    duration_s = serializers.SerializerMethodField(help_text="Seconds since the start (until the stop, once stopped)")
+    energy_kwh = serializers.SerializerMethodField()
+    power_kw = serializers.SerializerMethodField(help_text="Power now; null once stopped")
+    soc_percent = serializers.SerializerMethodField(help_text="State of charge now, or at the end; null if the car does not tell")
+    cost = serializers.SerializerMethodField(help_text="Cost so far (final once completed); null when no tariff applies")
+
+    class Meta:
+        model = DriverSession
+        fields = [
+            "id", "state", "error", "station_id", "evse_id", "connector_id", "max_power_kw", "created_at",
+            "started_at", "stopped_at", "duration_s", "energy_kwh", "power_kw", "soc_percent", "cost", "updated_at",
+        ]
+
+    def get_error(self, session) -> ErrorStateSerializer(allow_null=True):
+        if not session.error_code:
+            return None
+        return {"code": session.error_code, "message": session.error_message}
+
+    def get_max_power_kw(self, session) -> float | None:
+        return None if session.max_power_w is None else session.max_power_w / 1000
+
+    def get_duration_s(self, session) -> int | None:
+        tx = session.transaction
+        if tx is None:
+            return None
+        return int(((tx.stopped_at or timezone.now()) - tx.started_at).total_seconds())
+
+    def get_energy_kwh(self, session) -> float | None:
+        energy = session.transaction.energy_wh if session.transaction else None
+        return None if energy is None else max(energy, 0) / 1000  # Wh are exact in kWh to 3 decimals
+
+    def get_power_kw(self, session) -> float | None:
+        tx = session.transaction
+        if tx is None or tx.stopped_at is not None or tx.last_power_w is None:
+            return None
+        return tx.last_power_w / 1000
+
+    def get_soc_percent(self, session) -> int | None:
+        return session.transaction.last_soc_percent if session.transaction else None
+
+    def get_cost(self, session) -> CostSerializer(allow_null=True):
+        return None
+
+
+class StartSessionSerializer(serializers.Serializer):
+    station_id = serializers.CharField(max_length=64, help_text="The charge point id (on the charger's QR code)")
+    evse_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="The EVSE (OCPP 1.6: the connector number)")
+    connector_id = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False,
+        help_text="The connector of the EVSE; omit for the EVSE's only connector",
+    )
+    max_power_kw = serializers.DecimalField(
+        max_digits=7, decimal_places=3, min_value=Decimal("1"), max_value=Decimal("1000"), required=False,
+        help_text="Limit charging to this power; sent to the charger as a TxProfile charging profile",
+    )
+
+
+class IdTokenSerializer(serializers.ModelSerializer):
+    uid = serializers.CharField(source="id_tag", read_only=True)
+    type = serializers.CharField(source="token_type", read_only=True, help_text="RFID, or APP_USER for the app's own token")
+
+    class Meta:
+        model = IdTag
+        fields = ["id", "uid", "type", "status", "expires_at", "created_at"]
+        read_only_fields = fields
+
+
+class RegisterCardSerializer(serializers.Serializer):
+    uid = serializers.RegexField(
+        r"^[0-9A-Fa-f]{4,20}$", help_text="The card's uid as the reader reports it: 4 to 20 hex digits"
+    )

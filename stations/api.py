@@ -1,0 +1,2 @@
+"""The drivers' view of stations (placeholder until station search lands)."""
+urlpatterns = []
