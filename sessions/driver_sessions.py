@@ -14,6 +14,7 @@ state. Each move is published for the session's WebSocket.
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -134,10 +135,13 @@ def fail(*, session_id: int, code: str, message: str) -> bool:
 
 
 def expire_if_pending(*, session_id: int) -> None:
-    fail(
-        session_id=session_id, code="start_timeout",
-        message=f"The charger did not start charging within {settings.SESSION_START_TIMEOUT} s.",
-    )
+    """Fail a session still pending SESSION_START_TIMEOUT after it was requested (never earlier)."""
+    timeout = settings.SESSION_START_TIMEOUT
+    due = DriverSession.objects.filter(
+        pk=session_id, created_at__lte=timezone.now() - timedelta(seconds=timeout - 1)
+    ).exists()
+    if due:
+        fail(session_id=session_id, code="start_timeout", message=f"The charger did not start charging within {timeout} s.")
 
 
 def request_stop(*, session: DriverSession) -> DriverSession:

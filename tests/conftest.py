@@ -27,6 +27,8 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = CHANNEL_PREFIX
+    settings.CACHES["default"]["KEY_PREFIX"] = CHANNEL_PREFIX
+    settings.CELERY_TASK_DEFAULT_QUEUE = CHANNEL_PREFIX
     # Connections opened on worker threads (in-process consumers) close after each
     # call, so none is left holding the test database when it is dropped.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -91,9 +93,47 @@ def server_env(**extra: str) -> dict[str, str]:
         DATABASE_URL=database_url(),
         DB_CONN_MAX_AGE="0",
         CHANNEL_LAYER_PREFIX=CHANNEL_PREFIX,
+        CELERY_QUEUE=CHANNEL_PREFIX,
+        # Many tests sign in from 127.0.0.1; throttling has its own tests.
+        API_THROTTLE_AUTH="10000/min",
+        API_THROTTLE_SESSION_START="10000/min",
+        SESSION_START_TIMEOUT="8",
         **extra,
     )
     return env
+
+
+class CeleryWorker:
+    """A Celery worker process on this run's own queue, sharing the test database."""
+
+    def __init__(self, env: dict[str, str]):
+        self.log_path = ROOT / "var" / f"test-celery-{os.getpid()}.log"
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "csms", "worker", "-l", "info", "--pool", "threads",
+             "--concurrency", "4", "-Q", env["CELERY_QUEUE"], "--without-gossip", "--without-mingle",
+             "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited; see {self.log_path}")
+            if " ready." in self.log_path.read_text():
+                return
+            time.sleep(0.1)
+        raise RuntimeError("celery worker did not come up")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
 
 
 @pytest_asyncio.fixture(autouse=True)
@@ -112,6 +152,15 @@ def asgi_server(django_db_setup, django_db_blocker):
     server = AsgiServer(env)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        env = server_env(OCPP_CALL_TIMEOUT="5")
+    worker = CeleryWorker(env)
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture

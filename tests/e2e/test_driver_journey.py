@@ -1,0 +1,132 @@
+"""The driver's whole journey through a real server, a Celery worker and a charger speaking OCPP 1.6:
+sign up → find → start → live events → stop → history."""
+import asyncio
+import csv
+import io
+import json
+import uuid
+from decimal import Decimal
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from sessions.models import DriverSession, Transaction
+from stations.models import Location
+from tests.api_client import DriverApp, next_message, session_until
+from tests.e2e.test_ocpp16_session import BOOT, status
+from tests.ocpp_client import answer, call, open_socket
+
+pytestmark = pytest.mark.e2e
+
+
+async def charger_online(server, make_station, charge_point_id: str):
+    location = await sync_to_async(Location.objects.create)(
+        name="Journey Depot", address="Alexanderplatz 1", city="Berlin", postal_code="10178",
+        latitude=Decimal("52.521918"), longitude=Decimal("13.413215"),
+    )
+    await make_station(charge_point_id, evse_count=2, location=location)
+    ws = await open_socket(server, charge_point_id)
+    await call(ws, "BootNotification", BOOT)
+    for connector in (1, 2):
+        await call(ws, "StatusNotification", status(connector, "Available", "2026-11-21T09:00:00Z"))
+    return ws
+
+
+async def reply_to(ws, frame: list, payload: dict) -> None:
+    await ws.send(json.dumps([3, frame[1], payload]))
+
+
+async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_worker, make_station):
+    ws_charger = await charger_online(server, make_station, "JOURNEY-1")
+    app = DriverApp(server)
+    account = await app.sign_up("dana@example.com")
+    app_token = account["profile"]["app_token"]
+    assert app_token.startswith("APP") and len(app_token) == 20
+
+    found = await app.get("/api/v1/stations", lat="52.5200", lon="13.4050", radius_km="5")
+    assert found.status == 200, found.body
+    station = next(s for s in found.body["results"] if s["id"] == "JOURNEY-1")
+    assert {e["status"] for e in station["evses"]} == {"AVAILABLE"}
+
+    key = str(uuid.uuid4())
+    started = await app.post("/api/v1/sessions", {"station_id": "JOURNEY-1", "evse_id": 1, "max_power_kw": "7.4"},
+                             headers={"Idempotency-Key": key})
+    assert started.status == 202, started.body
+    assert started.body["state"] == "pending" and started.body["energy_kwh"] is None
+    session_id = started.body["id"]
+
+    async with app.live(f"/ws/v1/sessions/{session_id}") as live:
+        assert (await next_message(live))["session"]["state"] == "pending"
+
+        remote_start = await answer(ws_charger)
+        assert remote_start[2] == "RemoteStartTransaction"
+        payload = remote_start[3]
+        assert payload["idTag"] == app_token and payload["connectorId"] == 1
+        profile = payload["chargingProfile"]
+        assert profile["chargingProfilePurpose"] == "TxProfile"
+        assert profile["chargingSchedule"]["chargingRateUnit"] == "W"
+        assert profile["chargingSchedule"]["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 7400.0}]
+        await reply_to(ws_charger, remote_start, {"status": "Accepted"})
+
+        retried = await app.post("/api/v1/sessions", {"station_id": "JOURNEY-1", "evse_id": 1, "max_power_kw": "7.4"},
+                                 headers={"Idempotency-Key": key})
+        assert retried.status == 202 and retried.body["id"] == session_id
+        assert retried.headers.get("Idempotent-Replayed") == "true"
+
+        start = await call(ws_charger, "StartTransaction", {
+            "connectorId": 1, "idTag": app_token, "meterStart": 1000, "timestamp": "2026-11-21T10:00:00Z"})
+        assert start[2]["idTagInfo"]["status"] == "Accepted"
+        transaction_id = start[2]["transactionId"]
+        active = await session_until(live, lambda s: s["state"] == "active")
+        assert active["started_at"] == "2026-11-21T10:00:00Z"
+
+        await call(ws_charger, "MeterValues", {"connectorId": 1, "transactionId": transaction_id, "meterValue": [{
+            "timestamp": "2026-11-21T10:20:00Z", "sampledValue": [
+                {"value": "3500", "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                {"value": "7400", "measurand": "Power.Active.Import", "unit": "W"},
+                {"value": "55", "measurand": "SoC", "unit": "Percent"}]}]})
+        metered = await session_until(live, lambda s: s["energy_kwh"] == 2.5)
+        assert metered["power_kw"] == 7.4 and metered["soc_percent"] == 55 and metered["state"] == "active"
+
+        stopping = await app.post(f"/api/v1/sessions/{session_id}/stop")
+        assert stopping.status == 202 and stopping.body["state"] == "stopping"
+        remote_stop = await answer(ws_charger)
+        assert remote_stop[2:] == ["RemoteStopTransaction", {"transactionId": transaction_id}]
+        await reply_to(ws_charger, remote_stop, {"status": "Accepted"})
+        await call(ws_charger, "StopTransaction", {
+            "transactionId": transaction_id, "meterStop": 6000, "timestamp": "2026-11-21T10:40:00Z", "reason": "Remote"})
+        completed = await session_until(live, lambda s: s["state"] == "completed")
+    assert completed["energy_kwh"] == 5.0 and completed["duration_s"] == 2400 and completed["soc_percent"] == 55
+    assert completed["power_kw"] is None and completed["stopped_at"] == "2026-11-21T10:40:00Z"
+
+    history = await app.get("/api/v1/sessions", state="completed")
+    assert [s["id"] for s in history.body["results"]] == [session_id]
+    assert history.body["results"][0] == {**completed, "updated_at": history.body["results"][0]["updated_at"]}
+    exported = await app.get("/api/v1/sessions/export")
+    rows = list(csv.DictReader(io.StringIO(exported.body)))
+    assert exported.headers["Content-Type"].startswith("text/csv")
+    assert [(r["id"], r["state"], r["energy_kwh"], r["duration_s"]) for r in rows] == [(str(session_id), "completed", "5.0", "2400")]
+    assert await sync_to_async(DriverSession.objects.count)() == 1
+    assert await sync_to_async(Transaction.objects.filter(pk=transaction_id, status="completed").exists)()
+    await ws_charger.close()
+
+
+async def test_another_driver_sees_nothing_of_the_session(server, celery_worker, make_station):
+    ws_charger = await charger_online(server, make_station, "JOURNEY-2")
+    owner, stranger = DriverApp(server), DriverApp(server)
+    await owner.sign_up("owner@example.com")
+    await stranger.sign_up("stranger@example.com")
+    started = await owner.post("/api/v1/sessions", {"station_id": "JOURNEY-2", "evse_id": 2})
+    session_id = started.body["id"]
+    await reply_to(ws_charger, await answer(ws_charger), {"status": "Accepted"})
+
+    for reply in (await stranger.get(f"/api/v1/sessions/{session_id}"), await stranger.post(f"/api/v1/sessions/{session_id}/stop")):
+        assert reply.status == 404 and reply.body == {"code": "not_found", "message": "Not found."}
+    assert (await stranger.get("/api/v1/sessions")).body["results"] == []
+    async with stranger.live(f"/ws/v1/sessions/{session_id}") as live:
+        await asyncio.wait_for(live.wait_closed(), 5)
+    assert live.close_code == 4404
+    async with DriverApp(server).live(f"/ws/v1/sessions/{session_id}") as anonymous:
+        await asyncio.wait_for(anonymous.wait_closed(), 5)
+    assert anonymous.close_code == 4401
+    await ws_charger.close()
