@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -52,7 +53,7 @@ def sign_out(*, user, refresh_token: str, everywhere: bool = False) -> None:
         token = RefreshToken(refresh_token)
     except TokenError:
         token = None  # already expired or revoked: signing out again is harmless
-    if token is not None and token.get("user_id") == user.pk:
+    if token is not None and str(token.get(api_settings.USER_ID_CLAIM)) == str(user.pk):
         token.blacklist()
     if everywhere:
         for outstanding in OutstandingToken.objects.filter(user=user):

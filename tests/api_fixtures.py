@@ -3,6 +3,7 @@ import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -19,14 +20,21 @@ def client_for(user=None) -> APIClient:
     return client
 
 
+def new_driver(email: str, password: str):
+    """A driver whose throttle counters start at zero (user ids repeat across tests, the cache does not forget)."""
+    user = register_driver(email=email, password=password)
+    cache.delete_many([f"throttle_{scope}_{user.pk}" for scope in ("auth", "session_start")])
+    return user
+
+
 @pytest.fixture
 def driver(db):
-    return register_driver(email="dana@example.com", password="a-fine-password-42")
+    return new_driver("dana@example.com", "a-fine-password-42")
 
 
 @pytest.fixture
 def other_driver(db):
-    return register_driver(email="sam@example.com", password="another-password-42")
+    return new_driver("sam@example.com", "another-password-42")
 
 
 @pytest.fixture

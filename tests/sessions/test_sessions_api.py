@@ -79,6 +79,7 @@ def test_history_filters_by_state_and_date(driver, station):
     assert bad.status_code == 400 and set(bad.json()["fields"]) == {"state", "created_after"}
 
 
+@pytest.mark.django_db(transaction=True)  # the command API reads the station from its own thread
 def test_a_station_gone_offline_before_the_command_fails_the_session(driver, station):
     session, _ = request_start(driver=driver, request=StartRequest(station_id="API-1", evse_id=1))
     station.connection_channel = ""
