@@ -1,11 +1,15 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from csms.api.fields import StrictBooleanField, StrictCharField, StrictEmailField
+
 from sessions.models import IdTag
 
 
 
 class ProfileSerializer(serializers.ModelSerializer):
+    first_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    last_name = StrictCharField(max_length=150, required=False, allow_blank=True)
     app_token = serializers.SerializerMethodField(help_text="The idTag the CSMS starts this driver's app sessions with.")
 
     class Meta:
@@ -18,11 +22,11 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 
 class SignUpSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=150)
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"},
+    email = StrictEmailField(max_length=150)
+    password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"},
                                      help_text="At least 8 characters, not all digits, not a common password.")
-    first_name = serializers.CharField(max_length=150, required=False, default="")
-    last_name = serializers.CharField(max_length=150, required=False, default="")
+    first_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)
+    last_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -36,19 +40,19 @@ class SignedUpSerializer(serializers.Serializer):
 
 
 class LoginSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=150)
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    email = StrictEmailField(max_length=150)
+    password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = StrictCharField(max_length=4096)
 
 
 class LogoutSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=4096)
-    everywhere = serializers.BooleanField(default=False, help_text="Also revoke every other refresh token of this account.")
+    refresh = StrictCharField(max_length=4096)
+    everywhere = StrictBooleanField(default=False, help_text="Also revoke every other refresh token of this account.")
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    current_password = serializers.CharField(write_only=True, max_length=128)
-    new_password = serializers.CharField(write_only=True, max_length=128)
+    current_password = StrictCharField(write_only=True, max_length=128)
+    new_password = StrictCharField(write_only=True, max_length=128)

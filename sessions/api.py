@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from csms.api.errors import ApiError, ErrorSerializer
+from csms.api.filters import StrictFilterSet
 from sessions import driver_sessions, id_tokens, selectors
 from sessions.models import DriverSession, IdTag
 from sessions.serializers import IdTokenSerializer, RegisterCardSerializer, SessionSerializer, StartSessionSerializer
@@ -32,7 +33,7 @@ def _refusal(refused: driver_sessions.SessionRefused) -> ApiError:
     return ApiError(refused.code, refused.message, status_code=code)
 
 
-class SessionFilter(django_filters.FilterSet):
+class SessionFilter(StrictFilterSet):
     state = django_filters.MultipleChoiceFilter(choices=DriverSession.State.choices)
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -86,7 +87,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         power = values.get("max_power_kw")
         start = driver_sessions.StartRequest(
             station_id=values["station_id"], evse_id=values["evse_id"], connector_id=values.get("connector_id"),
-            max_power_w=None if power is None else int(power * 1000),
+            max_power_w=None if power is None else round(power * 1000),
         )
         try:
             session, created = driver_sessions.request_start(driver=request.user, request=start, idempotency_key=key)

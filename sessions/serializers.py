@@ -1,8 +1,8 @@
 """The drivers' view of sessions and id tokens."""
-from decimal import Decimal
-
 from django.utils import timezone
 from rest_framework import serializers
+
+from csms.api.fields import StrictCharField, StrictFloatField, StrictIntegerField, StrictRegexField
 
 from sessions.models import DriverSession, IdTag
 
@@ -76,14 +76,14 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class StartSessionSerializer(serializers.Serializer):
-    station_id = serializers.CharField(max_length=64, help_text="The charge point id (on the charger's QR code)")
-    evse_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="The EVSE (OCPP 1.6: the connector number)")
-    connector_id = serializers.IntegerField(
+    station_id = StrictCharField(max_length=64, help_text="The charge point id (on the charger's QR code)")
+    evse_id = StrictIntegerField(min_value=1, max_value=2**31 - 1, help_text="The EVSE (OCPP 1.6: the connector number)")
+    connector_id = StrictIntegerField(
         min_value=1, max_value=2**31 - 1, required=False,
         help_text="The connector of the EVSE; omit for the EVSE's only connector",
     )
-    max_power_kw = serializers.DecimalField(
-        max_digits=7, decimal_places=3, min_value=Decimal("1"), max_value=Decimal("1000"), required=False,
+    max_power_kw = StrictFloatField(
+        min_value=1, max_value=1000, required=False,
         help_text="Limit charging to this power; sent to the charger as a TxProfile charging profile",
     )
 
@@ -99,6 +99,6 @@ class IdTokenSerializer(serializers.ModelSerializer):
 
 
 class RegisterCardSerializer(serializers.Serializer):
-    uid = serializers.RegexField(
+    uid = StrictRegexField(
         r"^[0-9A-Fa-f]{4,20}$", help_text="The card's uid as the reader reports it: 4 to 20 hex digits"
     )

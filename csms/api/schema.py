@@ -8,7 +8,7 @@ _DESCRIPTIONS = {
     "400": "Invalid input: `code` is `validation_error` and `fields` names each invalid field.",
     "401": "No valid access token (`not_authenticated`, `token_not_valid`).",
     "403": "Not a driver account (`permission_denied`).",
-    "404": "No such object, or not yours (`not_found`).",
+    "404": "No such object, or not yours; or a page past the last one (`not_found`).",
     "429": "Too many requests (`throttled`); retry after the `Retry-After` header's seconds.",
 }
 
@@ -27,7 +27,7 @@ class AutoSchema(openapi.AutoSchema):
         codes = ["400"]  # malformed query parameters or body
         if any(isinstance(p, IsDriver) for p in self.view.get_permissions()):
             codes += ["401", "403"]
-        if "{" in self.path:
+        if "{" in self.path or self._is_list_view():
             codes.append("404")
         if getattr(self.view, "throttle_scope", None) or self.view.get_throttles():
             codes.append("429")

@@ -49,7 +49,7 @@ async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_wor
     assert {e["status"] for e in station["evses"]} == {"AVAILABLE"}
 
     key = str(uuid.uuid4())
-    started = await app.post("/api/v1/sessions", {"station_id": "JOURNEY-1", "evse_id": 1, "max_power_kw": "7.4"},
+    started = await app.post("/api/v1/sessions", {"station_id": "JOURNEY-1", "evse_id": 1, "max_power_kw": 7.4},
                              headers={"Idempotency-Key": key})
     assert started.status == 202, started.body
     assert started.body["state"] == "pending" and started.body["energy_kwh"] is None
@@ -68,7 +68,7 @@ async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_wor
         assert profile["chargingSchedule"]["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 7400.0}]
         await reply_to(ws_charger, remote_start, {"status": "Accepted"})
 
-        retried = await app.post("/api/v1/sessions", {"station_id": "JOURNEY-1", "evse_id": 1, "max_power_kw": "7.4"},
+        retried = await app.post("/api/v1/sessions", {"station_id": "JOURNEY-1", "evse_id": 1, "max_power_kw": 7.4},
                                  headers={"Idempotency-Key": key})
         assert retried.status == 202 and retried.body["id"] == session_id
         assert retried.headers.get("Idempotent-Replayed") == "true"

@@ -29,9 +29,9 @@ def start(client, key=None, **body):
 
 def test_a_start_answers_pending_and_the_same_key_returns_the_same_session(driver, station):
     client = client_for(driver)
-    first = start(client, key="k-1", max_power_kw="11")
+    first = start(client, key="k-1", max_power_kw=11)
     assert first.status_code == 202 and (first.json()["state"], first.json()["max_power_kw"]) == ("pending", 11.0)
-    again = start(client, key="k-1", max_power_kw="11")
+    again = start(client, key="k-1", max_power_kw=11)
     assert again.status_code == 202 and again.json()["id"] == first.json()["id"] and again["Idempotent-Replayed"] == "true"
     other_body = start(client, key="k-1", evse_id=2)
     assert (other_body.status_code, other_body.json()["code"]) == (422, "idempotency_key_reused")
@@ -42,7 +42,7 @@ def test_a_start_names_what_is_missing_or_busy(driver, station):
     client = client_for(driver)
     assert start(client, station_id="NOPE").json()["code"] == "station_not_found"
     assert start(client, evse_id=9).json()["code"] == "connector_not_found"
-    invalid = start(client, evse_id=0, max_power_kw="0.1")
+    invalid = start(client, evse_id=0, max_power_kw=0.1)
     assert invalid.status_code == 400 and set(invalid.json()["fields"]) == {"evse_id", "max_power_kw"}
     assert start(client).status_code == 202
     busy = start(client)
