@@ -11,6 +11,7 @@ from billing.pricing.result import Cdr, CdrDimension, ChargingPeriod
 from billing.pricing.tariff import (
     DayOfWeek,
     Dimension,
+    DisplayText,
     Price,
     PriceComponent,
     ReservationRestriction,
@@ -26,6 +27,7 @@ __all__ = [
     "ChargingPeriod",
     "DayOfWeek",
     "Dimension",
+    "DisplayText",
     "MeterReading",
     "Price",
     "PriceComponent",

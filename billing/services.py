@@ -1,0 +1,62 @@
+"""Writes: sealing a finished session into its charge detail record."""
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction as db_transaction
+
+from billing import pricing
+from billing.models import ChargeDetailRecord
+from billing.selectors import SessionPricing, session_pricing
+from sessions.models import Transaction
+
+
+class SessionNotFinished(ValueError):
+    """A CDR is sealed once, so only a stopped session gets one."""
+
+
+def record_charge_detail_record(*, transaction_id: int) -> ChargeDetailRecord | None:
+    """Price a stopped session and keep the result; idempotent, so a replay never bills twice.
+
+    A second call returns the stored record and changes nothing, even if the
+    tariff changed since. None when no tariff applies to the session.
+    """
+    stored = ChargeDetailRecord.objects.filter(transaction_id=transaction_id).first()
+    if stored is not None:
+        return stored
+    session = Transaction.objects.select_related("id_tag__owner").get(pk=transaction_id)
+    if session.stopped_at is None:
+        raise SessionNotFinished(f"transaction {transaction_id} has not stopped")
+    priced = session_pricing(transaction=session)
+    return None if priced is None else _store(session, priced)
+
+
+def _store(session: Transaction, priced: SessionPricing) -> ChargeDetailRecord:
+    """Insert once; when a concurrent call stored it first, return theirs."""
+    try:
+        with db_transaction.atomic():
+            return ChargeDetailRecord.objects.create(transaction=session, tariff=priced.tariff, **_fields(priced.priced_with, priced.cdr))
+    except IntegrityError:
+        return ChargeDetailRecord.objects.get(transaction=session)
+
+
+def _fields(priced_with: pricing.Tariff, cdr: pricing.Cdr) -> dict:
+    prices = {
+        f"{name}_{kind}": getattr(getattr(cdr, name), kind)
+        for name in ("total_cost", "total_fixed_cost", "total_energy_cost", "total_time_cost", "total_parking_cost", "total_reservation_cost")
+        for kind in ("excl_vat", "incl_vat")
+    }
+    return {
+        **prices,
+        "tariff_snapshot": pricing.tariff_to_ocpi(priced_with),
+        "currency": cdr.currency,
+        "start_date_time": cdr.start_date_time,
+        "end_date_time": cdr.end_date_time,
+        "total_energy_wh": cdr.total_energy_wh,
+        "total_time": _duration(cdr.total_time_s),
+        "total_parking_time": _duration(cdr.total_parking_time_s),
+        "charging_periods": cdr.to_json()["charging_periods"],
+    }
+
+
+def _duration(seconds: Decimal) -> timedelta:
+    return timedelta(microseconds=int(seconds * 1_000_000))
