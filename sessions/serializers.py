@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from csms.api.fields import StrictCharField, StrictFloatField, StrictIntegerField, StrictRegexField
 
+from sessions import selectors
 from sessions.models import DriverSession, IdTag
 
 
@@ -72,7 +73,11 @@ class SessionSerializer(serializers.ModelSerializer):
         return session.transaction.last_soc_percent if session.transaction else None
 
     def get_cost(self, session) -> CostSerializer(allow_null=True):
-        return None
+        cost = selectors.session_cost(session=session)
+        if cost is None:
+            return None
+        currency, excl_vat, incl_vat = cost
+        return CostSerializer({"currency": currency, "excl_vat": excl_vat, "incl_vat": incl_vat}).data
 
 
 class StartSessionSerializer(serializers.Serializer):

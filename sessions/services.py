@@ -4,17 +4,21 @@ Every write here is idempotent, because chargers replay messages after a
 lost answer: a replayed start returns the transaction it already opened, a
 replayed meter value adds nothing, a replayed stop changes nothing.
 """
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from billing import services as billing
 from csms.columns import fit
 from sessions import driver_sessions, events
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT, STATE_OF_CHARGE, NormalisedSample, Sample, normalise
 from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction, TransactionEvent
 from stations.services import ensure_connector, record_deviation
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -226,9 +230,22 @@ def stop_transaction(
         )
     if completed:
         tx.refresh_from_db()
+        _seal_cost(tx)
         events.transaction_stopped(tx)
         driver_sessions.complete(tx=tx)
     return info
+
+
+def _seal_cost(tx: Transaction) -> None:
+    """Price the finished session once (its charge detail record) before anyone is told it ended.
+
+    A pricing failure is logged, never passed on: the charger's stop must be
+    answered and kept whatever the tariff does; the record can be made later.
+    """
+    try:
+        billing.record_charge_detail_record(transaction_id=tx.pk)
+    except Exception:
+        logger.exception("could not price transaction %s", tx.pk)
 
 
 def _stop_tag_info(tx: Transaction, id_tag: str | None) -> IdTagInfo | None:

@@ -4,11 +4,15 @@ from django.core.exceptions import ValidationError
 
 
 class StrictFilterSet(django_filters.FilterSet):
-    """A blank parameter (`?created_after=`) is an error, not "no filter": the client meant something."""
+    """A blank date or choice (`?created_after=`) is an error, not "no filter": the client meant
+    something. (A blank text filter stays "no filter", as the schema allows an empty string.)"""
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
-        blank = [name for name in self.filters if name in self.data and "" in self.data.getlist(name)]
+        blank = [
+            name for name, field in self.filters.items()
+            if not isinstance(field, django_filters.CharFilter) and name in self.data and "" in self.data.getlist(name)
+        ]
         for name in blank:
             self.form.add_error(name, ValidationError("This parameter may not be blank.", code="blank"))
         return valid and not blank

@@ -9,11 +9,13 @@ class Page(PageNumberPagination):
     max_page_size = 100
 
     def paginate_queryset(self, queryset, request, view=None):
-        """A page or page size that is not a positive number is bad input (400), not a missing page."""
-        for name in (self.page_query_param, self.page_size_query_param):
+        """A page or page size out of its documented range is bad input (400), not a missing page."""
+        limits = {self.page_query_param: None, self.page_size_query_param: self.max_page_size}
+        for name, maximum in limits.items():
             value = request.query_params.get(name)
-            if value is not None and not (value.isdigit() and int(value) >= 1):
-                raise ValidationError({name: ["Must be a whole number, 1 or more."]})
+            if value is not None and not (value.isdigit() and 1 <= int(value) <= (maximum or int(value))):
+                bound = f" and at most {maximum}" if maximum else ""
+                raise ValidationError({name: [f"Must be a whole number, at least 1{bound}."]})
         return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):

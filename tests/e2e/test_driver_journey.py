@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import sync_to_async
 
+from billing.models import ChargeDetailRecord, PriceComponent, Tariff, TariffAssignment, TariffElement
 from sessions.models import DriverSession, Transaction
 from stations.models import Location
 from tests.api_client import DriverApp, next_message, session_until
@@ -19,11 +20,21 @@ from tests.ocpp_client import answer, call, open_socket
 pytestmark = pytest.mark.e2e
 
 
+def energy_and_start_fee_tariff(location: Location) -> None:
+    """0.30 EUR/kWh and 0.50 EUR per session, both plus 20 % VAT."""
+    tariff = Tariff.objects.create(tariff_id=f"T-{location.pk}", currency="EUR")
+    element = TariffElement.objects.create(tariff=tariff, position=0)
+    PriceComponent.objects.create(element=element, type="ENERGY", price=Decimal("0.30"), vat=Decimal("20"), step_size=1)
+    PriceComponent.objects.create(element=element, type="FLAT", price=Decimal("0.50"), vat=Decimal("20"), step_size=1)
+    TariffAssignment.objects.create(tariff=tariff, location=location)
+
+
 async def charger_online(server, make_station, charge_point_id: str):
     location = await sync_to_async(Location.objects.create)(
         name="Journey Depot", address="Alexanderplatz 1", city="Berlin", postal_code="10178",
         latitude=Decimal("52.521918"), longitude=Decimal("13.413215"),
     )
+    await sync_to_async(energy_and_start_fee_tariff)(location)
     await make_station(charge_point_id, evse_count=2, location=location)
     ws = await open_socket(server, charge_point_id)
     await call(ws, "BootNotification", BOOT)
@@ -87,6 +98,7 @@ async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_wor
                 {"value": "55", "measurand": "SoC", "unit": "Percent"}]}]})
         metered = await session_until(live, lambda s: s["energy_kwh"] == 2.5)
         assert metered["power_kw"] == 7.4 and metered["soc_percent"] == 55 and metered["state"] == "active"
+        assert metered["cost"] == {"currency": "EUR", "excl_vat": "1.25", "incl_vat": "1.50"}
 
         stopping = await app.post(f"/api/v1/sessions/{session_id}/stop")
         assert stopping.status == 202 and stopping.body["state"] == "stopping"
@@ -98,6 +110,9 @@ async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_wor
         completed = await session_until(live, lambda s: s["state"] == "completed")
     assert completed["energy_kwh"] == 5.0 and completed["duration_s"] == 2400 and completed["soc_percent"] == 55
     assert completed["power_kw"] is None and completed["stopped_at"] == "2026-11-21T10:40:00Z"
+    assert completed["cost"] == {"currency": "EUR", "excl_vat": "2.00", "incl_vat": "2.40"}
+    cdr = await sync_to_async(ChargeDetailRecord.objects.get)(transaction_id=transaction_id)
+    assert (cdr.total_energy_wh, cdr.total_cost_incl_vat) == (5000, Decimal("2.40"))
 
     history = await app.get("/api/v1/sessions", state="completed")
     assert [s["id"] for s in history.body["results"]] == [session_id]
@@ -105,7 +120,8 @@ async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_wor
     exported = await app.get("/api/v1/sessions/export")
     rows = list(csv.DictReader(io.StringIO(exported.body)))
     assert exported.headers["Content-Type"].startswith("text/csv")
-    assert [(r["id"], r["state"], r["energy_kwh"], r["duration_s"]) for r in rows] == [(str(session_id), "completed", "5.0", "2400")]
+    assert [(r["id"], r["state"], r["energy_kwh"], r["duration_s"], r["currency"], r["cost_incl_vat"]) for r in rows] == [
+        (str(session_id), "completed", "5.0", "2400", "EUR", "2.40")]
     assert await sync_to_async(DriverSession.objects.count)() == 1
     assert await sync_to_async(Transaction.objects.filter(pk=transaction_id, status="completed").exists)()
     await ws_charger.close()
