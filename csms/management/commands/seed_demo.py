@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from billing.models import PriceComponent, Tariff, TariffAssignment, TariffElement
 from sessions.models import AuthorizationStatus, IdTag
 from stations.models import ChargingStation, ConnectorType, DataTransferVendor, Location
 from stations.services import provision_station
@@ -47,6 +48,7 @@ class Command(BaseCommand):
                     for evse in station.evses.all():
                         evse.connectors.update(standard=ConnectorType.TYPE2_CABLE)
         self._id_tags(driver)
+        self._tariff(location)
         DataTransferVendor.objects.get_or_create(vendor_id="com.voltstack.demo", message_id="")
         self.stdout.write(f"operator login: operator / {operator_password}")
         self.stdout.write(f"demo stations: {', '.join(s for s, _, _ in DEMO_STATIONS)} (password {DEMO_STATION_PASSWORD})")
@@ -65,10 +67,20 @@ class Command(BaseCommand):
             driver.save()
         return driver
 
+    def _tariff(self, location: Location) -> None:
+        """0.35 EUR/kWh and, after the car is full, 6 EUR/h for blocking the bay (plus 19 % VAT)."""
+        tariff, created = Tariff.objects.get_or_create(tariff_id="DEMO-AC", defaults={"currency": "EUR"})
+        if created:
+            element = TariffElement.objects.create(tariff=tariff, position=0)
+            PriceComponent.objects.create(element=element, type="ENERGY", price=Decimal("0.35"), vat=Decimal("19"), step_size=1)
+            PriceComponent.objects.create(element=element, type="PARKING_TIME", price=Decimal("6.00"), vat=Decimal("19"), step_size=60)
+            TariffAssignment.objects.create(tariff=tariff, location=location)
+
     def _id_tags(self, driver) -> None:
         IdTag.objects.get_or_create(id_tag="DEMO-TAG-001", defaults={"owner": driver})
         IdTag.objects.get_or_create(
-            id_tag="DEMO-APP-001", defaults={"owner": driver, "token_type": IdTag.TokenType.APP}
+            id_tag="DEMO-APP-001",
+            defaults={"owner": driver, "token_type": IdTag.TokenType.APP, "allow_concurrent_transactions": True},
         )
         IdTag.objects.get_or_create(id_tag="DEMO-TAG-BLOCKED", defaults={"status": AuthorizationStatus.BLOCKED})
         IdTag.objects.get_or_create(
