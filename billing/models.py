@@ -6,6 +6,7 @@ Decimal excl. VAT with the VAT percentage beside it, as OCPI keeps it.
 """
 import re
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -242,3 +243,47 @@ class ChargeDetailRecord(models.Model):
 
     def __str__(self) -> str:
         return f"CDR of transaction {self.transaction_id}: {self.total_cost_incl_vat} {self.currency}"
+
+
+class PaymentCustomer(models.Model):
+    """The Stripe customer that holds a driver's saved cards: created once, then reused for every session."""
+
+    driver = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payment_customer")
+    stripe_customer_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.stripe_customer_id} ({self.driver})"
+
+
+class Payment(models.Model):
+    """The money side of one driver session: a card hold at the start, one capture at the end.
+
+    One per session (the rule that prevents double billing). A cost above the
+    hold is charged by a second PaymentIntent, kept beside the first.
+    """
+
+    class Status(models.TextChoices):
+        AUTHORISED = "authorised"
+        CAPTURED = "captured"
+        CANCELLED = "cancelled"
+        FAILED = "failed"
+        REFUNDED = "refunded"
+
+    driver_session = models.OneToOneField("charging.DriverSession", on_delete=models.PROTECT, related_name="payment")
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, help_text="The hold (capture_method=manual)")
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    amount_authorised = _money()
+    amount_captured = _money(default=0, help_text="Taken from the hold")
+    excess_payment_intent_id = models.CharField(max_length=255, blank=True, help_text="Charges the cost above the hold")
+    amount_excess = _money(default=0, help_text="Charged by the excess PaymentIntent")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    failure_code = models.CharField(max_length=64, blank=True, help_text="Stripe's decline code, when the card was refused")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Payment of session {self.driver_session_id}: {self.status}"

@@ -215,6 +215,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
 }
+# --- Payments (Stripe) ------------------------------------------------------------------
+STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "sk_test_voltstack")
+# Tests point this at a local fake Stripe (localstripe); nothing else changes.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+PAYMENT_PREAUTH_AMOUNT = os.environ.get("PAYMENT_PREAUTH_AMOUNT", "50.00")
+
 # A remote start the charger has not turned into a transaction by then has failed.
 SESSION_START_TIMEOUT = env_int("SESSION_START_TIMEOUT", 120)
 

@@ -1,0 +1,321 @@
+"""Card payments through Stripe: save a card, hold money at the start, capture the cost once at the end.
+
+A session's cost is only known when its charge detail record is sealed, so
+the driver's card is first authorised for a fixed amount (a PaymentIntent
+with capture_method=manual) and the exact cost is captured from that hold
+when the session ends; anything above the hold is charged by a second
+PaymentIntent.
+
+Double billing is prevented twice over: every Stripe write carries an
+idempotency key derived from our own ids (a retried request gets the first
+answer back), and our Payment row records each step, so `settle` run again
+finds nothing left to do.
+
+Setting: PAYMENT_PREAUTH_AMOUNT (Decimal, in the tariff's currency; default 50.00).
+"""
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction as db_transaction
+
+from billing.models import ChargeDetailRecord, Payment, PaymentCustomer
+from billing.selectors import tariff_for_connector
+from billing.services import record_charge_detail_record
+from billing.stripe_client import stripe_client
+from sessions.models import DriverSession
+
+# Stripe counts these currencies in whole units; every other one we price in has cents.
+# https://docs.stripe.com/currencies#zero-decimal
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+)
+
+
+class PaymentError(Exception):
+    """Base of the errors a caller (API view, task) turns into a clear answer for the driver."""
+
+
+class NoPaymentMethod(PaymentError):
+    """The driver has no saved card, so nothing can be held for the session."""
+
+
+class NotYourPaymentMethod(PaymentError):
+    """The card is not among the driver's own; we never touch another customer's card."""
+
+
+class NoTariff(PaymentError):
+    """No tariff applies to the session, so there is no currency to hold money in."""
+
+
+class CurrencyMismatch(PaymentError):
+    """The CDR is priced in another currency than the hold; capturing would take a wrong amount."""
+
+
+class PaymentDeclined(PaymentError):
+    """The card issuer refused the payment; `code` is Stripe's (e.g. card_declined)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SavedCard:
+    """A saved card as the driver's app shows it; no Stripe object leaves this module."""
+
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """Money as Stripe counts it (cents, or whole yen): the only place Decimal becomes an integer.
+
+    CDR totals keep four decimals; half a cent and up rounds up, as on an invoice.
+    """
+    exponent = 0 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 2
+    whole = amount.quantize(Decimal(1).scaleb(-exponent), rounding=ROUND_HALF_UP)
+    return int(whole.scaleb(exponent))
+
+
+def ensure_customer(*, driver) -> PaymentCustomer:
+    """The driver's Stripe customer, created on first need and only once.
+
+    The idempotency key makes two concurrent first calls get the same Stripe
+    customer; the unique driver column keeps one row.
+    """
+    existing = PaymentCustomer.objects.filter(driver=driver).first()
+    if existing is not None:
+        return existing
+    customer = stripe_client().v1.customers.create(
+        params={"email": driver.email, "metadata": {"driver_id": str(driver.pk)}},
+        options={"idempotency_key": f"customer-{driver.pk}"},
+    )
+    try:
+        with db_transaction.atomic():
+            return PaymentCustomer.objects.create(driver=driver, stripe_customer_id=customer.id)
+    except IntegrityError:
+        return PaymentCustomer.objects.get(driver=driver)
+
+
+def create_setup_intent(*, driver) -> str:
+    """A SetupIntent's client secret: the app confirms it with the card, so card data never reaches us.
+
+    usage=off_session because we charge the card later, when the driver is gone.
+    """
+    customer = ensure_customer(driver=driver)
+    intent = stripe_client().v1.setup_intents.create(
+        params={"customer": customer.stripe_customer_id, "usage": "off_session", "payment_method_types": ["card"]}
+    )
+    return intent.client_secret
+
+
+def list_payment_methods(*, driver) -> list[SavedCard]:
+    """The driver's saved cards; none (and no Stripe call) for a driver who never saved one."""
+    customer = PaymentCustomer.objects.filter(driver=driver).first()
+    if customer is None:
+        return []
+    return [_saved_card(method) for method in _cards(customer)]
+
+
+def detach_payment_method(*, driver, payment_method_id: str) -> None:
+    """Remove a saved card, after checking it is the driver's: ids come from the app, so they are untrusted."""
+    customer = PaymentCustomer.objects.filter(driver=driver).first()
+    if customer is None or _owner_of(payment_method_id) != customer.stripe_customer_id:
+        raise NotYourPaymentMethod(f"payment method {payment_method_id} is not one of this driver's cards")
+    stripe_client().v1.payment_methods.detach(payment_method_id)
+
+
+def preauthorize(*, session: DriverSession) -> Payment:
+    """Hold PAYMENT_PREAUTH_AMOUNT on the driver's card before charging starts.
+
+    Returns the existing hold when there is one, so a replayed start never
+    holds twice. After a decline, another call may try again (with another
+    card: the idempotency key names the card, so the same card replays
+    Stripe's first answer).
+    """
+    payment = Payment.objects.filter(driver_session=session).first()
+    if payment is not None and payment.status != Payment.Status.FAILED:
+        return payment
+    currency = _session_currency(session)
+    amount = Decimal(str(settings.PAYMENT_PREAUTH_AMOUNT))
+    customer = ensure_customer(driver=session.driver)
+    card = _default_card(customer)
+    try:
+        intent = _create_hold(session, customer, card, amount, currency)
+    except stripe.CardError as error:
+        _record_hold(session, currency, amount, "", Payment.Status.FAILED, error.code or "card_declined")
+        raise PaymentDeclined(error.code or "card_declined", error.user_message or str(error)) from error
+    if intent.status != "requires_capture":
+        code = "authentication_required" if intent.status == "requires_action" else intent.status
+        _record_hold(session, currency, amount, intent.id, Payment.Status.FAILED, code)
+        raise PaymentDeclined(code, "the card could not be authorised without the driver")
+    return _record_hold(session, currency, amount, intent.id, Payment.Status.AUTHORISED, "")
+
+
+def settle(*, session: DriverSession) -> Payment:
+    """Take exactly the session's cost, once: capture it from the hold, cancel the hold when it is zero,
+    and charge what exceeds the hold by a second PaymentIntent.
+
+    Idempotent: each step is recorded on the Payment as it succeeds, and the
+    row is locked meanwhile, so a second call (or a concurrent one) finds
+    nothing left to do. A declined excess charge is kept (the capture stays
+    recorded) and retried by the next call.
+    """
+    with db_transaction.atomic():
+        payment = Payment.objects.select_for_update().filter(driver_session=session).first()
+        if payment is None:
+            raise PaymentError(f"session {session.pk} has no payment to settle")
+        declined = _settle_locked(session, payment)
+    if declined is not None:
+        raise declined
+    return payment
+
+
+def _settle_locked(session: DriverSession, payment: Payment) -> PaymentDeclined | None:
+    """The settle steps still to do; a decline is returned, not raised, so the steps done so far commit."""
+    if payment.status not in (Payment.Status.AUTHORISED, Payment.Status.CAPTURED):
+        return None
+    cost = _session_cost(session, payment)
+    if payment.status == Payment.Status.AUTHORISED:
+        _capture_or_cancel(payment, cost)
+    if payment.status == Payment.Status.CAPTURED:
+        return _charge_excess(payment, cost)
+    return None
+
+
+def _cards(customer: PaymentCustomer) -> list:
+    return stripe_client().v1.payment_methods.list(
+        params={"customer": customer.stripe_customer_id, "type": "card", "limit": 100}
+    ).data
+
+
+def _saved_card(method) -> SavedCard:
+    card = method.card
+    return SavedCard(id=method.id, brand=card.brand, last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year)
+
+
+def _owner_of(payment_method_id: str) -> str | None:
+    """The customer a payment method belongs to; None for an unknown id, which is nobody's card here."""
+    try:
+        return stripe_client().v1.payment_methods.retrieve(payment_method_id).customer
+    except stripe.InvalidRequestError:
+        return None
+
+
+def _default_card(customer: PaymentCustomer) -> str:
+    """The customer's default card if one is set (as the app sets it), else the first saved card."""
+    stripe_customer = stripe_client().v1.customers.retrieve(customer.stripe_customer_id)
+    invoice_settings = stripe_customer.invoice_settings
+    default = invoice_settings.default_payment_method if invoice_settings else None
+    if default:
+        return default if isinstance(default, str) else default.id
+    cards = _cards(customer)
+    if not cards:
+        raise NoPaymentMethod(f"driver {customer.driver_id} has no saved card")
+    return cards[0].id
+
+
+def _session_currency(session: DriverSession) -> str:
+    """The hold is in the currency of the tariff the session will be priced by."""
+    tariff = tariff_for_connector(connector=session.connector, user=session.driver)
+    if tariff is None:
+        raise NoTariff(f"no tariff applies to session {session.pk}")
+    return tariff.currency
+
+
+def _create_hold(session: DriverSession, customer: PaymentCustomer, card: str, amount: Decimal, currency: str):
+    return stripe_client().v1.payment_intents.create(
+        params={
+            "amount": to_minor_units(amount, currency),
+            "currency": currency.lower(),
+            "customer": customer.stripe_customer_id,
+            "payment_method": card,
+            "capture_method": "manual",
+            "confirm": True,
+            "off_session": True,
+            "metadata": {"driver_session_id": str(session.pk)},
+        },
+        options={"idempotency_key": f"preauth-{session.pk}-{card}"},
+    )
+
+
+def _record_hold(session: DriverSession, currency: str, amount: Decimal, intent_id: str, status: str, failure_code: str) -> Payment:
+    payment, _ = Payment.objects.update_or_create(
+        driver_session=session,
+        defaults={
+            "currency": currency, "amount_authorised": amount, "stripe_payment_intent_id": intent_id,
+            "status": status, "failure_code": failure_code,
+        },
+    )
+    return payment
+
+
+def _session_cost(session: DriverSession, payment: Payment) -> Decimal:
+    """What the driver owes: the sealed CDR's total incl. VAT; zero for a session that never charged or has no tariff.
+
+    `record_charge_detail_record` is idempotent, so this seals the CDR if the
+    stop handler has not yet, and otherwise reads the stored one.
+    """
+    if session.transaction_id is None:
+        return Decimal(0)
+    record: ChargeDetailRecord | None = record_charge_detail_record(transaction_id=session.transaction_id)
+    if record is None:
+        return Decimal(0)
+    if record.currency != payment.currency:
+        raise CurrencyMismatch(f"CDR in {record.currency}, hold in {payment.currency}")
+    return record.total_cost_incl_vat
+
+
+def _capture_or_cancel(payment: Payment, cost: Decimal) -> None:
+    """Release the hold for a free session; otherwise capture the cost, at most what was held."""
+    intents = stripe_client().v1.payment_intents
+    if to_minor_units(cost, payment.currency) == 0:
+        intents.cancel(payment.stripe_payment_intent_id, options={"idempotency_key": f"cancel-{payment.pk}"})
+        payment.status = Payment.Status.CANCELLED
+    else:
+        captured = min(cost, payment.amount_authorised)
+        intents.capture(
+            payment.stripe_payment_intent_id,
+            params={"amount_to_capture": to_minor_units(captured, payment.currency)},
+            options={"idempotency_key": f"capture-{payment.pk}"},
+        )
+        payment.status, payment.amount_captured = Payment.Status.CAPTURED, captured
+    payment.save(update_fields=["status", "amount_captured", "updated_at"])
+
+
+def _charge_excess(payment: Payment, cost: Decimal) -> PaymentDeclined | None:
+    """Charge the cost above the hold to the same card, off session; nothing when the hold covered it."""
+    excess = cost - payment.amount_captured - payment.amount_excess
+    if to_minor_units(excess, payment.currency) <= 0:
+        return None
+    intent = _retrieve_hold(payment)
+    try:
+        charge = stripe_client().v1.payment_intents.create(
+            params={
+                "amount": to_minor_units(excess, payment.currency),
+                "currency": payment.currency.lower(),
+                "customer": intent.customer,
+                "payment_method": intent.payment_method,
+                "confirm": True,
+                "off_session": True,
+                "metadata": {"driver_session_id": str(payment.driver_session_id), "excess_of": intent.id},
+            },
+            options={"idempotency_key": f"excess-{payment.pk}"},
+        )
+    except stripe.CardError as error:
+        payment.failure_code = error.code or "card_declined"
+        payment.save(update_fields=["failure_code", "updated_at"])
+        return PaymentDeclined(payment.failure_code, error.user_message or str(error))
+    payment.excess_payment_intent_id, payment.amount_excess, payment.failure_code = charge.id, excess, ""
+    payment.save(update_fields=["excess_payment_intent_id", "amount_excess", "failure_code", "updated_at"])
+    return None
+
+
+def _retrieve_hold(payment: Payment):
+    return stripe_client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
