@@ -16,6 +16,10 @@ class Location(models.Model):
     time_zone = models.CharField(max_length=64, default="Europe/Berlin")
     opening_hours = models.JSONField(default=dict, blank=True, help_text="OCPI Hours object; empty means 24/7")
 
+    class Meta:
+        # Station search prefilters by a latitude/longitude bounding box.
+        indexes = [models.Index(fields=["latitude", "longitude"], name="location_lat_lon")]
+
     def __str__(self) -> str:
         return self.name
 
@@ -147,10 +151,31 @@ class ConnectorType(models.TextChoices):
     DOMESTIC_F = "DOMESTIC_F", "Schuko"
 
 
+class ConnectorFormat(models.TextChoices):
+    """OCPI 2.2.1 ConnectorFormat: a socket the driver plugs a cable into, or a cable fixed to the charger."""
+
+    SOCKET = "SOCKET", "Socket"
+    CABLE = "CABLE", "Tethered cable"
+
+
+class PowerType(models.TextChoices):
+    """OCPI 2.2.1 PowerType."""
+
+    AC_1_PHASE = "AC_1_PHASE", "AC, 1 phase"
+    AC_2_PHASE = "AC_2_PHASE", "AC, 2 phases"
+    AC_2_PHASE_SPLIT = "AC_2_PHASE_SPLIT", "AC, 2 phases (split)"
+    AC_3_PHASE = "AC_3_PHASE", "AC, 3 phases"
+    DC = "DC", "DC"
+
+
 class Connector(models.Model):
     evse = models.ForeignKey(Evse, on_delete=models.CASCADE, related_name="connectors")
     connector_id = models.PositiveIntegerField(default=1, help_text="Id within the EVSE")
     standard = models.CharField(max_length=32, choices=ConnectorType.choices, default=ConnectorType.TYPE2)
+    # Facts of the hardware, not derivable from the standard (a Type 2 charger may have a socket or a
+    # tethered cable, one or three phases); defaults fit the default standard, a 22 kW Type 2 socket.
+    format = models.CharField(max_length=8, choices=ConnectorFormat.choices, default=ConnectorFormat.SOCKET)
+    power_type = models.CharField(max_length=16, choices=PowerType.choices, default=PowerType.AC_3_PHASE)
     max_power_w = models.PositiveIntegerField(default=22_000)
 
     status = models.CharField(max_length=20, choices=ConnectorStatus.choices, blank=True)
