@@ -2,7 +2,14 @@
 
 Every message is the session's whole current state (the REST representation),
 so a client that reconnects only needs the next message to be up to date.
+
+Besides each change, an open session's state is sent again every
+REFRESH_SECONDS: its duration and a time-priced cost move while the charger is
+quiet, and a group message the Redis layer dropped (django/channels_redis#366)
+is made good.
 """
+import asyncio
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from rest_framework.renderers import JSONRenderer
@@ -10,7 +17,10 @@ from rest_framework.renderers import JSONRenderer
 from csms.api.websocket_auth import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
 from csms.live import driver_session_group, transaction_group
 from sessions import selectors
+from sessions.driver_sessions import OPEN_STATES
 from sessions.serializers import SessionSerializer
+
+REFRESH_SECONDS = 10
 
 
 class SessionStreamConsumer(AsyncWebsocketConsumer):
@@ -23,11 +33,23 @@ class SessionStreamConsumer(AsyncWebsocketConsumer):
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.transaction_id = None
         self.last_sent = None
+        self.open = True
+        self.sending = asyncio.Lock()  # a change and a refresh never interleave their read and send
         await self.channel_layer.group_add(driver_session_group(self.session_id), self.channel_name)
         if not await self._send_state():
             await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.refresh = asyncio.create_task(self._refresh())
+
+    async def _refresh(self) -> None:
+        """Until the session is over: a completed or failed session does not change any more."""
+        while self.open:
+            await asyncio.sleep(REFRESH_SECONDS)
+            await self._send_state()
 
     async def disconnect(self, code):
+        if getattr(self, "refresh", None) is not None:
+            self.refresh.cancel()
         if getattr(self, "session_id", None) is not None:
             await self.channel_layer.group_discard(driver_session_group(self.session_id), self.channel_name)
         if getattr(self, "transaction_id", None) is not None:
@@ -41,10 +63,14 @@ class SessionStreamConsumer(AsyncWebsocketConsumer):
 
     async def _send_state(self) -> bool:
         """Send the state if it changed since the last message; False if the session is not this driver's."""
-        read = await self._read_state()
-        if read is None:
-            return False
-        state, transaction_id = read
+        async with self.sending:
+            read = await self._read_state()
+            if read is None:
+                return False
+            await self._send_read(*read)
+            return True
+
+    async def _send_read(self, state: dict, transaction_id: int | None) -> None:
         if transaction_id is not None and self.transaction_id is None:
             # Meter values are published per transaction: follow it once the charger has started.
             self.transaction_id = transaction_id
@@ -53,7 +79,7 @@ class SessionStreamConsumer(AsyncWebsocketConsumer):
         if payload != self.last_sent:
             self.last_sent = payload
             await self.send(text_data=payload)
-        return True
+        self.open = state["state"] in OPEN_STATES
 
     @database_sync_to_async
     def _read_state(self) -> tuple[dict, int | None] | None:
