@@ -37,13 +37,12 @@ import math
 import os
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -57,8 +56,8 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script, yet use the project's helpers
 
-from bench.ocpp_load import percentile  # noqa: E402
-from csms.embedded import free_port, port_open, start_redis  # noqa: E402
+from bench.servers import embedded_redis, percentile, running  # noqa: E402
+from csms.embedded import free_port, port_open  # noqa: E402
 
 STATION_PASSWORD = "live-bench-station-password"
 DRIVER_PASSWORD = "live-bench-Driver-pass-1"
@@ -67,7 +66,6 @@ CALL_TIMEOUT = 10.0  # seconds for any one OCPP answer or HTTP reply
 START_TIMEOUT = 30.0  # seconds from the POST until the session must be active
 PUSH_GRACE = 5.0  # seconds after the last MeterValues to wait for its push
 SETUP_TIMEOUT = 120.0  # seconds for every charger online and every driver signed up
-PROCESS_START_TIMEOUT = 60.0
 
 
 class BenchError(Exception):
@@ -330,40 +328,6 @@ def prepare_database(database_url: str, run_id: str, count: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def process(
-    name: str, argv: list[str], env: dict[str, str], log_path: Path, ready: Callable[[], bool]
-) -> Iterator[None]:
-    """Run a server process until the block ends, once `ready()` says it serves; its output goes to log_path."""
-    with open(log_path, "wb") as log:
-        child = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + PROCESS_START_TIMEOUT
-        while not ready():
-            if child.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not come up; see {log_path}")
-            time.sleep(0.1)
-        yield
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
-@contextlib.contextmanager
-def embedded_redis(workdir: Path) -> Iterator[str]:
-    port = free_port()
-    redis = start_redis(port, workdir / "redis")
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        redis.terminate()
-        redis.wait(timeout=10)
-
-
-@contextlib.contextmanager
 def stack(workdir: Path, database_url: str, run_id: str) -> Iterator[int]:
     """Redis (unless REDIS_URL is set), daphne and a Celery worker on this run's own prefix; yields daphne's port.
 
@@ -377,16 +341,17 @@ def stack(workdir: Path, database_url: str, run_id: str) -> Iterator[int]:
         if not env.get("REDIS_URL"):
             env["REDIS_URL"] = processes.enter_context(embedded_redis(workdir))
         celery_log = workdir / "celery.log"
-        processes.enter_context(process(
+        processes.enter_context(running(
             "celery worker",
             [sys.executable, "-m", "celery", "-A", "csms", "worker", "-l", "info", "--pool", "threads",
              "--concurrency", "4", "-Q", prefix, "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            env, celery_log, lambda: " ready." in celery_log.read_text(errors="replace"),
+            ready=lambda: " ready." in celery_log.read_text(errors="replace"),
+            log_path=celery_log, env=env, fresh_log=True,
         ))
         port = free_port()
-        processes.enter_context(process(
+        processes.enter_context(running(
             "daphne", [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "csms.asgi:application"],
-            env, workdir / "daphne.log", lambda: port_open(port),
+            ready=lambda: port_open(port), log_path=workdir / "daphne.log", env=env, fresh_log=True,
         ))
         yield port
 

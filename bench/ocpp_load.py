@@ -21,8 +21,6 @@ import math
 import os
 import random
 import resource
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,11 +35,12 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script, yet use the project's simulator
 
+from bench.servers import embedded_redis, percentile, run_logged, running  # noqa: E402
+from csms.embedded import free_port, port_open  # noqa: E402
 from csms.ocpp.simulator import ChargerOptions, SimulatedCharger  # noqa: E402
 from csms.ocpp.simulator.charger16 import CONNECT_ERRORS, SimulatorError  # noqa: E402
 
 BARE_CSMS = ROOT / "bench" / "bare_csms.py"
-SERVER_START_TIMEOUT = 60.0
 SETUP_CALL_SLACK = 3  # a charger's setup (connect, boot, start) may take this many response timeouts
 TEARDOWN_TIMEOUT = 30.0
 
@@ -165,13 +164,6 @@ def _listening_process(port: int) -> psutil.Process | None:
             if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
                 return psutil.Process(conn.pid)
     return None
-
-
-def percentile(sorted_values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile, so p99 is a latency some call really had."""
-    if not sorted_values:
-        return None
-    return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
 
 
 # ------------------------------------------------------------------ the load
@@ -301,45 +293,11 @@ def _mb(size: int | None) -> float | None:
 # --------------------------------------------------------------- the servers
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-@contextlib.contextmanager
-def running(name: str, argv: list[str], port: int, log_path: Path, env: dict[str, str] | None = None) -> Iterator[None]:
-    """Run a server until the block ends; its output goes to log_path."""
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _port_open(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not start listening on {port}; see {log_path}")
-            time.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @contextlib.contextmanager
 def bare_server(workdir: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
-    with running("bare CSMS", [sys.executable, str(BARE_CSMS), "--port", str(port)], port, workdir / "bare.log"):
+    argv = [sys.executable, str(BARE_CSMS), "--port", str(port)]
+    with running("bare CSMS", argv, ready=lambda: port_open(port), log_path=workdir / "bare.log"):
         yield f"ws://127.0.0.1:{port}/ocpp", port
 
 
@@ -349,11 +307,11 @@ def voltstack_server(workdir: Path, config: LoadConfig, database_url: str | None
     env = dict(os.environ, DATABASE_URL=database_url or f"sqlite:///{workdir / 'bench.sqlite3'}")
     with contextlib.ExitStack() as stack:
         if not env.get("REDIS_URL"):
-            env["REDIS_URL"] = stack.enter_context(_embedded_redis(workdir))
+            env["REDIS_URL"] = stack.enter_context(embedded_redis(workdir))
         log_path = workdir / "voltstack.log"
         manage = [sys.executable, str(ROOT / "manage.py")]
-        _run([*manage, "migrate", "--noinput"], env, log_path)
-        _run(
+        run_logged([*manage, "migrate", "--noinput"], env, log_path)
+        run_logged(
             [*manage, "provision_stations", "--prefix", config.prefix, "--count", str(config.chargers),
              "--password", config.password, "--connectors", "1"],
             env,
@@ -361,27 +319,8 @@ def voltstack_server(workdir: Path, config: LoadConfig, database_url: str | None
         )
         port = free_port()
         daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "csms.asgi:application"]
-        stack.enter_context(running("daphne", daphne, port, log_path, env))
+        stack.enter_context(running("daphne", daphne, ready=lambda: port_open(port), log_path=log_path, env=env))
         yield f"ws://127.0.0.1:{port}/ocpp", port
-
-
-@contextlib.contextmanager
-def _embedded_redis(workdir: Path) -> Iterator[str]:
-    """Voltstack's channel layer needs Redis; without REDIS_URL use the project's embedded one."""
-    from csms.embedded import start_redis
-
-    port = free_port()
-    redis = start_redis(port, workdir / "redis")
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        redis.terminate()
-        redis.wait(timeout=10)
-
-
-def _run(argv: list[str], env: dict[str, str], log_path: Path) -> None:
-    with open(log_path, "ab") as log:
-        subprocess.run(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=600)
 
 
 # -------------------------------------------------------------------- report

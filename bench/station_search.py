@@ -18,7 +18,6 @@ import json
 import math
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,8 +31,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script, yet use the project's helpers
 
-from bench.ocpp_load import percentile, running  # noqa: E402
-from csms.embedded import free_port, start_redis  # noqa: E402
+from bench.servers import embedded_redis, percentile, run_logged, running  # noqa: E402
+from csms.embedded import free_port, port_open  # noqa: E402
 
 BOX = (5.9, 47.3, 15.0, 55.0)  # min_lon, min_lat, max_lon, max_lat: Germany
 PREFIX = "MAP-"
@@ -173,32 +172,17 @@ def server(workdir: Path, stations: int, database_url: str | None) -> Iterator[i
     log_path = workdir / "voltstack.log"
     with contextlib.ExitStack() as stack:
         if not env.get("REDIS_URL"):
-            env["REDIS_URL"] = stack.enter_context(_embedded_redis(workdir))
+            env["REDIS_URL"] = stack.enter_context(embedded_redis(workdir))
         manage = [sys.executable, str(ROOT / "manage.py")]
-        _run([*manage, "migrate", "--noinput"], env, log_path)
+        run_logged([*manage, "migrate", "--noinput"], env, log_path, timeout=900)
         seeding = time.monotonic()
-        _run([*manage, "seed_station_map", "--count", str(stations), "--prefix", PREFIX], env, log_path)
+        seed = [*manage, "seed_station_map", "--count", str(stations), "--prefix", PREFIX]
+        run_logged(seed, env, log_path, timeout=900)
         print(f"seeded {stations} stations in {time.monotonic() - seeding:.1f}s", flush=True)
         port = free_port()
         daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "csms.asgi:application"]
-        stack.enter_context(running("daphne", daphne, port, log_path, env))
+        stack.enter_context(running("daphne", daphne, ready=lambda: port_open(port), log_path=log_path, env=env))
         yield port
-
-
-@contextlib.contextmanager
-def _embedded_redis(workdir: Path) -> Iterator[str]:
-    port = free_port()
-    redis = start_redis(port, workdir / "redis")
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        redis.terminate()
-        redis.wait(timeout=10)
-
-
-def _run(argv: list[str], env: dict[str, str], log_path: Path) -> None:
-    with open(log_path, "ab") as log:
-        subprocess.run(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=900)
 
 
 def sign_up(port: int) -> str:
