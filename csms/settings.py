@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VOLTSTACK_VAR_DIR", BASE_DIR / "var"))
@@ -139,6 +140,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "invoice-monthly-accounts": {  # last month's invoices for accounts billed by invoice (month in the issuer's zone)
+        "task": "billing.tasks.invoice_monthly_accounts",
+        "schedule": crontab(minute=30, hour=3, day_of_month=1),
+    },
     "mark-silent-stations-offline": {
         "task": "stations.tasks.mark_silent_stations_offline",
         "schedule": 60.0,
@@ -220,6 +225,11 @@ STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "sk_test_voltstack")
 # Tests point this at a local fake Stripe (localstripe); nothing else changes.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
 PAYMENT_PREAUTH_AMOUNT = os.environ.get("PAYMENT_PREAUTH_AMOUNT", "50.00")
+
+# Invoices: PDFs on disk, e-mailed through Django's mail backend (printed to the console by default).
+INVOICE_STORAGE_DIR = Path(os.environ.get("INVOICE_STORAGE_DIR", VAR_DIR / "invoices"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "invoices@voltstack.local")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 # A remote start the charger has not turned into a transaction by then has failed.
 SESSION_START_TIMEOUT = env_int("SESSION_START_TIMEOUT", 120)

@@ -11,14 +11,20 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from csms.api.errors import ApiError, ErrorSerializer
-from csms.api.filters import StrictFilterSet
+from csms.api.filters import StrictFilterSet, UtcDateTimeFilter
 from sessions import driver_sessions, id_tokens, selectors
 from sessions.models import DriverSession, IdTag
 from sessions.serializers import IdTokenSerializer, RegisterCardSerializer, SessionSerializer, StartSessionSerializer
 
-# Refusals that name something that is not there; every other refusal is a conflict with the current state.
-_NOT_FOUND = {"station_not_found", "connector_not_found"}
-_UNPROCESSABLE = {"idempotency_key_reused"}
+# The HTTP status of each refusal; any other is a conflict with the current state (409).
+_REFUSAL_STATUS = {
+    "station_not_found": status.HTTP_404_NOT_FOUND,
+    "connector_not_found": status.HTTP_404_NOT_FOUND,
+    "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY,
+    "payment_method_required": status.HTTP_402_PAYMENT_REQUIRED,
+    "payment_declined": status.HTTP_402_PAYMENT_REQUIRED,
+    "payment_provider_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+}
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -27,16 +33,13 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 def _refusal(refused: driver_sessions.SessionRefused) -> ApiError:
-    code = status.HTTP_404_NOT_FOUND if refused.code in _NOT_FOUND else (
-        status.HTTP_422_UNPROCESSABLE_ENTITY if refused.code in _UNPROCESSABLE else status.HTTP_409_CONFLICT
-    )
-    return ApiError(refused.code, refused.message, status_code=code)
+    return ApiError(refused.code, refused.message, status_code=_REFUSAL_STATUS.get(refused.code, status.HTTP_409_CONFLICT))
 
 
 class SessionFilter(StrictFilterSet):
     state = django_filters.MultipleChoiceFilter(choices=DriverSession.State.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
     station_id = django_filters.CharFilter(field_name="station__charge_point_id")
 
     class Meta:
@@ -48,7 +51,9 @@ CSV_COLUMNS = ["id", "state", "station_id", "evse_id", "started_at", "stopped_at
 
 START_ERRORS = (
     "`station_not_found`, `connector_not_found` (404); `station_offline`, `connector_occupied`, "
-    "`connector_reserved`, `connector_faulted`, `connector_unavailable` (409); `idempotency_key_reused` (422). "
+    "`connector_reserved`, `connector_faulted`, `connector_unavailable` (409); `idempotency_key_reused` (422); "
+    "`payment_method_required`, `payment_declined` (402: where a tariff applies, the driver's saved card is "
+    "pre-authorised before the charger is asked); `payment_provider_unavailable` (503). "
     "Once accepted (202, state `pending`) the session becomes `active` when the charger reports the start, "
     "or `failed` with `error.code` one of `station_offline`, `station_not_responding`, `station_rejected`, "
     "`station_error`, `start_timeout`, `authorization_rejected`."
@@ -74,7 +79,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         summary="Start charging", request=StartSessionSerializer, parameters=[IDEMPOTENCY_KEY],
-        responses={202: SessionSerializer, 404: ErrorSerializer, 409: ErrorSerializer, 422: ErrorSerializer},
+        responses={202: SessionSerializer, 402: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer,
+                   422: ErrorSerializer, 503: ErrorSerializer},
         description=START_ERRORS,
     )
     def create(self, request):

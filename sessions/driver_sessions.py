@@ -16,10 +16,13 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from billing import payments
+from billing.models import BillingAccount, Payment
 from sessions import events
 from sessions.id_tokens import issue_app_token
 from sessions.models import AuthorizationStatus, DriverSession, Transaction
@@ -82,14 +85,41 @@ def request_start(*, driver, request: StartRequest, idempotency_key: str | None 
             )
     except IntegrityError:  # the same key, sent twice at once: the other request opened it
         return request_start(driver=driver, request=request, idempotency_key=idempotency_key)
+    events.driver_session_changed(session.pk)
+    _hold_payment(session)  # before the charger hears of it: no energy without a hold
     from sessions import tasks  # tasks -> remote_control -> csms.ocpp.commands -> this module's importers
 
     transaction.on_commit(lambda: tasks.send_remote_start.delay(session.pk))
     transaction.on_commit(
         lambda: tasks.expire_pending_session.apply_async((session.pk,), countdown=settings.SESSION_START_TIMEOUT)
     )
-    events.driver_session_changed(session.pk)
     return session, True
+
+
+def _hold_payment(session: DriverSession) -> None:
+    """Hold money on the driver's card when the session will cost something.
+
+    A session no tariff prices is free, and a fleet account billed monthly by
+    invoice pays later: nothing is held. When the card is refused (or there is
+    none, or Stripe cannot be reached), the session fails with the reason and
+    the start is refused.
+    """
+    if BillingAccount.objects.filter(driver_id=session.driver_id, pays_by_invoice=True).exists():
+        return
+    try:
+        payments.preauthorize(session=session)
+    except payments.NoTariff:
+        return
+    except payments.NoPaymentMethod:
+        refusal = SessionRefused("payment_method_required", "Save a card before charging here.")
+    except payments.PaymentDeclined as declined:
+        refusal = SessionRefused("payment_declined", f"The card was refused: {declined.message}")
+    except stripe.StripeError as error:
+        refusal = SessionRefused("payment_provider_unavailable", f"The payment provider could not be reached ({type(error).__name__}).")
+    else:
+        return
+    fail(session_id=session.pk, code=refusal.code, message=refusal.message)
+    raise refusal
 
 
 def _startable_connector(request: StartRequest) -> Connector:
@@ -131,6 +161,7 @@ def fail(*, session_id: int, code: str, message: str) -> bool:
     )
     if failed:
         events.driver_session_changed(session_id)
+        _settle_later(session_id)  # a hold on a session that never started is released
     return bool(failed)
 
 
@@ -213,3 +244,13 @@ def complete(*, tx: Transaction) -> None:
         return
     DriverSession.objects.filter(pk=session_id).update(state=State.COMPLETED, error_code="", error_message="", updated_at=timezone.now())
     events.driver_session_changed(session_id)
+    _settle_later(session_id)
+
+
+def _settle_later(session_id: int) -> None:
+    """Take the session's cost from its card hold (or release the hold), in the background:
+    the charger's message is answered without waiting for Stripe, and a failure is retried."""
+    if Payment.objects.filter(driver_session_id=session_id, status=Payment.Status.AUTHORISED).exists():
+        from billing import tasks as billing_tasks  # billing.tasks -> billing.payments -> this module's importers
+
+        transaction.on_commit(lambda: billing_tasks.settle_session.delay(session_id))

@@ -10,7 +10,7 @@ from sessions.models import DriverSession, IdTag
 
 def driver_sessions(*, driver) -> QuerySet[DriverSession]:
     return DriverSession.objects.filter(driver=driver).select_related(
-        "station", "connector__evse", "transaction__charge_detail_record", "transaction__id_tag"
+        "station", "connector__evse", "transaction__charge_detail_record", "transaction__id_tag", "payment"
     )
 
 

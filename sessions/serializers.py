@@ -2,6 +2,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from billing.serializers import PaymentSerializer
 from csms.api.fields import StrictCharField, StrictFloatField, StrictIntegerField, StrictRegexField
 
 from sessions import selectors
@@ -37,12 +38,13 @@ class SessionSerializer(serializers.ModelSerializer):
     power_kw = serializers.SerializerMethodField(help_text="Power now; null once stopped")
     soc_percent = serializers.SerializerMethodField(help_text="State of charge now, or at the end; null if the car does not tell")
     cost = serializers.SerializerMethodField(help_text="Cost so far (final once completed); null when no tariff applies")
+    payment = serializers.SerializerMethodField(help_text="The card hold and what was charged; null for a free session")
 
     class Meta:
         model = DriverSession
         fields = [
             "id", "state", "error", "station_id", "evse_id", "connector_id", "max_power_kw", "created_at",
-            "started_at", "stopped_at", "duration_s", "energy_kwh", "power_kw", "soc_percent", "cost", "updated_at",
+            "started_at", "stopped_at", "duration_s", "energy_kwh", "power_kw", "soc_percent", "cost", "payment", "updated_at",
         ]
 
     def get_error(self, session) -> ErrorStateSerializer(allow_null=True):
@@ -78,6 +80,16 @@ class SessionSerializer(serializers.ModelSerializer):
             return None
         currency, excl_vat, incl_vat = cost
         return CostSerializer({"currency": currency, "excl_vat": excl_vat, "incl_vat": incl_vat}).data
+
+
+    def get_payment(self, session) -> PaymentSerializer(allow_null=True):
+        payment = getattr(session, "payment", None)
+        if payment is None:
+            return None
+        return PaymentSerializer({
+            "status": payment.status, "currency": payment.currency, "amount_authorised": payment.amount_authorised,
+            "amount_charged": payment.amount_captured + payment.amount_excess,
+        }).data
 
 
 class StartSessionSerializer(serializers.Serializer):

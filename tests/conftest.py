@@ -15,6 +15,7 @@ from django.db import connection, connections
 from csms.embedded import free_port
 from sessions.models import IdTag
 from stations.services import provision_station
+from tests.billing.localstripe_server import localstripe  # noqa: F401  (a fixture: the servers' Stripe)
 from tests.ocpp_client import STATION_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,19 +146,19 @@ async def close_thread_connections():
 
 
 @pytest.fixture(scope="session")
-def asgi_server(django_db_setup, django_db_blocker):
+def asgi_server(django_db_setup, django_db_blocker, localstripe):
     """One server process for the session; tests using it need transactional_db."""
     with django_db_blocker.unblock():
-        env = server_env(OCPP_MAX_FRAME_BYTES="65536", OCPP_CALL_TIMEOUT="5")
+        env = server_env(OCPP_MAX_FRAME_BYTES="65536", OCPP_CALL_TIMEOUT="5", STRIPE_API_BASE=localstripe.url)
     server = AsgiServer(env)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
+def celery_worker(django_db_setup, django_db_blocker, localstripe):
     with django_db_blocker.unblock():
-        env = server_env(OCPP_CALL_TIMEOUT="5")
+        env = server_env(OCPP_CALL_TIMEOUT="5", STRIPE_API_BASE=localstripe.url)
     worker = CeleryWorker(env)
     yield worker
     worker.stop()

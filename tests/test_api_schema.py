@@ -10,6 +10,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from stations.services import provision_station
 from tests.api_fixtures import new_driver
+from tests.billing.localstripe_server import localstripe, stripe_api  # noqa: F401
 
 
 @pytest.fixture
@@ -29,8 +30,8 @@ def api_schema(wsgi_app_in_test_transaction):
 
 
 @pytest.fixture
-def driver_headers(wsgi_app_in_test_transaction) -> dict:
-    """A signed-in driver, and an online station to start sessions on."""
+def driver_headers(wsgi_app_in_test_transaction, stripe_api) -> dict:
+    """A signed-in driver, an online station to start sessions on, and a Stripe (localstripe) for cards."""
     station = provision_station(charge_point_id="SCHEMA-1", password="a-long-station-password", evse_count=2)
     station.connection_channel = "specific.fake!channel"
     station.save()

@@ -1,4 +1,6 @@
 """Query-string filters that refuse what they cannot read."""
+from datetime import timezone as dt_timezone
+
 import django_filters
 from django.core.exceptions import ValidationError
 
@@ -16,3 +18,21 @@ class StrictFilterSet(django_filters.FilterSet):
         for name in blank:
             self.form.add_error(name, ValidationError("This parameter may not be blank.", code="blank"))
         return valid and not blank
+
+
+class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, turned to UTC: the database need not understand the client's offset
+    (PostgreSQL refuses offsets past ±15:59, which ISO allows), and one that leaves the calendar is a 400."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(dt_timezone.utc)
+        except OverflowError:
+            raise ValidationError("This date-time is out of range.", code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField

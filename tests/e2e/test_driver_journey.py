@@ -8,13 +8,18 @@ import uuid
 from decimal import Decimal
 
 import pytest
+import requests
 from asgiref.sync import sync_to_async
 
-from billing.models import ChargeDetailRecord, PriceComponent, Tariff, TariffAssignment, TariffElement
+from billing.models import ChargeDetailRecord, Invoice, Payment, PaymentCustomer, PriceComponent, Tariff, TariffAssignment, TariffElement
 from sessions.models import DriverSession, Transaction
 from stations.models import Location
 from tests.api_client import DriverApp, next_message, session_until
+from tests.billing.localstripe_server import amount_received
+from tests.billing.test_invoices import pdf_text
+from tests.billing.localstripe_server import save_card as stripe_save_card
 from tests.e2e.test_ocpp16_session import BOOT, status
+from tests.conftest import eventually
 from tests.ocpp_client import answer, call, open_socket
 
 pytestmark = pytest.mark.e2e
@@ -29,12 +34,14 @@ def energy_and_start_fee_tariff(location: Location) -> None:
     TariffAssignment.objects.create(tariff=tariff, location=location)
 
 
-async def charger_online(server, make_station, charge_point_id: str):
+async def charger_online(server, make_station, charge_point_id: str, *, priced: bool = False):
+    """A 1.6 charger connected and Available on both connectors; with `priced`, its location has a tariff."""
     location = await sync_to_async(Location.objects.create)(
         name="Journey Depot", address="Alexanderplatz 1", city="Berlin", postal_code="10178",
         latitude=Decimal("52.521918"), longitude=Decimal("13.413215"),
     )
-    await sync_to_async(energy_and_start_fee_tariff)(location)
+    if priced:
+        await sync_to_async(energy_and_start_fee_tariff)(location)
     await make_station(charge_point_id, evse_count=2, location=location)
     ws = await open_socket(server, charge_point_id)
     await call(ws, "BootNotification", BOOT)
@@ -47,12 +54,23 @@ async def reply_to(ws, frame: list, payload: dict) -> None:
     await ws.send(json.dumps([3, frame[1], payload]))
 
 
-async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_worker, make_station):
-    ws_charger = await charger_online(server, make_station, "JOURNEY-1")
+async def save_card(app: DriverApp, localstripe, card: str = "pm_card_visa") -> str:
+    """What the app does: ask for a SetupIntent, confirm it with the card through Stripe."""
+    secret = (await app.post("/api/v1/payment-methods/setup-intent")).body["client_secret"]
+    customer = await sync_to_async(lambda: PaymentCustomer.objects.get().stripe_customer_id)()
+    return await asyncio.to_thread(stripe_save_card, localstripe.client(), secret, customer, card)
+
+
+async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_worker, make_station, localstripe):
+    localstripe.flush()
+    ws_charger = await charger_online(server, make_station, "JOURNEY-1", priced=True)
     app = DriverApp(server)
     account = await app.sign_up("dana@example.com")
     app_token = account["profile"]["app_token"]
     assert app_token.startswith("APP") and len(app_token) == 20
+    no_card = await app.post("/api/v1/sessions", {"station_id": "JOURNEY-1", "evse_id": 1})
+    assert (no_card.status, no_card.body["code"]) == (402, "payment_method_required")
+    await save_card(app, localstripe)
 
     found = await app.get("/api/v1/stations", lat="52.5200", lon="13.4050", radius_km="5")
     assert found.status == 200, found.body
@@ -113,18 +131,62 @@ async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_wor
     assert completed["cost"] == {"currency": "EUR", "excl_vat": "2.00", "incl_vat": "2.40"}
     cdr = await sync_to_async(ChargeDetailRecord.objects.get)(transaction_id=transaction_id)
     assert (cdr.total_energy_wh, cdr.total_cost_incl_vat) == (5000, Decimal("2.40"))
+    payment = await settled(session_id)
+    assert (payment.amount_authorised, payment.amount_captured, payment.amount_excess) == (Decimal("50.00"), Decimal("2.40"), 0)
+    assert amount_received(localstripe.client(), payment.stripe_payment_intent_id) == 240  # cents, exactly the CDR
+    invoice = await invoiced(cdr)
+    assert (invoice.total_incl_vat, invoice.currency) == (Decimal("2.40"), "EUR")
+    pdf = await asyncio.to_thread(lambda: invoice.pdf.open("rb").read())
+    assert pdf.startswith(b"%PDF") and invoice.number in pdf_text(pdf) and "2.40 EUR" in pdf_text(pdf)
+    listed_invoices = await app.get("/api/v1/invoices")
+    assert [(i["number"], i["total_incl_vat"]) for i in listed_invoices.body["results"]] == [(invoice.number, "2.40")]
+    download = await asyncio.to_thread(
+        requests.get, f"{server.http_url}/api/v1/invoices/{invoice.pk}/pdf", headers={"Authorization": f"Bearer {app.access}"}, timeout=10)
+    assert download.headers["Content-Type"] == "application/pdf" and download.content == pdf
 
     history = await app.get("/api/v1/sessions", state="completed")
     assert [s["id"] for s in history.body["results"]] == [session_id]
-    assert history.body["results"][0] == {**completed, "updated_at": history.body["results"][0]["updated_at"]}
+    listed = history.body["results"][0]
+    assert listed == {**completed, "updated_at": listed["updated_at"], "payment": listed["payment"]}
+    assert listed["payment"] == {"status": "captured", "currency": "EUR", "amount_authorised": "50.00", "amount_charged": "2.40"}
     exported = await app.get("/api/v1/sessions/export")
     rows = list(csv.DictReader(io.StringIO(exported.body)))
     assert exported.headers["Content-Type"].startswith("text/csv")
     assert [(r["id"], r["state"], r["energy_kwh"], r["duration_s"], r["currency"], r["cost_incl_vat"]) for r in rows] == [
-        (str(session_id), "completed", "5.0", "2400", "EUR", "2.40")]
-    assert await sync_to_async(DriverSession.objects.count)() == 1
+        (str(session_id), "completed", "5.0", "2400", "EUR", "2.40"),
+        (str(session_id - 1), "failed", "", "", "", ""),  # the start refused for want of a card
+    ]
+    assert await sync_to_async(DriverSession.objects.count)() == 2
     assert await sync_to_async(Transaction.objects.filter(pk=transaction_id, status="completed").exists)()
+
+    # The charger replays its StopTransaction (a lost answer): nothing is charged again.
+    replay = await call(ws_charger, "StopTransaction", {
+        "transactionId": transaction_id, "meterStop": 6000, "timestamp": "2026-11-21T10:40:00Z", "reason": "Remote"})
+    assert replay[0] == 3
+    await asyncio.sleep(1.0)  # time for any (wrong) second settlement to run
+    again = await sync_to_async(Payment.objects.get)(driver_session_id=session_id)
+    assert (again.amount_captured, again.amount_excess, again.updated_at) == (payment.amount_captured, 0, payment.updated_at)
+    assert await sync_to_async(Invoice.objects.count)() == 1
+    intents = localstripe.client().v1.payment_intents.list(params={"limit": 100}).data
+    assert [i.id for i in intents] == [payment.stripe_payment_intent_id]
+    assert amount_received(localstripe.client(), payment.stripe_payment_intent_id) == 240
     await ws_charger.close()
+
+
+async def invoiced(cdr: ChargeDetailRecord, timeout: float = 15.0) -> Invoice:
+    """The session's invoice once the worker has made it, with its PDF."""
+    def made():
+        """the invoice exists with its PDF"""
+        return Invoice.objects.filter(charge_detail_records=cdr).exclude(pdf="").first()
+    return await eventually(made, timeout=timeout)
+
+
+async def settled(session_id: int, timeout: float = 15.0) -> Payment:
+    """The session's payment once the Celery worker has captured it."""
+    def captured():
+        """the payment was captured"""
+        return Payment.objects.filter(driver_session_id=session_id, status="captured").first()
+    return await eventually(captured, timeout=timeout)
 
 
 async def test_another_driver_sees_nothing_of_the_session(server, celery_worker, make_station):

@@ -98,3 +98,10 @@ def test_a_card_started_session_appears_in_the_drivers_history(driver, station):
     session = DriverSession.objects.get()
     assert (session.driver, session.state, session.transaction) == (driver, "active", started.transaction)
     assert Transaction.objects.count() == 1
+
+
+def test_history_reads_any_iso_offset_and_refuses_dates_off_the_calendar(driver, station):
+    client = client_for(driver)
+    assert client.get("/api/v1/sessions", {"created_after": "0973-01-14T22:33:39+19:20"}).status_code == 200
+    off = client.get("/api/v1/sessions", {"created_after": "0001-01-01T00:30:00+01:00"})
+    assert off.status_code == 400 and list(off.json()["fields"]) == ["created_after"]
