@@ -7,7 +7,7 @@ a Celery worker, Redis, SQLite or PostgreSQL):
 
 1. setup: N located stations (with an energy tariff, so every push carries a
    cost, as the app shows it), their chargers online over raw OCPP 1.6J, and
-   N drivers signed up through the API;
+   N drivers signed up through the API (a fleet billed by invoice: no card hold);
 2. start: each driver POSTs /api/v1/sessions and watches
    /ws/v1/sessions/{id}; its charger accepts RemoteStartTransaction and sends
    StartTransaction; *start latency* runs from the POST to the socket showing
@@ -275,7 +275,9 @@ async def run(port: int, station_ids: list[str], run_id: str, config: Config) ->
     async with contextlib.AsyncExitStack() as stack:
         async with asyncio.timeout(SETUP_TIMEOUT):
             chargers = await asyncio.gather(*(charger_online(port, cp, stack) for cp in station_ids))
-            tokens = [await sign_up(port, f"live-{run_id}-{n}@example.com") for n in range(len(station_ids))]
+            emails = [f"live-{run_id}-{n}@example.com" for n in range(len(station_ids))]
+            tokens = [await sign_up(port, email) for email in emails]
+            await asyncio.to_thread(bill_by_invoice, emails)
 
         budget = START_TIMEOUT + config.interval + config.duration + CALL_TIMEOUT + PUSH_GRACE
 
@@ -292,6 +294,19 @@ async def run(port: int, station_ids: list[str], run_id: str, config: Config) ->
 
 
 # -------------------------------------------------------------------- the stack
+
+
+def bill_by_invoice(emails: list[str]) -> None:
+    """The bench's drivers are a fleet billed monthly: priced sessions (every push carries the cost)
+    need no card hold, so the bench needs no Stripe."""
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+
+    from billing.models import BillingAccount
+
+    for driver in get_user_model().objects.filter(email__in=emails):
+        BillingAccount.objects.create(driver=driver, pays_by_invoice=True)
+    connections.close_all()
 
 
 def prepare_database(database_url: str, run_id: str, count: int) -> list[str]:

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from billing.models import PriceComponent, Tariff, TariffAssignment, TariffElement
+from billing.models import BillingAccount, PriceComponent, Tariff, TariffAssignment, TariffElement
 from sessions.models import AuthorizationStatus, IdTag
 from stations.models import ChargingStation, ConnectorType, DataTransferVendor, Location
 from stations.services import provision_station
@@ -60,11 +60,13 @@ class Command(BaseCommand):
             User.objects.create_superuser("operator", "operator@example.com", password)
 
     def _driver(self):
+        """The demo driver is billed monthly by invoice, so the demo charges without reaching Stripe."""
         User = get_user_model()
         driver, created = User.objects.get_or_create(username="driver@example.com", defaults={"email": "driver@example.com"})
         if created:
             driver.set_password("voltstack-driver")
             driver.save()
+        BillingAccount.objects.get_or_create(driver=driver, defaults={"pays_by_invoice": True})
         return driver
 
     def _tariff(self, location: Location) -> None:
