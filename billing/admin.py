@@ -5,12 +5,14 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template import engines
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from billing import payments
 from billing.invoices import InvoiceError, email_invoice, render_pdf
 from billing.models import (
     BillingAccount,
@@ -18,7 +20,9 @@ from billing.models import (
     Invoice,
     InvoiceIssuer,
     InvoiceLine,
+    Payment,
     PriceComponent,
+    Refund,
     Tariff,
     TariffAssignment,
     TariffElement,
@@ -282,3 +286,103 @@ class InvoiceAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{invoice.number}: {error}", messages.ERROR)
             else:
                 self.message_user(request, f"{invoice.number} sent to {invoice.driver.email}.")
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    fields = ["stripe_refund_id", "stripe_payment_intent_id", "amount", "reason", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RefundForm(forms.Form):
+    """One amount per selected payment, each defaulting to all that is left to refund."""
+
+    def __init__(self, selected: list[Payment], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for payment in selected:
+            self.fields[f"amount_{payment.pk}"] = forms.DecimalField(
+                min_value=Decimal("0.01"), max_digits=12, decimal_places=2, initial=payments.refundable(payment),
+                label=f"{payment} ({payment.currency})",
+            )
+
+
+_REFUND_PAGE = engines["django"].from_string("""{% extends "admin/base_site.html" %}
+{% block content %}
+<form method="post">{% csrf_token %}
+  <p>The money goes back to the driver's card, from the hold's capture first, then from the excess charge.</p>
+  {{ form.non_field_errors }}
+  <table>
+    {% for field in form %}<tr><th>{{ field.label_tag }}</th><td>{{ field.errors }}{{ field }}</td></tr>{% endfor %}
+  </table>
+  <input type="hidden" name="action" value="refund">
+  {% for payment in selected %}<input type="hidden" name="_selected_action" value="{{ payment.pk }}">{% endfor %}
+  <input type="submit" name="confirm" value="Refund">
+  <a href="" class="button cancel-link">Cancel</a>
+</form>
+{% endblock %}""")
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """Payments are written by the payment flow and Stripe's webhook only; operators look, and refund."""
+
+    list_display = ["driver_session", "status", "currency", "amount_captured", "amount_excess", "refunded", "failure_code", "created_at"]
+    list_filter = ["status", "currency"]
+    search_fields = ["stripe_payment_intent_id", "excess_payment_intent_id", "driver_session__driver__email"]
+    date_hierarchy = "created_at"
+    inlines = [RefundInline]
+    actions = ["refund"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_refund_permission(self, request) -> bool:
+        """Refunding changes the payment, so it takes the change permission the read-only admin otherwise withholds."""
+        return request.user.has_perm("billing.change_payment")
+
+    @admin.display(description="refunded")
+    def refunded(self, payment: Payment) -> Decimal:
+        return sum((row.amount for row in payment.refunds.all()), Decimal(0))
+
+    @admin.action(description="Refund", permissions=["refund"])
+    def refund(self, request, queryset):
+        """First a page with the amounts to confirm; its submit comes back here with `confirm` and refunds."""
+        selected = self._refundable(request, queryset)
+        if not selected:
+            return None
+        form = RefundForm(selected, request.POST if "confirm" in request.POST else None)
+        if not form.is_valid():
+            context = {**self.admin_site.each_context(request), "title": "Refund payments", "form": form, "selected": selected}
+            return HttpResponse(_REFUND_PAGE.render(context, request))
+        for payment in selected:
+            self._refund_one(request, payment, form.cleaned_data[f"amount_{payment.pk}"])
+        return None
+
+    def _refundable(self, request, queryset) -> list[Payment]:
+        """The selected payments with money left to refund; the others are named and left out."""
+        selected = []
+        for payment in queryset:
+            if payments.refundable(payment) > 0:
+                selected.append(payment)
+            else:
+                self.message_user(request, f"{payment}: nothing left to refund.", messages.WARNING)
+        return selected
+
+    def _refund_one(self, request, payment: Payment, amount: Decimal) -> None:
+        try:
+            payments.refund(payment=payment, amount=amount)
+        except payments.PaymentError as error:
+            self.message_user(request, f"{payment}: {error}", messages.ERROR)
+        else:
+            self.message_user(request, f"{payment}: {amount} {payment.currency} refunded.")

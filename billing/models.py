@@ -418,3 +418,44 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice.number} #{self.position}: {self.description}"
+
+
+# --- Stripe webhooks and refunds ---------------------------------------------------
+
+
+class StripeEvent(models.Model):
+    """A webhook event Stripe delivered, kept once: Stripe retries deliveries, so a replay must find its id here and do nothing."""
+
+    class Outcome(models.TextChoices):
+        HANDLED = "handled", "handled (our records were checked against it)"
+        UNMATCHED = "unmatched", "unmatched (about a payment we do not know)"
+        IGNORED = "ignored", "ignored (a type we do not handle)"
+
+    stripe_event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=128)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    payload = models.JSONField(help_text="The event as Stripe sent it")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_event_id} ({self.type}): {self.outcome}"
+
+
+class Refund(models.Model):
+    """Money given back from a Payment's hold capture or excess charge; one row per Stripe refund, whoever made it."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, help_text="The refunded PaymentIntent: the hold or the excess")
+    amount = _money()
+    reason = models.CharField(max_length=32, blank=True, help_text="Stripe's reason, e.g. requested_by_customer")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_refund_id}: {self.amount} {self.payment.currency}"

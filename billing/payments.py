@@ -19,8 +19,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction as db_transaction
+from django.utils import timezone
 
-from billing.models import ChargeDetailRecord, Payment, PaymentCustomer
+from billing.models import ChargeDetailRecord, Payment, PaymentCustomer, Refund
 from billing.selectors import tariff_for_connector
 from billing.services import record_charge_detail_record
 from billing.stripe_client import stripe_client
@@ -319,3 +320,116 @@ def _charge_excess(payment: Payment, cost: Decimal) -> PaymentDeclined | None:
 
 def _retrieve_hold(payment: Payment):
     return stripe_client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
+
+
+# --- Refunds ----------------------------------------------------------------------
+
+
+class NothingToRefund(PaymentError):
+    """The amount asked is not positive, or more than was charged minus what was refunded already."""
+
+
+class RefundFailed(PaymentError):
+    """Stripe refused a refund; parts refunded before it stay recorded."""
+
+
+def refund(*, payment: Payment, amount: Decimal | None = None, reason: str = "requested_by_customer") -> list[Refund]:
+    """Give captured money back to the driver's card: from the hold's capture first, then from the excess charge.
+
+    `amount` defaults to all that is left. The Payment row is locked, so two
+    operators cannot both refund the same money. Each Stripe refund is
+    recorded as it succeeds and carries the key refund-<payment>-<n> (n: the
+    refunds recorded so far), so a request retried after a crash gets
+    Stripe's first refund back instead of a second one.
+    """
+    with db_transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        refunds, failure = _refund_parts(locked, _parts_to_refund(locked, amount), reason)
+        sync_refund_status(locked)
+    payment.refresh_from_db()
+    if failure is not None:
+        raise failure
+    return refunds
+
+
+def refundable(payment: Payment) -> Decimal:
+    """What can still be refunded: charged (hold capture plus excess) minus refunded."""
+    return from_minor_units(sum(left for _, left in _left_by_intent(payment)), payment.currency)
+
+
+def from_minor_units(amount: int, currency: str) -> Decimal:
+    """Stripe's integer amount (cents, or whole yen) as Decimal money, the inverse of `to_minor_units`."""
+    exponent = 0 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 2
+    return Decimal(amount).scaleb(-exponent)
+
+
+def record_refund(*, payment: Payment, payment_intent_id: str, refund_id: str, amount: int, reason: str) -> Refund:
+    """One row per Stripe refund: both `refund` and the charge.refunded webhook see ours, so the first to come records it."""
+    row, _ = Refund.objects.get_or_create(
+        stripe_refund_id=refund_id,
+        defaults={
+            "payment": payment, "stripe_payment_intent_id": payment_intent_id,
+            "amount": from_minor_units(amount, payment.currency), "reason": reason,
+        },
+    )
+    return row
+
+
+def sync_refund_status(payment: Payment) -> None:
+    """A captured payment whose every charged cent is back becomes refunded; a partial refund leaves it captured."""
+    if payment.status == Payment.Status.CAPTURED and not any(left for _, left in _left_by_intent(payment)):
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.CAPTURED).update(
+            status=Payment.Status.REFUNDED, updated_at=timezone.now()
+        )
+
+
+def _left_by_intent(payment: Payment) -> list[tuple[str, int]]:
+    """Minor units still refundable per PaymentIntent, the hold first: refunds take from it first."""
+    charged = [
+        (payment.stripe_payment_intent_id, payment.amount_captured),
+        (payment.excess_payment_intent_id, payment.amount_excess),
+    ]
+    return [
+        (intent_id, to_minor_units(amount, payment.currency) - _refunded_minor(payment, intent_id))
+        for intent_id, amount in charged
+        if intent_id
+    ]
+
+
+def _refunded_minor(payment: Payment, payment_intent_id: str) -> int:
+    rows = payment.refunds.filter(stripe_payment_intent_id=payment_intent_id)
+    return sum(to_minor_units(row.amount, payment.currency) for row in rows)
+
+
+def _parts_to_refund(payment: Payment, amount: Decimal | None) -> list[tuple[str, int]]:
+    """(PaymentIntent, minor units) to refund, taking from the hold before the excess."""
+    left = _left_by_intent(payment)
+    available = sum(part for _, part in left)
+    asked = available if amount is None else to_minor_units(amount, payment.currency)
+    if asked <= 0 or asked > available:
+        left_text = f"payment {payment.pk} has {from_minor_units(available, payment.currency)} {payment.currency} left to refund"
+        raise NothingToRefund(left_text if amount is None else f"{left_text}, not {amount}")
+    parts = []
+    for intent_id, part in left:
+        take = min(asked, part)
+        if take > 0:
+            parts.append((intent_id, take))
+            asked -= take
+    return parts
+
+
+def _refund_parts(payment: Payment, parts: list[tuple[str, int]], reason: str) -> tuple[list[Refund], RefundFailed | None]:
+    """Refund each part on Stripe and record it at once; a refusal is returned, not raised, so earlier parts commit."""
+    refunds = []
+    for intent_id, amount in parts:
+        try:
+            stripe_refund = stripe_client().v1.refunds.create(
+                params={"payment_intent": intent_id, "amount": amount, "reason": reason, "metadata": {"payment_id": str(payment.pk)}},
+                options={"idempotency_key": f"refund-{payment.pk}-{payment.refunds.count()}"},
+            )
+        except stripe.StripeError as error:
+            return refunds, RefundFailed(f"Stripe refused to refund {intent_id}: {error.user_message or error}")
+        refunds.append(record_refund(
+            payment=payment, payment_intent_id=intent_id, refund_id=stripe_refund.id, amount=stripe_refund.amount, reason=reason,
+        ))
+    return refunds, None

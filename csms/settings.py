@@ -225,6 +225,8 @@ STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "sk_test_voltstack")
 # Tests point this at a local fake Stripe (localstripe); nothing else changes.
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
 PAYMENT_PREAUTH_AMOUNT = os.environ.get("PAYMENT_PREAUTH_AMOUNT", "50.00")
+# The signing secret of the webhook endpoint (/stripe/webhook) as Stripe's dashboard shows it.
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_voltstack_dev")
 
 # Invoices: PDFs on disk, e-mailed through Django's mail backend (printed to the console by default).
 INVOICE_STORAGE_DIR = Path(os.environ.get("INVOICE_STORAGE_DIR", VAR_DIR / "invoices"))

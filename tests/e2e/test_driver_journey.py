@@ -9,9 +9,11 @@ from decimal import Decimal
 
 import pytest
 import requests
+import stripe
+from django.conf import settings
 from asgiref.sync import sync_to_async
 
-from billing.models import ChargeDetailRecord, Invoice, Payment, PaymentCustomer, PriceComponent, Tariff, TariffAssignment, TariffElement
+from billing.models import ChargeDetailRecord, Invoice, Payment, StripeEvent, PaymentCustomer, PriceComponent, Tariff, TariffAssignment, TariffElement
 from sessions.models import DriverSession, Transaction
 from stations.models import Location
 from tests.api_client import DriverApp, next_message, session_until
@@ -166,6 +168,18 @@ async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_wor
     await asyncio.sleep(1.0)  # time for any (wrong) second settlement to run
     again = await sync_to_async(Payment.objects.get)(driver_session_id=session_id)
     assert (again.amount_captured, again.amount_excess, again.updated_at) == (payment.amount_captured, 0, payment.updated_at)
+    # Stripe re-sends its webhook for the capture (twice): recorded once, nothing changes.
+    event = json.dumps({"id": "evt_journey_capture", "object": "event", "type": "payment_intent.succeeded", "data": {
+        "object": {"id": payment.stripe_payment_intent_id, "object": "payment_intent", "status": "succeeded",
+                   "amount_received": 240, "metadata": {"driver_session_id": str(session_id)}}}})
+    signature = stripe.WebhookSignature.generate_signature_header(event, settings.STRIPE_WEBHOOK_SECRET)
+    for _ in range(2):
+        delivered = await asyncio.to_thread(requests.post, f"{server.http_url}/stripe/webhook", data=event,
+                                            headers={"Stripe-Signature": signature, "Content-Type": "application/json"}, timeout=10)
+        assert delivered.status_code == 200, delivered.text
+    assert await sync_to_async(StripeEvent.objects.count)() == 1
+    after_webhooks = await sync_to_async(Payment.objects.get)(driver_session_id=session_id)
+    assert (after_webhooks.status, after_webhooks.amount_captured, after_webhooks.updated_at) == ("captured", Decimal("2.40"), payment.updated_at)
     assert await sync_to_async(Invoice.objects.count)() == 1
     intents = localstripe.client().v1.payment_intents.list(params={"limit": 100}).data
     assert [i.id for i in intents] == [payment.stripe_payment_intent_id]
