@@ -623,7 +623,7 @@ def test_reservations_and_local_list() -> None:
             await wait_until(lambda: sent_payloads(station, "ReservationStatusUpdate"))
             update = sent_payloads(station, "ReservationStatusUpdate")[0]
             assert update == {"reservationId": 9, "reservationUpdateStatus": "Expired"}
-            assert statuses(station, 1)[-2:] == ["Reserved", "Available"]
+            await wait_until(lambda: statuses(station, 1)[-2:] == ["Reserved", "Available"])  # sent after the update
 
             assert (await ask(csms, reserve)).status == "Accepted"
             assert (await ask(csms, call.ChangeAvailability("Inoperative", evse={"id": 1}))).status == "Accepted"
