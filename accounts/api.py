@@ -1,5 +1,6 @@
 """Sign-up, sign-in, token refresh, sign-out and the driver's profile."""
 from django.contrib.auth import authenticate
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -79,6 +80,8 @@ class RefreshView(AuthView):
             data.is_valid(raise_exception=True)
         except TokenError as error:
             raise ApiError("token_not_valid", str(error), status_code=status.HTTP_401_UNAUTHORIZED)
+        except ObjectDoesNotExist:  # the account was deleted since the token was issued
+            raise ApiError("token_not_valid", "The account no longer exists.", status_code=status.HTTP_401_UNAUTHORIZED)
         return Response(data.validated_data)
 
 
@@ -105,9 +108,10 @@ class PasswordChangeView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(tags=["account"], request=PasswordChangeSerializer, responses={204: None},
+    @extend_schema(tags=["account"], request=PasswordChangeSerializer, responses={200: TokenPairSerializer},
                    summary="Change the password",
-                   description="Signs the account out on every other device. Error codes: `wrong_password`.")
+                   description="Signs the account out on every other device and answers a fresh token pair for this "
+                               "one. Error codes: `wrong_password`.")
     def post(self, request):
         data = PasswordChangeSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -117,4 +121,4 @@ class PasswordChangeView(APIView):
             raise _password_errors(error, "new_password")
         if not changed:
             raise ApiError("wrong_password", "The current password is wrong.", status_code=status.HTTP_400_BAD_REQUEST)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(_token_pair(request.user))

@@ -6,7 +6,7 @@ own accounts for the admin.
 """
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -38,7 +38,11 @@ def register_driver(*, email: str, password: str, first_name: str = "", last_nam
     user = User(username=email, email=email, first_name=first_name, last_name=last_name)
     validate_password(password, user)
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # the same address, signed up at the same moment
+        raise EmailTaken(email) from None
     issue_app_token(driver=user)
     return user
 
@@ -56,17 +60,21 @@ def sign_out(*, user, refresh_token: str, everywhere: bool = False) -> None:
     if token is not None and str(token.get(api_settings.USER_ID_CLAIM)) == str(user.pk):
         token.blacklist()
     if everywhere:
-        for outstanding in OutstandingToken.objects.filter(user=user):
-            BlacklistedToken.objects.get_or_create(token=outstanding)
+        _revoke_all(user)
 
 
 def change_password(*, user, current_password: str, new_password: str) -> bool:
-    """False when the current password is wrong; signs the driver out everywhere else."""
+    """False when the current password is wrong; revokes every refresh token the driver holds
+    (the caller gets a fresh pair from the API)."""
     if not user.check_password(current_password):
         return False
     validate_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    _revoke_all(user)
+    return True
+
+
+def _revoke_all(user) -> None:
     for outstanding in OutstandingToken.objects.filter(user=user):
         BlacklistedToken.objects.get_or_create(token=outstanding)
-    return True

@@ -81,6 +81,6 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
         invoice = self.get_object()
-        if not invoice.pdf:
+        if not invoice.pdf or not invoice.pdf.storage.exists(invoice.pdf.name):
             raise ApiError("not_found", "The PDF is not ready yet.", status_code=status.HTTP_404_NOT_FOUND)
         return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")

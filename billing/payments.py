@@ -159,9 +159,10 @@ def preauthorize(*, session: DriverSession) -> Payment:
     return _record_hold(session, currency, amount, intent.id, Payment.Status.AUTHORISED, "")
 
 
-def settle(*, session: DriverSession) -> Payment:
+def settle(*, session: DriverSession) -> Payment | None:
     """Take exactly the session's cost, once: capture it from the hold, cancel the hold when it is zero,
-    and charge what exceeds the hold by a second PaymentIntent.
+    and charge what exceeds the hold by a second PaymentIntent. A session that had no hold is charged
+    its cost off-session with the saved card; None when it costs nothing.
 
     Idempotent: each step is recorded on the Payment as it succeeds, and the
     row is locked meanwhile, so a second call (or a concurrent one) finds
@@ -170,12 +171,54 @@ def settle(*, session: DriverSession) -> Payment:
     """
     with db_transaction.atomic():
         payment = Payment.objects.select_for_update().filter(driver_session=session).first()
-        if payment is None:
-            raise PaymentError(f"session {session.pk} has no payment to settle")
-        declined = _settle_locked(session, payment)
+        declined = None if payment is None else _settle_locked(session, payment)
+    if payment is None:
+        return _charge_without_hold(session)
     if declined is not None:
         raise declined
     return payment
+
+
+def _charge_without_hold(session: DriverSession) -> Payment | None:
+    """Charge a finished session that had no hold (started with a card at the charger, or reported by
+    the charger after its app start had timed out) its exact cost, once (the key names the session)."""
+    record = record_charge_detail_record(transaction_id=session.transaction_id) if session.transaction_id else None
+    if record is None or record.total_cost_incl_vat <= 0:
+        return None
+    cost, currency = record.total_cost_incl_vat, record.currency
+    customer = ensure_customer(driver=session.driver)
+    try:
+        intent = stripe_client().v1.payment_intents.create(
+            params={
+                "amount": to_minor_units(cost, currency), "currency": currency.lower(),
+                "customer": customer.stripe_customer_id, "payment_method": _default_card(customer),
+                "confirm": True, "off_session": True, "metadata": {"driver_session_id": str(session.pk)},
+            },
+            options={"idempotency_key": f"charge-{session.pk}"},
+        )
+    except NoPaymentMethod:
+        _record_charge(session, currency, "", Payment.Status.FAILED, Decimal(0), "no_payment_method")
+        raise
+    except stripe.CardError as error:
+        _record_charge(session, currency, "", Payment.Status.FAILED, Decimal(0), error.code or "card_declined")
+        raise PaymentDeclined(error.code or "card_declined", error.user_message or str(error)) from error
+    charged = intent.status == "succeeded"
+    return _record_charge(
+        session, currency, intent.id, Payment.Status.CAPTURED if charged else Payment.Status.FAILED,
+        cost if charged else Decimal(0), "" if charged else intent.status,
+    )
+
+
+def _record_charge(session: DriverSession, currency: str, intent_id: str, status: str, charged: Decimal, failure_code: str) -> Payment:
+    """Kept once; a concurrent settle of the same session sent the same idempotency key and keeps its row."""
+    try:
+        with db_transaction.atomic():
+            return Payment.objects.create(
+                driver_session=session, currency=currency, amount_authorised=Decimal(0), amount_captured=charged,
+                stripe_payment_intent_id=intent_id, status=status, failure_code=failure_code,
+            )
+    except IntegrityError:
+        return Payment.objects.get(driver_session=session)
 
 
 def _settle_locked(session: DriverSession, payment: Payment) -> PaymentDeclined | None:

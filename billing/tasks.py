@@ -1,4 +1,5 @@
 """Billing in the background: settling a session's card payment, then its invoice; monthly invoices."""
+import stripe
 from celery import shared_task
 
 from billing import invoices, payments
@@ -10,13 +11,13 @@ def settle_session(self, session_id: int) -> None:
     """Capture the finished session's cost from its hold, once, then invoice it; Stripe trouble is retried."""
     session = DriverSession.objects.select_related("driver", "connector", "transaction").get(pk=session_id)
     try:
-        payment = payments.settle(session=session)
-    except payments.PaymentDeclined:
-        raise  # a refused charge above the hold is kept on the Payment for the operator, not retried blindly
-    except Exception as error:
+        payments.settle(session=session)
+    except payments.PaymentError:
+        pass  # refused or no card: kept on the Payment for the operator; what was taken is invoiced
+    except stripe.StripeError as error:  # Stripe unreachable or failing: try again later
         raise self.retry(exc=error, countdown=min(2 ** self.request.retries * 5, 600))
     cdr = getattr(session.transaction, "charge_detail_record", None) if session.transaction else None
-    if payment.status == payment.Status.CAPTURED and cdr is not None:
+    if cdr is not None and cdr.total_cost_incl_vat > 0:
         invoice_session.delay(cdr.pk)
 
 

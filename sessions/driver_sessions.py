@@ -26,7 +26,7 @@ from billing.models import BillingAccount, Payment
 from sessions import events
 from sessions.id_tokens import issue_app_token
 from sessions.models import AuthorizationStatus, DriverSession, Transaction
-from stations.models import ChargingStation, Connector, ConnectorStatus, RegistrationStatus
+from stations.models import ChargingStation, Connector, ConnectorStatus, Evse, RegistrationStatus
 
 State = DriverSession.State
 OPEN_STATES = (State.PENDING, State.ACTIVE, State.STOPPING)
@@ -43,6 +43,10 @@ _BUSY = {
     ConnectorStatus.FAULTED: "connector_faulted",
     ConnectorStatus.UNAVAILABLE: "connector_unavailable",
 }
+
+
+# Refusals decided while the request was answered: replaying its Idempotency-Key answers them again.
+REFUSALS_AT_START = {"payment_method_required", "payment_declined", "payment_provider_unavailable"}
 
 
 class SessionRefused(Exception):
@@ -74,10 +78,13 @@ def request_start(*, driver, request: StartRequest, idempotency_key: str | None 
         if existing is not None:
             if existing.request_fingerprint != fingerprint:
                 raise SessionRefused("idempotency_key_reused", "This Idempotency-Key was used for a different request.")
+            if existing.error_code in REFUSALS_AT_START:  # the first answer was a refusal: so is the replay's
+                raise SessionRefused(existing.error_code, existing.error_message)
             return existing, False
     connector = _startable_connector(request)
     try:
         with transaction.atomic():
+            _claim_evse(connector)
             session = DriverSession.objects.create(
                 driver=driver, id_tag=issue_app_token(driver=driver), station=connector.evse.station,
                 connector=connector, max_power_w=request.max_power_w, idempotency_key=idempotency_key or None,
@@ -86,14 +93,22 @@ def request_start(*, driver, request: StartRequest, idempotency_key: str | None 
     except IntegrityError:  # the same key, sent twice at once: the other request opened it
         return request_start(driver=driver, request=request, idempotency_key=idempotency_key)
     events.driver_session_changed(session.pk)
-    _hold_payment(session)  # before the charger hears of it: no energy without a hold
     from sessions import tasks  # tasks -> remote_control -> csms.ocpp.commands -> this module's importers
 
-    transaction.on_commit(lambda: tasks.send_remote_start.delay(session.pk))
+    # Scheduled first, so a session whose hold fails unexpectedly still ends instead of blocking the EVSE.
     transaction.on_commit(
         lambda: tasks.expire_pending_session.apply_async((session.pk,), countdown=settings.SESSION_START_TIMEOUT)
     )
+    _hold_payment(session)  # before the charger hears of it: no energy without a hold
+    transaction.on_commit(lambda: tasks.send_remote_start.delay(session.pk))
     return session, True
+
+
+def _claim_evse(connector: Connector) -> None:
+    """Lock the EVSE and check again that no session holds it, so two starts at once cannot both pass."""
+    Evse.objects.select_for_update().filter(pk=connector.evse_id).first()
+    if DriverSession.objects.filter(connector__evse_id=connector.evse_id, state__in=OPEN_STATES).exists():
+        raise SessionRefused("connector_occupied", "Another session is starting or running on this connector.")
 
 
 def _hold_payment(session: DriverSession) -> None:
@@ -221,36 +236,45 @@ def attach_transaction(*, tx: Transaction) -> None:
         .order_by("created_at")
         .first()
     )
-    if pending is None:
-        if accepted:
-            session = DriverSession.objects.create(
-                driver_id=tag.owner_id, id_tag=tag, station_id=tx.station_id, connector=tx.connector,
-                transaction=tx, state=State.ACTIVE,
-            )
-            events.driver_session_changed(session.pk)
+    if pending is not None and not accepted:
+        fail(session_id=pending.pk, code="authorization_rejected", message=f"The token was not accepted ({tx.authorization_status}).")
         return
-    changes = {"transaction": tx, "state": State.ACTIVE} if accepted else {
-        "state": State.FAILED, "error_code": "authorization_rejected",
-        "error_message": f"The token was not accepted ({tx.authorization_status}).",
-    }
-    DriverSession.objects.filter(pk=pending.pk, state=State.PENDING).update(**changes, updated_at=timezone.now())
-    events.driver_session_changed(pending.pk)
+    if pending is not None and DriverSession.objects.filter(pk=pending.pk, state=State.PENDING).update(
+        transaction=tx, state=State.ACTIVE, updated_at=timezone.now()
+    ):
+        events.driver_session_changed(pending.pk)
+        return
+    if accepted:
+        # A card start, or an app start reported after its session timed out: it is the driver's
+        # session all the same, and is charged when it ends (there is no hold to capture from).
+        session = DriverSession.objects.create(
+            driver_id=tag.owner_id, id_tag=tag, station_id=tx.station_id, connector=tx.connector,
+            transaction=tx, state=State.ACTIVE,
+        )
+        events.driver_session_changed(session.pk)
 
 
 def complete(*, tx: Transaction) -> None:
     """The charger reported the stop: the driver's session is complete."""
-    session_id = DriverSession.objects.filter(transaction=tx).exclude(state=State.COMPLETED).values_list("pk", flat=True).first()
-    if session_id is None:
-        return
-    DriverSession.objects.filter(pk=session_id).update(state=State.COMPLETED, error_code="", error_message="", updated_at=timezone.now())
-    events.driver_session_changed(session_id)
-    _settle_later(session_id)
+    session_id = DriverSession.objects.filter(transaction=tx).values_list("pk", flat=True).first()
+    completed = DriverSession.objects.filter(pk=session_id).exclude(state=State.COMPLETED).update(
+        state=State.COMPLETED, error_code="", error_message="", updated_at=timezone.now()
+    )
+    if completed:
+        events.driver_session_changed(session_id)
+        _settle_later(session_id)
 
 
 def _settle_later(session_id: int) -> None:
-    """Take the session's cost from its card hold (or release the hold), in the background:
-    the charger's message is answered without waiting for Stripe, and a failure is retried."""
-    if Payment.objects.filter(driver_session_id=session_id, status=Payment.Status.AUTHORISED).exists():
+    """Take the session's cost (from its card hold, or by charging the card when it had none) or
+    release the hold, in the background: the charger's message is answered without waiting for
+    Stripe, and a failure is retried. Drivers billed by invoice are billed monthly instead."""
+    session = DriverSession.objects.filter(pk=session_id).values("driver_id", "state").first()
+    if BillingAccount.objects.filter(driver_id=session["driver_id"], pays_by_invoice=True).exists():
+        return
+    held = Payment.objects.filter(driver_session_id=session_id, status=Payment.Status.AUTHORISED).exists()
+    unpaid = session["state"] == State.COMPLETED and not Payment.objects.filter(driver_session_id=session_id).exists()
+    if held or unpaid:
         from billing import tasks as billing_tasks  # billing.tasks -> billing.payments -> this module's importers
 
         transaction.on_commit(lambda: billing_tasks.settle_session.delay(session_id))

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from billing.selectors import tariff_summaries
 from csms.api.errors import ErrorSerializer
 from stations import selectors
 from stations.models import ChargingStation
@@ -88,7 +89,7 @@ class StationViewSet(viewsets.GenericViewSet):
     def _context(self, stations: Sequence[ChargingStation], **extra) -> dict:
         """Tariffs for every connector shown, fetched at once for the whole page."""
         ids = [connector.pk for station in stations for evse in station.evses.all() for connector in evse.connectors.all()]
-        return {"tariffs": selectors.connector_tariffs(connector_ids=ids, user=self.request.user), **extra}
+        return {"tariffs": tariff_summaries(connector_ids=ids, user=self.request.user), **extra}
 
 
 def _valid(serializer_class, request) -> dict:

@@ -310,20 +310,6 @@ def accepted_station_ids(*, charge_point_ids: Iterable[str]) -> dict[str, int]:
 
 
 def stations_with_evses(*, station_ids: Iterable[int]) -> list[ChargingStation]:
-    return list(ChargingStation.objects.filter(pk__in=list(station_ids)).prefetch_related("evses__connectors"))
-
-
-# ------------------------------------------------------------------ tariffs
-
-
-def connector_tariffs(*, connector_ids: Iterable[int], user) -> dict:
-    """What each connector costs this user, from billing once it offers tariff summaries.
-
-    billing is built alongside; until `billing.selectors.tariff_summaries`
-    exists, every connector shows no tariff rather than the API failing.
-    """
-    try:
-        from billing.selectors import tariff_summaries
-    except ImportError:
-        return {}
-    return tariff_summaries(connector_ids=list(connector_ids), user=user)
+    """Accepted stations only: one taken off the network stops streaming to those who watched it."""
+    stations = ChargingStation.objects.filter(pk__in=list(station_ids), registration_status=RegistrationStatus.ACCEPTED)
+    return list(stations.prefetch_related("evses__connectors"))

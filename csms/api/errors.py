@@ -6,7 +6,6 @@ the message next to the right input.
 """
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -75,7 +74,3 @@ def _fields(detail, prefix: str = "") -> dict[str, list[dict]]:
     for name, value in detail.items():
         flat.update(_fields(value, f"{prefix}.{name}" if prefix else name))
     return flat
-
-
-def json_error(status_code: int, code: str, message: str) -> Response:
-    return Response({"code": code, "message": message}, status=status_code)

@@ -88,7 +88,9 @@ def test_password_change_checks_the_current_password_and_the_rules(driver):
     weak = client.post("/api/v1/me/password", {"current_password": PASSWORD, "new_password": "short"}, format="json")
     assert "new_password" in weak.json()["fields"]
     ok = client.post("/api/v1/me/password", {"current_password": PASSWORD, "new_password": "brand-new-secret-9"}, format="json")
-    assert ok.status_code == 204
+    assert ok.status_code == 200
+    fresh = client_for().post("/api/v1/auth/token/refresh", {"refresh": ok.json()["refresh"]}, format="json")
+    assert fresh.status_code == 200  # this device stays signed in with the new pair
     assert sign_in(client_for(), password="brand-new-secret-9").status_code == 200
 
 
@@ -99,3 +101,10 @@ def test_sign_in_is_throttled_per_client(driver):
     assert codes[20] == 429
     throttled = sign_in(client)
     assert throttled.json()["code"] == "throttled" and int(throttled.headers["Retry-After"]) > 0
+
+
+def test_refreshing_for_a_deleted_account_is_a_401(driver):
+    tokens = sign_in(client_for()).json()
+    driver.delete()
+    gone = client_for().post("/api/v1/auth/token/refresh", {"refresh": tokens["refresh"]}, format="json")
+    assert (gone.status_code, gone.json()["code"]) == (401, "token_not_valid")

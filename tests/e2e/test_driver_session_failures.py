@@ -49,12 +49,17 @@ async def test_a_charger_that_never_answers_fails_the_session(server, celery_wor
 
 
 async def test_an_accepted_start_that_never_happens_times_out(server, celery_worker, make_station):
-    charger, app, _, session_id = await start(server, make_station, "FAIL-NOSTART", "nostart@example.com")
+    charger, app, account, session_id = await start(server, make_station, "FAIL-NOSTART", "nostart@example.com")
     await reply_to(charger, await answer(charger), {"status": "Accepted"})
     assert (await app.get(f"/api/v1/sessions/{session_id}")).body["state"] == "pending"
     failed = await session_state(app, session_id, "failed", timeout=20)
     assert (failed["state"], failed["error"]["code"]) == ("failed", "start_timeout")
-    # A start the charger reports after all still becomes a session of the driver's history.
+
+    # The charger reports the start after all: energy flows, so it is the driver's (active) session all the same.
+    await call(charger, "StartTransaction", {
+        "connectorId": 1, "idTag": account["profile"]["app_token"], "meterStart": 0, "timestamp": "2026-11-21T10:00:00Z"})
+    history = (await app.get("/api/v1/sessions")).body["results"]
+    assert [(s["state"], s["started_at"]) for s in history] == [("active", "2026-11-21T10:00:00Z"), ("failed", None)]
     await charger.close()
 
 

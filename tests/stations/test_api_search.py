@@ -1,8 +1,6 @@
 """GET /api/v1/stations: nearby stations, nearest first, filtered and paged."""
 import math
-import sys
-import types
-from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from billing.models import PriceComponent, Tariff, TariffAssignment, TariffElement
 from stations.models import RegistrationStatus
 from tests.stations.conftest import Plug, client_for
 
@@ -111,31 +110,25 @@ def test_offline_stations_show_unknown_and_empty_hours_mean_always_open(api, sit
     assert station["location"]["opening_times"] == {"twentyfourseven": True}
 
 
-@dataclass
-class FakeTariff:
-    currency: str
-    text: str
-    price_per_kwh: str
-
-
-def test_tariffs_come_from_billing_when_it_offers_them(api, site, monkeypatch):
+def test_each_connector_shows_the_tariff_billing_charges_this_driver(api, site):
     station = site("CP-TARIFF", *BERLIN, Plug("IEC_62196_T2_COMBO", 150_000), Plug(), Plug())
     connectors = [evse.connectors.get() for evse in station.evses.order_by("evse_id")]
-    dc, ac = FakeTariff("EUR", "0.69 EUR/kWh", "0.69"), FakeTariff("EUR", "0.49 EUR/kWh", "0.49")
-    calls = []
-
-    def tariff_summaries(*, connector_ids, user=None):
-        calls.append((sorted(connector_ids), user.username))
-        return {connectors[0].pk: dc, connectors[1].pk: ac, connectors[2].pk: ac}
-
-    monkeypatch.setitem(sys.modules, "billing.selectors", types.SimpleNamespace(tariff_summaries=tariff_summaries))
+    dc, ac = energy_tariff("DC", "0.69"), energy_tariff("AC", "0.49")
+    TariffAssignment.objects.create(tariff=dc, connector=connectors[0])
+    TariffAssignment.objects.create(tariff=ac, location=station.location)
     body = search(api)["results"][0]
-    assert calls == [(sorted(c.pk for c in connectors), "driver@example.com")]
-    assert [e["connectors"][0]["tariff"] for e in body["evses"]] == [
-        {"currency": "EUR", "text": "0.69 EUR/kWh"}, {"currency": "EUR", "text": "0.49 EUR/kWh"},
-        {"currency": "EUR", "text": "0.49 EUR/kWh"},
-    ]
-    assert body["tariff_summary"] == [{"currency": "EUR", "text": "0.69 EUR/kWh"}, {"currency": "EUR", "text": "0.49 EUR/kWh"}]
+    texts = [e["connectors"][0]["tariff"] for e in body["evses"]]
+    assert [t["currency"] for t in texts] == ["EUR"] * 3
+    assert "0.69" in texts[0]["text"] and "0.49" in texts[1]["text"] and texts[1] == texts[2]
+    assert body["tariff_summary"] == [texts[0], texts[1]]
+
+
+def energy_tariff(tariff_id: str, price: str) -> Tariff:
+    """One price per kWh, no VAT, so the driver's price is the price."""
+    tariff = Tariff.objects.create(tariff_id=tariff_id, currency="EUR")
+    element = TariffElement.objects.create(tariff=tariff, position=0)
+    PriceComponent.objects.create(element=element, type="ENERGY", price=Decimal(price), step_size=1)
+    return tariff
 
 
 @pytest.fixture
