@@ -130,6 +130,20 @@ class TariffAssignmentInline(admin.TabularInline):
     raw_id_fields = ["evse", "connector"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened with money (invoices, payments): shown, never edited by hand;
+    actions that change them (send again, refund) go through the services."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Tariff)
 class TariffAdmin(admin.ModelAdmin):
     list_display = ["tariff_id", "currency", "type", "start_date_time", "end_date_time", "updated_at"]
@@ -236,7 +250,7 @@ class InvoiceLineInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyAdmin):
     """Issued invoices are shown, never edited; the PDF opens from here, and an invoice can be e-mailed again."""
 
     list_display = ["number", "driver", "kind", "issued_at", "total_incl_vat", "currency", "emailed_at", "pdf_link"]
@@ -248,15 +262,6 @@ class InvoiceAdmin(admin.ModelAdmin):
     readonly_fields = ["pdf_link"]
     inlines = [InvoiceLineInline]
     actions = ["send_again"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_send_permission(self, request) -> bool:
         """Sending is a change to what the driver has received, so it takes the change permission."""
@@ -328,7 +333,7 @@ _REFUND_PAGE = engines["django"].from_string("""{% extends "admin/base_site.html
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     """Payments are written by the payment flow and Stripe's webhook only; operators look, and refund."""
 
     list_display = ["driver_session", "status", "currency", "amount_captured", "amount_excess", "refunded", "failure_code", "created_at"]
@@ -337,15 +342,6 @@ class PaymentAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [RefundInline]
     actions = ["refund"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_refund_permission(self, request) -> bool:
         """Refunding changes the payment, so it takes the change permission the read-only admin otherwise withholds."""
