@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -30,6 +25,7 @@ from ocpp.routing import on
 from ocpp.v201 import call, call_result
 
 from csms.ocpp.simulator import ChargerOptions201, SimulatedCharger201
+from tests.csms.bare_support import bare_server, free_port, load_script, run, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 BARE_CSMS = ROOT / "bench" / "bare_csms201.py"
@@ -39,56 +35,13 @@ ENERGY = "Energy.Active.Import.Register"
 FAST = {"meter_interval": 0.1, "speedup": 600.0, "step_delay": 0.01}
 
 
-def _load_bare_csms() -> Any:
-    spec = importlib.util.spec_from_file_location("bare_csms201", BARE_CSMS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bare_csms = _load_bare_csms()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def run(coro: Coroutine[Any, Any, Any], timeout: float = 30.0) -> Any:
-    """Run a scenario in a fresh loop, bounded so a hang fails instead of blocking the suite."""
-    return asyncio.run(asyncio.wait_for(coro, timeout))
-
-
-async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.01)
+bare_csms = load_script(BARE_CSMS)
 
 
 @pytest.fixture(scope="module")
 def bare_url() -> Iterator[str]:
-    """bench/bare_csms201.py as a subprocess, with a 1 s heartbeat interval so heartbeats show up."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(BARE_CSMS), "--port", str(port), "--heartbeat-interval", "1"], stdout=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 15
-        while not port_open(port):
-            assert process.poll() is None and time.monotonic() < deadline, "bare_csms201.py did not start"
-            time.sleep(0.05)
-        yield f"ws://127.0.0.1:{port}/ocpp"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with bare_server(BARE_CSMS) as url:
+        yield url
 
 
 @contextlib.asynccontextmanager
