@@ -528,15 +528,7 @@ class SimulatedCharger(ChargerLink, ChargePoint):
         )
 
     def _new_meter(self, connector_id: int) -> Meter:
-        o = self.options
-        return Meter(
-            max_power_w=o.power_w,
-            voltage_v=o.voltage_v,
-            phases=o.phases,
-            battery_wh=o.battery_wh,
-            speedup=o.speedup,
-            limit_w=lambda: self._limit_w(connector_id),
-        )
+        return Meter.for_charger(self.options, lambda: self._limit_w(connector_id))
 
     def _limit_w(self, connector_id: int) -> float | None:
         connector = self.connectors.get(connector_id)

@@ -276,15 +276,7 @@ class SimulatedCharger201(Transactions201, CsmsCalls201, SmartCharging201, Stati
         return meter_value_201(evse.meter.sample(context, self._setting_list(component, variable)))
 
     def _new_meter(self, evse_id: int) -> Meter:
-        o = self.options
-        return Meter(
-            max_power_w=o.power_w,
-            voltage_v=o.voltage_v,
-            phases=o.phases,
-            battery_wh=o.battery_wh,
-            speedup=o.speedup,
-            limit_w=lambda: self._limit_w(evse_id),
-        )
+        return Meter.for_charger(self.options, lambda: self._limit_w(evse_id))
 
     def _limit_w(self, evse_id: int) -> float | None:
         evse = self.evses.get(evse_id)

@@ -57,6 +57,14 @@ class Meter:
     charging: bool = False
     _clock: float = field(default_factory=time.monotonic, repr=False)
 
+    @classmethod
+    def for_charger(cls, options, limit_w: Callable[[], float | None]) -> "Meter":
+        """The meter of one connector/EVSE of a simulated charger with these ChargerOptions."""
+        return cls(
+            max_power_w=options.power_w, voltage_v=options.voltage_v, phases=options.phases,
+            battery_wh=options.battery_wh, speedup=options.speedup, limit_w=limit_w,
+        )
+
     @property
     def meter_wh(self) -> int:
         """The register as OCPP integers expect it; flooring keeps it monotonic."""
