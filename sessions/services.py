@@ -293,7 +293,11 @@ def record_transaction_step(*, station_id: int, step: TransactionStep) -> IdTagI
     """Apply a numbered transaction step once; a replayed step changes nothing.
 
     The transaction is opened by the first step that names it (normally
-    Started; after a lost Started, whatever comes first), completed by Ended.
+    Started; after a lost Started, or queued events delivered out of order,
+    whatever comes first) and completed by Ended. A Started that arrives late
+    still decides where and when the transaction began and whose token it is,
+    and the meter start is the earliest energy register of the transaction
+    whichever event carried it.
     Returns the authorization of the id token the step carries, if any.
     """
     tx = _transaction_by_uid(station_id=station_id, step=step)
@@ -305,6 +309,8 @@ def record_transaction_step(*, station_id: int, step: TransactionStep) -> IdTagI
             )
     except IntegrityError:  # seen before: same answer, nothing new
         return _stored_info(tx) if step.id_tag else None
+    if step.kind == "started":
+        _apply_late_start(station_id=station_id, tx=tx, step=step)
     info = _attach_id_tag(tx, step.id_tag) if step.id_tag else None
     if step.samples:
         record_meter_values(station_id=station_id, evse_id=tx.connector.evse.evse_id, transaction_id=tx.pk, samples=list(step.samples))
@@ -341,6 +347,35 @@ def _transaction_by_uid(*, station_id: int, step: TransactionStep) -> Transactio
     return tx
 
 
+def _apply_late_start(*, station_id: int, tx: Transaction, step: TransactionStep) -> None:
+    """A Started that arrives after other steps of its transaction (queued offline events sent out of
+    order, a lost Started retried) still names the start time and the EVSE: the step that opened the
+    transaction only stood in for it (an Updated has no start time and often no EVSE)."""
+    changes = {}
+    if tx.started_at != step.timestamp:
+        changes["started_at"] = step.timestamp
+    if step.evse_id is not None and (tx.connector.evse.evse_id, tx.connector.connector_id) != (step.evse_id, step.connector_id):
+        changes["connector"] = ensure_connector(station_id=station_id, evse_id=step.evse_id, connector_id=step.connector_id)
+    if step.reservation_id is not None and tx.reservation_id is None:
+        changes["reservation_id"] = step.reservation_id
+    if not changes:
+        return
+    try:
+        with transaction.atomic():
+            Transaction.objects.filter(pk=tx.pk).update(**changes)
+            if "connector" in changes:
+                tx.meter_values.update(connector=changes["connector"], evse_number=step.evse_id)
+    except IntegrityError:  # another transaction already started on that connector at that moment
+        record_deviation(
+            station_id=station_id,
+            summary=f"Late Started of transaction {tx.uid} conflicts with another transaction",
+            details={"uid": tx.uid, "started_at": step.timestamp.isoformat(), "evse_id": step.evse_id},
+        )
+        return
+    tx.refresh_from_db()
+    tx.connector = Transaction.objects.select_related("connector__evse").get(pk=tx.pk).connector
+
+
 def _attach_id_tag(tx: Transaction, id_tag: str) -> IdTagInfo:
     """The token a 2.0.1 station names for a transaction (at start, or later when authorized)."""
     if tx.id_tag_value == id_tag:
@@ -357,12 +392,22 @@ def _attach_id_tag(tx: Transaction, id_tag: str) -> IdTagInfo:
 
 
 def _set_meter_start(tx: Transaction) -> None:
-    """2.0.1 has no meterStart: the transaction's first energy reading is its start."""
-    if tx.meter_start_wh is not None:
-        return
-    first = tx.meter_values.filter(measurand=ENERGY_REGISTER).order_by("timestamp").values_list("value", flat=True).first()
-    if first is not None:
-        Transaction.objects.filter(pk=tx.pk, meter_start_wh__isnull=True).update(meter_start_wh=int(first))
+    """2.0.1 has no meterStart: the transaction's earliest energy register is its start.
+
+    Re-read on every step that brings readings, because the earliest one may come later: a Started
+    delivered after an Updated, or the Ended's TxEndedMeasurands samples that begin at the start of
+    the transaction when the station sends no Transaction.Begin reading. Per-phase values are parts
+    of the register, not the register.
+    """
+    earliest = (
+        tx.meter_values.filter(measurand=ENERGY_REGISTER, phase="")
+        .order_by("timestamp", "id")
+        .values_list("value", flat=True)
+        .first()
+    )
+    if earliest is not None and int(earliest) != tx.meter_start_wh:
+        Transaction.objects.filter(pk=tx.pk).update(meter_start_wh=int(earliest))
+        tx.meter_start_wh = int(earliest)
 
 
 def end_reservation(*, station_id: int, reservation_id: int, expired: bool) -> None:

@@ -184,3 +184,92 @@ async def test_201_bad_input_gets_the_201_error_codes(server, make_station, fram
         reply = await answer(ws)
         assert reply[:3] == [4, frame.split('"')[1], code]
         assert (await call(ws, "Heartbeat", {}))[0] == 3  # the connection lives on
+
+
+async def _priced_location():
+    """A location whose tariff charges energy and time, so a lost register or a shifted reading shows in the cents."""
+    from billing.models import PriceComponent, Tariff, TariffAssignment, TariffElement
+    from stations.models import Location
+
+    def make():
+        location = Location.objects.create(name="Same metering", latitude=52.5, longitude=13.4, time_zone="Europe/Berlin")
+        tariff = Tariff.objects.create(tariff_id="SAME-METERING")
+        element = TariffElement.objects.create(tariff=tariff, position=0)
+        PriceComponent.objects.create(element=element, type="ENERGY", price="0.40", step_size=1, vat="19")
+        PriceComponent.objects.create(element=element, type="TIME", price="2.00", step_size=60, vat="19")
+        TariffAssignment.objects.create(tariff=tariff, location=location)
+        return location
+
+    return await sync_to_async(make)()
+
+
+async def test_201_without_a_begin_reading_meters_and_bills_like_16(server, make_station, make_id_tag):
+    """One session, metered alike: 1.6 sends meterStart/MeterValues/meterStop; the 2.0.1 station has no
+    TxStartedMeasurands (Started carries no reading), reports a periodic register in Updated, and its
+    Ended carries the TxEndedMeasurands samples taken since the start (Sample.Periodic) and the final one
+    (Transaction.End). Both must store the same energy and the same CDR."""
+    from billing.models import ChargeDetailRecord
+
+    location = await _priced_location()
+    for charge_point_id in ("SAME-16", "SAME-201"):
+        await make_station(charge_point_id, location=location)
+    await make_id_tag("SAME-TAG-16")
+    await make_id_tag("SAME-TAG-201")
+
+    async with open_socket(server, "SAME-16") as ws:
+        await call(ws, "BootNotification", {"chargePointVendor": "ABB", "chargePointModel": "Terra"})
+        started = await call(ws, "StartTransaction", {"connectorId": 1, "idTag": "SAME-TAG-16", "meterStart": 1000, "timestamp": "2026-11-21T10:00:00Z"})
+        tx16 = started[2]["transactionId"]
+        sampled = [{"value": "2500", "measurand": "Energy.Active.Import.Register", "context": "Sample.Periodic", "unit": "Wh"}]
+        meter = {"connectorId": 1, "transactionId": tx16, "meterValue": [{"timestamp": "2026-11-21T10:15:00Z", "sampledValue": sampled}]}
+        assert (await call(ws, "MeterValues", meter))[2] == {}
+        stop = {"transactionId": tx16, "meterStop": 4000, "timestamp": "2026-11-21T10:30:00Z", "reason": "EVDisconnected"}
+        assert (await call(ws, "StopTransaction", stop))[0] == 3
+
+    uid = "same-metering-201"
+    async with open_socket(server, "SAME-201", subprotocols=V201) as ws:
+        await call(ws, "BootNotification", BOOT)
+        token = {"idToken": "SAME-TAG-201", "type": "ISO14443"}
+        await call(ws, "TransactionEvent", event("Started", 0, "2026-11-21T10:00:00Z", uid, "Authorized", idToken=token, evse={"id": 1, "connectorId": 1}))
+        await call(ws, "TransactionEvent", event("Updated", 1, "2026-11-21T10:15:00Z", uid, "MeterValuePeriodic", meterValue=energy(2500, "2026-11-21T10:15:00Z")))
+        ended_samples = energy(1000, "2026-11-21T10:00:00Z") + energy(2500, "2026-11-21T10:15:00Z") + energy(4000, "2026-11-21T10:30:00Z", "Transaction.End")
+        ended = event("Ended", 2, "2026-11-21T10:30:00Z", uid, "EVCommunicationLost", meterValue=ended_samples, info={"stoppedReason": "EVDisconnected"})
+        assert (await call(ws, "TransactionEvent", ended))[2] == {}
+
+    by_version = {}
+    for key, lookup in (("1.6", {"pk": tx16}), ("2.0.1", {"uid": uid})):
+        tx = await sync_to_async(Transaction.objects.get)(**lookup)
+        cdr = await sync_to_async(ChargeDetailRecord.objects.get)(transaction=tx)
+        by_version[key] = (tx.started_at, tx.stopped_at, tx.meter_start_wh, tx.meter_stop_wh, tx.energy_wh,
+                           cdr.total_energy_wh, cdr.total_time, cdr.total_cost_excl_vat, cdr.total_cost_incl_vat)
+    assert by_version["1.6"][2:6] == (1000, 4000, 3000, 3000)
+    assert by_version["2.0.1"] == by_version["1.6"]
+
+
+async def test_201_events_out_of_order_lose_no_energy(server, make_station, make_id_tag):
+    """Queued offline events delivered out of order (seqNo 1, 0, 2): the late Started still gives the
+    transaction its start time, EVSE, token and start register; no Wh is lost."""
+    station = await make_station("V2-ORDER")
+    await make_id_tag("ORDER-TOKEN")
+    uid = "out-of-order-0001"
+    token = {"idToken": "ORDER-TOKEN", "type": "ISO14443"}
+    started = event("Started", 0, "2026-11-21T07:00:00Z", uid, "Authorized", offline=True, idToken=token,
+                    evse={"id": 2, "connectorId": 1}, meterValue=energy(500, "2026-11-21T07:00:00Z", "Transaction.Begin"))
+    updated = event("Updated", 1, "2026-11-21T07:30:00Z", uid, "MeterValuePeriodic", offline=True, meterValue=energy(1000, "2026-11-21T07:30:00Z"))
+    ended = event("Ended", 2, "2026-11-21T08:00:00Z", uid, "EVCommunicationLost", offline=True,
+                  meterValue=energy(2600, "2026-11-21T08:00:00Z", "Transaction.End"), info={"stoppedReason": "EVDisconnected"})
+    async with open_socket(server, "V2-ORDER", subprotocols=V201) as ws:
+        await call(ws, "BootNotification", BOOT)
+        assert (await call(ws, "TransactionEvent", updated))[2] == {}
+        answered = await call(ws, "TransactionEvent", started)
+        assert answered[2]["idTokenInfo"]["status"] == "Accepted"
+        assert (await call(ws, "TransactionEvent", ended))[2] == {}
+
+    tx = await sync_to_async(Transaction.objects.select_related("connector__evse").get)(uid=uid)
+    assert (tx.status, tx.meter_start_wh, tx.meter_stop_wh, tx.energy_wh) == ("completed", 500, 2600, 2100)
+    assert (tx.started_at.isoformat(), tx.stopped_at.isoformat()) == ("2026-11-21T07:00:00+00:00", "2026-11-21T08:00:00+00:00")
+    assert (tx.id_tag_value, tx.authorization_status, tx.connector.evse.evse_id) == ("ORDER-TOKEN", "Accepted", 2)
+    readings = await sync_to_async(lambda: set(MeterValue.objects.filter(transaction=tx).values_list("evse_number", "connector_id")))()
+    assert readings == {(2, tx.connector_id)}
+    assert await sync_to_async(lambda: list(tx.events.values_list("seq_no", "kind")))() == [(0, "started"), (1, "updated"), (2, "ended")]
+    assert await sync_to_async(Transaction.objects.filter(station=station).count)() == 1
