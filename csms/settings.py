@@ -245,6 +245,14 @@ OCPP_MESSAGE_LOG_RETENTION_DAYS = env_int("OCPP_MESSAGE_LOG_RETENTION_DAYS", 30)
 OCPP_CALL_TIMEOUT = env_int("OCPP_CALL_TIMEOUT", 30)
 # A station silent for this many heartbeat intervals is marked offline by the sweep.
 OCPP_OFFLINE_AFTER_HEARTBEATS = env_int("OCPP_OFFLINE_AFTER_HEARTBEATS", 3)
+# Seconds a server process's liveness key lives unrefreshed: once a process holding
+# sockets dies, its stations are offline for starts and commands this much later,
+# and the sweep below records them offline.
+OCPP_PROCESS_TTL = env_int("OCPP_PROCESS_TTL", 10)
+CELERY_BEAT_SCHEDULE["clear-dead-connections"] = {
+    "task": "stations.tasks.clear_dead_connections",
+    "schedule": float(OCPP_PROCESS_TTL),
+}
 
 LOGGING = {
     "version": 1,

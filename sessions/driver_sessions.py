@@ -27,6 +27,7 @@ from sessions import events
 from sessions.id_tokens import issue_app_token
 from sessions.models import AuthorizationStatus, DriverSession, Transaction
 from stations.models import ChargingStation, Connector, ConnectorStatus, Evse, RegistrationStatus
+from stations.selectors import station_online
 
 State = DriverSession.State
 OPEN_STATES = (State.PENDING, State.ACTIVE, State.STOPPING)
@@ -152,7 +153,7 @@ def _startable_connector(request: StartRequest) -> Connector:
         ).exists():
             raise SessionRefused("station_not_found", f"No station {request.station_id}.")
         raise SessionRefused("connector_not_found", f"Station {request.station_id} has no such connector.")
-    if not connector.evse.station.is_connected:
+    if not station_online(station=connector.evse.station):
         raise SessionRefused("station_offline", "The station is offline; it cannot start charging now.")
     busy = _BUSY.get(connector.status)
     if busy is None and DriverSession.objects.filter(connector__evse=connector.evse, state__in=OPEN_STATES).exists():

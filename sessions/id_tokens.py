@@ -31,7 +31,8 @@ def issue_app_token(*, driver) -> IdTag:
         return existing
     uid = APP_TOKEN_PREFIX + secrets.token_hex(APP_TOKEN_LENGTH).upper()[: APP_TOKEN_LENGTH - len(APP_TOKEN_PREFIX)]
     return IdTag.objects.create(
-        id_tag=uid, owner=driver, token_type=IdTag.TokenType.APP, allow_concurrent_transactions=True
+        id_tag=uid, owner=driver, token_type=IdTag.TokenType.APP, id_token_type=IdTag.IdTokenType.CENTRAL,
+        allow_concurrent_transactions=True,
     )
 
 
@@ -39,7 +40,10 @@ def register_card(*, driver, uid: str) -> IdTag:
     """Register an RFID card by its uid (as the reader reports it, upper-case hex)."""
     try:
         with transaction.atomic():
-            return IdTag.objects.create(id_tag=uid.strip().upper(), owner=driver, token_type=IdTag.TokenType.RFID)
+            return IdTag.objects.create(
+                id_tag=uid.strip().upper(), owner=driver, token_type=IdTag.TokenType.RFID,
+                id_token_type=IdTag.IdTokenType.ISO14443,
+            )
     except IntegrityError:
         raise IdTokenTaken(uid) from None
 

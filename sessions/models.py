@@ -20,8 +20,23 @@ class IdTag(models.Model):
         APP = "APP_USER"
         OTHER = "OTHER"
 
+    class IdTokenType(models.TextChoices):
+        """OCPP 2.0.1 IdTokenEnumType: how a charger reads the token, sent with it to 2.0.1 stations."""
+
+        ISO14443 = "ISO14443", "ISO 14443 card (MIFARE, most RFID cards)"
+        ISO15693 = "ISO15693", "ISO 15693 card"
+        EMAID = "eMAID", "eMAID (contract id, ISO 15118)"
+        KEY_CODE = "KeyCode", "Key code"
+        CENTRAL = "Central", "Central (issued by this system)"
+        LOCAL = "Local", "Local (issued by the station)"
+        MAC_ADDRESS = "MacAddress", "MAC address (Autocharge)"
+        NO_AUTHORIZATION = "NoAuthorization", "No authorization"
+
     id_tag = models.CharField(max_length=36, unique=True)
     token_type = models.CharField(max_length=16, choices=TokenType.choices, default=TokenType.RFID)
+    id_token_type = models.CharField(
+        "OCPP 2.0.1 token type", max_length=16, choices=IdTokenType.choices, default=IdTokenType.ISO14443
+    )
     status = models.CharField(
         max_length=16,
         choices=[(s.value, s.label) for s in AuthorizationStatus if s != AuthorizationStatus.CONCURRENT_TX],

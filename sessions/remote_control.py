@@ -5,7 +5,7 @@ offline station ends a pending start as `failed` with the reason; a refused
 stop leaves the session `active` with the reason.
 """
 from csms.ocpp import commands
-from csms.ocpp.gateway import CommandError, CommandRejected, CommandTimeout, StationNotConnected
+from csms.ocpp.gateway import CommandError, CommandRejected, CommandTimeout, StationNotAccepted, StationNotConnected
 from sessions import driver_sessions
 from sessions.models import DriverSession
 
@@ -16,6 +16,8 @@ POWER_LIMIT_STACK_LEVEL = 1
 def _reason(error: CommandError) -> tuple[str, str]:
     if isinstance(error, StationNotConnected):
         return "station_offline", "The station went offline."
+    if isinstance(error, StationNotAccepted):
+        return "station_not_accepted", "The station is not accepted by the operator yet; it cannot start charging."
     if isinstance(error, CommandTimeout):
         return "station_not_responding", "The station did not answer in time."
     if isinstance(error, CommandRejected):

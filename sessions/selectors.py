@@ -14,6 +14,13 @@ def driver_sessions(*, driver) -> QuerySet[DriverSession]:
     )
 
 
+def id_token_types(*, id_tags: list[str]) -> dict[str, str]:
+    """The OCPP 2.0.1 type of each id tag, as stored; a tag we do not know is one the CSMS
+    vouches for itself (Central), like a token an operator types into a remote start."""
+    stored = dict(IdTag.objects.filter(id_tag__in=id_tags).values_list("id_tag", "id_token_type"))
+    return {tag: stored.get(tag, IdTag.IdTokenType.CENTRAL) for tag in id_tags}
+
+
 def driver_id_tokens(*, driver) -> QuerySet[IdTag]:
     return IdTag.objects.filter(owner=driver).order_by("created_at", "pk")
 

@@ -16,6 +16,7 @@ from csms.columns import fit
 from sessions import driver_sessions, events
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT, STATE_OF_CHARGE, NormalisedSample, Sample, normalise
 from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction, TransactionEvent
+from stations.selectors import is_accepted
 from stations.services import ensure_connector, record_deviation
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,18 @@ def _own_status(tag: IdTag, now: datetime) -> str:
     return AuthorizationStatus.ACCEPTED
 
 
+def _refused_by_station(station_id: int) -> IdTagInfo | None:
+    """A station the operator does not accept (now) starts no transaction: its start is kept
+    (no metered energy is lost) but answered Invalid, so the charger ends it itself
+    (StopTransactionOnInvalidId), and the refusal is recorded for operators."""
+    if is_accepted(station_id=station_id):
+        return None
+    record_deviation(
+        station_id=station_id, summary="Transaction start refused: the station is not Accepted", details={},
+    )
+    return IdTagInfo(status=AuthorizationStatus.INVALID)
+
+
 @dataclass(frozen=True)
 class StartedTransaction:
     transaction: Transaction
@@ -86,7 +99,7 @@ def start_transaction(
     existing = Transaction.objects.filter(connector=connector, started_at=started_at).first()
     if existing is not None:
         return StartedTransaction(existing, _stored_info(existing), replayed=True)
-    info = authorize(id_tag=id_tag, now=started_at)
+    info = _refused_by_station(station_id) or authorize(id_tag=id_tag, now=started_at)
     try:
         with transaction.atomic():
             tx = Transaction.objects.create(
@@ -380,7 +393,7 @@ def _attach_id_tag(tx: Transaction, id_tag: str) -> IdTagInfo:
     """The token a 2.0.1 station names for a transaction (at start, or later when authorized)."""
     if tx.id_tag_value == id_tag:
         return _stored_info(tx)
-    info = authorize(id_tag=id_tag, ignore_transaction_id=tx.pk)
+    info = _refused_by_station(tx.station_id) or authorize(id_tag=id_tag, ignore_transaction_id=tx.pk)
     Transaction.objects.filter(pk=tx.pk).update(
         id_tag=IdTag.objects.filter(id_tag=id_tag).first(),
         id_tag_value=fit(Transaction, "id_tag_value", id_tag),

@@ -17,6 +17,7 @@ from csms.ocpp.admin_actions import (
     send_each,
 )
 from csms.ocpp.admin_actions import forms as command_forms
+from stations.services import change_registration
 from stations.models import (
     ChargingStation,
     ConfigurationKey,
@@ -198,13 +199,28 @@ class ChargingStationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Accept selected stations (answer their next BootNotification Accepted)")
     def accept_stations(self, request, queryset) -> None:
-        count = queryset.update(registration_status=RegistrationStatus.ACCEPTED)
+        count = change_registration(
+            station_ids=list(queryset.values_list("pk", flat=True)), status=RegistrationStatus.ACCEPTED, by=request.user.get_username()
+        )
         self.message_user(request, f"{count} station(s) accepted.", messages.SUCCESS)
 
-    @admin.action(description="Reject selected stations")
+    @admin.action(description="Reject selected stations (closes their connections)")
     def reject_stations(self, request, queryset) -> None:
-        count = queryset.update(registration_status=RegistrationStatus.REJECTED)
+        count = change_registration(
+            station_ids=list(queryset.values_list("pk", flat=True)), status=RegistrationStatus.REJECTED, by=request.user.get_username()
+        )
         self.message_user(request, f"{count} station(s) rejected.", messages.WARNING)
+
+    def save_model(self, request, obj, form, change) -> None:
+        """A registration status changed on the form goes through the service, like the actions:
+        a station no longer Accepted loses its connection."""
+        if not change or "registration_status" not in form.changed_data:
+            super().save_model(request, obj, form, change)
+            return
+        status, obj.registration_status = obj.registration_status, form.initial["registration_status"]
+        super().save_model(request, obj, form, change)
+        change_registration(station_ids=[obj.pk], status=status, by=request.user.get_username())
+        obj.registration_status = status
 
     # --- commands to the chargers: one message per station with its answer -----------------
     # ("…" marks the ones that ask for parameters first)
@@ -323,13 +339,13 @@ class ConnectorAdmin(admin.ModelAdmin):
     def unlock(self, request, queryset):
         self._each(request, queryset, "Unlock", commands.unlock_connector, with_connector=True)
 
-    @admin.action(description="Make operative (its EVSE)", permissions=["change"])
+    @admin.action(description="Make operative", permissions=["change"])
     def make_operative(self, request, queryset):
-        self._each(request, queryset, "Make operative", commands.change_availability, operative=True)
+        self._each(request, queryset, "Make operative", commands.change_availability, with_connector=True, operative=True)
 
-    @admin.action(description="Make inoperative (its EVSE)", permissions=["change"])
+    @admin.action(description="Make inoperative", permissions=["change"])
     def make_inoperative(self, request, queryset):
-        self._each(request, queryset, "Make inoperative", commands.change_availability, operative=False)
+        self._each(request, queryset, "Make inoperative", commands.change_availability, with_connector=True, operative=False)
 
     def _each(self, request, connectors, label: str, command, with_connector: bool = False, **params) -> None:
         for connector in connectors.select_related("evse__station"):

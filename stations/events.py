@@ -1,7 +1,23 @@
-"""Live events about stations and connectors."""
+"""Events about stations: lifecycle events for the layers above, live events for dashboards."""
+from dataclasses import dataclass
 from datetime import datetime
 
+from csms import lifecycle
 from csms.live import DASHBOARD_GROUP, publish, station_group
+
+
+@dataclass(frozen=True)
+class RegistrationChanged:
+    """An operator accepted, set pending or rejected a station."""
+
+    station_id: int
+    charge_point_id: str
+    status: str
+    previous: str
+
+
+def registration_changed(event: RegistrationChanged) -> None:
+    lifecycle.publish(event)
 
 
 def status_changed(*, station_id: int, evse_id: int, connector_id: int, status: str, error_code: str, at: datetime) -> None:

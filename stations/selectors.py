@@ -7,6 +7,7 @@ from enum import StrEnum
 from django.db.models import Avg, Count, Exists, FloatField, Min, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Abs, Cast, Floor, Least
 
+from csms.processes import holder_is_dead
 from stations.models import ChargingStation, Connector, ConnectorStatus, RegistrationStatus
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG), as haversine distances commonly use
@@ -16,8 +17,43 @@ MAX_CELLS = 10_000
 
 
 def connection_channel(*, station_id: int) -> str:
-    """The channel of the consumer holding the station's socket; empty when it is offline."""
-    return ChargingStation.objects.filter(pk=station_id).values_list("connection_channel", flat=True).first() or ""
+    """The channel of the consumer holding the station's socket; empty when it is offline,
+    also when the process that held it died and the sweep has not cleared it yet."""
+    channel = ChargingStation.objects.filter(pk=station_id).values_list("connection_channel", flat=True).first() or ""
+    return "" if channel and holder_is_dead(channel) else channel
+
+
+def station_online(*, station: ChargingStation) -> bool:
+    """A socket is recorded and the process holding it is alive: a start can reach the charger now."""
+    return station.is_connected and not holder_is_dead(station.connection_channel)
+
+
+@dataclass(frozen=True)
+class CommandRoute:
+    """Where a command to a station goes, and what the charger has been told about its registration."""
+
+    channel: str
+    registration_status: str
+    booted: bool  # it has sent a BootNotification at least once (a reconnect need not repeat it)
+    ocpp_version: str
+
+
+def command_route(*, station_id: int) -> CommandRoute | None:
+    row = (
+        ChargingStation.objects.filter(pk=station_id)
+        .values_list("connection_channel", "registration_status", "last_boot_at", "ocpp_version")
+        .first()
+    )
+    if row is None:
+        return None
+    channel, status, last_boot_at, version = row
+    if channel and holder_is_dead(channel):
+        channel = ""
+    return CommandRoute(channel=channel, registration_status=status, booted=last_boot_at is not None, ocpp_version=version)
+
+
+def is_accepted(*, station_id: int) -> bool:
+    return ChargingStation.objects.filter(pk=station_id, registration_status=RegistrationStatus.ACCEPTED).exists()
 
 
 # ------------------------------------------------------------------ status

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from csms import processes
 from csms.columns import fit
 from stations import events
 from stations.models import (
@@ -81,12 +82,27 @@ def provision_station(
     return station
 
 
-def station_connected(*, station_id: int, channel_name: str, ocpp_version: str) -> None:
-    now = timezone.now()
-    ChargingStation.objects.filter(pk=station_id).update(
-        connection_channel=channel_name, connected_at=now, ocpp_version=ocpp_version
+def station_connected(*, station_id: int, channel_name: str, ocpp_version: str, since: datetime | None = None) -> bool:
+    """Record the socket that holds the station now; False when a newer connection holds it.
+
+    In a reconnect storm several handshakes of one station overlap and finish in
+    any order. The newest handshake (by `since`, when it arrived; the channel name
+    breaks a tie) wins, whatever order they are recorded in: an older one recorded
+    later does not take the station over, and must close.
+    """
+    since = since or timezone.now()
+    takes_over = (
+        Q(connection_channel="")
+        | Q(connected_at__isnull=True)
+        | Q(connected_at__lt=since)
+        | Q(connected_at=since, connection_channel__lt=channel_name)
     )
-    events.connection_changed(station_id=station_id, connected=True)
+    recorded = ChargingStation.objects.filter(takes_over, pk=station_id).update(
+        connection_channel=channel_name, connected_at=since, ocpp_version=ocpp_version
+    )
+    if recorded:
+        events.connection_changed(station_id=station_id, connected=True)
+    return bool(recorded)
 
 
 def station_disconnected(*, station_id: int, channel_name: str) -> None:
@@ -98,19 +114,71 @@ def station_disconnected(*, station_id: int, channel_name: str) -> None:
         events.connection_changed(station_id=station_id, connected=False)
 
 
+def clear_dead_connections() -> int:
+    """Mark offline the stations whose socket was held by a server process that died.
+
+    Their sockets died with the process; each is cleared only if it is still the
+    recorded one (the station may have reconnected to a live process meanwhile).
+    """
+    online = list(ChargingStation.objects.exclude(connection_channel="").values_list("pk", "connection_channel"))
+    dead = processes.dead_processes(processes.process_of(channel) for _, channel in online)
+    cleared = 0
+    for station_id, channel in online:
+        if processes.process_of(channel) in dead:
+            station_disconnected(station_id=station_id, channel_name=channel)
+            cleared += 1
+    return cleared
+
+
 def mark_silent_stations_offline(*, now: datetime | None = None) -> int:
-    """Clear connections whose station stopped talking (a crashed server process, a dead link)."""
+    """Clear connections whose station stopped talking (a dead link the server did not notice).
+
+    Silence counts from the later of the last heartbeat and the connection: a station
+    that reconnects after a long absence is not silent. Each connection is cleared only
+    if it is still the recorded one.
+    """
     now = now or timezone.now()
     limit = settings.OCPP_OFFLINE_AFTER_HEARTBEATS
-    default_window = timedelta(seconds=settings.OCPP_HEARTBEAT_INTERVAL * limit)
-    silent = ChargingStation.objects.exclude(connection_channel="").filter(
-        Q(last_heartbeat_at__lt=now - default_window) | Q(last_heartbeat_at__isnull=True, connected_at__lt=now - default_window)
+    window_start = now - timedelta(seconds=settings.OCPP_HEARTBEAT_INTERVAL * limit)
+    silent = (
+        ChargingStation.objects.exclude(connection_channel="")
+        .filter(Q(connected_at__isnull=True) | Q(connected_at__lt=window_start))
+        .filter(Q(last_heartbeat_at__isnull=True) | Q(last_heartbeat_at__lt=window_start))
     )
-    ids = list(silent.values_list("pk", flat=True))
-    ChargingStation.objects.filter(pk__in=ids).update(connection_channel="", disconnected_at=now)
-    for station_id in ids:
-        events.connection_changed(station_id=station_id, connected=False)
-    return len(ids)
+    cleared = 0
+    for station_id, channel in list(silent.values_list("pk", "connection_channel")):
+        updated = ChargingStation.objects.filter(pk=station_id, connection_channel=channel).update(
+            connection_channel="", disconnected_at=now
+        )
+        if updated:
+            events.connection_changed(station_id=station_id, connected=False)
+            cleared += 1
+    return cleared
+
+
+def change_registration(*, station_ids: list[int], status: str, by: str = "") -> int:
+    """Accept, hold pending or reject stations: the operator's decision, for each station
+    whose status it changes. Kept as a station event and published, so that the OCPP
+    layer closes the socket of a station that is no longer Accepted (it reconnects and
+    is answered by its new status). Returns how many changed."""
+    if status not in RegistrationStatus.values:
+        raise ValueError(f"unknown registration status {status!r}")
+    now = timezone.now()
+    changed = []
+    with transaction.atomic():
+        for station in ChargingStation.objects.select_for_update().filter(pk__in=station_ids).exclude(registration_status=status):
+            previous = station.registration_status
+            ChargingStation.objects.filter(pk=station.pk).update(registration_status=status)
+            StationEvent.objects.create(
+                station=station, kind=StationEvent.Kind.CONNECTION, summary=f"Registration: {previous} → {status}",
+                details={"previous": previous, "status": status, "by": by}, occurred_at=now,
+            )
+            changed.append(events.RegistrationChanged(
+                station_id=station.pk, charge_point_id=station.charge_point_id, status=status, previous=previous,
+            ))
+        for event in changed:
+            events.registration_changed(event)
+    return len(changed)
 
 
 @dataclass(frozen=True)

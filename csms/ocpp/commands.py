@@ -5,6 +5,8 @@ version-specific itself (the station's consumer translates to the OCPP 1.6
 or 2.0.1 CALL), and returns the charger's `Answer` — or raises:
 
 - `StationNotConnected`: no socket for this station right now;
+- `StationNotAccepted`: connected, but not booted and Accepted, and the command
+  is not one the spec lets a Pending station take (see acceptance.py): not sent;
 - `CommandTimeout`: the charger did not answer in time (a late answer is
   logged and ignored, never taken for the answer to a later call);
 - `CommandRejected`: it answered no, with its status;
@@ -33,10 +35,12 @@ from csms.ocpp.gateway import (
     CommandNotSupported,
     CommandRejected,
     CommandTimeout,
+    StationNotAccepted,
     StationNotConnected,
     dispatch,
 )
 from csms.ocpp.values import iso
+from sessions import selectors as tokens
 from sessions import services as sessions
 from sessions.models import Transaction
 from stations import services as stations
@@ -44,7 +48,7 @@ from stations.models import ChargingStation
 
 __all__ = [
     "Answer", "ChargingProfile", "CommandCallError", "CommandError", "CommandInvalid", "CommandNotSupported", "CommandRejected",
-    "CommandTimeout", "SchedulePeriod", "StationNotConnected",
+    "CommandTimeout", "SchedulePeriod", "StationNotAccepted", "StationNotConnected",
 ]
 
 # Statuses that mean the charger will do (or did) what was asked.
@@ -100,12 +104,17 @@ async def _send(station: ChargingStation, name: str, **params) -> Answer:
 
 
 @command
-async def remote_start(station: ChargingStation, *, id_tag: str, evse_id: int | None = None, profile: ChargingProfile | None = None) -> Answer:
+async def remote_start(
+    station: ChargingStation, *, id_tag: str, evse_id: int | None = None, profile: ChargingProfile | None = None,
+    id_token_type: str | None = None,
+) -> Answer:
     """Ask the station to start a session. Accepted only means it agreed: the session
-    exists once the station reports its start."""
+    exists once the station reports its start. The token goes with its own type (2.0.1),
+    the stored one unless given."""
+    token_type = id_token_type or (await db_async(tokens.id_token_types)(id_tags=[id_tag]))[id_tag]
     return await _send(
-        station, "remote_start", id_tag=id_tag, evse_id=evse_id, profile=asdict(profile) if profile else None,
-        request_id=_request_id(),
+        station, "remote_start", id_tag=id_tag, id_token_type=token_type, evse_id=evse_id,
+        profile=asdict(profile) if profile else None, request_id=_request_id(),
     )
 
 
@@ -115,8 +124,9 @@ async def remote_stop(station: ChargingStation, *, transaction: Transaction) -> 
 
 
 @command
-async def reset(station: ChargingStation, *, hard: bool = False) -> Answer:
-    return await _send(station, "reset", hard=hard)
+async def reset(station: ChargingStation, *, hard: bool = False, evse_id: int | None = None) -> Answer:
+    """Reset the station, or one EVSE of it (2.0.1 only; 1.6 resets whole stations)."""
+    return await _send(station, "reset", hard=hard, evse_id=evse_id)
 
 
 @command
@@ -125,9 +135,9 @@ async def unlock_connector(station: ChargingStation, *, evse_id: int, connector_
 
 
 @command
-async def change_availability(station: ChargingStation, *, evse_id: int, operative: bool) -> Answer:
-    """evse_id 0 is the whole station."""
-    return await _send(station, "change_availability", evse_id=evse_id, operative=operative)
+async def change_availability(station: ChargingStation, *, evse_id: int, operative: bool, connector_id: int | None = None) -> Answer:
+    """evse_id 0 is the whole station; with connector_id, only that connector of the EVSE."""
+    return await _send(station, "change_availability", evse_id=evse_id, operative=operative, connector_id=connector_id)
 
 
 @command
@@ -241,8 +251,12 @@ async def reserve_now(station: ChargingStation, *, evse_id: int, id_tag: str, ex
     reservation = await db_async(sessions.create_reservation)(
         station_id=station.pk, evse_id=evse_id, id_tag=id_tag, expires_at=expires_at
     )
+    types = await db_async(tokens.id_token_types)(id_tags=[id_tag])
     try:
-        answer = await _send(station, "reserve_now", evse_id=evse_id, id_tag=id_tag, expires_at=iso(expires_at), reservation_id=reservation.pk)
+        answer = await _send(
+            station, "reserve_now", evse_id=evse_id, id_tag=id_tag, id_token_type=types[id_tag],
+            expires_at=iso(expires_at), reservation_id=reservation.pk,
+        )
     except CommandTimeout:
         raise  # the station may still hold it: stays "requested" until it says otherwise
     except CommandError as error:
@@ -261,8 +275,19 @@ async def cancel_reservation(station: ChargingStation, *, reservation_id: int) -
 
 @command
 async def send_local_list(station: ChargingStation, *, version: int, entries: list[dict], full: bool = True) -> Answer:
-    """Send the station's local authorization list: entries of id_tag, status, expires_at, parent_id_tag."""
-    answer = await _send(station, "send_local_list", version=version, full=full, entries=entries)
+    """Send the station's local authorization list: entries of id_tag, status, expires_at,
+    parent_id_tag (and id_token_type, else the stored one). An entry without a status
+    removes its tag, which only a differential update can do."""
+    if full and any(entry.get("status") is None for entry in entries):
+        raise CommandInvalid(f"{station.charge_point_id}: not sent, a full local list gives every entry a status")
+    tags = [entry["id_tag"] for entry in entries] + [entry["parent_id_tag"] for entry in entries if entry.get("parent_id_tag")]
+    types = await db_async(tokens.id_token_types)(id_tags=tags)
+    typed = [
+        {**entry, "id_token_type": entry.get("id_token_type") or types[entry["id_tag"]],
+         "parent_id_token_type": types.get(entry.get("parent_id_tag"))}
+        for entry in entries
+    ]
+    answer = await _send(station, "send_local_list", version=version, full=full, entries=typed)
     await db_async(stations.record_local_list_version)(station_id=station.pk, version=version)
     return answer
 

@@ -24,6 +24,7 @@ from ocpp.messages import CallError, CallResult, UnknownCallErrorCodeError
 
 from csms.db import db_async
 from csms.ocpp import frames
+from csms.ocpp.acceptance import refusal
 from csms.ocpp.errors import CallRefused, Fault, error_code
 from csms.ocpp.messagelog import message_log
 from csms.ocpp.schema import TOLERABLE, check_payload, request_problem
@@ -32,6 +33,10 @@ from stations.services import BootInfo, record_boot, record_deviation, record_he
 logger = logging.getLogger(__name__)
 
 IN, OUT = "in", "out"
+class NotExpressible(ValueError):
+    """A command a version's CALLs cannot say (a per-EVSE reset on 1.6): nothing is sent."""
+
+
 # Details of the stand-in CALLERROR that wakes a call() whose socket closed before its answer.
 CONNECTION_LOST = {"voltstack": "connection lost before the answer"}
 
@@ -195,11 +200,24 @@ class ProtocolEngine:
     command_table: dict = {}
 
     async def perform(self, command: str, params: dict) -> dict:
-        """Send the CALL a gateway command stands for; describe the outcome for the reply channel."""
+        """Send the CALL a gateway command stands for; describe the outcome for the reply channel.
+
+        The registration this connection was given is checked again here (the gateway
+        read the database, but a boot on this socket may since have been answered Pending).
+        """
         build = self.command_table.get(command)
         if build is None:
             return {"outcome": "not_supported", "action": command, "version": self.ocpp_version}
-        payload = build(**params)
+        why = refusal(
+            command=command, params=params, registration_status=self.registration_status, booted=True,
+            ocpp_version=self.ocpp_version,
+        )
+        if why:
+            return {"outcome": "not_accepted", "action": command, "why": why}
+        try:
+            payload = build(**params)
+        except NotExpressible as error:
+            return {"outcome": "invalid", "action": command, "description": str(error)}
         action = type(payload).__name__
         problem = await request_problem(payload, self.ocpp_version)
         if problem:

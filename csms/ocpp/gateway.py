@@ -4,15 +4,22 @@ Any process (an ASGI worker handling an API call, a Celery task, the admin)
 sends the command on the channel layer to the channel of the consumer that
 holds the station's socket, and waits on a reply channel of its own. The
 consumer performs the OCPP call and replies with the answer or the failure.
+
+Commands may be sent from any number of threads and processes at once: each
+event loop waits for its replies on a channel layer of its own (see
+`_reply_layer`).
 """
 import asyncio
+import threading
+import weakref
 from dataclasses import dataclass
 
-from channels.layers import get_channel_layer
+from channels.layers import DEFAULT_CHANNEL_LAYER, BaseChannelLayer, channel_layers
 from django.conf import settings
 
 from csms.db import db_async
-from stations.selectors import connection_channel
+from csms.ocpp.acceptance import refusal
+from stations.selectors import command_route
 
 # Extra seconds the caller waits beyond the charger's own answer timeout, for the hops.
 TRANSPORT_MARGIN = 3.0
@@ -25,6 +32,15 @@ class CommandError(Exception):
 class StationNotConnected(CommandError):
     def __init__(self, charge_point_id: str, why: str = "is not connected"):
         super().__init__(f"{charge_point_id} {why}")
+
+
+class StationNotAccepted(CommandError):
+    """The station is connected but not (yet) Accepted, and this command is not one a
+    Pending/unbooted station takes: nothing was sent (it would answer SecurityError)."""
+
+    def __init__(self, charge_point_id: str, action: str, why: str):
+        super().__init__(f"{charge_point_id} {why}: {action} was not sent")
+        self.action = action
 
 
 class CommandTimeout(CommandError):
@@ -67,14 +83,43 @@ class Answer:
     data: dict
 
 
+_reply_layers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, BaseChannelLayer]" = weakref.WeakKeyDictionary()
+_reply_layers_lock = threading.Lock()
+
+
+def _reply_layer() -> BaseChannelLayer:
+    """This event loop's own channel layer, to wait on reply channels with.
+
+    channels_redis lets one event loop at a time receive() on a layer instance
+    (its receive lock is per instance; a second loop gets "Two event loops are
+    trying to receive() on one channel layer at once!"), and every reply
+    channel of an instance shares one Redis list, so two loops would also take
+    each other's replies. The process's layer is a singleton, and each
+    `.sync()` call runs in a loop of its own: so each loop gets an instance.
+    An entry goes with its loop (channels_redis drops its pools on loop close).
+    """
+    loop = asyncio.get_running_loop()
+    with _reply_layers_lock:
+        layer = _reply_layers.get(loop)
+        if layer is None:
+            layer = _reply_layers[loop] = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+    return layer
+
+
 async def dispatch(*, station_id: int, charge_point_id: str, command: str, params: dict) -> Answer:
     """Send `command` to the station's consumer and wait for the charger's answer."""
-    channel = await db_async(connection_channel)(station_id=station_id)
-    if not channel:
+    route = await db_async(command_route)(station_id=station_id)
+    if route is None or not route.channel:
         raise StationNotConnected(charge_point_id)
-    layer = get_channel_layer()
+    why = refusal(
+        command=command, params=params, registration_status=route.registration_status, booted=route.booted,
+        ocpp_version=route.ocpp_version,
+    )
+    if why:
+        raise StationNotAccepted(charge_point_id, command, why)
+    layer = _reply_layer()
     reply_to = await layer.new_channel("ocpp.reply.")
-    await layer.send(channel, {"type": "ocpp.command", "command": command, "params": params, "reply_to": reply_to})
+    await layer.send(route.channel, {"type": "ocpp.command", "command": command, "params": params, "reply_to": reply_to})
     wait = settings.OCPP_CALL_TIMEOUT + TRANSPORT_MARGIN
     try:
         reply = await asyncio.wait_for(layer.receive(reply_to), wait)
@@ -93,6 +138,8 @@ def _answer(charge_point_id: str, reply: dict) -> Answer:
         raise CommandTimeout(charge_point_id, action, reply["seconds"])
     if outcome == "call_error":
         raise CommandCallError(charge_point_id, action, reply["code"], reply["description"])
+    if outcome == "not_accepted":
+        raise StationNotAccepted(charge_point_id, action, reply["why"])
     if outcome == "invalid":
         raise CommandInvalid(f"{charge_point_id}: not sent, {reply['description']}")
     if outcome == "not_supported":

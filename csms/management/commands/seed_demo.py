@@ -82,7 +82,8 @@ class Command(BaseCommand):
         IdTag.objects.get_or_create(id_tag="DEMO-TAG-001", defaults={"owner": driver})
         IdTag.objects.get_or_create(
             id_tag="DEMO-APP-001",
-            defaults={"owner": driver, "token_type": IdTag.TokenType.APP, "allow_concurrent_transactions": True},
+            defaults={"owner": driver, "token_type": IdTag.TokenType.APP, "id_token_type": IdTag.IdTokenType.CENTRAL,
+                      "allow_concurrent_transactions": True},
         )
         IdTag.objects.get_or_create(id_tag="DEMO-TAG-BLOCKED", defaults={"status": AuthorizationStatus.BLOCKED})
         IdTag.objects.get_or_create(

@@ -27,6 +27,7 @@ from csms.ocpp.commands import (
     CommandNotSupported,
     CommandRejected,
     CommandTimeout,
+    StationNotAccepted,
     StationNotConnected,
 )
 from sessions.models import Reservation, Transaction
@@ -50,6 +51,8 @@ def failure(station: ChargingStation, label: str, error: Exception) -> tuple[int
     match error:
         case StationNotConnected():
             return messages.WARNING, f"{station}: {label} failed, the station {reason}."
+        case StationNotAccepted():
+            return messages.WARNING, f"{station}: {label} not sent, the station {reason}."
         case CommandTimeout():
             return messages.ERROR, f"{station}: {label} unconfirmed, the station {reason}."
         case CommandRejected():

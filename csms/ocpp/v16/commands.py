@@ -1,10 +1,14 @@
 """The gateway's commands as OCPP 1.6 CALLs: neutral parameters in, a 1.6 payload out.
 
 1.6 names EVSEs "connectors": EVSE n is connectorId n, and connectorId 0
-means the whole station.
+means the whole station. 1.6 id tags carry no type: a token's 2.0.1 type
+(id_token_type) is not sent.
 """
+from dataclasses import dataclass
+
 from ocpp.v16 import call
 
+from csms.ocpp.engine import NotExpressible
 from csms.ocpp.schedules import charging_schedule
 
 _PURPOSE = {"TxDefault": "TxDefaultProfile", "Tx": "TxProfile", "StationMax": "ChargePointMaxProfile"}
@@ -25,7 +29,7 @@ def charging_profile(profile: dict) -> dict:
     }
 
 
-def remote_start(*, id_tag: str, evse_id: int | None = None, profile: dict | None = None, request_id: int | None = None):
+def remote_start(*, id_tag: str, id_token_type: str = "", evse_id: int | None = None, profile: dict | None = None, request_id: int | None = None):
     return call.RemoteStartTransaction(
         id_tag=id_tag, connector_id=evse_id, charging_profile=charging_profile(profile) if profile else None
     )
@@ -35,7 +39,9 @@ def remote_stop(*, transaction_id: int, transaction_uid: str | None = None):
     return call.RemoteStopTransaction(transaction_id=transaction_id)
 
 
-def reset(*, hard: bool):
+def reset(*, hard: bool, evse_id: int | None = None):
+    if evse_id:
+        raise NotExpressible("OCPP 1.6 resets a whole charge point, not one EVSE")
     return call.Reset(type="Hard" if hard else "Soft")
 
 
@@ -43,7 +49,10 @@ def unlock_connector(*, evse_id: int, connector_id: int = 1):
     return call.UnlockConnector(connector_id=evse_id)
 
 
-def change_availability(*, evse_id: int, operative: bool):
+def change_availability(*, evse_id: int, operative: bool, connector_id: int | None = None):
+    """1.6's connector is the EVSE: its (only) connector 1 is the EVSE itself."""
+    if connector_id not in (None, 1):
+        raise NotExpressible(f"OCPP 1.6 has one connector per EVSE, not connector {connector_id}")
     return call.ChangeAvailability(connector_id=evse_id, type="Operative" if operative else "Inoperative")
 
 
@@ -89,7 +98,7 @@ def get_composite_schedule(*, evse_id: int, duration_s: int, rate_unit: str | No
     return call.GetCompositeSchedule(connector_id=evse_id, duration=duration_s, charging_rate_unit=rate_unit)
 
 
-def reserve_now(*, evse_id: int, id_tag: str, expires_at: str, reservation_id: int, parent_id_tag: str | None = None):
+def reserve_now(*, evse_id: int, id_tag: str, expires_at: str, reservation_id: int, id_token_type: str = "", parent_id_tag: str | None = None):
     return call.ReserveNow(
         connector_id=evse_id, expiry_date=expires_at, id_tag=id_tag, reservation_id=reservation_id, parent_id_tag=parent_id_tag
     )
@@ -99,19 +108,36 @@ def cancel_reservation(*, reservation_id: int):
     return call.CancelReservation(reservation_id=reservation_id)
 
 
+@dataclass
+class SendLocalList:
+    """SendLocalList.req with its fields in the schema's order (the `ocpp` package's
+    dataclass puts updateType second); the action is named after the class."""
+
+    list_version: int
+    local_authorization_list: list
+    update_type: str
+
+
 def send_local_list(*, version: int, full: bool, entries: list[dict]):
-    return call.SendLocalList(
+    return SendLocalList(
         list_version=version,
-        update_type="Full" if full else "Differential",
         local_authorization_list=[_local_entry(entry) for entry in entries],
+        update_type="Full" if full else "Differential",
     )
 
 
 def _local_entry(entry: dict) -> dict:
-    if entry.get("status") is None:  # a differential update removing the tag
+    """AuthorizationData, keys in schema order. 1.6 reads an entry without idTagInfo as a
+    removal (differential updates only), so every other entry carries one."""
+    if entry.get("status") is None:
         return {"id_tag": entry["id_tag"]}
-    info = {"status": entry["status"], "expiry_date": entry.get("expires_at"), "parent_id_tag": entry.get("parent_id_tag")}
-    return {"id_tag": entry["id_tag"], "id_tag_info": {k: v for k, v in info.items() if v is not None}}
+    info = {}
+    if entry.get("expires_at"):
+        info["expiry_date"] = entry["expires_at"]
+    if entry.get("parent_id_tag"):
+        info["parent_id_tag"] = entry["parent_id_tag"]
+    info["status"] = entry["status"]
+    return {"id_tag": entry["id_tag"], "id_tag_info": info}
 
 
 def get_local_list_version():

@@ -1,4 +1,6 @@
 """The gateway's commands as OCPP 2.0.1 CALLs: neutral parameters in, a 2.0.1 payload out."""
+from dataclasses import dataclass
+
 from ocpp.v201 import call
 
 from csms.ocpp.schedules import charging_schedule
@@ -6,8 +8,9 @@ from csms.ocpp.schedules import charging_schedule
 _PURPOSE = {"TxDefault": "TxDefaultProfile", "Tx": "TxProfile", "StationMax": "ChargingStationMaxProfile"}
 
 
-def _token(id_tag: str) -> dict:
-    return {"id_token": id_tag, "type": "Central"}
+def _token(id_tag: str, token_type: str) -> dict:
+    """An IdTokenType, keys in schema order, with the token's own type (ISO14443, eMAID, Central...)."""
+    return {"id_token": id_tag, "type": token_type}
 
 
 def charging_profile(profile: dict) -> dict:
@@ -25,9 +28,9 @@ def charging_profile(profile: dict) -> dict:
     }
 
 
-def remote_start(*, id_tag: str, evse_id: int | None = None, profile: dict | None = None, request_id: int):
+def remote_start(*, id_tag: str, id_token_type: str, evse_id: int | None = None, profile: dict | None = None, request_id: int):
     return call.RequestStartTransaction(
-        id_token=_token(id_tag), remote_start_id=request_id, evse_id=evse_id,
+        id_token=_token(id_tag, id_token_type), remote_start_id=request_id, evse_id=evse_id,
         charging_profile=charging_profile(profile) if profile else None,
     )
 
@@ -36,18 +39,21 @@ def remote_stop(*, transaction_id: int, transaction_uid: str | None = None):
     return call.RequestStopTransaction(transaction_id=transaction_uid or str(transaction_id))
 
 
-def reset(*, hard: bool):
-    return call.Reset(type="Immediate" if hard else "OnIdle")
+def reset(*, hard: bool, evse_id: int | None = None):
+    """The whole station, or one EVSE (evseId)."""
+    return call.Reset(type="Immediate" if hard else "OnIdle", evse_id=evse_id or None)
 
 
 def unlock_connector(*, evse_id: int, connector_id: int = 1):
     return call.UnlockConnector(evse_id=evse_id, connector_id=connector_id)
 
 
-def change_availability(*, evse_id: int, operative: bool):
-    return call.ChangeAvailability(
-        operational_status="Operative" if operative else "Inoperative", evse={"id": evse_id} if evse_id else None
-    )
+def change_availability(*, evse_id: int, operative: bool, connector_id: int | None = None):
+    """The station (EVSE 0), one EVSE, or one connector of it (evse.connectorId)."""
+    evse = None
+    if evse_id:
+        evse = {"id": evse_id} if connector_id is None else {"id": evse_id, "connector_id": connector_id}
+    return call.ChangeAvailability(operational_status="Operative" if operative else "Inoperative", evse=evse)
 
 
 def get_variables(*, variables: list[dict]):
@@ -110,30 +116,44 @@ def get_composite_schedule(*, evse_id: int, duration_s: int, rate_unit: str | No
     return call.GetCompositeSchedule(duration=duration_s, evse_id=evse_id, charging_rate_unit=rate_unit)
 
 
-def reserve_now(*, evse_id: int, id_tag: str, expires_at: str, reservation_id: int, parent_id_tag: str | None = None):
-    return call.ReserveNow(
-        id=reservation_id, expiry_date_time=expires_at, id_token=_token(id_tag), evse_id=evse_id,
-        group_id_token=_token(parent_id_tag) if parent_id_tag else None,
-    )
+def reserve_now(*, evse_id: int, id_tag: str, id_token_type: str, expires_at: str, reservation_id: int):
+    return call.ReserveNow(id=reservation_id, expiry_date_time=expires_at, id_token=_token(id_tag, id_token_type), evse_id=evse_id)
 
 
 def cancel_reservation(*, reservation_id: int):
     return call.CancelReservation(reservation_id=reservation_id)
 
 
+@dataclass
+class SendLocalList:
+    """SendLocalListRequest with its fields in the schema's order (the `ocpp` package's
+    dataclass puts versionNumber first); the action is named after the class."""
+
+    local_authorization_list: list | None
+    version_number: int
+    update_type: str
+
+
 def send_local_list(*, version: int, full: bool, entries: list[dict]):
-    return call.SendLocalList(
+    return SendLocalList(
+        local_authorization_list=[_local_entry(entry) for entry in entries] or None,
         version_number=version,
         update_type="Full" if full else "Differential",
-        local_authorization_list=[_local_entry(entry) for entry in entries] or None,
     )
 
 
 def _local_entry(entry: dict) -> dict:
-    if entry.get("status") is None:  # a differential update removing the token
-        return {"id_token": _token(entry["id_tag"])}
-    info = {"status": entry["status"], "cache_expiry_date_time": entry.get("expires_at")}
-    return {"id_token": _token(entry["id_tag"]), "id_token_info": {k: v for k, v in info.items() if v is not None}}
+    """AuthorizationData, keys in schema order; without a status it removes the token
+    (differential updates only), otherwise it always carries idTokenInfo."""
+    token = _token(entry["id_tag"], entry["id_token_type"])
+    if entry.get("status") is None:
+        return {"id_token": token}
+    info = {"status": entry["status"]}
+    if entry.get("expires_at"):
+        info["cache_expiry_date_time"] = entry["expires_at"]
+    if entry.get("parent_id_tag"):
+        info["group_id_token"] = _token(entry["parent_id_tag"], entry.get("parent_id_token_type") or "Central")
+    return {"id_token": token, "id_token_info": info}
 
 
 def get_local_list_version():
