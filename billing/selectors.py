@@ -1,7 +1,7 @@
 """Reads: which tariff a connector charges a driver, tariff summaries for lists, a session's cost."""
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -13,13 +13,19 @@ from billing.models import Tariff, TariffAssignment
 from billing.summary import TariffSummary, summarise
 from billing.tariffs import PREFETCH, pricing_tariff
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT
-from sessions.models import MeterValue, Reservation, Transaction
-from stations.models import Connector, StatusEvent
+from sessions.models import AuthorizationStatus, ChargingState, MeterValue, Reservation, Transaction, TransactionEvent
+from stations.models import Connector, ConnectorStatus, StatusEvent
 
 CURRENT_IMPORT = "Current.Import"
-# OCPI: charging is energy flowing; a plugged-in EV in these states is parked.
-CHARGING_STATUSES = {"Charging"}
-PARKING_STATUSES = {"SuspendedEV", "SuspendedEVSE", "Finishing", "Preparing"}
+# OCPI PARKING_TIME: the EV is connected, within the session, and not charging. In OCPP 1.6 terms
+# that is a suspended connector, or Finishing before the stop. Preparing (charging about to begin)
+# and Available (no EV) are not parking; other statuses (Faulted, ...) leave the state as it was.
+PARKING_STATUSES = {ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE, ConnectorStatus.FINISHING}
+NOT_PARKING_STATUSES = {ConnectorStatus.CHARGING, ConnectorStatus.PREPARING, ConnectorStatus.AVAILABLE}
+# A status in force when the transaction starts was reported before it: only a suspended connector
+# means the EV is already connected and idle; a Finishing then belongs to the session before.
+PARKING_AT_START = {ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE}
+_SUSPENDED_201 = {ChargingState.SUSPENDED_EV, ChargingState.SUSPENDED_EVSE}
 _PHASES = {"L1", "L2", "L3", "L1-N", "L2-N", "L3-N"}
 
 
@@ -63,8 +69,10 @@ def session_pricing(*, transaction: Transaction, now: datetime | None = None) ->
 
     The driver is the owner of the session's id tag, so a fleet's contract
     price applies; when the tariff changes mid-session the driver still pays
-    the one they started with.
+    the one they started with. A session that is not billable is not priced.
     """
+    if not is_billable(transaction=transaction):
+        return None
     connector = Connector.objects.select_related("evse__station__location").get(pk=transaction.connector_id)
     owner = transaction.id_tag.owner if transaction.id_tag_id else None
     tariff = tariff_for_connector(connector=connector, user=owner, at=transaction.started_at)
@@ -75,18 +83,51 @@ def session_pricing(*, transaction: Transaction, now: datetime | None = None) ->
     return SessionPricing(tariff=tariff, priced_with=priced_with, cdr=cdr)
 
 
+def is_billable(*, transaction: Transaction) -> bool:
+    """Only a session the CSMS authorised is billed (OCPI: an INVALID session is not).
+
+    A refused start (Blocked, Expired, Invalid, ConcurrentTx) gets no CDR, so no
+    payment and no invoice line. The status is read as stored when priced: a
+    2.0.1 station may name its token after the start, and the stop is priced
+    with what was decided by then.
+    """
+    return transaction.authorization_status == AuthorizationStatus.ACCEPTED
+
+
+def session_end(*, transaction: Transaction, now: datetime | None = None) -> datetime:
+    """The moment a session is priced until.
+
+    A running session ends now, or at its newest reading if the charger's clock
+    runs ahead of ours. A stop dated before its start (a charger clock that was
+    reset or jumped) cannot say how long the session lasted; our own clock can:
+    the session lasted from our receipt of the start (created_at) to our receipt
+    of the stop (updated_at, which the stop writes last), and never less than
+    its own readings after the start show. See `dated_before_start`.
+    """
+    start = transaction.started_at
+    if transaction.stopped_at is None:
+        return max(now or timezone.now(), start, transaction.last_reading_at or start)
+    if transaction.stopped_at >= start:
+        return transaction.stopped_at
+    received = max(transaction.updated_at - transaction.created_at, timedelta(0))
+    return max(start + received, transaction.last_reading_at or start)
+
+
+def dated_before_start(transaction: Transaction) -> bool:
+    return transaction.stopped_at is not None and transaction.stopped_at < transaction.started_at
+
+
 def session_timeline(*, transaction: Transaction, connector: Connector, now: datetime | None = None) -> pricing.SessionTimeline:
     """The engine's view of a stored session: meter readings, charging/parking states, reservation."""
     start = transaction.started_at
-    # A running session ends now, or at its newest reading if the charger's clock runs ahead of ours.
-    end = transaction.stopped_at or max(now or timezone.now(), start, transaction.last_reading_at or start)
+    end = session_end(transaction=transaction, now=now)
     location = connector.evse.station.location
     return pricing.SessionTimeline(
         start=start,
         end=end,
         time_zone=location.time_zone if location else "UTC",
         readings=_readings(transaction, end),
-        state_changes=_state_changes(connector.pk, start, end),
+        state_changes=_state_changes(transaction, connector.pk, end),
         reservation=_reservation(transaction),
     )
 
@@ -160,7 +201,7 @@ def _readings(transaction: Transaction, end: datetime) -> tuple[pricing.MeterRea
     if transaction.meter_start_wh is not None:
         readings.append(pricing.MeterReading(transaction.started_at, transaction.meter_start_wh))
     if transaction.meter_stop_wh is not None and transaction.stopped_at:
-        readings.append(pricing.MeterReading(transaction.stopped_at, transaction.meter_stop_wh))
+        readings.append(pricing.MeterReading(end, transaction.meter_stop_wh))
     return tuple(readings)
 
 
@@ -183,13 +224,55 @@ def _total(values: dict[tuple[str, str], Decimal], measurand: str) -> Decimal | 
     return sum(phases, Decimal(0)) if phases else None
 
 
-def _state_changes(connector_id: int, start: datetime, end: datetime) -> tuple[pricing.StateChange, ...]:
-    relevant = CHARGING_STATUSES | PARKING_STATUSES
-    events = StatusEvent.objects.filter(connector_id=connector_id, status__in=relevant)
-    before = events.filter(timestamp__lte=start).order_by("-timestamp", "-id").values_list("status", flat=True).first()
-    changes = [pricing.StateChange(start, before in CHARGING_STATUSES)] if before else []
-    during = events.filter(timestamp__gt=start, timestamp__lt=end).order_by("timestamp", "id").values_list("timestamp", "status")
-    return tuple(changes + [pricing.StateChange(t, status in CHARGING_STATUSES) for t, status in during])
+def _state_changes(transaction: Transaction, connector_id: int, end: datetime) -> tuple[pricing.StateChange, ...]:
+    """When the session turns from charging to parking and back, strictly inside [start, end).
+
+    2.0.1 stations say it per transaction (chargingState); 1.6 stations only
+    through their connector's status. Time before the start or after the stop
+    is never parking, so the Preparing a compliant charger reports just before
+    the start and the Finishing just after the stop bill nothing.
+    """
+    if transaction.uid:
+        return _charging_states(transaction, end)
+    return _connector_states(transaction.started_at, connector_id, end)
+
+
+def _connector_states(start: datetime, connector_id: int, end: datetime) -> tuple[pricing.StateChange, ...]:
+    events = StatusEvent.objects.filter(connector_id=connector_id)
+    in_force = events.filter(timestamp__lte=start).order_by("-timestamp", "-id").values_list("status", flat=True).first()
+    changes = [pricing.StateChange(start, False)] if in_force in PARKING_AT_START else []
+    during = (
+        events.filter(timestamp__gt=start, timestamp__lt=end, status__in=PARKING_STATUSES | NOT_PARKING_STATUSES)
+        .order_by("timestamp", "id")
+        .values_list("timestamp", "status")
+    )
+    return tuple(changes + [pricing.StateChange(t, status not in PARKING_STATUSES) for t, status in during])
+
+
+def _charging_states(transaction: Transaction, end: datetime) -> tuple[pricing.StateChange, ...]:
+    """2.0.1: suspended is parking; EVConnected is parking once charging has been seen (before, it is
+    charging about to begin, as 1.6's Preparing); Idle (no EV) is not parking."""
+    start = transaction.started_at
+    steps = (
+        TransactionEvent.objects.filter(transaction=transaction, timestamp__lt=end)
+        .exclude(charging_state="")
+        .order_by("timestamp", "seq_no")
+        .values_list("timestamp", "charging_state")
+    )
+    changes: list[pricing.StateChange] = []
+    charged = False
+    for timestamp, state in steps:
+        charged = charged or state == ChargingState.CHARGING
+        parking = state in _SUSPENDED_201 or (state == ChargingState.EV_CONNECTED and charged)
+        changes.append(pricing.StateChange(max(timestamp, start), not parking))
+    return tuple(_from_start(changes, start))
+
+
+def _from_start(changes: list[pricing.StateChange], start: datetime) -> list[pricing.StateChange]:
+    """The state in force at the start (the last change at or before it), then the changes after it."""
+    before = [c for c in changes if c.timestamp <= start]
+    after = [c for c in changes if c.timestamp > start]
+    return ([before[-1]] if before and not before[-1].charging else []) + after
 
 
 def _reservation(transaction: Transaction) -> pricing.ReservationSpan | None:

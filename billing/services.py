@@ -6,8 +6,9 @@ from django.db import IntegrityError, transaction as db_transaction
 
 from billing import pricing
 from billing.models import ChargeDetailRecord
-from billing.selectors import SessionPricing, session_pricing
+from billing.selectors import SessionPricing, dated_before_start, session_pricing
 from sessions.models import Transaction
+from stations.services import record_deviation
 
 
 class SessionNotFinished(ValueError):
@@ -34,9 +35,26 @@ def _store(session: Transaction, priced: SessionPricing) -> ChargeDetailRecord:
     """Insert once; when a concurrent call stored it first, return theirs."""
     try:
         with db_transaction.atomic():
-            return ChargeDetailRecord.objects.create(transaction=session, tariff=priced.tariff, **_fields(priced.priced_with, priced.cdr))
+            record = ChargeDetailRecord.objects.create(transaction=session, tariff=priced.tariff, **_fields(priced.priced_with, priced.cdr))
     except IntegrityError:
         return ChargeDetailRecord.objects.get(transaction=session)
+    if dated_before_start(session):
+        _record_stop_before_start(session, record)
+    return record
+
+
+def _record_stop_before_start(session: Transaction, record: ChargeDetailRecord) -> None:
+    """Tell operators the bill rests on our clock, not the charger's: its stop was dated before its start."""
+    record_deviation(
+        station_id=session.station_id,
+        summary=f"Transaction {session.pk} stopped before it started; billed until {record.end_date_time.isoformat()}",
+        details={
+            "transaction_id": session.pk,
+            "started_at": session.started_at.isoformat(),
+            "stopped_at": session.stopped_at.isoformat(),
+            "billed_until": record.end_date_time.isoformat(),
+        },
+    )
 
 
 def _fields(priced_with: pricing.Tariff, cdr: pricing.Cdr) -> dict:

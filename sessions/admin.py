@@ -1,7 +1,24 @@
 from django.contrib import admin
 
 from csms.ocpp.admin_actions import cancel_each, remote_stop_each
-from sessions.models import IdTag, MeterValue, Reservation, Transaction
+from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction
+
+
+class RefusedFilter(admin.SimpleListFilter):
+    """Starts the CSMS refused (blocked, expired, unknown or concurrent token): kept, never billed."""
+
+    title = "refused"
+    parameter_name = "refused"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Refused (not billed)"), ("no", "Authorised")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(authorization_status=AuthorizationStatus.ACCEPTED)
+        if self.value() == "no":
+            return queryset.filter(authorization_status=AuthorizationStatus.ACCEPTED)
+        return queryset
 
 
 @admin.register(IdTag)
@@ -25,13 +42,21 @@ class MeterValueInline(admin.TabularInline):
 
 @admin.register(Transaction)
 class TransactionAdmin(admin.ModelAdmin):
-    list_display = ["id", "uid", "station", "connector", "id_tag_value", "status", "started_at", "stopped_at", "energy_kwh", "stop_reason"]
-    list_filter = ["status", "stop_reason", "authorization_status"]
+    list_display = [
+        "id", "uid", "station", "connector", "id_tag_value", "authorization", "status", "started_at", "stopped_at", "energy_kwh", "stop_reason",
+    ]
+    list_filter = ["status", RefusedFilter, "stop_reason", "authorization_status"]
     search_fields = ["id", "uid", "id_tag_value", "station__charge_point_id"]
     list_select_related = ["station", "connector__evse__station"]
     readonly_fields = [f.name for f in Transaction._meta.fields]
     inlines = [MeterValueInline]
     actions = ["remote_stop"]
+
+    @admin.display(description="Authorization", ordering="authorization_status")
+    def authorization(self, tx: Transaction) -> str:
+        if tx.authorization_status == AuthorizationStatus.ACCEPTED:
+            return tx.authorization_status
+        return f"Refused: {tx.authorization_status} (not billed)"
 
     @admin.display(description="Energy (kWh)")
     def energy_kwh(self, tx: Transaction) -> str:

@@ -112,6 +112,19 @@ class Transaction(models.Model):
         return end - self.meter_start_wh
 
 
+class ChargingState(models.TextChoices):
+    """Whether energy flows to a connected EV, as a 2.0.1 station reports it with a transaction step.
+
+    Billing reads it to tell charging time from parking time (OCPI: connected, not charging).
+    """
+
+    CHARGING = "Charging"
+    EV_CONNECTED = "EVConnected"
+    SUSPENDED_EV = "SuspendedEV"
+    SUSPENDED_EVSE = "SuspendedEVSE"
+    IDLE = "Idle"
+
+
 class TransactionEvent(models.Model):
     """One numbered step of a transaction as an OCPP 2.0.1 station reports it.
 
@@ -125,6 +138,9 @@ class TransactionEvent(models.Model):
     trigger = models.CharField(max_length=32)
     timestamp = models.DateTimeField()
     offline = models.BooleanField(default=False)
+    charging_state = models.CharField(
+        max_length=16, choices=ChargingState.choices, blank=True, help_text="Empty: the step did not report one"
+    )
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -300,6 +300,7 @@ class TransactionStep:
     stopped_reason: str = ""
     offline: bool = False
     reservation_id: int | None = None
+    charging_state: str = ""  # a ChargingState, or empty when the step reports none
 
 
 def record_transaction_step(*, station_id: int, step: TransactionStep) -> IdTagInfo | None:
@@ -318,7 +319,7 @@ def record_transaction_step(*, station_id: int, step: TransactionStep) -> IdTagI
         with transaction.atomic():
             TransactionEvent.objects.create(
                 transaction=tx, seq_no=step.seq_no, kind=step.kind, trigger=fit(TransactionEvent, "trigger", step.trigger),
-                timestamp=step.timestamp, offline=step.offline,
+                timestamp=step.timestamp, offline=step.offline, charging_state=step.charging_state,
             )
     except IntegrityError:  # seen before: same answer, nothing new
         return _stored_info(tx) if step.id_tag else None

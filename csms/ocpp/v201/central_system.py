@@ -113,6 +113,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
             stopped_reason=to_str(transaction_info.get("stopped_reason")),
             offline=bool(optional.get("offline", False)),
             reservation_id=to_optional_int(optional.get("reservation_id"), "reservationId", maximum=INT32_MAX),
+            charging_state=to_str(transaction_info.get("charging_state")),
         )
         with readings_checked():
             info = await db_async(sessions.record_transaction_step)(station_id=self.station_id, step=step)
