@@ -12,6 +12,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from csms.api.websocket_auth import announce_access_revoked
 from sessions.id_tokens import issue_app_token
 
 User = get_user_model()
@@ -76,5 +77,14 @@ def change_password(*, user, current_password: str, new_password: str) -> bool:
 
 
 def _revoke_all(user) -> None:
+    """Revoke every refresh token, and close the driver's live sockets: they would otherwise stream
+    until the (stateless) access token expires."""
     for outstanding in OutstandingToken.objects.filter(user=user):
         BlacklistedToken.objects.get_or_create(token=outstanding)
+    announce_access_revoked(user_id=user.pk)
+
+
+def close_sockets_of_deactivated(*, user) -> None:
+    """An account switched off (in the admin, or by any save) loses its live sockets at once."""
+    if not user.is_active:
+        announce_access_revoked(user_id=user.pk)

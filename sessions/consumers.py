@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from rest_framework.renderers import JSONRenderer
 
-from csms.api.websocket_auth import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
+from csms.api.websocket_auth import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, AccessBoundMixin
 from csms.live import driver_session_group, transaction_group
 from sessions import selectors
 from sessions.driver_sessions import OPEN_STATES
@@ -23,7 +23,7 @@ from sessions.serializers import SessionSerializer
 REFRESH_SECONDS = 10
 
 
-class SessionStreamConsumer(AsyncWebsocketConsumer):
+class SessionStreamConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
     async def connect(self):
         # Accept first: a close code (4401, 4404) tells the app why, a refused handshake would not.
         await self.accept()
@@ -35,6 +35,7 @@ class SessionStreamConsumer(AsyncWebsocketConsumer):
         self.last_sent = None
         self.open = True
         self.sending = asyncio.Lock()  # a change and a refresh never interleave their read and send
+        await self.bind_access()
         await self.channel_layer.group_add(driver_session_group(self.session_id), self.channel_name)
         if not await self._send_state():
             await self.close(code=CLOSE_NOT_FOUND)
@@ -43,13 +44,14 @@ class SessionStreamConsumer(AsyncWebsocketConsumer):
 
     async def _refresh(self) -> None:
         """Until the session is over: a completed or failed session does not change any more."""
-        while self.open:
+        while self.open and not self.access_ended:
             await asyncio.sleep(REFRESH_SECONDS)
             await self._send_state()
 
     async def disconnect(self, code):
         if getattr(self, "refresh", None) is not None:
             self.refresh.cancel()
+        await self.release_access()
         if getattr(self, "session_id", None) is not None:
             await self.channel_layer.group_discard(driver_session_group(self.session_id), self.channel_name)
         if getattr(self, "transaction_id", None) is not None:
@@ -59,11 +61,14 @@ class SessionStreamConsumer(AsyncWebsocketConsumer):
         """The stream is one-way; anything the client sends is ignored."""
 
     async def live_event(self, message):
-        await self._send_state()
+        if not await self.closed_for_revocation(message):
+            await self._send_state()
 
     async def _send_state(self) -> bool:
         """Send the state if it changed since the last message; False if the session is not this driver's."""
         async with self.sending:
+            if self.access_ended:
+                return True
             read = await self._read_state()
             if read is None:
                 return False

@@ -18,7 +18,7 @@ from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 
 from csms.api.errors import error_body
-from csms.api.websocket_auth import CLOSE_UNAUTHENTICATED
+from csms.api.websocket_auth import CLOSE_UNAUTHENTICATED, AccessBoundMixin
 from csms.live import station_group
 from stations import selectors
 from stations.serializers import MAX_SUBSCRIPTIONS, StationStatusSerializer, SubscriptionSerializer
@@ -30,7 +30,7 @@ RESYNC_SECONDS = 15
 AVAILABILITY_EVENTS = {"status_changed", "connection_changed"}
 
 
-class StationStatusConsumer(AsyncWebsocketConsumer):
+class StationStatusConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
     async def connect(self):
         self.watched: dict[int, str] = {}  # station pk → charge point id
         self.last_sent: dict[int, str] = {}
@@ -41,16 +41,18 @@ class StationStatusConsumer(AsyncWebsocketConsumer):
         if not self.scope["user"].is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        await self.bind_access()
         self.resync = asyncio.create_task(self._resync())
 
     async def disconnect(self, code):
         if getattr(self, "resync", None) is not None:
             self.resync.cancel()
+        await self.release_access()
         for station_id in getattr(self, "watched", {}):
             await self.channel_layer.group_discard(station_group(station_id), self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
-        if not self.scope["user"].is_authenticated:
+        if not self.scope["user"].is_authenticated or self.access_ended:
             return  # a frame that crossed our close
         try:
             message = json.loads(text_data)
@@ -102,6 +104,8 @@ class StationStatusConsumer(AsyncWebsocketConsumer):
     async def _send_states(self, station_ids: Iterable[int], *, always: bool = False) -> None:
         """Send each station's state; unless asked for, only when it differs from what the client has."""
         async with self.sending:
+            if self.access_ended:
+                return
             for station_id, state in (await _read_states(list(station_ids))).items():
                 if station_id not in self.watched:
                     continue  # unsubscribed while this was read
