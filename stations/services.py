@@ -4,7 +4,7 @@ Called by the OCPP handlers with plain values; none of this knows OCPP
 message shapes.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -176,14 +176,26 @@ class StatusReport:
 
 
 def record_status(
-    *, station_id: int, evse_id: int, connector_id: int, report: StatusReport, timestamp: datetime
+    *,
+    station_id: int,
+    evse_id: int,
+    connector_id: int,
+    report: StatusReport,
+    timestamp: datetime,
+    received_at: datetime | None = None,
 ) -> None:
     """Apply a status report and keep it as an event.
 
     evse_id 0 is the station as a whole. A report older than the state we
     hold (a queued notification delivered late) is kept as history but does
-    not overwrite the newer current state.
+    not overwrite the newer current state. Reports are ordered by the
+    station's clock only while that clock can be trusted (see
+    `_trusted_time`); otherwise by their arrival, so one report dated in
+    2099 cannot freeze every later one.
     """
+    received_at = received_at or timezone.now()
+    at = _trusted_time(station_id=station_id, reported=timestamp, received_at=received_at)
+    by_arrival = at is received_at
     with transaction.atomic():
         if evse_id == 0:
             station = ChargingStation.objects.select_for_update().get(pk=station_id)
@@ -202,14 +214,16 @@ def record_status(
             vendor_error_code=report.vendor_error_code,
             vendor_id=report.vendor_id,
             info=report.info,
-            timestamp=timestamp,
+            timestamp=at,
+            station_timestamp=timestamp,
         )
-        if target.status_updated_at and target.status_updated_at > timestamp:
+        if _holds_newer(target, at, received_at=received_at):
             return
         target.status = report.status
         target.error_code = report.error_code
-        target.status_updated_at = timestamp
-        fields = ["status", "error_code", "status_updated_at"]
+        target.status_updated_at = at
+        target.status_by_arrival = by_arrival
+        fields = ["status", "error_code", "status_updated_at", "status_by_arrival"]
         if connector is not None:
             connector.vendor_error_code = report.vendor_error_code
             connector.vendor_id = report.vendor_id
@@ -222,8 +236,57 @@ def record_status(
         connector_id=connector_id,
         status=report.status,
         error_code=report.error_code,
-        at=timestamp,
+        at=at,
     )
+
+
+# No OCPP-J message can be older than OCPP 1.6J itself (published in 2015): a time before this is
+# an unset clock (a charger without a real-time clock counting from 1970 or 2000 after a reboot).
+CLOCK_FLOOR = datetime(2015, 1, 1, tzinfo=dt_timezone.utc)
+
+
+def _trusted_time(*, station_id: int, reported: datetime, received_at: datetime) -> datetime:
+    """The station's time if its clock is sane, else our receipt time; an untrusted clock is recorded.
+
+    A time later than ours by more than OCPP_CLOCK_SKEW_TOLERANCE cannot be
+    true (no report comes from the future); a time before CLOCK_FLOOR is a
+    clock that was never set. Any other earlier time is believed: queued
+    reports of an offline station are legitimately late. The skew is kept
+    on the station, and a deviation is recorded when it first appears or
+    changes by more than the tolerance, not for every report.
+    """
+    tolerance = timedelta(seconds=settings.OCPP_CLOCK_SKEW_TOLERANCE)
+    skew = round((reported - received_at).total_seconds())
+    if CLOCK_FLOOR <= reported <= received_at + tolerance:
+        if abs(skew) <= tolerance.total_seconds():
+            ChargingStation.objects.filter(pk=station_id, clock_skew_seconds__isnull=False).update(clock_skew_seconds=None)
+        return reported
+    known = ChargingStation.objects.filter(pk=station_id).values_list("clock_skew_seconds", flat=True).first()
+    if known is None or abs(known - skew) > tolerance.total_seconds():
+        ChargingStation.objects.filter(pk=station_id).update(clock_skew_seconds=skew)
+        record_deviation(
+            station_id=station_id,
+            summary=f"Clock skew: station time {reported.isoformat()} is {skew:+d} s from ours; reports ordered by arrival",
+            details={"reported": reported.isoformat(), "received_at": received_at.isoformat(), "skew_seconds": skew},
+        )
+    return received_at
+
+
+def _holds_newer(target: ChargingStation | Connector, at: datetime, *, received_at: datetime) -> bool:
+    """Whether the state we hold is newer than a report at `at`.
+
+    A state ordered by its arrival yields to any report the station dated
+    within the tolerance of that arrival (two clocks cannot be ordered more
+    finely). A state dated beyond the tolerance ahead of us (kept before
+    clocks were checked) is newer than nothing.
+    """
+    tolerance = timedelta(seconds=settings.OCPP_CLOCK_SKEW_TOLERANCE)
+    current = target.status_updated_at
+    if current is None or current > received_at + tolerance:
+        return False
+    if target.status_by_arrival:
+        current -= tolerance
+    return current > at
 
 
 def record_firmware_status(*, station_id: int, status: str, now: datetime) -> None:
