@@ -155,15 +155,66 @@ def record_heartbeat(*, station_id: int, now: datetime) -> None:
     ChargingStation.objects.filter(pk=station_id).update(last_heartbeat_at=now)
 
 
+class UnknownEvse(Exception):
+    """A station named an EVSE or connector it never declared and the operator never set up."""
+
+    def __init__(self, *, evse_id: int, connector_id: int):
+        super().__init__(f"EVSE {evse_id} connector {connector_id} is not known for this station")
+        self.evse_id = evse_id
+        self.connector_id = connector_id
+
+
 def ensure_connector(*, station_id: int, evse_id: int, connector_id: int = 1) -> Connector:
-    """The connector a station reports, created on first mention: chargers know their hardware."""
+    """The connector a station reports, created on first mention only if the station has it.
+
+    A station's EVSEs are the ones the operator set up (provisioning, the
+    admin) plus the ones the station itself declared (`declares_connector`),
+    so a charger cannot make EVSEs appear in the drivers' API by naming them.
+    Raises UnknownEvse for any other.
+    """
     connector = Connector.objects.filter(
         evse__station_id=station_id, evse__evse_id=evse_id, connector_id=connector_id
     ).first()
-    if connector is None:
-        evse, _ = Evse.objects.get_or_create(station_id=station_id, evse_id=evse_id)
-        connector, _ = Connector.objects.get_or_create(evse=evse, connector_id=connector_id)
+    if connector is not None:
+        return connector
+    if not declares_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id):
+        raise UnknownEvse(evse_id=evse_id, connector_id=connector_id)
+    evse, _ = Evse.objects.get_or_create(station_id=station_id, evse_id=evse_id)
+    connector, _ = Connector.objects.get_or_create(evse=evse, connector_id=connector_id)
     return connector
+
+
+def declares_connector(*, station_id: int, evse_id: int, connector_id: int) -> bool:
+    """Whether the operator or the station itself declared this EVSE and connector.
+
+    An EVSE is declared by an Evse row (the operator's), by 1.6
+    NumberOfConnectors as the station reported it (connector N is EVSE N), or
+    by any 2.0.1 device-model component the station reported on that EVSE.
+    Connector 1 comes with every declared EVSE; another connector needs its
+    own row or a device-model component on it. What a station declares is
+    capped at OCPP_MAX_DECLARED_EVSES, so a misconfigured value opens no
+    thousands of EVSEs.
+    """
+    if evse_id < 1 or connector_id < 1:
+        return False
+    cap = settings.OCPP_MAX_DECLARED_EVSES
+    evse_known = Evse.objects.filter(station_id=station_id, evse_id=evse_id).exists() or (
+        evse_id <= cap and _declared_evse(station_id=station_id, evse_id=evse_id)
+    )
+    if not evse_known:
+        return False
+    if connector_id == 1:
+        return True
+    return connector_id <= cap and DeviceModelVariable.objects.filter(
+        station_id=station_id, evse_id=evse_id, connector_id=connector_id
+    ).exists()
+
+
+def _declared_evse(*, station_id: int, evse_id: int) -> bool:
+    count = ConfigurationKey.objects.filter(station_id=station_id, key="NumberOfConnectors").values_list("value", flat=True).first()
+    if count is not None and count.strip().isdigit() and evse_id <= int(count):
+        return True
+    return DeviceModelVariable.objects.filter(station_id=station_id, evse_id=evse_id).exists()
 
 
 @dataclass(frozen=True)
@@ -191,18 +242,19 @@ def record_status(
     not overwrite the newer current state. Reports are ordered by the
     station's clock only while that clock can be trusted (see
     `_trusted_time`); otherwise by their arrival, so one report dated in
-    2099 cannot freeze every later one.
+    2099 cannot freeze every later one. Raises UnknownEvse, storing nothing,
+    for a connector the station does not have.
     """
     received_at = received_at or timezone.now()
+    known = ensure_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id) if evse_id else None
     at = _trusted_time(station_id=station_id, reported=timestamp, received_at=received_at)
     by_arrival = at is received_at
     with transaction.atomic():
-        if evse_id == 0:
+        if known is None:
             station = ChargingStation.objects.select_for_update().get(pk=station_id)
             previous, target, connector = station.status, station, None
         else:
-            connector = ensure_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id)
-            connector = Connector.objects.select_for_update().get(pk=connector.pk)
+            connector = Connector.objects.select_for_update().get(pk=known.pk)
             previous, target = connector.status, connector
         report = StatusReport(**{field: fit(StatusEvent, field, value) for field, value in vars(report).items()})
         StatusEvent.objects.create(
