@@ -253,6 +253,13 @@ CELERY_BEAT_SCHEDULE["clear-dead-connections"] = {
     "task": "stations.tasks.clear_dead_connections",
     "schedule": float(OCPP_PROCESS_TTL),
 }
+# A charger's clock is trusted within this many seconds ahead of ours (NTP-synced chargers are within a
+# second, an unsynced real-time clock drifts well under a minute a month). A report dated further ahead,
+# or from an unset clock (before OCPP-J existed), is ordered by its arrival; the skew is recorded.
+OCPP_CLOCK_SKEW_TOLERANCE = env_int("OCPP_CLOCK_SKEW_TOLERANCE", 300)
+# A station may declare at most this many EVSEs itself (1.6 NumberOfConnectors, its 2.0.1 device model);
+# the operator's own EVSE rows are not capped.
+OCPP_MAX_DECLARED_EVSES = env_int("OCPP_MAX_DECLARED_EVSES", 64)
 
 LOGGING = {
     "version": 1,

@@ -86,6 +86,13 @@ class ChargingStation(models.Model):
     status = models.CharField(max_length=20, blank=True, help_text="Connector 0: the station as a whole")
     error_code = models.CharField(max_length=50, blank=True)
     status_updated_at = models.DateTimeField(null=True, blank=True)
+    status_by_arrival = models.BooleanField(
+        default=False, help_text="status_updated_at is when we received the status: the station's clock could not be trusted"
+    )
+    clock_skew_seconds = models.IntegerField(
+        null=True, blank=True,
+        help_text="The charger's clock minus ours when it last reported a time we could not trust; empty while it keeps time",
+    )
 
     firmware_status = models.CharField(max_length=32, blank=True)
     firmware_status_at = models.DateTimeField(null=True, blank=True)
@@ -184,6 +191,9 @@ class Connector(models.Model):
     vendor_id = models.CharField(max_length=255, blank=True)
     info = models.CharField(max_length=255, blank=True)
     status_updated_at = models.DateTimeField(null=True, blank=True)
+    status_by_arrival = models.BooleanField(
+        default=False, help_text="status_updated_at is when we received the status: the station's clock could not be trusted"
+    )
 
     class Meta:
         constraints = [
@@ -206,7 +216,10 @@ class StatusEvent(models.Model):
     vendor_error_code = models.CharField(max_length=50, blank=True)
     vendor_id = models.CharField(max_length=255, blank=True)
     info = models.CharField(max_length=255, blank=True)
-    timestamp = models.DateTimeField(help_text="When the station says it happened")
+    timestamp = models.DateTimeField(
+        help_text="When it happened: the station's time, or when we received it if the station's clock could not be trusted"
+    )
+    station_timestamp = models.DateTimeField(null=True, blank=True, help_text="When the station says it happened")
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

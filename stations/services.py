@@ -4,7 +4,7 @@ Called by the OCPP handlers with plain values; none of this knows OCPP
 message shapes.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -223,15 +223,66 @@ def record_heartbeat(*, station_id: int, now: datetime) -> None:
     ChargingStation.objects.filter(pk=station_id).update(last_heartbeat_at=now)
 
 
+class UnknownEvse(Exception):
+    """A station named an EVSE or connector it never declared and the operator never set up."""
+
+    def __init__(self, *, evse_id: int, connector_id: int):
+        super().__init__(f"EVSE {evse_id} connector {connector_id} is not known for this station")
+        self.evse_id = evse_id
+        self.connector_id = connector_id
+
+
 def ensure_connector(*, station_id: int, evse_id: int, connector_id: int = 1) -> Connector:
-    """The connector a station reports, created on first mention: chargers know their hardware."""
+    """The connector a station reports, created on first mention only if the station has it.
+
+    A station's EVSEs are the ones the operator set up (provisioning, the
+    admin) plus the ones the station itself declared (`declares_connector`),
+    so a charger cannot make EVSEs appear in the drivers' API by naming them.
+    Raises UnknownEvse for any other.
+    """
     connector = Connector.objects.filter(
         evse__station_id=station_id, evse__evse_id=evse_id, connector_id=connector_id
     ).first()
-    if connector is None:
-        evse, _ = Evse.objects.get_or_create(station_id=station_id, evse_id=evse_id)
-        connector, _ = Connector.objects.get_or_create(evse=evse, connector_id=connector_id)
+    if connector is not None:
+        return connector
+    if not declares_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id):
+        raise UnknownEvse(evse_id=evse_id, connector_id=connector_id)
+    evse, _ = Evse.objects.get_or_create(station_id=station_id, evse_id=evse_id)
+    connector, _ = Connector.objects.get_or_create(evse=evse, connector_id=connector_id)
     return connector
+
+
+def declares_connector(*, station_id: int, evse_id: int, connector_id: int) -> bool:
+    """Whether the operator or the station itself declared this EVSE and connector.
+
+    An EVSE is declared by an Evse row (the operator's), by 1.6
+    NumberOfConnectors as the station reported it (connector N is EVSE N), or
+    by any 2.0.1 device-model component the station reported on that EVSE.
+    Connector 1 comes with every declared EVSE; another connector needs its
+    own row or a device-model component on it. What a station declares is
+    capped at OCPP_MAX_DECLARED_EVSES, so a misconfigured value opens no
+    thousands of EVSEs.
+    """
+    if evse_id < 1 or connector_id < 1:
+        return False
+    cap = settings.OCPP_MAX_DECLARED_EVSES
+    evse_known = Evse.objects.filter(station_id=station_id, evse_id=evse_id).exists() or (
+        evse_id <= cap and _declared_evse(station_id=station_id, evse_id=evse_id)
+    )
+    if not evse_known:
+        return False
+    if connector_id == 1:
+        return True
+    return connector_id <= cap and DeviceModelVariable.objects.filter(
+        station_id=station_id, evse_id=evse_id, connector_id=connector_id
+    ).exists()
+
+
+def _declared_evse(*, station_id: int, evse_id: int) -> bool:
+    count = ConfigurationKey.objects.filter(station_id=station_id, key="NumberOfConnectors").values_list("value", flat=True).first()
+    if count is not None and count.strip().isdigit() and evse_id <= int(count):
+        return True
+    return DeviceModelVariable.objects.filter(station_id=station_id, evse_id=evse_id).exists()
 
 
 @dataclass(frozen=True)
@@ -244,21 +295,34 @@ class StatusReport:
 
 
 def record_status(
-    *, station_id: int, evse_id: int, connector_id: int, report: StatusReport, timestamp: datetime
+    *,
+    station_id: int,
+    evse_id: int,
+    connector_id: int,
+    report: StatusReport,
+    timestamp: datetime,
+    received_at: datetime | None = None,
 ) -> None:
     """Apply a status report and keep it as an event.
 
     evse_id 0 is the station as a whole. A report older than the state we
     hold (a queued notification delivered late) is kept as history but does
-    not overwrite the newer current state.
+    not overwrite the newer current state. Reports are ordered by the
+    station's clock only while that clock can be trusted (see
+    `_trusted_time`); otherwise by their arrival, so one report dated in
+    2099 cannot freeze every later one. Raises UnknownEvse, storing nothing,
+    for a connector the station does not have.
     """
+    received_at = received_at or timezone.now()
+    known = ensure_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id) if evse_id else None
+    at = _trusted_time(station_id=station_id, reported=timestamp, received_at=received_at)
+    by_arrival = at is received_at
     with transaction.atomic():
-        if evse_id == 0:
+        if known is None:
             station = ChargingStation.objects.select_for_update().get(pk=station_id)
             previous, target, connector = station.status, station, None
         else:
-            connector = ensure_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id)
-            connector = Connector.objects.select_for_update().get(pk=connector.pk)
+            connector = Connector.objects.select_for_update().get(pk=known.pk)
             previous, target = connector.status, connector
         report = StatusReport(**{field: fit(StatusEvent, field, value) for field, value in vars(report).items()})
         StatusEvent.objects.create(
@@ -270,14 +334,16 @@ def record_status(
             vendor_error_code=report.vendor_error_code,
             vendor_id=report.vendor_id,
             info=report.info,
-            timestamp=timestamp,
+            timestamp=at,
+            station_timestamp=timestamp,
         )
-        if target.status_updated_at and target.status_updated_at > timestamp:
+        if _holds_newer(target, at, received_at=received_at):
             return
         target.status = report.status
         target.error_code = report.error_code
-        target.status_updated_at = timestamp
-        fields = ["status", "error_code", "status_updated_at"]
+        target.status_updated_at = at
+        target.status_by_arrival = by_arrival
+        fields = ["status", "error_code", "status_updated_at", "status_by_arrival"]
         if connector is not None:
             connector.vendor_error_code = report.vendor_error_code
             connector.vendor_id = report.vendor_id
@@ -290,8 +356,57 @@ def record_status(
         connector_id=connector_id,
         status=report.status,
         error_code=report.error_code,
-        at=timestamp,
+        at=at,
     )
+
+
+# No OCPP-J message can be older than OCPP 1.6J itself (published in 2015): a time before this is
+# an unset clock (a charger without a real-time clock counting from 1970 or 2000 after a reboot).
+CLOCK_FLOOR = datetime(2015, 1, 1, tzinfo=dt_timezone.utc)
+
+
+def _trusted_time(*, station_id: int, reported: datetime, received_at: datetime) -> datetime:
+    """The station's time if its clock is sane, else our receipt time; an untrusted clock is recorded.
+
+    A time later than ours by more than OCPP_CLOCK_SKEW_TOLERANCE cannot be
+    true (no report comes from the future); a time before CLOCK_FLOOR is a
+    clock that was never set. Any other earlier time is believed: queued
+    reports of an offline station are legitimately late. The skew is kept
+    on the station, and a deviation is recorded when it first appears or
+    changes by more than the tolerance, not for every report.
+    """
+    tolerance = timedelta(seconds=settings.OCPP_CLOCK_SKEW_TOLERANCE)
+    skew = round((reported - received_at).total_seconds())
+    if CLOCK_FLOOR <= reported <= received_at + tolerance:
+        if abs(skew) <= tolerance.total_seconds():
+            ChargingStation.objects.filter(pk=station_id, clock_skew_seconds__isnull=False).update(clock_skew_seconds=None)
+        return reported
+    known = ChargingStation.objects.filter(pk=station_id).values_list("clock_skew_seconds", flat=True).first()
+    if known is None or abs(known - skew) > tolerance.total_seconds():
+        ChargingStation.objects.filter(pk=station_id).update(clock_skew_seconds=skew)
+        record_deviation(
+            station_id=station_id,
+            summary=f"Clock skew: station time {reported.isoformat()} is {skew:+d} s from ours; reports ordered by arrival",
+            details={"reported": reported.isoformat(), "received_at": received_at.isoformat(), "skew_seconds": skew},
+        )
+    return received_at
+
+
+def _holds_newer(target: ChargingStation | Connector, at: datetime, *, received_at: datetime) -> bool:
+    """Whether the state we hold is newer than a report at `at`.
+
+    A state ordered by its arrival yields to any report the station dated
+    within the tolerance of that arrival (two clocks cannot be ordered more
+    finely). A state dated beyond the tolerance ahead of us (kept before
+    clocks were checked) is newer than nothing.
+    """
+    tolerance = timedelta(seconds=settings.OCPP_CLOCK_SKEW_TOLERANCE)
+    current = target.status_updated_at
+    if current is None or current > received_at + tolerance:
+        return False
+    if target.status_by_arrival:
+        current -= tolerance
+    return current > at
 
 
 def record_firmware_status(*, station_id: int, status: str, now: datetime) -> None:

@@ -28,7 +28,7 @@ from csms.ocpp.acceptance import refusal
 from csms.ocpp.errors import CallRefused, Fault, error_code
 from csms.ocpp.messagelog import message_log
 from csms.ocpp.schema import TOLERABLE, check_payload, request_problem
-from stations.services import BootInfo, record_boot, record_deviation, record_heartbeat
+from stations.services import BootInfo, UnknownEvse, record_boot, record_deviation, record_heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -132,12 +132,26 @@ class ProtocolEngine:
         except CallRefused as refused:
             await self._send_error(frame.unique_id, frame.action, refused)
             return
+        except UnknownEvse as unknown:
+            await self._refuse_unknown_evse(frame, unknown)
+            return
         except Exception:
             logger.exception("%s: handler for %s failed", self.id, frame.action)
             await self._send_error(frame.unique_id, frame.action, CallRefused(Fault.INTERNAL, "An internal error occurred"))
             return
         payload = snake_to_camel_case(remove_nones(serialize_as_dict(result)))
         await self._send_frame(frames.call_result(frame.unique_id, payload), frames.CALLRESULT, frame.action, frame.unique_id)
+
+    async def _refuse_unknown_evse(self, frame: frames.Frame, unknown: UnknownEvse) -> None:
+        """An EVSE or connector the station never declared: a field holding an invalid value
+        (PropertyConstraintViolation in both versions; 2.0.1 has no unknown-EVSE status in the
+        messages a station sends), recorded for the operator."""
+        await db_async(record_deviation)(
+            station_id=self.station_id,
+            summary=f"{frame.action}: {unknown}",
+            details={"action": frame.action, "unique_id": frame.unique_id, "evse_id": unknown.evse_id, "connector_id": unknown.connector_id, "payload": frame.payload},
+        )
+        await self._send_error(frame.unique_id, frame.action, CallRefused(Fault.PROPERTY, str(unknown)))
 
     def _unanswerable(self, action: str) -> CallRefused:
         """NotSupported for an action of this version we do not take from chargers, NotImplemented for the rest."""

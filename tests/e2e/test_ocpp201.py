@@ -273,3 +273,26 @@ async def test_201_events_out_of_order_lose_no_energy(server, make_station, make
     assert readings == {(2, tx.connector_id)}
     assert await sync_to_async(lambda: list(tx.events.values_list("seq_no", "kind")))() == [(0, "started"), (1, "updated"), (2, "ended")]
     assert await sync_to_async(Transaction.objects.filter(station=station).count)() == 1
+
+
+async def test_201_a_status_dated_2099_does_not_freeze_the_connector(server, make_station):
+    from datetime import datetime, timezone
+
+    from stations.models import StatusEvent
+
+    station = await make_station("V2-2099")
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    async with open_socket(server, "V2-2099", subprotocols=V201) as ws:
+        await call(ws, "BootNotification", BOOT)
+        faulted = {"timestamp": "2099-01-01T00:00:00Z", "connectorStatus": "Faulted", "evseId": 1, "connectorId": 1}
+        assert (await call(ws, "StatusNotification", faulted))[2] == {}
+        available = {"timestamp": now, "connectorStatus": "Available", "evseId": 1, "connectorId": 1}
+        assert (await call(ws, "StatusNotification", available))[2] == {}
+
+    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__evse_id=1)
+    assert connector.status == "Available"
+    history = await sync_to_async(lambda: list(StatusEvent.objects.filter(connector=connector).order_by("id").values_list("status", flat=True)))()
+    assert history == ["Faulted", "Available"]
+    assert await sync_to_async(StatusEvent.objects.filter(connector=connector, station_timestamp__year=2099).exists)()
+    deviation = await sync_to_async(StationEvent.objects.get)(station=station, kind="deviation")
+    assert deviation.summary.startswith("Clock skew") and deviation.details["skew_seconds"] > 2_000_000_000

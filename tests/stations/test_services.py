@@ -4,7 +4,7 @@ import pytest
 
 from csms.ocpp.models import OcppMessage
 from csms.ocpp.services import purge_message_log
-from stations.models import ChargingStation, Connector, StatusEvent
+from stations.models import ChargingStation, ConfigurationKey, Connector, StatusEvent
 from stations.services import StatusReport, mark_silent_stations_offline, provision_station, record_status
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +23,9 @@ def test_a_late_status_is_history_but_does_not_overwrite_a_newer_one():
     ]
 
 
-def test_status_of_connector_zero_is_the_station_and_unknown_connectors_are_created():
+def test_status_of_connector_zero_is_the_station_and_declared_connectors_are_created():
     station = provision_station(charge_point_id="CP-Z", password="x" * 16, evse_count=1)
+    ConfigurationKey.objects.create(station=station, key="NumberOfConnectors", value="3", readonly=True)
     record_status(station_id=station.pk, evse_id=0, connector_id=1, report=StatusReport("Unavailable"), timestamp=T0)
     record_status(
         station_id=station.pk, evse_id=3, connector_id=1,
