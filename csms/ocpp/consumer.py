@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 ENGINES = {"ocpp2.0.1": CentralSystem201, "ocpp1.6": CentralSystem16}
 # Close code for a connection replaced by a newer one of the same station.
 CLOSE_REPLACED = 4000
-# Close code (Policy Violation) for a station the operator rejected while it was connected.
-CLOSE_NOT_ACCEPTED = 1008
+# Close code for a station the operator rejected while it was connected (daphne sends 1000 or 3000-4999 only).
+CLOSE_NOT_ACCEPTED = 4001
 
 
 def control_group(station_id: int) -> str:

@@ -11,8 +11,10 @@ from csms.ocpp import commands
 from csms.ocpp.models import OcppMessage
 from csms.ocpp.simulator import ChargerOptions, SimulatedCharger
 from sessions.models import Reservation, Transaction
+from stations import services as stations_services
 from stations.models import ChargingStation, CompositeSchedule, ConfigurationKey, Connector
 from tests.conftest import eventually
+from tests.e2e.answering import AnsweringCharger
 from tests.ocpp_client import STATION_PASSWORD, answer, call, open_socket
 
 pytestmark = pytest.mark.e2e
@@ -214,3 +216,64 @@ async def test_a_request_breaking_the_schema_is_not_sent(server, make_station, m
         await commands.reserve_now(await make_station("CMD-OFF"), evse_id=1, id_tag="CMD-TAG", expires_at=timezone.now() + timedelta(minutes=5))
     assert await sync_to_async(lambda: Reservation.objects.get(station__charge_point_id="CMD-OFF").status)() == "refused"
     await charger.close()
+
+
+async def test_a_command_to_a_station_not_booted_or_pending_is_refused_at_once(server, make_station):
+    """Issue 9 #23: a connected charger that has not booted, or was answered Pending, refuses
+    most requests with SecurityError: they are not sent; what 1.6 §4.2 allows is."""
+    station = await make_station("CMD-UNBOOTED")
+    charger = await AnsweringCharger.connect(server, "CMD-UNBOOTED", boot=False)
+    try:
+        def connected():
+            """the server holds the charger's socket"""
+            return ChargingStation.objects.get(pk=station.pk).connection_channel
+        await eventually(connected)
+        with pytest.raises(commands.StationNotAccepted) as refused:
+            await commands.reset(station, hard=True)
+        assert str(refused.value) == "CMD-UNBOOTED has not booted yet (no BootNotification answered): reset was not sent"
+        assert (await commands.trigger_message(station, message="BootNotification")).status == "Accepted"
+        assert charger.calls("TriggerMessage") == ['{"requestedMessage": "BootNotification"}']
+        assert charger.calls("Reset") == []
+    finally:
+        await charger.close()
+
+    await sync_to_async(stations_services.change_registration)(station_ids=[station.pk], status="Pending")
+    charger = await AnsweringCharger.connect(server, "CMD-UNBOOTED", answers={"GetConfiguration": {"configurationKey": []}})
+    try:
+        assert charger.boot_status == "Pending"
+        assert (await commands.get_configuration(station)).action == "GetConfiguration"
+        with pytest.raises(commands.StationNotAccepted) as refused:
+            await commands.remote_start(station, id_tag="ANY", evse_id=1)
+        assert "is Pending, not Accepted" in str(refused.value)
+        assert [json.loads(text)[2] for text in charger.received] == ["GetConfiguration"]
+    finally:
+        await charger.close()
+
+
+async def test_local_list_frames_are_in_schema_order_and_reset_is_per_station(server, make_station, make_id_tag):
+    """Issue 9 #30 (1.6): SendLocalList keys in the schema's order, idTagInfo on every entry that
+    is not a removal; a per-EVSE reset is not a 1.6 operation and nothing is sent."""
+    station = await make_station("CMD-LIST16")
+    charger = await AnsweringCharger.connect(server, "CMD-LIST16")
+    try:
+        await commands.send_local_list(station, version=4, full=True, entries=[
+            {"id_tag": "CARD-1", "status": "Accepted", "expires_at": "2030-01-01T00:00:00Z", "parent_id_tag": "FLEET"},
+            {"id_tag": "CARD-2", "status": "Blocked"},
+        ])
+        await commands.send_local_list(station, version=5, full=False, entries=[{"id_tag": "CARD-2", "status": None}])
+        assert charger.calls("SendLocalList") == [
+            json.dumps({"listVersion": 4, "localAuthorizationList": [
+                {"idTag": "CARD-1", "idTagInfo": {"expiryDate": "2030-01-01T00:00:00Z", "parentIdTag": "FLEET", "status": "Accepted"}},
+                {"idTag": "CARD-2", "idTagInfo": {"status": "Blocked"}},
+            ], "updateType": "Full"}),
+            json.dumps({"listVersion": 5, "localAuthorizationList": [{"idTag": "CARD-2"}], "updateType": "Differential"}),
+        ]
+        with pytest.raises(commands.CommandInvalid):
+            await commands.send_local_list(station, version=6, full=True, entries=[{"id_tag": "CARD-3", "status": None}])
+        with pytest.raises(commands.CommandInvalid):
+            await commands.reset(station, evse_id=1)
+        assert (await commands.change_availability(station, evse_id=1, connector_id=1, operative=False)).status == "Accepted"
+        assert charger.calls("ChangeAvailability") == ['{"connectorId": 1, "type": "Inoperative"}']
+        assert charger.calls("Reset") == [] and len(charger.calls("SendLocalList")) == 2
+    finally:
+        await charger.close()

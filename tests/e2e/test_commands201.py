@@ -1,4 +1,5 @@
 """The command API against a simulated OCPP 2.0.1 station connected to the real server."""
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from csms.ocpp.soc import ensure_soc_sampling
 from sessions.models import Reservation, Transaction
 from stations.models import ChargingStation, CompositeSchedule, Connector, DeviceModelVariable
 from tests.conftest import eventually
+from tests.e2e.answering import AnsweringCharger
 from tests.ocpp_client import STATION_PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -101,7 +103,7 @@ async def test_remote_start_stop_and_reset(server, make_station, make_id_tag):
 
     def started():
         """the station opened the transaction it agreed to (a string id)"""
-        return Transaction.objects.filter(station=station, status="active").exclude(uid=None).first()
+        return Transaction.objects.filter(station=station, status="active").exclude(uid=None).exclude(id_tag_value="").first()
     tx = await eventually(started)
     assert tx.id_tag_value == "V2-TAG"
     assert (await commands.remote_stop(station, transaction=tx)).status == "Accepted"
@@ -127,3 +129,59 @@ async def test_rejected_and_silent_stations(server, make_station, make_id_tag):
     with pytest.raises(commands.CommandTimeout):
         await commands.clear_cache(station)
     await charger.close()
+
+
+async def test_typed_tokens_per_evse_reset_per_connector_availability_and_local_list_frames(server, make_station, make_id_tag):
+    """Issue 9 #30: the exact 2.0.1 frames: Reset of one EVSE, ChangeAvailability of one connector,
+    id tokens with their own type, SendLocalList in schema order with idTokenInfo on every entry
+    that is not a removal."""
+    station = await make_station("V2C-FRAMES")
+    await make_id_tag("EMAID-1", id_token_type="eMAID")
+    await make_id_tag("FLEET-1", id_token_type="Central")
+    await make_id_tag("CARD-1", id_token_type="ISO15693")
+    charger = await AnsweringCharger.connect(server, "V2C-FRAMES", version="2.0.1")
+    try:
+        await commands.reset(station, hard=False, evse_id=2)
+        await commands.change_availability(station, evse_id=2, connector_id=1, operative=False)
+        await commands.remote_start(station, id_tag="EMAID-1", evse_id=1)
+        await commands.reserve_now(station, evse_id=2, id_tag="CARD-1", expires_at=timezone.now() + timedelta(minutes=5))
+        await commands.send_local_list(station, version=3, full=False, entries=[
+            {"id_tag": "CARD-1", "status": "Accepted", "expires_at": "2030-01-01T00:00:00Z", "parent_id_tag": "FLEET-1"},
+            {"id_tag": "EMAID-1", "status": None},
+        ])
+        assert charger.calls("Reset") == ['{"type": "OnIdle", "evseId": 2}']
+        assert charger.calls("ChangeAvailability") == ['{"operationalStatus": "Inoperative", "evse": {"id": 2, "connectorId": 1}}']
+        [start] = charger.calls("RequestStartTransaction")
+        assert json.loads(start)["idToken"] == {"idToken": "EMAID-1", "type": "eMAID"}
+        [reserve] = charger.calls("ReserveNow")
+        assert json.loads(reserve)["idToken"] == {"idToken": "CARD-1", "type": "ISO15693"}
+        assert charger.calls("SendLocalList") == [json.dumps({
+            "localAuthorizationList": [
+                {"idToken": {"idToken": "CARD-1", "type": "ISO15693"}, "idTokenInfo": {
+                    "status": "Accepted", "cacheExpiryDateTime": "2030-01-01T00:00:00Z",
+                    "groupIdToken": {"idToken": "FLEET-1", "type": "Central"}}},
+                {"idToken": {"idToken": "EMAID-1", "type": "eMAID"}},
+            ],
+            "versionNumber": 3, "updateType": "Differential",
+        })]
+    finally:
+        await charger.close()
+
+
+async def test_a_pending_station_takes_only_what_b02_allows(server, make_station):
+    """Issue 9 #23 (2.0.1 B02.FR.01): while Pending, GetVariables/SetVariables/GetBaseReport and
+    TriggerMessage are sent; anything else is refused at once and never reaches the station."""
+    station = await make_station("V2C-PENDING", registration_status="Pending")
+    charger = await AnsweringCharger.connect(server, "V2C-PENDING", version="2.0.1", answers={
+        "GetVariables": {"getVariableResult": [{"attributeStatus": "Accepted", "attributeValue": "300",
+                                                "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]},
+    })
+    try:
+        assert charger.boot_status == "Pending"
+        await commands.get_variables(station, variables=[("OCPPCommCtrlr", "HeartbeatInterval")])
+        for refused in (commands.reset(station), commands.remote_start(station, id_tag="T", evse_id=1), commands.clear_cache(station)):
+            with pytest.raises(commands.StationNotAccepted):
+                await refused
+        assert [json.loads(text)[2] for text in charger.received] == ["GetVariables"]
+    finally:
+        await charger.close()
