@@ -17,6 +17,7 @@ from csms.ocpp.admin_actions import (
     send_each,
 )
 from csms.ocpp.admin_actions import forms as command_forms
+from csms.ocpp.admin_actions.rotation import rotate_passwords
 from stations.services import change_registration
 from stations.models import (
     ChargingStation,
@@ -163,7 +164,7 @@ class ChargingStationAdmin(admin.ModelAdmin):
         "reserve_now", "cancel_reservation",
         "set_charging_profile", "clear_charging_profile", "get_composite_schedule",
         "get_local_list_version", "send_local_list",
-        "update_firmware", "get_diagnostics", "data_transfer",
+        "update_firmware", "get_diagnostics", "data_transfer", "rotate_password",
     ]
 
     def get_urls(self):
@@ -224,6 +225,10 @@ class ChargingStationAdmin(admin.ModelAdmin):
 
     # --- commands to the chargers: one message per station with its answer -----------------
     # ("…" marks the ones that ask for parameters first)
+
+    @admin.action(description="Rotate the station password (shows the new one once)", permissions=["change"])
+    def rotate_password(self, request, queryset):
+        rotate_passwords(self, request, queryset)
 
     @admin.action(description="Reset (soft)", permissions=["change"])
     def reset_soft(self, request, queryset):

@@ -349,3 +349,9 @@ def stations_with_evses(*, station_ids: Iterable[int]) -> list[ChargingStation]:
     """Accepted stations only: one taken off the network stops streaming to those who watched it."""
     stations = ChargingStation.objects.filter(pk__in=list(station_ids), registration_status=RegistrationStatus.ACCEPTED)
     return list(stations.prefetch_related("evses__connectors"))
+
+
+def evse_counts(*, charge_point_ids: Iterable[str]) -> dict[str, int]:
+    """How many EVSEs each of these stations has here (a station unknown here is left out)."""
+    stations = ChargingStation.objects.filter(charge_point_id__in=list(charge_point_ids)).annotate(evse_count=Count("evses"))
+    return dict(stations.values_list("charge_point_id", "evse_count"))

@@ -154,9 +154,14 @@ async def get_configuration(station: ChargingStation, *, keys: list[str] | None 
 
 @command
 async def change_configuration(station: ChargingStation, *, key: str, value: str) -> Answer:
-    """OCPP 1.6: set one configuration key; the kept value follows when the station agrees."""
+    """OCPP 1.6: set one configuration key; the kept value follows when the station agrees.
+    A new AuthorizationKey is the station's password from then on (kept hashed, never as a key)."""
+    password = _new_password(station, stations.password_set_by_configuration, key=key, value=value)
     answer = await _send(station, "change_configuration", key=key, value=value)
-    await db_async(stations.record_configuration_change)(station_id=station.pk, key=key, value=value)
+    if password is not None:
+        await db_async(stations.record_station_password)(station_id=station.pk, password=password)
+    else:
+        await db_async(stations.record_configuration_change)(station_id=station.pk, key=key, value=value)
     return answer
 
 
@@ -176,17 +181,31 @@ async def get_variables(station: ChargingStation, *, variables: list[tuple[str, 
 
 @command
 async def set_variables(station: ChargingStation, *, values: list[tuple[str, str, str]]) -> Answer:
-    """OCPP 2.0.1: set (component, variable, value) triples; the kept device model follows what was accepted."""
+    """OCPP 2.0.1: set (component, variable, value) triples; the kept device model follows what was accepted.
+    An accepted SecurityCtrlr.BasicAuthPassword is the station's password from then on (kept hashed only)."""
+    passwords = [_new_password(station, stations.password_set_by_variable, component=c, variable=v, value=value) for c, v, value in values]
     refs = [{"component": c, "variable": v, "value": value} for c, v, value in values]
     answer = await _send(station, "set_variables", variables=refs)
     results = answer.data.get("set_variable_result", [])
+    agreed = [result.get("attribute_status") in AGREED for result in results]
     accepted = [
         stations.DeviceModelAttribute(component=c, variable=v, value=value)
-        for (c, v, value), result in zip(values, results)
-        if result.get("attribute_status") in AGREED
+        for (c, v, value), ok, password in zip(values, agreed, passwords)
+        if ok and password is None
     ]
     await db_async(stations.record_device_model)(station_id=station.pk, attributes=accepted)
+    for password in (password for password, ok in zip(passwords, agreed) if ok and password is not None):
+        await db_async(stations.record_station_password)(station_id=station.pk, password=password)
     return answer
+
+
+def _new_password(station: ChargingStation, password_set_by, **setting) -> str | None:
+    """The password this setting gives the station; CommandInvalid, before anything is sent, for one
+    the station could never present."""
+    try:
+        return password_set_by(**setting)
+    except stations.InvalidStationPassword as error:
+        raise CommandInvalid(f"{station.charge_point_id}: {error}") from None
 
 
 @command

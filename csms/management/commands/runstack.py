@@ -67,14 +67,17 @@ class Command(BaseCommand):
     def _print_urls(self, host: str, port: int) -> None:
         base = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS("\nVoltstack is running:"))
-        self.stdout.write(f"  admin (operators)   {base}/admin/")
+        self.stdout.write(
+            f"  admin (operators)   {base}/admin/  login operator: its password was printed above when the demo "
+            "data was first loaded (or is DEMO_OPERATOR_PASSWORD); `manage.py changepassword operator` sets a new one"
+        )
         self.stdout.write(f"  drivers' API        {base}/api/v1/  (docs: {base}/api/docs/, {base}/api/redoc/)")
         self.stdout.write(f"  live sessions       ws://{host}:{port}/ws/v1/sessions/<id>, ws://{host}:{port}/ws/v1/stations")
         self.stdout.write("  demo driver         driver@example.com / voltstack-driver  (POST /api/v1/auth/token)")
         self.stdout.write(f"  OCPP endpoint       ws://{host}:{port}/ocpp/<charge_point_id>  (ocpp1.6, ocpp2.0.1)")
         self.stdout.write(
-            f"  try a charger:      .venv/bin/python manage.py simulate --stations 3 --prefix DEMO- "
-            f"--password demo-station-password --id-tag DEMO-TAG-001 --url ws://{host}:{port}/ocpp"
+            f"  try the chargers:   .venv/bin/python manage.py simulate --stations 3 --prefix DEMO- "
+            f"--password demo-station-password --url ws://{host}:{port}/ocpp  (add --ocpp 2.0.1 for 2.0.1)"
         )
         self.stdout.write("Ctrl-C stops everything.\n")
 

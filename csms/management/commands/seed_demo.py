@@ -1,5 +1,12 @@
-"""Demo data for a newcomer's first `make run`; safe to run again."""
+"""Demo data for a newcomer's first `make run`; safe to run again.
+
+The demo operator gets a random password when it is created, printed this
+once and kept nowhere in plain text (DEMO_OPERATOR_PASSWORD chooses one
+instead); running again never resets it. Each demo station has its own RFID
+card, `<station>-TAG`, which is what `manage.py simulate` presents by default.
+"""
 import os
+import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,14 +21,19 @@ from stations.services import provision_station
 
 DEMO_STATION_PASSWORD = "demo-station-password"
 DEMO_STATIONS = [("DEMO-0001", 2, 22_000), ("DEMO-0002", 2, 22_000), ("DEMO-0003", 1, 150_000)]
+OPERATOR = "operator"
+
+
+def station_tag(charge_point_id: str) -> str:
+    """The demo card of one station: the simulator's default `--id-tag {station}-TAG`."""
+    return f"{charge_point_id}-TAG"
 
 
 class Command(BaseCommand):
     help = "Create a demo location with stations, an operator login, a demo driver and id tags."
 
     def handle(self, *args, **options) -> None:
-        operator_password = os.environ.get("DEMO_OPERATOR_PASSWORD", "voltstack-operator")
-        self._operator(operator_password)
+        operator_login = self._operator()
         driver = self._driver()
         location, _ = Location.objects.get_or_create(
             name="Voltstack Demo Depot",
@@ -50,14 +62,22 @@ class Command(BaseCommand):
         self._id_tags(driver)
         self._tariff(location)
         DataTransferVendor.objects.get_or_create(vendor_id="com.voltstack.demo", message_id="")
-        self.stdout.write(f"operator login: operator / {operator_password}")
+        self.stdout.write(operator_login)
         self.stdout.write(f"demo stations: {', '.join(s for s, _, _ in DEMO_STATIONS)} (password {DEMO_STATION_PASSWORD})")
-        self.stdout.write("demo id tags: DEMO-TAG-001 (accepted), DEMO-TAG-BLOCKED, DEMO-TAG-EXPIRED")
+        cards = ", ".join(station_tag(s) for s, _, _ in DEMO_STATIONS)
+        self.stdout.write(f"demo id tags: {cards} (one per station), DEMO-TAG-001 (accepted), DEMO-TAG-BLOCKED, DEMO-TAG-EXPIRED")
 
-    def _operator(self, password: str) -> None:
+    def _operator(self) -> str:
+        """Create the operator once; the line that tells its login (the password only when we made it up)."""
         User = get_user_model()
-        if not User.objects.filter(username="operator").exists():
-            User.objects.create_superuser("operator", "operator@example.com", password)
+        if User.objects.filter(username=OPERATOR).exists():
+            return f"operator login: {OPERATOR} (password unchanged; `manage.py changepassword {OPERATOR}` sets a new one)"
+        chosen = os.environ.get("DEMO_OPERATOR_PASSWORD")
+        password = chosen or secrets.token_urlsafe(12)
+        User.objects.create_superuser(OPERATOR, "operator@example.com", password)
+        if chosen:
+            return f"operator login: {OPERATOR} / the password in DEMO_OPERATOR_PASSWORD"
+        return f"operator login: {OPERATOR} / {password}  (shown this once: note it down)"
 
     def _driver(self):
         """The demo driver is billed monthly by invoice, so the demo charges without reaching Stripe."""
@@ -79,6 +99,8 @@ class Command(BaseCommand):
             TariffAssignment.objects.create(tariff=tariff, location=location)
 
     def _id_tags(self, driver) -> None:
+        for charge_point_id, _, _ in DEMO_STATIONS:
+            IdTag.objects.get_or_create(id_tag=station_tag(charge_point_id), defaults={"owner": driver})
         IdTag.objects.get_or_create(id_tag="DEMO-TAG-001", defaults={"owner": driver})
         IdTag.objects.get_or_create(
             id_tag="DEMO-APP-001",

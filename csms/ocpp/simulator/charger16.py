@@ -62,6 +62,7 @@ from csms.ocpp.simulator.model import (
     Connector,
     Reservation,
     Session,
+    authorization_key_password,
     default_configuration,
 )
 from csms.ocpp.simulator.profiles import ChargingProfiles
@@ -137,8 +138,12 @@ class SimulatedCharger(ChargerLink, ChargePoint):
         self.diagnostics_status: str = DiagnosticsStatus.idle
         self._heartbeat: asyncio.Task | None = None
         self._boot_now = asyncio.Event()
+        self.password = self.options.password  # ChangeConfiguration(AuthorizationKey) changes it
 
     # ------------------------------------------------------------------ state
+
+    def _basic_auth_password(self) -> str | None:
+        return self.password
 
     @property
     def active_sessions(self) -> list[Session]:
@@ -257,6 +262,14 @@ class SimulatedCharger(ChargerLink, ChargePoint):
         )
         return session
 
+    async def stop_own_session(self, session: Session, *, reason: str = Reason.local) -> Session | None:
+        """Stop `session` if it still runs; None when it has ended already (refused, say). Whatever
+        else runs on its connector by then (a driver's remote start) is not this session's to stop."""
+        connector = self.connectors.get(session.connector_id)
+        if connector is None or connector.session is not session or session.stopping.is_set():
+            return None
+        return await self.stop_session(session.connector_id, reason=reason)
+
     # ------------------------------------------------------ sending machinery
 
     async def _send_transaction_message(
@@ -340,7 +353,7 @@ class SimulatedCharger(ChargerLink, ChargePoint):
         known = [
             KeyValue(key=k, readonly=self.configuration[k].readonly, value=self.configuration[k].value)
             for k in wanted
-            if k in self.configuration
+            if k in self.configuration and not self.configuration[k].write_only
         ]
         unknown = [k for k in wanted if k not in self.configuration]
         return call_result.GetConfiguration(configuration_key=known, unknown_key=unknown or None)
@@ -355,6 +368,8 @@ class SimulatedCharger(ChargerLink, ChargePoint):
         entry.value = value
         if key == "HeartbeatInterval" and self.online:
             self._restart_heartbeat()
+        if key == "AuthorizationKey":
+            self.password = authorization_key_password(value)  # presented from the next connection on
         return call_result.ChangeConfiguration(ConfigurationStatus.accepted)
 
     @on(Action.trigger_message)
@@ -604,7 +619,11 @@ class SimulatedCharger(ChargerLink, ChargePoint):
             await self._set_status(connector.connector_id, connector.status)
 
     async def _authorize(self, id_tag: str) -> bool:
-        """Ask the CSMS; offline (or without an answer) the charger authorizes locally (LocalAuthorizeOffline)."""
+        """Ask the CSMS; offline (or without an answer) the charger authorizes locally (LocalAuthorizeOffline).
+        With LocalPreAuthorize, a tag its local list accepts starts at once, without asking."""
+        listed = self.local_list.get(id_tag) or {}
+        if self._config_bool("LocalPreAuthorize") and listed.get("status") == AuthorizationStatus.accepted:
+            return True
         if not self.online:
             return self._config_bool("LocalAuthorizeOffline")
         try:
@@ -620,7 +639,7 @@ class SimulatedCharger(ChargerLink, ChargePoint):
         session.id_tag_status = result.id_tag_info["status"]
         refused = session.id_tag_status != AuthorizationStatus.accepted
         if refused and self._config_bool("StopTransactionOnInvalidId") and not session.stopping.is_set():
-            self._spawn(self.stop_session(session.connector_id, reason=Reason.de_authorized))
+            self._spawn(self.stop_own_session(session, reason=Reason.de_authorized))
 
     def _stop_transaction(
         self, session: Session, id_tag: str | None, data: list[MeterValue]

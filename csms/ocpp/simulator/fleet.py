@@ -1,9 +1,15 @@
 """A fleet of simulated chargers run against a CSMS: the engine behind `manage.py simulate`.
 
-Every station boots, runs its sessions one after another (rotating over its
-connectors), optionally loses its network link at a fixed period, and
-ends tidily: running sessions are stopped and the socket closed, whether
-the run finished, reached its duration or was interrupted.
+Every station boots (OCPP 1.6J or 2.0.1), runs its sessions one after another
+(rotating over its connectors), optionally loses its network link at a fixed
+period, and ends tidily: running sessions are stopped and the socket closed,
+whether the run finished, reached its duration or was interrupted.
+
+Each station presents its own id tag (`{station}` in `id_tag` is its charge
+point id), as a real charger has its own card reader: one tag shared by
+several stations gets one start and ConcurrentTx for the others. A station
+only ever stops the sessions it started itself, never a driver's remote start
+on the same connector.
 """
 from __future__ import annotations
 
@@ -15,7 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from csms.ocpp.simulator.charger16 import CONNECT_ERRORS, SimulatedCharger, SimulatorError
+from csms.ocpp.simulator.charger201 import SimulatedCharger201
 from csms.ocpp.simulator.model import ChargerOptions
+from csms.ocpp.simulator.model201 import ChargerOptions201
 
 # Stations start this many seconds apart, so a big fleet does not open every socket in the same instant.
 STAGGER_SECONDS = 0.01
@@ -23,6 +31,8 @@ STAGGER_SECONDS = 0.01
 SHUTDOWN_TIMEOUT = 15.0
 
 EventSink = Callable[[str, str], None]
+OCPP_VERSIONS = ("1.6", "2.0.1")
+Charger = SimulatedCharger | SimulatedCharger201
 
 
 @dataclass
@@ -31,8 +41,10 @@ class FleetOptions:
     stations: int = 1
     prefix: str = "SIM-"
     password: str | None = None
-    connectors: int = 1
-    id_tag: str = "SIMTAG01"
+    connectors: int = 1  # per station, unless connectors_by_station names it
+    connectors_by_station: dict[str, int] = field(default_factory=dict)
+    id_tag: str = "{station}-TAG"  # "{station}" is replaced by each station's charge point id
+    ocpp_version: str = "1.6"
     meter_interval: float = 5.0
     session_seconds: float = 60.0
     sessions: int = 1  # per station
@@ -45,14 +57,26 @@ class FleetOptions:
     def station_ids(self) -> list[str]:
         return [f"{self.prefix}{n:04d}" for n in range(1, self.stations + 1)]
 
-    def charger_options(self) -> ChargerOptions:
-        return ChargerOptions(
+    def __post_init__(self) -> None:
+        if self.ocpp_version not in OCPP_VERSIONS:
+            raise ValueError(f"ocpp_version must be one of {', '.join(OCPP_VERSIONS)}, not {self.ocpp_version!r}")
+
+    def id_tag_of(self, charge_point_id: str) -> str:
+        return self.id_tag.replace("{station}", charge_point_id)
+
+    def charger_options(self, charge_point_id: str) -> ChargerOptions:
+        options = ChargerOptions201 if self.ocpp_version == "2.0.1" else ChargerOptions
+        return options(
             password=self.password,
-            connectors=self.connectors,
-            id_tag=self.id_tag,
+            connectors=self.connectors_by_station.get(charge_point_id, self.connectors),
+            id_tag=self.id_tag_of(charge_point_id),
             meter_interval=self.meter_interval,
             speedup=self.speedup,
         )
+
+    def charger(self, charge_point_id: str, on_event: EventSink | None) -> Charger:
+        kind = SimulatedCharger201 if self.ocpp_version == "2.0.1" else SimulatedCharger
+        return kind(charge_point_id, self.url, self.charger_options(charge_point_id), on_event=on_event)
 
 
 @dataclass
@@ -85,10 +109,7 @@ async def run_fleet(
     """Run every station concurrently until all are done, `duration` passes or `stop` is set."""
     stop = stop or asyncio.Event()
     started = time.monotonic()
-    chargers = [
-        SimulatedCharger(charge_point_id, options.url, options.charger_options(), on_event=on_event)
-        for charge_point_id in options.station_ids()
-    ]
+    chargers = [options.charger(charge_point_id, on_event) for charge_point_id in options.station_ids()]
     failures: list[str] = []
     timer = asyncio.create_task(_set_after(stop, options.duration)) if options.duration > 0 else None
     try:
@@ -122,7 +143,7 @@ def run_fleet_blocking(options: FleetOptions, *, on_event: EventSink | None = No
 
 
 async def _drive_station(
-    charger: SimulatedCharger, options: FleetOptions, stop: asyncio.Event, delay: float, failures: list[str]
+    charger: Charger, options: FleetOptions, stop: asyncio.Event, delay: float, failures: list[str]
 ) -> None:
     """One station's life: boot, its sessions with pauses in between, then a tidy shutdown."""
     flaky: asyncio.Task | None = None
@@ -143,7 +164,7 @@ async def _drive_station(
         await _shut_down(charger, failures)
 
 
-async def _bring_up(charger: SimulatedCharger, options: FleetOptions, stop: asyncio.Event) -> bool:
+async def _bring_up(charger: Charger, options: FleetOptions, stop: asyncio.Event) -> bool:
     """Connect and boot, retrying with back-off while the CSMS is unreachable; False if stopped first."""
     delay = 1.0
     while not stop.is_set():
@@ -160,19 +181,19 @@ async def _bring_up(charger: SimulatedCharger, options: FleetOptions, stop: asyn
     return False
 
 
-async def _run_sessions(charger: SimulatedCharger, options: FleetOptions, stop: asyncio.Event) -> None:
+async def _run_sessions(charger: Charger, options: FleetOptions, stop: asyncio.Event) -> None:
+    connectors = charger.options.connectors
     for number in range(options.sessions):
-        connector_id = number % options.connectors + 1
-        await charger.start_session(connector_id)
+        session = await charger.start_session(number % connectors + 1)
         if await _stopped_within(stop, options.session_seconds):
             return
-        await charger.stop_session(connector_id)
+        await charger.stop_own_session(session)  # refused by the CSMS, it has ended already
         last = number == options.sessions - 1
         if not last and await _stopped_within(stop, options.pause_seconds):
             return
 
 
-async def _flaky_link(charger: SimulatedCharger, options: FleetOptions, stop: asyncio.Event) -> None:
+async def _flaky_link(charger: Charger, options: FleetOptions, stop: asyncio.Event) -> None:
     """Lose the network every `reconnect_every` seconds for `outage_seconds`."""
     while not await _stopped_within(stop, options.reconnect_every):
         try:
@@ -181,8 +202,9 @@ async def _flaky_link(charger: SimulatedCharger, options: FleetOptions, stop: as
             charger.emit(f"reconnect failed: {exc!r}")
 
 
-async def _shut_down(charger: SimulatedCharger, failures: list[str]) -> None:
-    """Stop what is still charging, then close; bounded so one stuck station cannot hold up the exit.
+async def _shut_down(charger: Charger, failures: list[str]) -> None:
+    """Stop what is still charging (a station going down ends every session on it), then close;
+    bounded so one stuck station cannot hold up the exit.
 
     A station caught in a simulated outage reconnects first, so its queued
     transaction messages still reach the CSMS.
@@ -192,7 +214,7 @@ async def _shut_down(charger: SimulatedCharger, failures: list[str]) -> None:
             if charger.connect_count and not charger.online:
                 await charger.reconnect()
             for session in charger.active_sessions:
-                await charger.stop_session(session.connector_id)
+                await charger.stop_own_session(session)
     except (TimeoutError, SimulatorError, *CONNECT_ERRORS) as exc:
         failures.append(f"{charger.id}: shutdown: {exc!r}")
     finally:
@@ -213,7 +235,7 @@ async def _set_after(stop: asyncio.Event, seconds: float) -> None:
     stop.set()
 
 
-def _summarize(chargers: list[SimulatedCharger], failures: list[str], elapsed: float) -> FleetSummary:
+def _summarize(chargers: list[Charger], failures: list[str], elapsed: float) -> FleetSummary:
     sessions = [session for charger in chargers for session in charger.completed_sessions]
     calls: Counter[str] = Counter()
     for charger in chargers:

@@ -62,10 +62,13 @@ class ChargerOptions:
 class ConfigKey:
     value: str
     readonly: bool = False
-    kind: Literal["text", "number", "bool", "measurands"] = "text"
+    kind: Literal["text", "number", "bool", "measurands", "authorization_key"] = "text"
+    write_only: bool = False  # never read back by GetConfiguration (a secret)
 
     def accepts(self, value: str) -> bool:
         """Would a real charger take this value for this key?"""
+        if self.kind == "authorization_key":
+            return authorization_key_password(value) is not None
         if self.kind == "number":
             try:
                 return float(value) >= 0
@@ -76,6 +79,16 @@ class ConfigKey:
         if self.kind == "measurands":
             return all(item.strip() in SUPPORTED_MEASURANDS for item in value.split(","))
         return True
+
+
+def authorization_key_password(value: str) -> str | None:
+    """The Basic password an OCPP 1.6 AuthorizationKey stands for (security whitepaper: 16 to 20 bytes,
+    hex-encoded), or None when it is not one. This simulator sends UTF-8 passwords only."""
+    try:
+        raw = bytes.fromhex(value)
+        return raw.decode("utf-8") if 16 <= len(raw) <= 20 else None
+    except ValueError:
+        return None
 
 
 def _number(value: float) -> str:
@@ -105,6 +118,7 @@ def default_configuration(options: ChargerOptions) -> dict[str, ConfigKey]:
         "ChargingScheduleMaxPeriods": ConfigKey("24", readonly=True),
         "MaxChargingProfilesInstalled": ConfigKey("10", readonly=True),
         "GetConfigurationMaxKeys": ConfigKey("50", readonly=True),
+        "AuthorizationKey": ConfigKey("", kind="authorization_key", write_only=True),
         "SupportedFeatureProfiles": ConfigKey(
             "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger", readonly=True
         ),

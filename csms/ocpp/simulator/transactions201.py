@@ -136,6 +136,14 @@ class Transactions201:
         )
         return tx
 
+    async def stop_own_session(self, tx: Transaction, *, reason: str = ReasonEnumType.local) -> Transaction | None:
+        """Stop `tx` if it still runs; None when it has ended already (refused, say). Whatever else
+        runs on its EVSE by then (a driver's remote start) is not this transaction's to stop."""
+        evse = self.evses.get(tx.evse_id)
+        if evse is None or evse.running is not tx:
+            return None
+        return await self.stop_session(tx.evse_id, reason=reason)
+
     async def _begin(self, evse: Evse, tx: Transaction, trigger: str, *, with_token: bool) -> None:
         sample = self._sample(evse, ReadingContextEnumType.transaction_begin, "SampledDataCtrlr", "TxStartedMeasurands")
         await self._transaction_event(
@@ -217,7 +225,7 @@ class Transactions201:
         tx.id_token_status = result.id_token_info["status"]
         refused = tx.id_token_status != AuthorizationStatusEnumType.accepted
         if refused and self._setting_bool("TxCtrlr", "StopTxOnInvalidId") and not tx.stopping.is_set():
-            self._spawn(self.stop_session(tx.evse_id, reason=ReasonEnumType.de_authorized))
+            self._spawn(self.stop_own_session(tx, reason=ReasonEnumType.de_authorized))
 
     async def _meter_loop(self, tx: Transaction) -> None:
         """TransactionEvent Updated every SampledDataCtrlr.TxUpdatedInterval seconds until the transaction stops."""
