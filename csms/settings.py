@@ -152,6 +152,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "csms.ocpp.tasks.purge_message_log",
         "schedule": 3600.0,
     },
+    "end-stale-transactions": {  # transactions nothing was heard of for OCPP_TRANSACTION_STALE_AFTER
+        "task": "sessions.tasks.end_stale_transactions",
+        "schedule": 600.0,
+    },
 }
 
 # --- Auth, i18n, static ----------------------------------------------------------
@@ -245,6 +249,9 @@ OCPP_MESSAGE_LOG_RETENTION_DAYS = env_int("OCPP_MESSAGE_LOG_RETENTION_DAYS", 30)
 OCPP_CALL_TIMEOUT = env_int("OCPP_CALL_TIMEOUT", 30)
 # A station silent for this many heartbeat intervals is marked offline by the sweep.
 OCPP_OFFLINE_AFTER_HEARTBEATS = env_int("OCPP_OFFLINE_AFTER_HEARTBEATS", 3)
+# An active transaction with no reading or message for this many seconds is ended from its
+# last reading (the charger lost it: a crash, a replaced unit); see sessions.closing.
+OCPP_TRANSACTION_STALE_AFTER = env_int("OCPP_TRANSACTION_STALE_AFTER", 24 * 3600)
 
 LOGGING = {
     "version": 1,
