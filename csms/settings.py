@@ -152,6 +152,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "csms.ocpp.tasks.purge_message_log",
         "schedule": 3600.0,
     },
+    "end-stale-transactions": {  # transactions nothing was heard of for OCPP_TRANSACTION_STALE_AFTER
+        "task": "sessions.tasks.end_stale_transactions",
+        "schedule": 600.0,
+    },
 }
 
 # --- Auth, i18n, static ----------------------------------------------------------
@@ -260,6 +264,9 @@ OCPP_CLOCK_SKEW_TOLERANCE = env_int("OCPP_CLOCK_SKEW_TOLERANCE", 300)
 # A station may declare at most this many EVSEs itself (1.6 NumberOfConnectors, its 2.0.1 device model);
 # the operator's own EVSE rows are not capped.
 OCPP_MAX_DECLARED_EVSES = env_int("OCPP_MAX_DECLARED_EVSES", 64)
+# An active transaction with no reading or message for this many seconds is ended from its
+# last reading (the charger lost it: a crash, a replaced unit); see sessions.closing.
+OCPP_TRANSACTION_STALE_AFTER = env_int("OCPP_TRANSACTION_STALE_AFTER", 24 * 3600)
 
 LOGGING = {
     "version": 1,

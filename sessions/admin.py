@@ -1,6 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 
-from csms.ocpp.admin_actions import cancel_each, remote_stop_each
+from csms.ocpp.admin_actions import cancel_each, chosen_action, remote_stop_each
+from sessions import closing
 from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction
 
 
@@ -50,7 +54,7 @@ class TransactionAdmin(admin.ModelAdmin):
     list_select_related = ["station", "connector__evse__station"]
     readonly_fields = [f.name for f in Transaction._meta.fields]
     inlines = [MeterValueInline]
-    actions = ["remote_stop"]
+    actions = ["remote_stop", "force_close"]
 
     @admin.display(description="Authorization", ordering="authorization_status")
     def authorization(self, tx: Transaction) -> str:
@@ -65,6 +69,35 @@ class TransactionAdmin(admin.ModelAdmin):
     @admin.action(description="Remote stop (active transactions)", permissions=["change"])
     def remote_stop(self, request, queryset):
         remote_stop_each(self, request, queryset)
+
+    def has_force_close_permission(self, request) -> bool:
+        return request.user.has_perm("charging.force_close_transaction")
+
+    @admin.action(description="Force-close (the charger will never stop them)", permissions=["force_close"])
+    def force_close(self, request, queryset):
+        """Ask for the reason, then end each active transaction from its last reading, billed."""
+        form = ForceCloseForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request), "title": "Force-close transactions", "opts": self.model._meta,
+                "form": form, "transactions": queryset, "action": chosen_action(request),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/charging/transaction/force_close.html", context)
+        operator = request.user.get_username()
+        for tx in queryset:
+            if closing.force_close(transaction_id=tx.pk, reason=form.cleaned_data["reason"], operator=operator):
+                self.message_user(request, f"Transaction {tx.pk} force-closed and billed from its last reading.", messages.SUCCESS)
+            else:
+                self.message_user(request, f"Transaction {tx.pk} is not active; nothing to close.", messages.WARNING)
+        return None
+
+
+class ForceCloseForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the transaction and in the station's events, with your user name.",
+    )
 
 
 @admin.register(Reservation)

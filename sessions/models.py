@@ -65,6 +65,14 @@ class Transaction(models.Model):
         ACTIVE = "active"
         COMPLETED = "completed"
 
+    class EndedWithoutStop(models.TextChoices):
+        """Why the CSMS ended a transaction whose stop the charger never sent (kept as its stop_reason)."""
+
+        NEW_START = "EndedByNewStart", "a new transaction started on its EVSE"
+        REBOOT = "EndedByReboot", "the charger rebooted and reported its EVSE free"
+        STALE = "EndedStale", "nothing was heard of it for too long"
+        FORCED = "ForceClosed", "an operator force-closed it"
+
     station = models.ForeignKey("stations.ChargingStation", on_delete=models.PROTECT, related_name="transactions")
     connector = models.ForeignKey("stations.Connector", on_delete=models.PROTECT, related_name="transactions")
     uid = models.CharField(max_length=36, null=True, blank=True, help_text="OCPP 2.0.1 transactionId")
@@ -80,6 +88,13 @@ class Transaction(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=32, blank=True)
     stop_id_tag_value = models.CharField(max_length=36, blank=True)
+    end_note = models.CharField(
+        max_length=255, blank=True, help_text="Why it was ended without the charger's stop (an operator's reason is kept here)"
+    )
+    meter_drop_wh = models.BigIntegerField(
+        default=0,
+        help_text="How far the register went backwards (a meter reset or replacement); added back so energy is what was metered",
+    )
 
     # Latest readings, so live views need not scan meter values.
     last_meter_wh = models.BigIntegerField(null=True, blank=True)
@@ -93,23 +108,30 @@ class Transaction(models.Model):
     class Meta:
         ordering = ["-started_at"]
         constraints = [
-            # A replayed StartTransaction names the same connector and start time.
-            models.UniqueConstraint(fields=["connector", "started_at"], name="unique_transaction_start"),
+            # A replayed 1.6 StartTransaction is the same request: connector, id tag, meter start and time.
+            # A charger without a clock starts every session at the same time; only a replay repeats all four.
+            models.UniqueConstraint(
+                fields=["connector", "started_at", "id_tag_value", "meter_start_wh"],
+                condition=Q(uid__isnull=True),
+                name="unique_transaction_request",
+            ),
             models.UniqueConstraint(
                 fields=["station", "uid"], condition=Q(uid__isnull=False), name="unique_transaction_uid"
             ),
         ]
         indexes = [models.Index(fields=["station", "status"])]
+        permissions = [("force_close_transaction", "Can force-close a transaction the charger never stopped")]
 
     def __str__(self) -> str:
         return f"Transaction {self.pk}"
 
     @property
     def energy_wh(self) -> int | None:
+        """What the meter counted: its rises, never its falls (a reset is not negative energy)."""
         end = self.meter_stop_wh if self.meter_stop_wh is not None else self.last_meter_wh
         if end is None or self.meter_start_wh is None:
             return None
-        return end - self.meter_start_wh
+        return end - self.meter_start_wh + self.meter_drop_wh
 
 
 class ChargingState(models.TextChoices):

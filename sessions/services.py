@@ -4,22 +4,18 @@ Every write here is idempotent, because chargers replay messages after a
 lost answer: a replayed start returns the transaction it already opened, a
 replayed meter value adds nothing, a replayed stop changes nothing.
 """
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing import services as billing
 from csms.columns import fit
-from sessions import driver_sessions, events
+from sessions import closing, driver_sessions, events
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT, STATE_OF_CHARGE, NormalisedSample, Sample, normalise
 from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction, TransactionEvent
 from stations.selectors import is_accepted
 from stations.services import ensure_connector, record_deviation
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,13 +88,24 @@ def start_transaction(
 ) -> StartedTransaction:
     """Open a session, or return the one a replayed start already opened.
 
+    A replay is the same request (connector, id tag, meter start, time), not
+    merely the same time: a charger without a clock starts every session at
+    one moment. A transaction still open on the EVSE is over for the charger,
+    which runs one at a time: it is ended without a stop (sessions.closing).
     The station gets a transaction id whatever the authorization says: OCPP
     has it stop the session itself when the tag is not Accepted.
     """
     connector = ensure_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id)
-    existing = Transaction.objects.filter(connector=connector, started_at=started_at).first()
+    id_tag_value = fit(Transaction, "id_tag_value", id_tag)
+    # The same request as one already taken (a lost answer, re-sent): see the constraint unique_transaction_request.
+    same_request = Transaction.objects.filter(
+        connector=connector, started_at=started_at, id_tag_value=id_tag_value, meter_start_wh=meter_start_wh, uid__isnull=True
+    )
+    existing = same_request.first()
     if existing is not None:
         return StartedTransaction(existing, _stored_info(existing), replayed=True)
+    # Before authorizing: the card of a transaction this start replaces is free again.
+    closing.end_replaced_transactions(evse_pk=connector.evse_id, started_at=started_at, replaced_by=f"A transaction of {id_tag_value}")
     info = _refused_by_station(station_id) or authorize(id_tag=id_tag, now=started_at)
     try:
         with transaction.atomic():
@@ -106,7 +113,7 @@ def start_transaction(
                 station_id=station_id,
                 connector=connector,
                 id_tag=IdTag.objects.filter(id_tag=id_tag).first(),
-                id_tag_value=fit(Transaction, "id_tag_value", id_tag),
+                id_tag_value=id_tag_value,
                 authorization_status=info.status,
                 reservation_id=reservation_id,
                 meter_start_wh=meter_start_wh,
@@ -114,7 +121,7 @@ def start_transaction(
                 started_at=started_at,
             )
     except IntegrityError:  # the same start, replayed concurrently
-        tx = Transaction.objects.get(connector=connector, started_at=started_at)
+        tx = same_request.get()
         return StartedTransaction(tx, _stored_info(tx), replayed=True)
     if reservation_id is not None:
         Reservation.objects.filter(pk=reservation_id, station_id=station_id).update(status=Reservation.Status.USED)
@@ -186,11 +193,16 @@ def _update_latest_readings(tx: Transaction, normalised: list[NormalisedSample])
         if not n.sample.phase:  # per-phase values are parts; only the totals are "the" reading
             latest[n.sample.measurand] = n
     newest = max(n.sample.timestamp for n in normalised)
+    heard_at = timezone.now()  # our clock: what the sweep for silent transactions reads
     if tx.last_reading_at and tx.last_reading_at > newest:
-        return  # late, queued values: history is stored, the live view keeps the newer reading
-    changes = {"last_reading_at": newest}
+        # late, queued values: history is stored, the live view keeps the newer reading
+        Transaction.objects.filter(pk=tx.pk).update(updated_at=heard_at)
+        return
+    changes = {"last_reading_at": newest, "updated_at": heard_at}
     if ENERGY_REGISTER in latest:
         changes["last_meter_wh"] = int(latest[ENERGY_REGISTER].value)
+        if tx.status == Transaction.Status.ACTIVE and changes["last_meter_wh"] < (tx.last_meter_wh or 0):  # a meter reset
+            changes["meter_drop_wh"] = closing.register_drop_wh(tx=tx)
     if POWER_IMPORT in latest:
         changes["last_power_w"] = int(latest[POWER_IMPORT].value)
     if STATE_OF_CHARGE in latest:
@@ -231,34 +243,25 @@ def stop_transaction(
             station_id=station_id, evse_id=tx.connector.evse.evse_id, transaction_id=tx.pk, samples=list(samples)
         )
     info = _stop_tag_info(tx, id_tag)
-    with transaction.atomic():
-        completed = Transaction.objects.filter(pk=tx.pk, status=Transaction.Status.ACTIVE).update(
-            status=Transaction.Status.COMPLETED,
-            meter_stop_wh=meter_stop_wh,
-            last_meter_wh=meter_stop_wh,
-            stopped_at=stopped_at,
-            stop_reason=fit(Transaction, "stop_reason", reason),
-            stop_id_tag_value=fit(Transaction, "stop_id_tag_value", id_tag or ""),
-            updated_at=timezone.now(),
-        )
-    if completed:
-        tx.refresh_from_db()
-        _seal_cost(tx)
-        events.transaction_stopped(tx)
-        driver_sessions.complete(tx=tx)
+    completed = closing.complete_transaction(
+        tx=tx, meter_stop_wh=meter_stop_wh, stopped_at=stopped_at, reason=reason, stop_id_tag=id_tag or ""
+    )
+    if not completed and tx.stop_reason in Transaction.EndedWithoutStop.values:
+        _record_late_stop(tx, meter_stop_wh=meter_stop_wh, stopped_at=stopped_at, reason=reason)
     return info
 
 
-def _seal_cost(tx: Transaction) -> None:
-    """Price the finished session once (its charge detail record) before anyone is told it ended.
-
-    A pricing failure is logged, never passed on: the charger's stop must be
-    answered and kept whatever the tariff does; the record can be made later.
-    """
-    try:
-        billing.record_charge_detail_record(transaction_id=tx.pk)
-    except Exception:
-        logger.exception("could not price transaction %s", tx.pk)
+def _record_late_stop(tx: Transaction, *, meter_stop_wh: int, stopped_at: datetime, reason: str) -> None:
+    """The charger's own stop, after the CSMS ended the transaction without it: the bill stands
+    (it may be paid already); what the charger reported is kept for operators."""
+    record_deviation(
+        station_id=tx.station_id,
+        summary=f"Stop for transaction {tx.pk} came after it was ended without a stop ({tx.stop_reason})",
+        details={
+            "transaction_id": tx.pk, "meter_stop_wh": meter_stop_wh, "stopped_at": stopped_at.isoformat(), "reason": reason,
+            "billed_meter_stop_wh": tx.meter_stop_wh, "billed_stopped_at": tx.stopped_at.isoformat(),
+        },
+    )
 
 
 def _stop_tag_info(tx: Transaction, id_tag: str | None) -> IdTagInfo | None:

@@ -95,3 +95,22 @@ async def test_a_stop_sent_just_before_the_link_drops_is_kept(server, make_stati
         """the stop received before the close completed the session"""
         return Transaction.objects.filter(pk=transaction_id, status="completed", meter_stop_wh=1800).exists()
     await eventually(completed)
+
+
+async def test_a_second_session_with_the_same_start_time_is_not_a_replay(server, make_station, make_id_tag):
+    """A charger without a clock starts every session at its boot time: the second session is
+    its own, its stop is kept and all of its 7,000 Wh are recorded."""
+    station = await make_station("CP-NOCLOCK")
+    await make_id_tag("RFID-R")
+    clockless = "1970-01-01T00:00:00Z"
+    async with open_socket(server, "CP-NOCLOCK") as ws:
+        first = (await call(ws, "StartTransaction", {**START, "meterStart": 10_000, "timestamp": clockless}))[2]["transactionId"]
+        await call(ws, "StopTransaction", {"transactionId": first, "meterStop": 13_000, "timestamp": "1970-01-01T01:00:00Z", "reason": "Local"})
+        second = (await call(ws, "StartTransaction", {**START, "meterStart": 13_000, "timestamp": clockless}))[2]["transactionId"]
+        assert second != first
+        await call(ws, "StopTransaction", {"transactionId": second, "meterStop": 20_000, "timestamp": "1970-01-01T01:00:00Z", "reason": "Local"})
+
+    energies = await sync_to_async(lambda: dict(Transaction.objects.filter(station=station).values_list("pk", "meter_stop_wh")))()
+    assert energies == {first: 13_000, second: 20_000}
+    stored = await sync_to_async(lambda: {tx.pk: (tx.status, tx.energy_wh) for tx in Transaction.objects.filter(station=station)})()
+    assert stored == {first: ("completed", 3_000), second: ("completed", 7_000)}

@@ -13,6 +13,7 @@ from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v16.commands import COMMANDS
 from csms.ocpp.values import INT32_MAX, iso, readings_checked, to_datetime, to_int, to_optional_int, to_str
+from sessions import closing
 from sessions import services as sessions
 from sessions.meter import Sample
 from stations import services as stations
@@ -87,13 +88,15 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
             vendor_id=to_str(optional.get("vendor_id")),
             vendor_error_code=to_str(optional.get("vendor_error_code")),
         )
+        evse_id = to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX)
         await db_async(stations.record_status)(
             station_id=self.station_id,
-            evse_id=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
+            evse_id=evse_id,
             connector_id=1,
             report=report,
             timestamp=to_datetime(timestamp, "timestamp") if timestamp else timezone.now(),
         )
+        await db_async(closing.end_transactions_lost_in_reboot)(station_id=self.station_id, evse_id=evse_id, status=report.status)
         return call_result.StatusNotification()
 
     @on(Action.authorize)

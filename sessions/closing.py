@@ -1,0 +1,181 @@
+"""Ending transactions: from the charger's stop, or without it when the charger forgot it.
+
+A charger that crashes, loses its storage or is simply replaced never sends
+the stop of the transaction it was running. Left open, such a transaction
+holds the driver's session, the EVSE and the card (ConcurrentTx) for good.
+`end_without_stop` is the one way the CSMS closes it: from its last
+reading, billed and told like any other end, with the reason kept for
+operators. Its callers decide when a transaction is over: a new start on
+its EVSE, the charger's reboot, silence, an operator.
+"""
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from billing import services as billing
+from csms.columns import fit
+from sessions import driver_sessions, events
+from sessions.meter import ENERGY_REGISTER
+from sessions.models import Transaction
+from stations.models import ChargingStation, ConnectorStatus
+from stations.services import record_deviation
+
+logger = logging.getLogger(__name__)
+
+EndedWithoutStop = Transaction.EndedWithoutStop
+
+# What a charger reports for an EVSE on which it runs no transaction (OCPP 1.6 §4.9):
+# Available, or Preparing (plugged in, waiting for an authorization).
+_NO_TRANSACTION = frozenset({ConnectorStatus.AVAILABLE, ConnectorStatus.PREPARING})
+
+
+def complete_transaction(
+    *, tx: Transaction, meter_stop_wh: int | None, stopped_at: datetime, reason: str, stop_id_tag: str = "", end_note: str = ""
+) -> bool:
+    """Complete an active transaction once: store its end, bill it, complete the driver's session, tell everyone.
+
+    False when it was no longer active (a replayed or late stop): nothing changes.
+    A register that went backwards (a meter reset or replacement) is recorded;
+    its fall is added back so the energy is what was metered, never negative.
+    """
+    drop = register_drop_wh(tx=tx, end_wh=meter_stop_wh, end_at=stopped_at)
+    completed = Transaction.objects.filter(pk=tx.pk, status=Transaction.Status.ACTIVE).update(
+        status=Transaction.Status.COMPLETED,
+        meter_stop_wh=meter_stop_wh,
+        last_meter_wh=meter_stop_wh,
+        stopped_at=stopped_at,
+        stop_reason=fit(Transaction, "stop_reason", reason),
+        stop_id_tag_value=fit(Transaction, "stop_id_tag_value", stop_id_tag),
+        end_note=fit(Transaction, "end_note", end_note),
+        meter_drop_wh=drop,
+        updated_at=timezone.now(),
+    )
+    if not completed:
+        return False
+    tx.refresh_from_db()
+    if drop:
+        record_deviation(
+            station_id=tx.station_id,
+            summary=f"Meter reset in transaction {tx.pk}: the register went back {drop} Wh",
+            details={"transaction_id": tx.pk, "meter_start_wh": tx.meter_start_wh, "meter_stop_wh": meter_stop_wh, "drop_wh": drop},
+        )
+    _seal_cost(tx)
+    events.transaction_stopped(tx)
+    driver_sessions.complete(tx=tx)
+    return True
+
+
+def _seal_cost(tx: Transaction) -> None:
+    """Price the finished session once (its charge detail record) before anyone is told it ended.
+
+    A pricing failure is logged, never passed on: the charger's stop must be
+    answered and kept whatever the tariff does; the record can be made later.
+    """
+    try:
+        billing.record_charge_detail_record(transaction_id=tx.pk)
+    except Exception:
+        logger.exception("could not price transaction %s", tx.pk)
+
+
+def register_drop_wh(*, tx: Transaction, end_wh: int | None = None, end_at: datetime | None = None) -> int:
+    """How far the energy register fell during the transaction, summed over each fall.
+
+    The register series is the one billing prices: meter start, the readings
+    in between, meter stop. Energy = end - start + falls = the sum of the rises.
+    """
+    rows = tx.meter_values.filter(measurand=ENERGY_REGISTER, phase="", timestamp__gte=tx.started_at)
+    if end_at is not None:
+        rows = rows.filter(timestamp__lte=end_at)
+    register = dict(rows.values_list("timestamp", "value"))
+    if tx.meter_start_wh is not None:
+        register[tx.started_at] = tx.meter_start_wh
+    if end_wh is not None and end_at is not None:
+        register[end_at] = end_wh
+    series = [register[moment] for moment in sorted(register)]
+    return int(sum(max(0, before - after) for before, after in zip(series, series[1:])))
+
+
+def end_without_stop(*, transaction_id: int, reason: str, note: str, ended_at: datetime | None = None) -> bool:
+    """Close a transaction the charger will never stop, from its last reading; False if it was not active.
+
+    Meter stop is the last register known (what was metered is billed, nothing
+    guessed). It ends at `ended_at` (the new start that replaced it), never
+    before its last reading; without one, at its last reading: time after a
+    crash or a silence is not the driver's session. Billing, the driver's
+    session and the live events follow the same path as a charger's stop, and
+    a deviation tells operators why it ended.
+    """
+    tx = Transaction.objects.filter(pk=transaction_id, status=Transaction.Status.ACTIVE).first()
+    if tx is None:
+        return False
+    last_heard = max(moment for moment in (tx.started_at, tx.last_reading_at) if moment is not None)
+    stopped_at = max(ended_at, last_heard) if ended_at is not None else last_heard
+    meter_stop_wh = tx.last_meter_wh if tx.last_meter_wh is not None else tx.meter_start_wh
+    if not complete_transaction(tx=tx, meter_stop_wh=meter_stop_wh, stopped_at=stopped_at, reason=reason, end_note=note):
+        return False
+    record_deviation(
+        station_id=tx.station_id,
+        summary=f"Transaction {tx.pk} ended without a stop: {EndedWithoutStop(reason).label}",
+        details={"transaction_id": tx.pk, "reason": reason, "note": note, "meter_stop_wh": meter_stop_wh, "stopped_at": stopped_at.isoformat()},
+    )
+    logger.info("transaction %s ended without a stop (%s): %s", tx.pk, reason, note)
+    return True
+
+
+def end_replaced_transactions(*, evse_pk: int, started_at: datetime, replaced_by: str) -> None:
+    """A charger runs one transaction per EVSE: one that starts ends any still open there that started before it."""
+    open_before = Transaction.objects.filter(
+        connector__evse_id=evse_pk, status=Transaction.Status.ACTIVE, started_at__lte=started_at
+    ).values_list("pk", flat=True)
+    for transaction_id in open_before:
+        end_without_stop(
+            transaction_id=transaction_id, reason=EndedWithoutStop.NEW_START, ended_at=started_at,
+            note=f"{replaced_by} started on the same EVSE",
+        )
+
+
+def end_transactions_lost_in_reboot(*, station_id: int, evse_id: int, status: str) -> None:
+    """A rebooted charger that reports an EVSE free has no transaction there any more.
+
+    A transaction opened there before the boot was lost with the charger's
+    memory: it is ended, so the card, the EVSE and the driver are free again.
+    One opened after the boot (a start queued while offline) is left alone.
+    """
+    if evse_id == 0 or status not in _NO_TRANSACTION:
+        return
+    booted_at = ChargingStation.objects.filter(pk=station_id).values_list("last_boot_at", flat=True).first()
+    if booted_at is None:
+        return
+    lost = Transaction.objects.filter(
+        station_id=station_id, connector__evse__evse_id=evse_id, status=Transaction.Status.ACTIVE, created_at__lt=booted_at
+    ).values_list("pk", flat=True)
+    for transaction_id in lost:
+        end_without_stop(
+            transaction_id=transaction_id, reason=EndedWithoutStop.REBOOT,
+            note=f"The charger rebooted at {booted_at.isoformat()} and reported EVSE {evse_id} {status}",
+        )
+
+
+def end_stale_transactions(*, now: datetime | None = None) -> int:
+    """End the active transactions nothing was heard of for OCPP_TRANSACTION_STALE_AFTER seconds.
+
+    Silence is measured on our clock (when a reading or event last arrived),
+    never the charger's, which may be wrong or unset. Returns how many ended.
+    """
+    now = now or timezone.now()
+    window = settings.OCPP_TRANSACTION_STALE_AFTER
+    cutoff = now - timedelta(seconds=window)
+    silent = (
+        Transaction.objects.filter(status=Transaction.Status.ACTIVE, updated_at__lt=cutoff)
+        .exclude(events__received_at__gte=cutoff)
+        .values_list("pk", flat=True)
+    )
+    note = f"No reading or message for {window} s"
+    return sum(end_without_stop(transaction_id=pk, reason=EndedWithoutStop.STALE, note=note) for pk in list(silent))
+
+
+def force_close(*, transaction_id: int, reason: str, operator: str) -> bool:
+    """An operator's close of a transaction stuck open; the reason is kept with the operator's name."""
+    return end_without_stop(transaction_id=transaction_id, reason=EndedWithoutStop.FORCED, note=f"{operator}: {reason}")
