@@ -6,6 +6,9 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
+    from csms.secrets import require_deployment_secrets
+
+    require_deployment_secrets()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

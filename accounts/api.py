@@ -7,7 +7,6 @@ from rest_framework import generics, serializers, status
 from rest_framework.fields import get_error_detail
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
@@ -19,6 +18,7 @@ from accounts.serializers import (
     SignedUpSerializer, SignUpSerializer, TokenPairSerializer,
 )
 from csms.api.errors import ApiError
+from csms.api.throttling import ClientScopedRateThrottle
 
 
 def _token_pair(user) -> dict:
@@ -35,7 +35,7 @@ class AuthView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "auth"
 
 
@@ -105,7 +105,7 @@ class ProfileView(generics.RetrieveUpdateAPIView):
 
 
 class PasswordChangeView(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(tags=["account"], request=PasswordChangeSerializer, responses={200: TokenPairSerializer},

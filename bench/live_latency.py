@@ -56,7 +56,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script, yet use the project's helpers
 
-from bench.servers import embedded_redis, percentile, running  # noqa: E402
+from bench.servers import deployment_secrets, embedded_redis, percentile, running  # noqa: E402
 from csms.embedded import free_port, port_open  # noqa: E402
 
 STATION_PASSWORD = "live-bench-station-password"
@@ -351,7 +351,7 @@ def stack(workdir: Path, database_url: str, run_id: str) -> Iterator[int]:
     """
     prefix = f"live{run_id}"
     env = dict(os.environ, DATABASE_URL=database_url, CHANNEL_LAYER_PREFIX=prefix, CELERY_QUEUE=prefix,
-               API_THROTTLE_AUTH="10000/min", API_THROTTLE_SESSION_START="10000/min")
+               API_THROTTLE_AUTH="10000/min", API_THROTTLE_SESSION_START="10000/min", **deployment_secrets())
     with contextlib.ExitStack() as processes:
         if not env.get("REDIS_URL"):
             env["REDIS_URL"] = processes.enter_context(embedded_redis(workdir))

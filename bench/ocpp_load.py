@@ -35,7 +35,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script, yet use the project's simulator
 
-from bench.servers import embedded_redis, percentile, run_logged, running  # noqa: E402
+from bench.servers import deployment_secrets, embedded_redis, percentile, run_logged, running  # noqa: E402
 from csms.embedded import free_port, port_open  # noqa: E402
 from csms.ocpp.simulator import ChargerOptions, SimulatedCharger  # noqa: E402
 from csms.ocpp.simulator.charger16 import CONNECT_ERRORS, SimulatorError  # noqa: E402
@@ -304,7 +304,7 @@ def bare_server(workdir: Path) -> Iterator[tuple[str, int]]:
 @contextlib.contextmanager
 def voltstack_server(workdir: Path, config: LoadConfig, database_url: str | None) -> Iterator[tuple[str, int]]:
     """Daphne with the bench stations provisioned, on the given database or a throwaway SQLite one."""
-    env = dict(os.environ, DATABASE_URL=database_url or f"sqlite:///{workdir / 'bench.sqlite3'}")
+    env = dict(os.environ, DATABASE_URL=database_url or f"sqlite:///{workdir / 'bench.sqlite3'}", **deployment_secrets())
     with contextlib.ExitStack() as stack:
         if not env.get("REDIS_URL"):
             env["REDIS_URL"] = stack.enter_context(embedded_redis(workdir))

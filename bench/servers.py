@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
+import secrets
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from csms.embedded import free_port, start_redis
+from csms.secrets import REQUIRED
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_START_TIMEOUT = 60.0  # seconds for a server to say it is ready
@@ -56,6 +59,11 @@ def running(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def deployment_secrets() -> dict[str, str]:
+    """The servers run with DATABASE_URL set, so they refuse to start without secrets: the environment's, else random ones."""
+    return {name: os.environ.get(name) or secrets.token_urlsafe(48) for name in REQUIRED}
 
 
 @contextlib.contextmanager

@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script, yet use the project's helpers
 
-from bench.servers import embedded_redis, percentile, run_logged, running  # noqa: E402
+from bench.servers import deployment_secrets, embedded_redis, percentile, run_logged, running  # noqa: E402
 from csms.embedded import free_port, port_open  # noqa: E402
 
 BOX = (5.9, 47.3, 15.0, 55.0)  # min_lon, min_lat, max_lon, max_lat: Germany
@@ -168,6 +168,7 @@ def server(workdir: Path, stations: int, database_url: str | None) -> Iterator[i
         DATABASE_URL=database_url or f"sqlite:///{workdir / 'stations.sqlite3'}",
         JWT_ACCESS_MINUTES="120",
         API_THROTTLE_AUTH="1000/min",
+        **deployment_secrets(),
     )
     log_path = workdir / "voltstack.log"
     with contextlib.ExitStack() as stack:

@@ -10,7 +10,7 @@ Every event is verified with Stripe's signature, recorded once by its id
 handled in the same transaction: a failed handler records nothing, answers
 500, and Stripe's retry handles the event again.
 
-Setting: STRIPE_WEBHOOK_SECRET (the endpoint's signing secret; default "whsec_voltstack_dev").
+Setting: STRIPE_WEBHOOK_SECRET (the endpoint's signing secret; no default in the code, see csms/secrets.py).
 Mount: path("stripe/webhook", billing.webhooks.stripe_webhook).
 """
 from collections.abc import Callable

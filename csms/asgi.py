@@ -1,7 +1,11 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to the OCPP consumer."""
 import os
 
-from django.core.asgi import get_asgi_application
+from csms.secrets import require_deployment_secrets
+
+require_deployment_secrets()  # before anything is served with a secret that protects nothing
+
+from django.core.asgi import get_asgi_application  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 django_asgi_app = get_asgi_application()

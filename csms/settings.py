@@ -4,12 +4,15 @@ With nothing set, Voltstack runs on embedded defaults: SQLite under ./var and
 the embedded Redis that `make run` (and `make test`) start on 127.0.0.1:6399.
 Production sets DATABASE_URL and REDIS_URL; the code paths are the same.
 """
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+
+from csms import secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VOLTSTACK_VAR_DIR", BASE_DIR / "var"))
@@ -27,10 +30,17 @@ def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-embedded-default-change-me")
+# No default in the code: the environment's, else this install's own random one (csms/secrets.py).
+SECRET_KEY = secrets.setting("SECRET_KEY", VAR_DIR)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "*").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# Our reverse proxies (IPs or CIDRs): only their X-Forwarded-For is believed (csms/api/throttling.py).
+# A typo fails at start-up rather than trusting nobody (or everybody) silently.
+TRUSTED_PROXIES = [
+    ipaddress.ip_network(proxy.strip(), strict=False)
+    for proxy in os.environ.get("TRUSTED_PROXIES", "").split(",") if proxy.strip()
+]
 
 INSTALLED_APPS = [
     "daphne",
@@ -40,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "channels",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
@@ -63,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "csms.urls"
@@ -165,6 +178,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The admin's login is locked for a while after repeated failures from one address for one username
+# (django-axes). The drivers' sign-in is left to the API's per-address throttle (JSON errors, no HTML page).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ONLY_ADMIN_SITE = True
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "csms.api.throttling.request_client_address"
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
@@ -230,7 +253,7 @@ STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "sk_test_voltstack")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
 PAYMENT_PREAUTH_AMOUNT = os.environ.get("PAYMENT_PREAUTH_AMOUNT", "50.00")
 # The signing secret of the webhook endpoint (/stripe/webhook) as Stripe's dashboard shows it.
-STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_voltstack_dev")
+STRIPE_WEBHOOK_SECRET = secrets.setting("STRIPE_WEBHOOK_SECRET", VAR_DIR)
 
 # Invoices: PDFs on disk, e-mailed through Django's mail backend (printed to the console by default).
 INVOICE_STORAGE_DIR = Path(os.environ.get("INVOICE_STORAGE_DIR", VAR_DIR / "invoices"))
@@ -276,6 +299,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "ocpp": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # each failed login at INFO; lock-outs stay visible
         "daphne": {"level": "WARNING"},
         "django.channels.server": {"level": "WARNING"},
     },

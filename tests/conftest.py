@@ -27,6 +27,10 @@ CHANNEL_PREFIX = f"test{os.getpid()}"
 def pytest_configure(config):
     from django.conf import settings
 
+    # The servers and workers started here (server_env) run with DATABASE_URL, so they refuse to start
+    # without secrets; they get this process's own, and csms.asgi imported in-process passes its guard too.
+    for name in ("SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
+        os.environ.setdefault(name, getattr(settings, name))
     settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = CHANNEL_PREFIX
     settings.CACHES["default"]["KEY_PREFIX"] = CHANNEL_PREFIX
     settings.CELERY_TASK_DEFAULT_QUEUE = CHANNEL_PREFIX

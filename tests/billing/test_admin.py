@@ -13,8 +13,7 @@ EMPTY_ELEMENT = {"position": "0", "start_time": "", "end_time": "", "start_date"
 
 @pytest.fixture
 def operator_client(client, django_user_model):
-    django_user_model.objects.create_superuser("op", "op@example.com", "op-password-123")
-    client.login(username="op", password="op-password-123")
+    client.force_login(django_user_model.objects.create_superuser("op", "op@example.com", "op-password-123"))
     return client
 
 

@@ -11,8 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def operator_client(client, django_user_model):
-    django_user_model.objects.create_superuser("op", "op@example.com", "op-password-123")
-    client.login(username="op", password="op-password-123")
+    client.force_login(django_user_model.objects.create_superuser("op", "op@example.com", "op-password-123"))
     return client
 
 
