@@ -33,7 +33,6 @@ ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "*").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -245,6 +244,11 @@ OCPP_MESSAGE_LOG_RETENTION_DAYS = env_int("OCPP_MESSAGE_LOG_RETENTION_DAYS", 30)
 OCPP_CALL_TIMEOUT = env_int("OCPP_CALL_TIMEOUT", 30)
 # A station silent for this many heartbeat intervals is marked offline by the sweep.
 OCPP_OFFLINE_AFTER_HEARTBEATS = env_int("OCPP_OFFLINE_AFTER_HEARTBEATS", 3)
+# Guessing station passwords: refused handshakes within a window, counted in the cache (shared by
+# every process); past a limit every handshake of that station id, or from that address, gets 429.
+OCPP_HANDSHAKE_FAILURE_WINDOW = env_int("OCPP_HANDSHAKE_FAILURE_WINDOW", 300)
+OCPP_HANDSHAKE_FAILURES_PER_STATION = env_int("OCPP_HANDSHAKE_FAILURES_PER_STATION", 10)
+OCPP_HANDSHAKE_FAILURES_PER_ADDRESS = env_int("OCPP_HANDSHAKE_FAILURES_PER_ADDRESS", 50)
 
 LOGGING = {
     "version": 1,
@@ -254,7 +258,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "ocpp": {"level": "WARNING"},
-        "daphne": {"level": "WARNING"},
+        # uvicorn's line per connection and request; refused handshakes get our own line (csms.ocpp).
+        "uvicorn.error": {"level": "WARNING"},
+        "uvicorn.access": {"level": "WARNING"},
         "django.channels.server": {"level": "WARNING"},
     },
 }
