@@ -2,7 +2,7 @@
 
 The requirement under test: the session WebSocket pushes meter values within
 a second of the charger's message.  This bench runs the driver journey of
-tests/e2e/test_driver_journey.py N times at once against a real stack (daphne,
+tests/e2e/test_driver_journey.py N times at once against a real stack (uvicorn via csms.serve,
 a Celery worker, Redis, SQLite or PostgreSQL):
 
 1. setup: N located stations (with an energy tariff, so every push carries a
@@ -344,7 +344,7 @@ def prepare_database(database_url: str, run_id: str, count: int) -> list[str]:
 
 @contextlib.contextmanager
 def stack(workdir: Path, database_url: str, run_id: str) -> Iterator[int]:
-    """Redis (unless REDIS_URL is set), daphne and a Celery worker on this run's own prefix; yields daphne's port.
+    """Redis (unless REDIS_URL is set), the ASGI server and a Celery worker on this run's own prefix; yields its port.
 
     The worker is needed: the API hands RemoteStartTransaction to a Celery task.
     Throttles are lifted because every driver signs up and starts from 127.0.0.1.
@@ -365,8 +365,8 @@ def stack(workdir: Path, database_url: str, run_id: str) -> Iterator[int]:
         ))
         port = free_port()
         processes.enter_context(running(
-            "daphne", [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "csms.asgi:application"],
-            ready=lambda: port_open(port), log_path=workdir / "daphne.log", env=env, fresh_log=True,
+            "server", [sys.executable, "-m", "csms.serve", "--host", "127.0.0.1", "--port", str(port)],
+            ready=lambda: port_open(port), log_path=workdir / "server.log", env=env, fresh_log=True,
         ))
         yield port
 

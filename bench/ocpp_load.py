@@ -318,8 +318,8 @@ def voltstack_server(workdir: Path, config: LoadConfig, database_url: str | None
             log_path,
         )
         port = free_port()
-        daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "csms.asgi:application"]
-        stack.enter_context(running("daphne", daphne, ready=lambda: port_open(port), log_path=log_path, env=env))
+        server = [sys.executable, "-m", "csms.serve", "--host", "127.0.0.1", "--port", str(port)]
+        stack.enter_context(running("voltstack", server, ready=lambda: port_open(port), log_path=log_path, env=env))
         yield f"ws://127.0.0.1:{port}/ocpp", port
 
 

@@ -2,7 +2,7 @@
 
 Seeds --stations located stations across Germany (manage.py seed_station_map)
 into --database-url (default: a throwaway SQLite file under var/), starts
-daphne on a free port, signs a driver up through the API, then runs each
+the ASGI server (csms.serve) on a free port, signs a driver up through the API, then runs each
 workload for --duration seconds with --concurrency HTTP clients (persistent
 connections) and reports latency p50/p95/p99 and requests/s per endpoint.
 
@@ -162,7 +162,7 @@ def _ms(seconds: float | None) -> float | None:
 
 @contextlib.contextmanager
 def server(workdir: Path, stations: int, database_url: str | None) -> Iterator[int]:
-    """Seed the stations, then serve them with daphne; yields the port."""
+    """Seed the stations, then serve them (csms.serve); yields the port."""
     env = dict(
         os.environ,
         DATABASE_URL=database_url or f"sqlite:///{workdir / 'stations.sqlite3'}",
@@ -181,8 +181,8 @@ def server(workdir: Path, stations: int, database_url: str | None) -> Iterator[i
         run_logged(seed, env, log_path, timeout=900)
         print(f"seeded {stations} stations in {time.monotonic() - seeding:.1f}s", flush=True)
         port = free_port()
-        daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "csms.asgi:application"]
-        stack.enter_context(running("daphne", daphne, ready=lambda: port_open(port), log_path=log_path, env=env))
+        server = [sys.executable, "-m", "csms.serve", "--host", "127.0.0.1", "--port", str(port)]
+        stack.enter_context(running("voltstack", server, ready=lambda: port_open(port), log_path=log_path, env=env))
         yield port
 
 

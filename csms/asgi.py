@@ -18,13 +18,16 @@ if settings.SERVE_STATIC:
     django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from csms.api.urls import websocket_urlpatterns as api_websockets  # noqa: E402
+from csms.denial import UnknownPathConsumer  # noqa: E402
 from csms.ocpp.routing import websocket_urlpatterns as ocpp_websockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": URLRouter([*ocpp_websockets, *api_websockets]),
+        # last: a path no route serves is refused with a 404, not a 500
+        "websocket": URLRouter([*ocpp_websockets, *api_websockets, re_path(r"", UnknownPathConsumer.as_asgi())]),
     }
 )

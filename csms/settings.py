@@ -43,7 +43,6 @@ TRUSTED_PROXIES = [
 ]
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -290,6 +289,11 @@ OCPP_MAX_DECLARED_EVSES = env_int("OCPP_MAX_DECLARED_EVSES", 64)
 # An active transaction with no reading or message for this many seconds is ended from its
 # last reading (the charger lost it: a crash, a replaced unit); see sessions.closing.
 OCPP_TRANSACTION_STALE_AFTER = env_int("OCPP_TRANSACTION_STALE_AFTER", 24 * 3600)
+# Guessing station passwords: refused handshakes within a window, counted in the cache (shared by
+# every process); past a limit every handshake of that station id, or from that address, gets 429.
+OCPP_HANDSHAKE_FAILURE_WINDOW = env_int("OCPP_HANDSHAKE_FAILURE_WINDOW", 300)
+OCPP_HANDSHAKE_FAILURES_PER_STATION = env_int("OCPP_HANDSHAKE_FAILURES_PER_STATION", 10)
+OCPP_HANDSHAKE_FAILURES_PER_ADDRESS = env_int("OCPP_HANDSHAKE_FAILURES_PER_ADDRESS", 50)
 
 LOGGING = {
     "version": 1,
@@ -300,7 +304,9 @@ LOGGING = {
     "loggers": {
         "ocpp": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # each failed login at INFO; lock-outs stay visible
-        "daphne": {"level": "WARNING"},
+        # uvicorn's line per connection and request; refused handshakes get our own line (csms.ocpp).
+        "uvicorn.error": {"level": "WARNING"},
+        "uvicorn.access": {"level": "WARNING"},
         "django.channels.server": {"level": "WARNING"},
     },
 }

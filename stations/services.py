@@ -4,17 +4,21 @@ Called by the OCPP handlers with plain values; none of this knows OCPP
 message shapes.
 """
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone as dt_timezone
+from functools import cache
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from csms import processes
 from csms.columns import fit
 from stations import events
+from stations.hashers import StationPasswordHasher
 from stations.models import (
     ChargingStation,
     CompositeSchedule,
@@ -31,31 +35,55 @@ from stations.models import (
 )
 
 
+# The longest charge point id a station can have.
+CHARGE_POINT_ID_MAX_LENGTH = ChargingStation._meta.get_field("charge_point_id").max_length
+
+
 class StationRefused(Exception):
-    """A charger may not connect; the message says why (for the log, not the charger)."""
+    """A charger may not connect; `reason` says why (for the log and the operators, not the charger)."""
+
+    class Reason(models.TextChoices):
+        UNKNOWN_STATION = "unknown_station", "unknown station id"
+        WRONG_PASSWORD = "wrong_password", "wrong password"
+        NO_PASSWORD_SET = "no_password_set", "the station has no password set"
+        INVALID_ID = "invalid_id", "charge point id too long to register"
+
+    def __init__(self, reason: "StationRefused.Reason"):
+        super().__init__(reason.label)
+        self.reason = reason
 
 
-def authenticate_station(*, charge_point_id: str, password: str | None) -> ChargingStation:
+def authenticate_station(*, charge_point_id: str, password: str) -> ChargingStation:
     """Check a connecting charger's HTTP Basic password (OCPP security profile 1).
 
     Unknown ids are refused unless the operator turned on auto-registration;
     then the station is created Pending, keeping the password it presented.
+    Every outcome costs one password hash, so how long a refusal takes does
+    not tell a guesser which station ids exist.
     """
     station = ChargingStation.objects.filter(charge_point_id=charge_point_id).first()
     if station is None:
         return _auto_register(charge_point_id=charge_point_id, password=password)
+    matches = check_password(password, station.password_hash or _dummy_hash())
     if not station.password_hash:
-        raise StationRefused("station has no password set")
-    if password is None or not station.check_password(password):
-        raise StationRefused("wrong password")
+        raise StationRefused(StationRefused.Reason.NO_PASSWORD_SET)
+    if not matches:
+        raise StationRefused(StationRefused.Reason.WRONG_PASSWORD)
     return station
 
 
-def _auto_register(*, charge_point_id: str, password: str | None) -> ChargingStation:
+@cache
+def _dummy_hash() -> str:
+    """A station-password hash of nothing anyone knows: checked where there is no real one."""
+    return make_password(secrets.token_urlsafe(32), hasher=StationPasswordHasher.algorithm)
+
+
+def _auto_register(*, charge_point_id: str, password: str) -> ChargingStation:
     if not NetworkSettings.current().auto_register_stations:
-        raise StationRefused("unknown station")
-    if not password:
-        raise StationRefused("auto-registration needs a password")
+        check_password(password, _dummy_hash())  # the same work as for a known id
+        raise StationRefused(StationRefused.Reason.UNKNOWN_STATION)
+    if len(charge_point_id) > CHARGE_POINT_ID_MAX_LENGTH:
+        raise StationRefused(StationRefused.Reason.INVALID_ID)
     station = ChargingStation(
         charge_point_id=charge_point_id,
         registration_status=RegistrationStatus.PENDING,

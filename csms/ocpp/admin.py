@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from csms.ocpp.models import OcppMessage
+from csms.ocpp.models import OcppMessage, RefusedConnection
 
 
 @admin.register(OcppMessage)
@@ -12,6 +12,23 @@ class OcppMessageAdmin(admin.ModelAdmin):
     search_fields = ["charge_point_id", "unique_id", "action", "payload"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in OcppMessage._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RefusedConnection)
+class RefusedConnectionAdmin(admin.ModelAdmin):
+    """Chargers (or guessers) whose handshake was refused: unknown ids, wrong passwords, no subprotocol."""
+
+    list_display = ["last_seen_at", "charge_point_id", "client_address", "reason", "attempts", "first_seen_at"]
+    list_filter = ["reason"]
+    search_fields = ["charge_point_id", "client_address"]
+    date_hierarchy = "last_seen_at"
+    readonly_fields = [f.name for f in RefusedConnection._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

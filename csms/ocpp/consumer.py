@@ -1,23 +1,22 @@
 """The WebSocket consumer every charger connects to: /ocpp/<charge_point_id>.
 
 It negotiates the OCPP version, authenticates the station (security
-profile 1: HTTP Basic with the station's own password), makes sure only the
-newest connection of a station stays open, and feeds frames to the
-version's protocol engine.
+profile 1: HTTP Basic with the station's own password; handshake.py says
+which HTTP status a refused handshake gets), makes sure only the newest
+connection of a station stays open, and feeds frames to the version's
+protocol engine.
 """
 import asyncio
-import base64
-import binascii
 import logging
-from urllib.parse import unquote
 
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from csms import processes
 from csms.db import db_async
+from csms.denial import DenyingConsumer
+from csms.ocpp.handshake import HandshakeRefused, admit, basic_auth_password
 from csms.ocpp.messagelog import message_log
 from csms.ocpp.v16.central_system import CentralSystem16
 from csms.ocpp.v201.central_system import CentralSystem201
@@ -38,27 +37,7 @@ def control_group(station_id: int) -> str:
     return f"ocpp.{station_id}"
 
 
-def choose_subprotocol(offered: list[str]) -> str | None:
-    return next((name for name in ENGINES if name in offered), None)
-
-
-def basic_auth_password(headers: list[tuple[bytes, bytes]], charge_point_id: str) -> str | None:
-    """The password from an HTTP Basic header whose user is this charge point, else None."""
-    for name, value in headers:
-        if name.lower() != b"authorization":
-            continue
-        scheme, _, encoded = value.decode("latin-1").partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            user, _, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return password if user == charge_point_id else None
-    return None
-
-
-class OcppConsumer(AsyncWebsocketConsumer):
+class OcppConsumer(DenyingConsumer):
     engine = None
 
     def __init__(self, *args, **kwargs):
@@ -105,21 +84,20 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await asyncio.shield(asyncio.ensure_future(forget))
 
     async def connect(self) -> None:
-        self.charge_point_id = unquote(self.scope["url_route"]["kwargs"]["charge_point_id"])
-        subprotocol = choose_subprotocol(self.scope.get("subprotocols", []))
-        if subprotocol is None:
-            logger.info("%s: refused, no supported subprotocol in %s", self.charge_point_id, self.scope.get("subprotocols"))
-            await self.close()
-            return
-        password = basic_auth_password(self.scope.get("headers", []), self.charge_point_id)
+        # The server decoded the path (%2F and all); the route's segment is the identity itself.
+        self.charge_point_id = self.scope["url_route"]["kwargs"]["charge_point_id"]
         try:
-            station = await db_async(stations.authenticate_station)(
-                charge_point_id=self.charge_point_id, password=password
+            admitted = await db_async(admit)(
+                charge_point_id=self.charge_point_id,
+                address=(self.scope.get("client") or ("",))[0],
+                offered=self.scope.get("subprotocols", []),
+                supported=tuple(ENGINES),
+                password=basic_auth_password(self.scope.get("headers", []), self.charge_point_id),
             )
-        except stations.StationRefused as refused:
-            logger.info("%s: refused, %s", self.charge_point_id, refused)
-            await self.close()
+        except HandshakeRefused as refused:
+            await self.deny(refused.status, refused.body, refused.headers)
             return
+        station, subprotocol = admitted.station, admitted.subprotocol
         self.group = control_group(station.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.engine = ENGINES[subprotocol](

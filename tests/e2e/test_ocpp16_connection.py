@@ -35,15 +35,15 @@ async def test_handshake_negotiates_ocpp16(server, make_station):
 
 async def test_handshake_without_a_supported_subprotocol_is_refused(server, make_station):
     await make_station("CP-NOPROTO")
-    assert await refused(server, "CP-NOPROTO", subprotocols=("ocpp1.5",)) == 403
-    assert await refused(server, "CP-NOPROTO", subprotocols=()) == 403
+    assert await refused(server, "CP-NOPROTO", subprotocols=("ocpp1.5",)) == 400
+    assert await refused(server, "CP-NOPROTO", subprotocols=()) == 400
 
 
 async def test_wrong_missing_or_foreign_password_is_refused(server, make_station):
     await make_station("CP-AUTH")
     await make_station("CP-OTHER")
-    assert await refused(server, "CP-AUTH", password="not-the-password") == 403
-    assert await refused(server, "CP-AUTH", password=None) == 403
+    assert await refused(server, "CP-AUTH", password="not-the-password") == 401
+    assert await refused(server, "CP-AUTH", password=None) == 401
     # CP-OTHER's valid credentials do not open CP-AUTH's door
     with pytest.raises(InvalidStatus):
         async with connect_as(server, "CP-AUTH", user="CP-OTHER"):
@@ -53,7 +53,7 @@ async def test_wrong_missing_or_foreign_password_is_refused(server, make_station
 
 
 async def test_unknown_station_is_refused_without_auto_registration(server, transactional_db):
-    assert await refused(server, "CP-STRANGER") == 403
+    assert await refused(server, "CP-STRANGER") == 401  # like a wrong password: ids cannot be probed
     assert not await sync_to_async(ChargingStation.objects.filter(charge_point_id="CP-STRANGER").exists)()
 
 
@@ -72,7 +72,7 @@ async def test_auto_registration_creates_a_pending_station_until_accepted(server
         assert (await call(ws, "BootNotification", boot))[2]["status"] == "Accepted"
         assert (await call(ws, "Authorize", {"idTag": "ANY"}))[2]["idTagInfo"]["status"] == "Invalid"
     # the password presented on first use is now the station's password
-    assert await refused(server, "CP-NEWCOMER", password="someone-else-guessing") == 403
+    assert await refused(server, "CP-NEWCOMER", password="someone-else-guessing") == 401
 
 
 async def test_rejected_station_is_told_so(server, make_station):

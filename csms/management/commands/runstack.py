@@ -41,7 +41,7 @@ class Command(BaseCommand):
             call_command("seed_demo")
             bin_dir = Path(sys.executable).parent
             children += [
-                subprocess.Popen([str(bin_dir / "daphne"), "-b", host, "-p", str(port), "csms.asgi:application"]),
+                subprocess.Popen([sys.executable, "-m", "csms.serve", "--host", host, "--port", str(port)]),
                 subprocess.Popen([str(bin_dir / "celery"), "-A", "csms", "worker", "-l", "warning", "--concurrency", "2"]),
                 subprocess.Popen(
                     [str(bin_dir / "celery"), "-A", "csms", "beat", "-l", "warning",
