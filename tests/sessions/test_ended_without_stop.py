@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from billing.models import ChargeDetailRecord, PriceComponent, Tariff, TariffAssignment, TariffElement
 from sessions import closing, tasks
+from sessions.driver_sessions import OPEN_STATES
 from sessions.meter import Sample
 from sessions.models import DriverSession, IdTag, Transaction
 from sessions.services import authorize, record_meter_values, start_transaction, stop_transaction
@@ -183,6 +184,7 @@ def test_an_evse_reported_free_after_a_reboot_ends_the_transaction_from_its_last
     assert (tx.status, tx.stop_reason, tx.meter_stop_wh, tx.stopped_at) == ("completed", "EndedByReboot", 2_500, T0 + timedelta(minutes=10))
     assert cdr(tx).total_energy_wh == 1_500
     assert DriverSession.objects.get(transaction=tx).state == "completed"
+    assert not DriverSession.objects.filter(connector__evse__station=station, state__in=OPEN_STATES).exists()  # app starts pass
     assert authorize(id_tag="CARD-A").status == "Accepted"
 
 
