@@ -86,14 +86,14 @@ def register_drop_wh(*, tx: Transaction, end_wh: int | None = None, end_at: date
     in between, meter stop. Energy = end - start + falls = the sum of the rises.
     """
     rows = tx.meter_values.filter(measurand=ENERGY_REGISTER, phase="", timestamp__gte=tx.started_at)
-    if end_at is not None:
+    if end_at is not None and end_at >= tx.started_at:
         rows = rows.filter(timestamp__lte=end_at)
     register = dict(rows.values_list("timestamp", "value"))
     if tx.meter_start_wh is not None:
         register[tx.started_at] = tx.meter_start_wh
-    if end_wh is not None and end_at is not None:
-        register[end_at] = end_wh
     series = [register[moment] for moment in sorted(register)]
+    if end_wh is not None:  # the stop ends the series, even when a reset clock dated it before the start
+        series.append(end_wh)
     return int(sum(max(0, before - after) for before, after in zip(series, series[1:])))
 
 
