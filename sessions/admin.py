@@ -3,7 +3,8 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
-from csms.ocpp.admin_actions import cancel_each, chosen_action, remote_stop_each
+from csms.admin import AuditAdmin
+from csms.ocpp.admin_actions import CommandPermission, cancel_each, chosen_action, remote_stop_each
 from sessions import closing
 from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction
 
@@ -45,7 +46,7 @@ class MeterValueInline(admin.TabularInline):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(admin.ModelAdmin):
+class TransactionAdmin(CommandPermission, AuditAdmin):
     list_display = [
         "id", "uid", "station", "connector", "id_tag_value", "authorization", "status", "started_at", "stopped_at", "energy_kwh", "stop_reason",
     ]
@@ -66,7 +67,7 @@ class TransactionAdmin(admin.ModelAdmin):
     def energy_kwh(self, tx: Transaction) -> str:
         return "" if tx.energy_wh is None else f"{tx.energy_wh / 1000:.3f}"
 
-    @admin.action(description="Remote stop (active transactions)", permissions=["change"])
+    @admin.action(description="Remote stop (active transactions)", permissions=["command"])
     def remote_stop(self, request, queryset):
         remote_stop_each(self, request, queryset)
 
@@ -101,7 +102,7 @@ class ForceCloseForm(forms.Form):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(CommandPermission, admin.ModelAdmin):
     """Reservations made with the stations' Reserve now action, with what each station answered."""
 
     list_display = ["id", "station", "evse_id", "id_tag", "status", "station_answer", "expires_at", "created_at"]
@@ -114,13 +115,13 @@ class ReservationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # made with the stations' Reserve now action, which asks the station
 
-    @admin.action(description="Cancel reservation", permissions=["change"])
+    @admin.action(description="Cancel reservation", permissions=["command"])
     def cancel(self, request, queryset):
         cancel_each(self, request, queryset)
 
 
 @admin.register(MeterValue)
-class MeterValueAdmin(admin.ModelAdmin):
+class MeterValueAdmin(AuditAdmin):
     list_display = ["timestamp", "station", "evse_number", "transaction", "measurand", "phase", "value", "unit"]
     list_filter = ["measurand", "unit"]
     search_fields = ["station__charge_point_id", "transaction__id"]

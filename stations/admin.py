@@ -7,10 +7,13 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from csms.admin import AuditAdmin
 from csms.ocpp import commands
 from csms.ocpp.admin_actions import (
+    CommandPermission,
     ask_then_send,
     cancel_held_reservations,
+    chosen_action,
     configuration_read,
     local_list_version,
     send,
@@ -32,6 +35,7 @@ from stations.models import (
     StationEvent,
     StatusEvent,
 )
+from stations.selectors import station_state
 
 
 @admin.register(Location)
@@ -111,14 +115,14 @@ class ConfigurationKeyInline(admin.TabularInline):
 
 
 @admin.register(ChargingStation)
-class ChargingStationAdmin(admin.ModelAdmin):
+class ChargingStationAdmin(CommandPermission, admin.ModelAdmin):
     form = StationForm
     list_display = [
         "charge_point_id",
         "location",
         "registration_status",
         "online",
-        "status",
+        "state",
         "vendor",
         "model",
         "firmware_version",
@@ -145,6 +149,7 @@ class ChargingStationAdmin(admin.ModelAdmin):
         "connection_channel",
         "connected_at",
         "disconnected_at",
+        "state",
         "status",
         "error_code",
         "status_updated_at",
@@ -186,6 +191,8 @@ class ChargingStationAdmin(admin.ModelAdmin):
         back = redirect("admin:stations_chargingstation_change", station.pk)
         if request.method != "POST":
             return back
+        if chosen_action(request) not in self.get_actions(request):  # not offered to this user, or no such action
+            raise PermissionDenied
         response = self.response_action(request, self.get_queryset(request).filter(pk=station.pk))
         return back if response is None or response.status_code == 302 else response
 
@@ -198,14 +205,32 @@ class ChargingStationAdmin(admin.ModelAdmin):
     def online(self, station: ChargingStation) -> bool:
         return station.is_connected
 
-    @admin.action(description="Accept selected stations (answer their next BootNotification Accepted)")
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("evses__connectors")
+
+    @admin.display(description="state")
+    def state(self, station: ChargingStation) -> str:
+        """What the station is doing, from its socket and every connector (not connector 0's last word)."""
+        return station_state(station=station).label
+
+    def save_model(self, request, obj: ChargingStation, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not obj.password_hash:
+            self.message_user(request, f"{obj} has no password: it cannot connect until one is set in "
+                                       "“New password”.", messages.WARNING)
+
+    def has_accept_permission(self, request) -> bool:
+        return request.user.has_perm("stations.accept_station")
+
+    @admin.action(description="Accept selected stations (answer their next BootNotification Accepted)",
+                  permissions=["accept"])
     def accept_stations(self, request, queryset) -> None:
         count = change_registration(
             station_ids=list(queryset.values_list("pk", flat=True)), status=RegistrationStatus.ACCEPTED, by=request.user.get_username()
         )
         self.message_user(request, f"{count} station(s) accepted.", messages.SUCCESS)
 
-    @admin.action(description="Reject selected stations (closes their connections)")
+    @admin.action(description="Reject selected stations (closes their connections)", permissions=["accept"])
     def reject_stations(self, request, queryset) -> None:
         count = change_registration(
             station_ids=list(queryset.values_list("pk", flat=True)), status=RegistrationStatus.REJECTED, by=request.user.get_username()
@@ -226,95 +251,95 @@ class ChargingStationAdmin(admin.ModelAdmin):
     # --- commands to the chargers: one message per station with its answer -----------------
     # ("…" marks the ones that ask for parameters first)
 
-    @admin.action(description="Rotate the station password (shows the new one once)", permissions=["change"])
+    @admin.action(description="Rotate the station password (shows the new one once)", permissions=["command"])
     def rotate_password(self, request, queryset):
         rotate_passwords(self, request, queryset)
 
-    @admin.action(description="Reset (soft)", permissions=["change"])
+    @admin.action(description="Reset (soft)", permissions=["command"])
     def reset_soft(self, request, queryset):
         send_each(self, request, queryset, "Reset (soft)", commands.reset, hard=False)
 
-    @admin.action(description="Reset (hard)", permissions=["change"])
+    @admin.action(description="Reset (hard)", permissions=["command"])
     def reset_hard(self, request, queryset):
         send_each(self, request, queryset, "Reset (hard)", commands.reset, hard=True)
 
-    @admin.action(description="Clear authorization cache", permissions=["change"])
+    @admin.action(description="Clear authorization cache", permissions=["command"])
     def clear_cache(self, request, queryset):
         send_each(self, request, queryset, "Clear cache", commands.clear_cache)
 
-    @admin.action(description="Trigger message…", permissions=["change"])
+    @admin.action(description="Trigger message…", permissions=["command"])
     def trigger_message(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.TriggerMessageForm)
 
-    @admin.action(description="Get configuration (refresh the stored keys)", permissions=["change"])
+    @admin.action(description="Get configuration (refresh the stored keys)", permissions=["command"])
     def get_configuration(self, request, queryset):
         send_each(self, request, queryset, "Get configuration", commands.get_configuration, configuration_read)
 
-    @admin.action(description="Change configuration…", permissions=["change"])
+    @admin.action(description="Change configuration…", permissions=["command"])
     def change_configuration(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.ChangeConfigurationForm)
 
-    @admin.action(description="Get base report (2.0.1: refresh the device model)", permissions=["change"])
+    @admin.action(description="Get base report (2.0.1: refresh the device model)", permissions=["command"])
     def get_base_report(self, request, queryset):
         send_each(self, request, queryset, "Get base report", commands.get_base_report)
 
-    @admin.action(description="Get variables (2.0.1)…", permissions=["change"])
+    @admin.action(description="Get variables (2.0.1)…", permissions=["command"])
     def get_variables(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.GetVariablesForm)
 
-    @admin.action(description="Set variables (2.0.1)…", permissions=["change"])
+    @admin.action(description="Set variables (2.0.1)…", permissions=["command"])
     def set_variables(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.SetVariablesForm)
 
-    @admin.action(description="Unlock connector…", permissions=["change"])
+    @admin.action(description="Unlock connector…", permissions=["command"])
     def unlock_connector(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.UnlockConnectorForm)
 
-    @admin.action(description="Change availability…", permissions=["change"])
+    @admin.action(description="Change availability…", permissions=["command"])
     def change_availability(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.ChangeAvailabilityForm)
 
-    @admin.action(description="Remote start…", permissions=["change"])
+    @admin.action(description="Remote start…", permissions=["command"])
     def remote_start(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.RemoteStartForm)
 
-    @admin.action(description="Reserve now…", permissions=["change"])
+    @admin.action(description="Reserve now…", permissions=["command"])
     def reserve_now(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.ReserveNowForm)
 
-    @admin.action(description="Cancel reservation (every one the stations hold)", permissions=["change"])
+    @admin.action(description="Cancel reservation (every one the stations hold)", permissions=["command"])
     def cancel_reservation(self, request, queryset):
         cancel_held_reservations(self, request, queryset)
 
-    @admin.action(description="Set charging profile…", permissions=["change"])
+    @admin.action(description="Set charging profile…", permissions=["command"])
     def set_charging_profile(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.SetChargingProfileForm)
 
-    @admin.action(description="Clear charging profile…", permissions=["change"])
+    @admin.action(description="Clear charging profile…", permissions=["command"])
     def clear_charging_profile(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.ClearChargingProfileForm)
 
-    @admin.action(description="Get composite schedule…", permissions=["change"])
+    @admin.action(description="Get composite schedule…", permissions=["command"])
     def get_composite_schedule(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.GetCompositeScheduleForm)
 
-    @admin.action(description="Get local list version", permissions=["change"])
+    @admin.action(description="Get local list version", permissions=["command"])
     def get_local_list_version(self, request, queryset):
         send_each(self, request, queryset, "Get local list version", commands.get_local_list_version, local_list_version)
 
-    @admin.action(description="Send local list (all accepted id tags)…", permissions=["change"])
+    @admin.action(description="Send local list (all accepted id tags)…", permissions=["command"])
     def send_local_list(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.SendLocalListForm)
 
-    @admin.action(description="Update firmware…", permissions=["change"])
+    @admin.action(description="Update firmware…", permissions=["command"])
     def update_firmware(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.UpdateFirmwareForm)
 
-    @admin.action(description="Get diagnostics…", permissions=["change"])
+    @admin.action(description="Get diagnostics…", permissions=["command"])
     def get_diagnostics(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.GetDiagnosticsForm)
 
-    @admin.action(description="Data transfer…", permissions=["change"])
+    @admin.action(description="Data transfer…", permissions=["command"])
     def data_transfer(self, request, queryset):
         return ask_then_send(self, request, queryset, command_forms.DataTransferForm)
 
@@ -333,22 +358,22 @@ class EvseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Connector)
-class ConnectorAdmin(admin.ModelAdmin):
+class ConnectorAdmin(CommandPermission, admin.ModelAdmin):
     list_display = ["evse", "connector_id", "standard", "max_power_w", "status", "error_code", "status_updated_at"]
     list_filter = ["status", "standard"]
     search_fields = ["evse__station__charge_point_id"]
     list_select_related = ["evse__station"]
     actions = ["unlock", "make_operative", "make_inoperative"]
 
-    @admin.action(description="Unlock", permissions=["change"])
+    @admin.action(description="Unlock", permissions=["command"])
     def unlock(self, request, queryset):
         self._each(request, queryset, "Unlock", commands.unlock_connector, with_connector=True)
 
-    @admin.action(description="Make operative", permissions=["change"])
+    @admin.action(description="Make operative", permissions=["command"])
     def make_operative(self, request, queryset):
         self._each(request, queryset, "Make operative", commands.change_availability, with_connector=True, operative=True)
 
-    @admin.action(description="Make inoperative", permissions=["change"])
+    @admin.action(description="Make inoperative", permissions=["command"])
     def make_inoperative(self, request, queryset):
         self._each(request, queryset, "Make inoperative", commands.change_availability, with_connector=True, operative=False)
 
@@ -360,7 +385,7 @@ class ConnectorAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusEvent)
-class StatusEventAdmin(admin.ModelAdmin):
+class StatusEventAdmin(AuditAdmin):
     list_display = ["timestamp", "station", "connector", "previous_status", "status", "error_code", "info"]
     list_filter = ["status", "error_code"]
     search_fields = ["station__charge_point_id"]
@@ -368,7 +393,7 @@ class StatusEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(StationEvent)
-class StationEventAdmin(admin.ModelAdmin):
+class StationEventAdmin(AuditAdmin):
     list_display = ["occurred_at", "station", "kind", "summary"]
     list_filter = ["kind"]
     search_fields = ["station__charge_point_id", "summary"]

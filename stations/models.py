@@ -102,6 +102,13 @@ class ChargingStation(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # What the operators' roles grant beyond editing (csms/migrations/0001_roles.py).
+        permissions = [
+            ("command_station", "Can send commands to charging stations"),
+            ("accept_station", "Can accept or reject charging stations"),
+        ]
+
     def __str__(self) -> str:
         return self.charge_point_id
 

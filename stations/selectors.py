@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.db import models
 from django.db.models import Avg, Count, Exists, FloatField, Min, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Abs, Cast, Floor, Least
 
@@ -102,6 +103,48 @@ def ocpi_evse_status(*, connector_statuses: Iterable[str], station_online: bool,
         return _STATION_DOWN[station_status]
     found = {_FROM_CONNECTOR.get(status, EvseStatus.UNKNOWN) for status in connector_statuses}
     return next((status for status in _PRECEDENCE if status in found), EvseStatus.UNKNOWN)
+
+
+class StationState(models.TextChoices):
+    """What a station is doing, as an operator reads it off the station list."""
+
+    OFFLINE = "offline", "Offline"
+    FAULTED = "faulted", "Faulted"
+    UNAVAILABLE = "unavailable", "Unavailable"
+    CHARGING = "charging", "Charging"
+    IN_USE = "in_use", "In use"  # a vehicle plugged in, not (yet or any more) charging
+    RESERVED = "reserved", "Reserved"
+    AVAILABLE = "available", "Available"
+    UNKNOWN = "unknown", "Unknown"  # connected, nothing reported yet
+
+
+_CHARGING = {ConnectorStatus.CHARGING, ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE}
+_PLUGGED_IN = {ConnectorStatus.PREPARING, ConnectorStatus.FINISHING, ConnectorStatus.OCCUPIED}
+# One connector's state beats another's in this order: a station with one connector charging is charging.
+_STATE_PRECEDENCE = [
+    (StationState.CHARGING, _CHARGING),
+    (StationState.IN_USE, _PLUGGED_IN),
+    (StationState.RESERVED, {ConnectorStatus.RESERVED}),
+    (StationState.AVAILABLE, {ConnectorStatus.AVAILABLE}),
+    (StationState.FAULTED, {ConnectorStatus.FAULTED}),
+    (StationState.UNAVAILABLE, {ConnectorStatus.UNAVAILABLE}),
+]
+
+
+def station_state(*, station: ChargingStation) -> StationState:
+    """The station's state from its socket, connector 0 and every connector (prefetch evses__connectors for lists).
+
+    Connector 0 alone says "Available" while a connector charges, and keeps
+    its last word after the socket is gone.
+    """
+    if not station.is_connected:
+        return StationState.OFFLINE
+    if station.status == ConnectorStatus.FAULTED:
+        return StationState.FAULTED
+    if station.status == ConnectorStatus.UNAVAILABLE:
+        return StationState.UNAVAILABLE
+    statuses = {connector.status for evse in station.evses.all() for connector in evse.connectors.all()}
+    return next((state for state, found in _STATE_PRECEDENCE if statuses & found), StationState.UNKNOWN)
 
 
 # ------------------------------------------------------------------ search

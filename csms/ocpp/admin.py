@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from csms.admin import AuditAdmin
 from csms.ocpp.models import OcppMessage, RefusedConnection
 
 
 @admin.register(OcppMessage)
-class OcppMessageAdmin(admin.ModelAdmin):
+class OcppMessageAdmin(AuditAdmin):
     """The message log: every frame in and out, searchable by station, action, id and content."""
 
     list_display = ["created_at", "charge_point_id", "direction", "message_type", "action", "unique_id", "error"]
@@ -12,12 +13,6 @@ class OcppMessageAdmin(admin.ModelAdmin):
     search_fields = ["charge_point_id", "unique_id", "action", "payload"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in OcppMessage._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(RefusedConnection)

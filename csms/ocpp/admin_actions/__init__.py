@@ -9,12 +9,17 @@ Commands that need parameters ask for them first (`ask_then_send`): the
 action renders its `CommandForm` for the selected stations, and the page
 posts back to the same action with `apply`, as Django's delete confirmation
 does. The forms are in csms.ocpp.admin_actions.forms.
+
+Commanding a charger takes the `stations.command_station` permission (the
+operator role): actions declare `permissions=["command"]`, and `send` checks
+it again, so no path to a charger skips it.
 """
 import logging
 from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -35,8 +40,22 @@ from stations.models import ChargingStation
 
 logger = logging.getLogger(__name__)
 
+COMMAND_PERMISSION = "stations.command_station"
+
 # What a successful answer reads like, given the station and the charger's answer.
 Describe = Callable[[ChargingStation, Answer], str]
+
+
+class CommandPermission:
+    """For a ModelAdmin whose actions command chargers: they declare `permissions=["command"]`."""
+
+    def has_command_permission(self, request) -> bool:
+        return request.user.has_perm(COMMAND_PERMISSION)
+
+
+def require_command_permission(request) -> None:
+    if not request.user.has_perm(COMMAND_PERMISSION):
+        raise PermissionDenied("Commanding chargers takes the permission to send commands to charging stations.")
 
 
 def answered(station: ChargingStation, answer: Answer) -> str:
@@ -71,6 +90,7 @@ def failure(station: ChargingStation, label: str, error: Exception) -> tuple[int
 def send(modeladmin, request, station: ChargingStation, label: str, call: Callable[[], Answer],
          describe: Describe = answered) -> Answer | None:
     """Run one command for one station and tell the operator how it went; the answer, or None."""
+    require_command_permission(request)
     try:
         answer = call()
     except Exception as error:  # whatever went wrong is told, never raised
@@ -90,6 +110,7 @@ def send_each(modeladmin, request, stations: Iterable[ChargingStation], label: s
 
 def ask_then_send(modeladmin, request, stations: QuerySet, form_class) -> TemplateResponse | None:
     """Show the command's form; once posted back with `apply` and valid, send it to each station."""
+    require_command_permission(request)
     form = form_class(request.POST if "apply" in request.POST else None, stations=stations)
     if form.is_valid():
         for station in stations:
