@@ -377,8 +377,7 @@ def _apply_late_start(*, station_id: int, tx: Transaction, step: TransactionStep
             details={"uid": tx.uid, "started_at": step.timestamp.isoformat(), "evse_id": step.evse_id},
         )
         return
-    tx.refresh_from_db()
-    tx.connector = Transaction.objects.select_related("connector__evse").get(pk=tx.pk).connector
+    tx.refresh_from_db()  # the moved connector is loaded again when next read
 
 
 def _attach_id_tag(tx: Transaction, id_tag: str) -> IdTagInfo:
