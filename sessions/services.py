@@ -349,19 +349,24 @@ def _transaction_by_uid(*, station_id: int, step: TransactionStep) -> Transactio
     if tx is not None:
         return tx
     connector = ensure_connector(station_id=station_id, evse_id=step.evse_id or 1, connector_id=step.connector_id)
+    # The opening step's token is the transaction's from its first moment: nobody sees it tokenless.
+    status = authorize(id_tag=step.id_tag, now=step.timestamp).status if step.id_tag else AuthorizationStatus.ACCEPTED
     try:
         with transaction.atomic():
             tx = Transaction.objects.create(
-                station_id=station_id, connector=connector, uid=step.uid, id_tag_value="",
-                authorization_status=AuthorizationStatus.ACCEPTED, reservation_id=step.reservation_id,
-                started_at=step.timestamp,
+                station_id=station_id, connector=connector, uid=step.uid,
+                id_tag=IdTag.objects.filter(id_tag=step.id_tag).first() if step.id_tag else None,
+                id_tag_value=fit(Transaction, "id_tag_value", step.id_tag or ""),
+                authorization_status=status, reservation_id=step.reservation_id, started_at=step.timestamp,
             )
     except IntegrityError:  # opened concurrently by the same step, re-sent
-        return Transaction.objects.select_related("connector__evse").get(station_id=station_id, uid=step.uid)
+        return Transaction.objects.select_related("connector__evse", "id_tag").get(station_id=station_id, uid=step.uid)
     if step.reservation_id is not None:
         Reservation.objects.filter(pk=step.reservation_id, station_id=station_id).update(status=Reservation.Status.USED)
     events.transaction_started(tx)
-    return tx
+    if step.id_tag:
+        driver_sessions.attach_transaction(tx=tx)
+    return Transaction.objects.select_related("connector__evse", "id_tag").get(pk=tx.pk)
 
 
 def _apply_late_start(*, station_id: int, tx: Transaction, step: TransactionStep) -> None:
@@ -389,8 +394,7 @@ def _apply_late_start(*, station_id: int, tx: Transaction, step: TransactionStep
             details={"uid": tx.uid, "started_at": step.timestamp.isoformat(), "evse_id": step.evse_id},
         )
         return
-    tx.refresh_from_db()
-    tx.connector = Transaction.objects.select_related("connector__evse").get(pk=tx.pk).connector
+    tx.refresh_from_db()  # the moved connector is loaded again when next read
 
 
 def _attach_id_tag(tx: Transaction, id_tag: str) -> IdTagInfo:

@@ -89,7 +89,7 @@ class ChargingStation(models.Model):
     status_by_arrival = models.BooleanField(
         default=False, help_text="status_updated_at is when we received the status: the station's clock could not be trusted"
     )
-    clock_skew_seconds = models.IntegerField(
+    clock_skew_seconds = models.BigIntegerField(  # a clock at 2099 is billions of seconds ahead
         null=True, blank=True,
         help_text="The charger's clock minus ours when it last reported a time we could not trust; empty while it keeps time",
     )

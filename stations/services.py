@@ -345,7 +345,7 @@ def record_status(
     received_at = received_at or timezone.now()
     known = ensure_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id) if evse_id else None
     at = _trusted_time(station_id=station_id, reported=timestamp, received_at=received_at)
-    by_arrival = at is received_at
+    by_arrival = at != timestamp
     with transaction.atomic():
         if known is None:
             station = ChargingStation.objects.select_for_update().get(pk=station_id)
