@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from billing import payments
+from billing import invoices
+from billing.invoice_pdf import money
 from billing.invoices import InvoiceError, email_invoice, render_pdf
 from billing.models import (
     BillingAccount,
@@ -232,10 +234,36 @@ class InvoiceIssuerAdmin(admin.ModelAdmin):
 
 @admin.register(BillingAccount)
 class BillingAccountAdmin(admin.ModelAdmin):
-    list_display = ["driver", "pays_by_invoice"]
+    """How a driver pays, and the name and address their invoices are addressed to."""
+
+    list_display = ["driver", "pays_by_invoice", "name"]
     list_filter = ["pays_by_invoice"]
     raw_id_fields = ["driver"]
-    search_fields = ["driver__username", "driver__email"]
+    search_fields = ["driver__username", "driver__email", "name"]
+    fields = ["driver", "pays_by_invoice", "name", "address"]
+    actions = ["close_period"]
+
+    def has_close_period_permission(self, request) -> bool:
+        """Closing a period issues an invoice."""
+        return request.user.has_perm("billing.add_invoice")
+
+    @admin.action(description="Close the period now: invoice what is not invoiced yet", permissions=["close_period"])
+    def close_period(self, request, queryset) -> None:
+        """The month's own invoice later continues from here, so nothing is billed twice."""
+        for account in queryset.select_related("driver"):
+            if not account.pays_by_invoice:
+                self.message_user(request, f"{account.driver}: pays by card, each session is invoiced on its own.", messages.WARNING)
+                continue
+            try:
+                invoice = invoices.close_period(driver=account.driver)
+            except InvoiceError as error:
+                self.message_user(request, f"{account.driver}: {error}", messages.ERROR)
+                continue
+            if invoice is None:
+                self.message_user(request, f"{account.driver}: nothing left to invoice this month.", messages.WARNING)
+                continue
+            invoices.deliver(invoice)
+            self.message_user(request, f"{account.driver}: invoice {invoice.number} issued, {money(invoice.total_incl_vat, invoice.currency)}.")
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -253,7 +281,7 @@ class InvoiceLineInline(admin.TabularInline):
 class InvoiceAdmin(ReadOnlyAdmin):
     """Issued invoices are shown, never edited; the PDF opens from here, and an invoice can be e-mailed again."""
 
-    list_display = ["number", "driver", "kind", "issued_at", "total_incl_vat", "currency", "emailed_at", "pdf_link"]
+    list_display = ["number", "driver", "kind", "period_start", "period_end", "issued_at", "total_incl_vat", "currency", "emailed_at", "pdf_link"]
     list_filter = ["kind", "currency"]
     list_select_related = ["driver"]
     search_fields = ["number", "driver__username", "driver__email"]

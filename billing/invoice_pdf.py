@@ -45,30 +45,38 @@ def _write(pdf: FPDF, value: str, *, size: int = 10, bold: bool = False, align: 
 
 
 def _header(pdf: FPDF, invoice: Invoice, zone: ZoneInfo) -> None:
+    """The parties as copied onto the invoice when it was issued (invoices from before that read today's issuer)."""
     issuer = invoice.issuer
-    _write(pdf, issuer.name, size=14, bold=True)
-    for line in filter(None, issuer.address.splitlines()):
+    _write(pdf, invoice.issuer_name or issuer.name, size=14, bold=True)
+    for line in filter(None, (invoice.issuer_address or issuer.address).splitlines()):
         _write(pdf, line)
-    if issuer.vat_id:
-        _write(pdf, f"VAT id: {issuer.vat_id}")
+    vat_id = invoice.issuer_vat_id or issuer.vat_id
+    if vat_id:
+        _write(pdf, f"VAT id: {vat_id}")
     pdf.ln(6)
     _write(pdf, f"Invoice {invoice.number}", size=16, bold=True)
     _write(pdf, f"Date: {_date(invoice.issued_at, zone)}")
     _write(pdf, f"Service period: {_period(invoice, zone)}")
     pdf.ln(3)
-    driver = invoice.driver
     _write(pdf, "Billed to:", bold=True)
-    for line in filter(None, [driver.get_full_name(), driver.get_username(), driver.email]):
+    for line in filter(None, [invoice.customer_name or invoice.driver.email, *invoice.customer_address.splitlines()]):
         _write(pdf, line)
     pdf.ln(4)
 
 
 def _period(invoice: Invoice, zone: ZoneInfo) -> str:
-    """Monthly periods end at the first moment of the next month: the day before is the last one billed."""
+    """A month ends at the first moment of the next: the day before is the last one billed. A period an
+    operator closed early, and the rest of its month, show the moment it was closed."""
     start, end = invoice.period_start.astimezone(zone), invoice.period_end.astimezone(zone)
-    if invoice.kind == Invoice.Kind.MONTHLY:
-        return f"{start:%Y-%m-%d} to {end.date() - timedelta(days=1):%Y-%m-%d}"
-    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({zone.key})"
+    if invoice.kind != Invoice.Kind.MONTHLY:
+        return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({zone.key})"
+    first = f"{start:%Y-%m-%d}" if _midnight(start) else f"{start:%Y-%m-%d %H:%M}"
+    last = f"{end.date() - timedelta(days=1):%Y-%m-%d}" if _midnight(end) else f"{end:%Y-%m-%d %H:%M}"
+    return f"{first} to {last}" if _midnight(start) and _midnight(end) else f"{first} to {last} ({zone.key})"
+
+
+def _midnight(moment: datetime) -> bool:
+    return (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0)
 
 
 def _date(moment: datetime, zone: ZoneInfo) -> str:

@@ -11,21 +11,33 @@ creates the invoice, so concurrent creations wait for each other, and a
 rollback gives the number back. The "already invoiced?" checks run under
 that lock too, which is what makes both services idempotent under races.
 
-Money: each line is a CDR dimension total exactly as the CDR states it
-(already rounded once by the pricing engine), and the invoice total is the
-CDR total. The engine rounds every total on its own, and applies the
-tariff's min/max price to the total only, so the lines may not add up to
-the total; the difference is shown as an ADJUSTMENT line (labelled as the
-tariff's minimum/maximum price or a rounding difference). Lines therefore
-always add up to the CDR totals to the cent, and so does the VAT breakdown,
-whose VAT per rate is the sum of its lines' (incl. - excl.) amounts.
+Lines: one per CDR dimension that costs something, named after the app's
+session (the DriverSession id the API shows), the station and the local
+start time; energy in kWh, time in minutes. The invoice total is the CDR
+total. The engine rounds every dimension total on its own and the total
+once, so the rounded dimension totals may miss the total by a cent: the
+total is shared out over the lines by the largest-remainder method (each
+line within a cent of its dimension total; net and VAT each add up to the
+CDR's by construction), so no rounding line is ever shown. Only the tariff's
+minimum or maximum price, which the engine applies to the total, is its own
+named line. The VAT breakdown's VAT per rate is the sum of its lines'
+(incl. - excl.) amounts, so it adds up too.
+
+A monthly invoice bills what ended in the month and is not billed yet. An
+operator may close an account's period early (`close_period`): that invoice
+ends now, and the month's invoice continues from there, so nothing is
+billed twice or left out (InvoicedRecord).
+
+The issuer's and the customer's names and addresses (InvoiceIssuer,
+BillingAccount, both edited in the admin) are copied onto the invoice when
+it is issued, as an issued invoice never changes.
 
 Settings: INVOICE_STORAGE_DIR (see billing.models.invoice_storage) and
 DEFAULT_FROM_EMAIL, the sender of invoice e-mails.
 """
 import logging
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -39,10 +51,11 @@ from django.utils import timezone
 from billing import invoice_pdf, pricing
 from billing.models import BillingAccount, ChargeDetailRecord, Invoice, InvoiceCounter, InvoicedRecord, InvoiceIssuer, InvoiceLine
 from billing.pricing.rounding import round_money
+from sessions.models import DriverSession
 
 log = logging.getLogger(__name__)
 _Dim = InvoiceLine.Dimension
-_HOURS = Decimal("0.0001")
+_MINUTES = Decimal("0.01")
 _PERCENT = Decimal("0.01")
 
 
@@ -89,22 +102,45 @@ def invoice_month(*, driver: AbstractBaseUser, year: int, month: int) -> Invoice
     """The driver's invoice for the sessions that ended in that month (issuer's time zone); idempotent.
 
     None when nothing is left to bill. Only CDRs not billed yet are collected,
-    so a session already invoiced on its own is not billed again.
+    so a session already invoiced on its own, or by a period an operator
+    closed early, is not billed again; the invoice's period starts where such
+    an early one ended.
     """
     issuer = default_issuer()
-    period = _month(issuer, year, month)
-    existing = _monthly_invoice(driver, period[0])
+    month_start, month_end = _month(issuer, year, month)
+    existing = _period_invoice(driver, month_end)
     if existing is not None:
         return existing
     with db_transaction.atomic():
         counter, now = _locked_counter(issuer)
-        existing = _monthly_invoice(driver, period[0])
+        existing = _period_invoice(driver, month_end)
         if existing is not None:
             return existing
-        records = list(_unbilled(driver, period))
-        if not records:
-            return None
-        return _create(counter, now, driver=driver, kind=Invoice.Kind.MONTHLY, period=period, records=records)
+        return _bill_period(counter, now, driver=driver, month_start=month_start, until=month_end)
+
+
+def close_period(*, driver: AbstractBaseUser, now: datetime | None = None) -> Invoice | None:
+    """Invoice now what the driver's current month has not been invoiced for yet (an operator closing the period early).
+
+    The month's own invoice later continues from this one's end. None when
+    nothing is left to bill.
+    """
+    issuer = default_issuer()
+    moment = now or timezone.now()
+    local = moment.astimezone(ZoneInfo(issuer.time_zone))
+    month_start, _ = _month(issuer, local.year, local.month)
+    with db_transaction.atomic():
+        counter, issued_at = _locked_counter(issuer)
+        return _bill_period(counter, issued_at, driver=driver, month_start=month_start, until=moment)
+
+
+def _bill_period(counter: InvoiceCounter, now: datetime, *, driver, month_start: datetime, until: datetime) -> Invoice | None:
+    """Under the counter's lock: the CDRs of the month that ended before `until` and are not billed yet."""
+    records = list(_unbilled(driver, (month_start, until)))
+    if not records:
+        return None
+    period = (_continued_from(driver, month_start, until), until)
+    return _create(counter, now, driver=driver, kind=Invoice.Kind.MONTHLY, period=period, records=records)
 
 
 def render_pdf(invoice: Invoice) -> Invoice:
@@ -144,7 +180,7 @@ def bill_session(*, cdr_id: int) -> Invoice | None:
     owner = cdr.transaction.id_tag.owner if cdr.transaction.id_tag else None
     if owner is None or BillingAccount.objects.filter(driver=owner, pays_by_invoice=True).exists():
         return None
-    return _deliver(invoice_session(cdr=cdr))
+    return deliver(invoice_session(cdr=cdr))
 
 
 def bill_previous_month(*, now: datetime | None = None) -> list[Invoice]:
@@ -159,11 +195,11 @@ def bill_previous_month(*, now: datetime | None = None) -> list[Invoice]:
             log.exception("no monthly invoice for %s, %d-%02d", account.driver, year, month)
             continue
         if invoice is not None:
-            invoices.append(_deliver(invoice))
+            invoices.append(deliver(invoice))
     return invoices
 
 
-def _deliver(invoice: Invoice) -> Invoice:
+def deliver(invoice: Invoice) -> Invoice:
     """Render, and e-mail unless it went out already (a retried task must not send twice) or there is no address."""
     render_pdf(invoice)
     if invoice.emailed_at is None and invoice.driver.email:
@@ -175,8 +211,16 @@ def _invoice_of(cdr: ChargeDetailRecord) -> Invoice | None:
     return Invoice.objects.filter(invoiced_records__charge_detail_record=cdr).first()
 
 
-def _monthly_invoice(driver: AbstractBaseUser, start: datetime) -> Invoice | None:
-    return Invoice.objects.filter(driver=driver, kind=Invoice.Kind.MONTHLY, period_start=start).first()
+def _period_invoice(driver: AbstractBaseUser, end: datetime) -> Invoice | None:
+    return Invoice.objects.filter(driver=driver, kind=Invoice.Kind.MONTHLY, period_end=end).first()
+
+
+def _continued_from(driver: AbstractBaseUser, month_start: datetime, until: datetime) -> datetime:
+    """Where the period begins: the end of an invoice closed early in the month, else the month's start."""
+    ends = Invoice.objects.filter(
+        driver=driver, kind=Invoice.Kind.MONTHLY, period_end__gt=month_start, period_end__lt=until
+    ).values_list("period_end", flat=True)
+    return max(ends, default=month_start)
 
 
 def _driver(cdr: ChargeDetailRecord) -> AbstractBaseUser:
@@ -201,7 +245,7 @@ def _unbilled(driver: AbstractBaseUser, period: tuple[datetime, datetime]):
             end_date_time__lt=period[1],
             invoiced_record__isnull=True,
         )
-        .select_related("transaction__station")
+        .select_related("transaction__station__location")
         .order_by("end_date_time", "pk")
     )
 
@@ -222,12 +266,12 @@ def _take_number(counter: InvoiceCounter) -> str:
 
 def _create(counter: InvoiceCounter, now: datetime, *, driver, kind: str, period: tuple[datetime, datetime], records: list[ChargeDetailRecord]) -> Invoice:
     currency = _one_currency(records)
-    zone = ZoneInfo(counter.issuer.time_zone)
-    labelled = kind == Invoice.Kind.MONTHLY
-    lines = [line for record in records for line in record_lines(record, label=_session_label(record, zone) if labelled else "")]
+    issuer = counter.issuer
+    customer_name, customer_address = customer(driver)
+    lines = [line for record in records for line in record_lines(record)]
     invoice = Invoice.objects.create(
         number=_take_number(counter),
-        issuer=counter.issuer,
+        issuer=issuer,
         driver=driver,
         kind=kind,
         period_start=period[0],
@@ -237,12 +281,24 @@ def _create(counter: InvoiceCounter, now: datetime, *, driver, kind: str, period
         total_incl_vat=sum((r.total_cost_incl_vat for r in records), Decimal(0)),
         vat_breakdown=vat_breakdown(lines, currency),
         issued_at=now,
+        issuer_name=issuer.name,
+        issuer_address=issuer.address,
+        issuer_vat_id=issuer.vat_id,
+        customer_name=customer_name,
+        customer_address=customer_address,
     )
     InvoicedRecord.objects.bulk_create([InvoicedRecord(invoice=invoice, charge_detail_record=r) for r in records])
     for position, line in enumerate(lines, start=1):
         line.invoice, line.position = invoice, position
     InvoiceLine.objects.bulk_create(lines)
     return invoice
+
+
+def customer(driver: AbstractBaseUser) -> tuple[str, str]:
+    """The name and address invoices are addressed to: the billing account's, else the driver's own name (or e-mail)."""
+    account = BillingAccount.objects.filter(driver=driver).first()
+    name = (account.name if account else "") or driver.get_full_name() or driver.email or driver.get_username()
+    return name, account.address if account else ""
 
 
 def _one_currency(records: list[ChargeDetailRecord]) -> str:
@@ -252,25 +308,25 @@ def _one_currency(records: list[ChargeDetailRecord]) -> str:
     return currencies.pop()
 
 
-def record_lines(cdr: ChargeDetailRecord, *, label: str = "") -> list[InvoiceLine]:
-    """Unsaved lines for one CDR: one per dimension that cost something, then the adjustment to its total.
+def record_lines(cdr: ChargeDetailRecord) -> list[InvoiceLine]:
+    """Unsaved lines for one CDR, each named after its session: one per dimension that costs something.
 
-    `label` (the session) prefixes each description, for invoices that bill many.
+    Their amounts add up to the CDR's total, net and gross (see the module's docstring).
     """
     tariff = pricing.tariff_from_ocpi(cdr.tariff_snapshot)
+    label = session_label(cdr)
     charging = cdr.total_time - cdr.total_parking_time
     parts = [
         (_Dim.ENERGY, "Energy", Decimal(cdr.total_energy_wh) / 1000, "kWh", "energy"),
-        (_Dim.TIME, "Charging time", _hours(charging), "h", "time"),
-        (_Dim.PARKING_TIME, "Parking time", _hours(cdr.total_parking_time), "h", "parking"),
+        (_Dim.TIME, "Charging time", _minutes(charging), "min", "time"),
+        (_Dim.PARKING_TIME, "Parking time", _minutes(cdr.total_parking_time), "min", "parking"),
         (_Dim.FLAT, "Session fee", None, "", "fixed"),
         (_Dim.RESERVATION, "Reservation", None, "", "reservation"),
     ]
-    prefix = f"{label}: " if label else ""
     lines = [
         InvoiceLine(
             charge_detail_record=cdr,
-            description=prefix + description,
+            description=f"{label}: {description}",
             dimension=dimension,
             quantity=quantity,
             unit=unit,
@@ -281,11 +337,51 @@ def record_lines(cdr: ChargeDetailRecord, *, label: str = "") -> list[InvoiceLin
         for dimension, description, quantity, unit, field in parts
         if getattr(cdr, f"total_{field}_cost_excl_vat") or getattr(cdr, f"total_{field}_cost_incl_vat")
     ]
-    return lines + _adjustment(cdr, tariff, lines, prefix)
+    limit = _price_limit(cdr, tariff, lines)
+    if limit is None and lines:
+        return _shared_out(cdr, lines)
+    return lines + _adjustment(cdr, tariff, lines, f"{label}: {limit or 'Price adjustment'}")
 
 
-def _adjustment(cdr: ChargeDetailRecord, tariff: pricing.Tariff, lines: list[InvoiceLine], prefix: str) -> list[InvoiceLine]:
-    """What takes the lines to the CDR total: its min/max price, or the engine rounding the total on its own.
+def _shared_out(cdr: ChargeDetailRecord, lines: list[InvoiceLine]) -> list[InvoiceLine]:
+    """Give each line its share of the CDR total (largest remainder), net and VAT each on its own.
+
+    VAT is shared only among lines that carry VAT, so a line without VAT stays without.
+    """
+    quantum = _minor_unit(cdr.currency)
+    net = _largest_remainder(cdr.total_cost_excl_vat, [l.amount_excl_vat for l in lines], quantum)
+    vat_weights = [l.amount_incl_vat - l.amount_excl_vat if l.vat_rate else Decimal(0) for l in lines]
+    vat = _largest_remainder(cdr.total_cost_incl_vat - cdr.total_cost_excl_vat, vat_weights, quantum)
+    for line, line_net, line_vat in zip(lines, net, vat):
+        line.amount_excl_vat, line.amount_incl_vat = line_net, line_net + line_vat
+    return lines
+
+
+def _largest_remainder(total: Decimal, weights: list[Decimal], quantum: Decimal) -> list[Decimal]:
+    """`total` split in proportion to `weights`, in whole minor units that add up to it exactly.
+
+    Each part is first rounded down; the units left go one each to the parts
+    that lost most by it (the earlier line on a tie). Without weights, the
+    first part takes it all.
+    """
+    units = int((total / quantum).to_integral_value())
+    weight = sum(weights, Decimal(0))
+    if not weight:
+        return [total if i == 0 else Decimal(0) for i in range(len(weights))]
+    exact = [units * w / weight for w in weights]
+    shares = [int(e.to_integral_value(ROUND_FLOOR)) for e in exact]
+    by_loss = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in by_loss[: units - sum(shares)]:
+        shares[i] += 1
+    return [share * quantum for share in shares]
+
+
+def _minor_unit(currency: str) -> Decimal:
+    return Decimal(1).scaleb(round_money(Decimal(0), currency).as_tuple().exponent)
+
+
+def _adjustment(cdr: ChargeDetailRecord, tariff: pricing.Tariff, lines: list[InvoiceLine], description: str) -> list[InvoiceLine]:
+    """What takes the lines to the CDR total when the tariff's minimum or maximum price set it.
 
     Booked at the VAT rate of the largest line (the tariff's only rate when there are none).
     """
@@ -297,7 +393,7 @@ def _adjustment(cdr: ChargeDetailRecord, tariff: pricing.Tariff, lines: list[Inv
     return [
         InvoiceLine(
             charge_detail_record=cdr,
-            description=prefix + _adjustment_label(cdr, tariff, excl, incl),
+            description=description,
             dimension=_Dim.ADJUSTMENT,
             amount_excl_vat=excl,
             vat_rate=rate,
@@ -306,16 +402,20 @@ def _adjustment(cdr: ChargeDetailRecord, tariff: pricing.Tariff, lines: list[Inv
     ]
 
 
-def _adjustment_label(cdr: ChargeDetailRecord, tariff: pricing.Tariff, excl: Decimal, incl: Decimal) -> str:
+def _price_limit(cdr: ChargeDetailRecord, tariff: pricing.Tariff, lines: list[InvoiceLine]) -> str | None:
+    """"Minimum/Maximum price of the tariff" when that limit set the CDR's total, else None."""
+
     def is_total(limit: pricing.Price | None) -> bool:
         prices = [] if limit is None else [(limit.excl_vat, cdr.total_cost_excl_vat), (limit.incl_vat, cdr.total_cost_incl_vat)]
         return any(price is not None and round_money(price, cdr.currency) == total for price, total in prices)
 
+    excl = cdr.total_cost_excl_vat - sum((l.amount_excl_vat for l in lines), Decimal(0))
+    incl = cdr.total_cost_incl_vat - sum((l.amount_incl_vat for l in lines), Decimal(0))
     if (excl > 0 or incl > 0) and is_total(tariff.min_price):
         return "Minimum price of the tariff"
     if (excl < 0 or incl < 0) and is_total(tariff.max_price):
         return "Maximum price of the tariff"
-    return "Rounding difference"
+    return None
 
 
 def _vat_rate(tariff: pricing.Tariff, dimension: str | None) -> Decimal | None:
@@ -353,11 +453,18 @@ def _highest_rate_first(line: InvoiceLine) -> tuple[bool, Decimal]:
     return line.vat_rate is None, -(line.vat_rate or 0)
 
 
-def _hours(duration: timedelta) -> Decimal:
-    """Exact to the microsecond (no float), shown to 1/10000 h."""
-    return (Decimal(duration // timedelta(microseconds=1)) / 3_600_000_000).quantize(_HOURS, rounding=ROUND_HALF_UP)
+def _minutes(duration: timedelta) -> Decimal:
+    """Minutes to the hundredth, exact to the microsecond (no float); a time that was billed never reads 0 min."""
+    minutes = Decimal(duration // timedelta(microseconds=1)) / 60_000_000
+    shown = minutes.quantize(_MINUTES, rounding=ROUND_HALF_UP)
+    return _MINUTES if minutes > 0 and not shown else shown
 
 
-def _session_label(cdr: ChargeDetailRecord, zone: ZoneInfo) -> str:
-    ended = cdr.end_date_time.astimezone(zone)
-    return f"Session {cdr.transaction_id} at {cdr.transaction.station.charge_point_id}, {ended:%Y-%m-%d}"
+def session_label(cdr: ChargeDetailRecord) -> str:
+    """The session as the driver's app names it: its number, the station and the local start time."""
+    transaction = cdr.transaction
+    station = transaction.station
+    zone = ZoneInfo(station.location.time_zone if station.location else "UTC")
+    number = DriverSession.objects.filter(transaction=transaction).values_list("pk", flat=True).first()
+    name = f"Session {number}" if number else "Session"
+    return f"{name} at {station.charge_point_id}, {transaction.started_at.astimezone(zone):%Y-%m-%d %H:%M}"

@@ -327,6 +327,8 @@ class BillingAccount(models.Model):
 
     driver = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="billing_account")
     pays_by_invoice = models.BooleanField(default=False, help_text="Billed monthly by invoice instead of by card")
+    name = models.CharField(max_length=255, blank=True, help_text="Person or company invoices are addressed to; empty: the driver's name")
+    address = models.TextField(blank=True, help_text="Printed under the name on invoices, line by line")
 
     def __str__(self) -> str:
         return f"{self.driver}: {'invoice' if self.pays_by_invoice else 'card'}"
@@ -363,13 +365,22 @@ class Invoice(models.Model):
     driver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invoices")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     period_start = models.DateTimeField()
-    period_end = models.DateTimeField(help_text="Exclusive for monthly invoices; the session's end for session invoices")
+    period_end = models.DateTimeField(
+        help_text="Exclusive for monthly invoices (the next month's first moment, or when an operator closed the period early); "
+        "the session's end for session invoices"
+    )
     currency = models.CharField(max_length=3, validators=[validate_currency])
     total_excl_vat = _money()
     total_incl_vat = _money()
     vat_breakdown = models.JSONField(help_text='Per rate: [{"rate": "19.00" or null (no VAT), "base": "...", "vat": "..."}]')
     charge_detail_records = models.ManyToManyField(ChargeDetailRecord, through="InvoicedRecord", related_name="invoices")
     issued_at = models.DateTimeField()
+    # Who issued it and to whom, as the records said at issue: an invoice never changes afterwards.
+    issuer_name = models.CharField(max_length=255, blank=True)
+    issuer_address = models.TextField(blank=True)
+    issuer_vat_id = models.CharField(max_length=32, blank=True)
+    customer_name = models.CharField(max_length=255, blank=True)
+    customer_address = models.TextField(blank=True)
     pdf = models.FileField(storage=invoice_storage, upload_to="%Y/", blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from billing.models import BillingAccount, PriceComponent, Tariff, TariffAssignment, TariffElement
+from billing.models import BillingAccount, InvoiceIssuer, PriceComponent, Tariff, TariffAssignment, TariffElement
 from sessions.models import AuthorizationStatus, IdTag
 from stations.models import ChargingStation, ConnectorType, DataTransferVendor, Location
 from stations.services import provision_station
@@ -61,6 +61,7 @@ class Command(BaseCommand):
                         evse.connectors.update(standard=ConnectorType.TYPE2_CABLE)
         self._id_tags(driver)
         self._tariff(location)
+        self._invoice_issuer()
         DataTransferVendor.objects.get_or_create(vendor_id="com.voltstack.demo", message_id="")
         self.stdout.write(operator_login)
         self.stdout.write(f"demo stations: {', '.join(s for s, _, _ in DEMO_STATIONS)} (password {DEMO_STATION_PASSWORD})")
@@ -86,8 +87,18 @@ class Command(BaseCommand):
         if created:
             driver.set_password("voltstack-driver")
             driver.save()
-        BillingAccount.objects.get_or_create(driver=driver, defaults={"pays_by_invoice": True})
+        BillingAccount.objects.get_or_create(
+            driver=driver,
+            defaults={"pays_by_invoice": True, "name": "Demo Fleet GmbH", "address": "Fleet Street 7\n10115 Berlin\nGermany"},
+        )
         return driver
+
+    def _invoice_issuer(self) -> None:
+        """Invoices name their issuer's legal name, address and VAT id; the operator edits them in the admin."""
+        InvoiceIssuer.objects.get_or_create(
+            is_default=True,
+            defaults={"name": "Voltstack Demo GmbH", "address": "Friedrichstraße 1\n10117 Berlin\nGermany", "vat_id": "DE000000000"},
+        )
 
     def _tariff(self, location: Location) -> None:
         """0.35 EUR/kWh and, after the car is full, 6 EUR/h for blocking the bay (plus 19 % VAT)."""
