@@ -19,12 +19,18 @@ _SCALED_UNITS = {
     "kvar": ("var", Decimal(1000)),
     "kVA": ("VA", Decimal(1000)),
 }
+# What a reading can be and still be kept: MeterValue.value holds 16 digits before the
+# point and 4 after; the live power and state of charge are integer columns.
+PLACES = Decimal("0.0001")
+STORABLE_LIMIT = Decimal(10) ** 16
+INTEGER_LIMIT = Decimal(2**31)
+_INTEGER_MEASURANDS = frozenset({POWER_IMPORT, STATE_OF_CHARGE})
 # The unit a measurand has when the meter leaves it out (OCPP defaults).
 _DEFAULT_UNITS = {"Energy": "Wh", "Power": "W", "Current": "A", "Voltage": "V", "SoC": "Percent", "Temperature": "Celsius", "Frequency": "Hz"}
 
 
 class InvalidSample(ValueError):
-    """A sampled value that is not a number."""
+    """A sampled value that is not a number, or not one a meter can report."""
 
 
 @dataclass(frozen=True)
@@ -50,19 +56,36 @@ def default_unit(measurand: str) -> str:
 
 
 def normalise(sample: Sample) -> NormalisedSample:
+    value = _number(sample)
+    unit = sample.unit or default_unit(sample.measurand)
+    if unit in _SCALED_UNITS:
+        unit, factor = _SCALED_UNITS[unit]
+        value *= factor
+    value = value.quantize(Decimal(1) if unit in ("Wh", "varh") else PLACES)
+    _check_storable(sample, value, unit)
+    return NormalisedSample(sample=sample, value=value, unit=unit)
+
+
+def _number(sample: Sample) -> Decimal:
     try:
         value = Decimal(str(sample.value).strip())
     except InvalidOperation as exc:
         raise InvalidSample(f"{sample.measurand} value {sample.value!r} is not a number") from exc
     if not value.is_finite():
         raise InvalidSample(f"{sample.measurand} value {sample.value!r} is not a number")
-    unit = sample.unit or default_unit(sample.measurand)
-    if unit in _SCALED_UNITS:
-        unit, factor = _SCALED_UNITS[unit]
-        value *= factor
-    if unit in ("Wh", "varh"):
-        value = value.quantize(Decimal(1))
-    return NormalisedSample(sample=sample, value=value, unit=unit)
+    if value.adjusted() >= 20:  # before any arithmetic: 1E+100000000 overflows it
+        raise InvalidSample(f"{sample.measurand} value {sample.value!r} is beyond what a reading can be (under {float(STORABLE_LIMIT):.4g})")
+    return value
+
+
+def _check_storable(sample: Sample, value: Decimal, unit: str) -> None:
+    """A reading beyond what can be kept (10^16 Wh is a third of the world's yearly
+    electricity) is refused for what it is, rather than failing the write."""
+    limit = INTEGER_LIMIT if sample.measurand in _INTEGER_MEASURANDS else STORABLE_LIMIT
+    if abs(value) >= limit:
+        raise InvalidSample(
+            f"{sample.measurand} value {sample.value!r} ({value:.3e} {unit}) is beyond what a reading can be (under {float(limit):.4g})"
+        )
 
 
 def energy_wh(value: str | int | float, unit: str = "Wh") -> int:

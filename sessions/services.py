@@ -170,14 +170,14 @@ def record_meter_values(
             transaction=tx,
             evse_number=evse_id,
             timestamp=n.sample.timestamp,
-            measurand=n.sample.measurand,
-            phase=n.sample.phase,
-            location=n.sample.location,
-            context=n.sample.context,
-            unit=n.unit,
+            measurand=fit(MeterValue, "measurand", n.sample.measurand),
+            phase=fit(MeterValue, "phase", n.sample.phase),
+            location=fit(MeterValue, "location", n.sample.location),
+            context=fit(MeterValue, "context", n.sample.context),
+            unit=fit(MeterValue, "unit", n.unit),
             value=n.value,
-            raw_value=str(n.sample.value)[:64],
-            raw_unit=n.sample.unit,
+            raw_value=fit(MeterValue, "raw_value", str(n.sample.value)),
+            raw_unit=fit(MeterValue, "raw_unit", n.sample.unit),
         )
         for n in normalised
     ]

@@ -5,16 +5,21 @@ wants a CALLERROR whenever the message id can be recovered, so framing is
 ours.
 """
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from csms.columns import storable_json
 from csms.ocpp.errors import Fault
 
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 
 # The message type and id at the start of a frame, even when the rest is broken.
 _HEAD = re.compile(r'^\s*\[\s*(\d+)\s*,\s*"((?:[^"\\]|\\.){1,128})"')
+# Escapes that decode to what no database holds (NUL, a surrogate): only a frame that has
+# one needs its strings made storable (a raw NUL or surrogate is not valid JSON text).
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89abcdefABCDEF])")
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,34 @@ def recover_head(text: str) -> tuple[int | None, str | None]:
     return int(match.group(1)), unique_id
 
 
+class _Unrepresentable(ValueError):
+    """A number the frame spells that no JSON value or column can be: NaN, Infinity, 1e400."""
+
+    def __init__(self, fault: Fault, description: str):
+        super().__init__(description)
+        self.fault = fault
+
+
+def _constant(name: str):
+    """Python's json reads NaN and ±Infinity; JSON (RFC 8259) has no such values."""
+    raise _Unrepresentable(Fault.FORMAT, f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _Unrepresentable(Fault.PROPERTY, f"Number {text[:40]} is beyond what can be represented")
+    return value
+
+
 def parse_frame(text: str) -> Frame:
+    """The frame `text` spells; every string in it storable, except the unique id, which is
+    echoed back exactly as the charger sent it."""
     try:
-        message = json.loads(text)
+        message = json.loads(text, parse_constant=_constant, parse_float=_finite)
+    except _Unrepresentable as error:
+        message_type, unique_id = recover_head(text)
+        raise FrameRefused(error.fault, str(error), message_type=message_type, unique_id=unique_id)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         message_type, unique_id = recover_head(text)
         raise FrameRefused(Fault.FORMAT, "Frame is not valid JSON", message_type=message_type, unique_id=unique_id)
@@ -69,6 +99,8 @@ def parse_frame(text: str) -> Frame:
         raise FrameRefused(Fault.RPC_FRAMEWORK, "MessageTypeId is not a number", message_type=None, unique_id=unique_id)
     if unique_id is None:
         raise FrameRefused(Fault.RPC_FRAMEWORK, "MessageId is missing or not a string", message_type=message_type, unique_id=None)
+    if _UNSTORABLE_ESCAPE.search(text):
+        message = message[:2] + storable_json(message[2:])
     if message_type == CALL:
         return _call(message, unique_id)
     if message_type == CALLRESULT:

@@ -375,3 +375,41 @@ async def test_storm_of_bad_frames_leaves_the_server_serving(server, make_statio
     assert tx.station_id != before["station"]["id"]
     assert (tx.status, tx.energy_wh, tx.last_power_w) == ("completed", 4000, 7400)
     assert await sync_to_async(MeterValue.objects.filter(transaction=tx).count)() == 2
+
+
+# --- the message log -------------------------------------------------------------------
+
+# Frames a database cannot log as sent, and the answer each gets: (text, answer's unique id, code or None for a CALLRESULT)
+POISON = [
+    ('[2,"\\u0000","Heartbeat",{}]', "\x00", None),  # an escaped NUL in the id: echoed back as sent
+    ('[2,"raw-nul","DataTransfer",{"vendorId":"a\x00b"}]', "raw-nul", "FormationViolation"),  # a raw NUL is not JSON
+    ('[-1,"type-below-0","Heartbeat",{}]', "type-below-0", "FormationViolation"),
+    ('[40000,"type-above-32767","Heartbeat",{}]', "type-above-32767", "FormationViolation"),
+]
+
+
+async def test_poisonous_frames_cost_no_other_stations_log(server, make_station):
+    await make_station("CP-POISON")
+    await make_station("CP-NEIGHBOUR")
+    async with open_socket(server, "CP-POISON") as poison, open_socket(server, "CP-NEIGHBOUR") as neighbour:
+        for n in range(80):
+            assert (await call(neighbour, "Heartbeat", {}, unique_id=f"n-{n}"))[0] == 3
+            if n == 40:  # in the middle of the neighbour's frames, so in a batch with some of them
+                for text, unique_id, code in POISON:
+                    await poison.send(text)
+                    reply = await answer(poison)
+                    assert reply[:2] == [3 if code is None else 4, unique_id], reply
+                    assert code is None or reply[2] == code, reply
+
+    def neighbour_rows() -> int:
+        return OcppMessage.objects.filter(charge_point_id="CP-NEIGHBOUR").count() == 160 and 160
+
+    def poison_rows() -> list[OcppMessage]:
+        rows = list(OcppMessage.objects.filter(charge_point_id="CP-POISON", direction="in").order_by("id"))
+        return len(rows) == len(POISON) and rows
+
+    assert await eventually(neighbour_rows)  # all 80 CALLs and their 80 answers
+    rows = await eventually(poison_rows)
+    assert [row.payload for row in rows] == [text.replace("\x00", "\u2400") for text, _, _ in POISON]
+    assert [row.unique_id for row in rows] == ["\u2400", "raw-nul", "type-below-0", "type-above-32767"]
+    assert [row.message_type for row in rows] == [2, 2, None, None]  # impossible types: the text keeps them

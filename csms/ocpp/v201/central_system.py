@@ -4,6 +4,8 @@
 transactions with strings: both land in the same EVSE/Connector and
 Transaction models as 1.6 (the string id in Transaction.uid).
 """
+import json
+
 from django.utils import timezone
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call_result
@@ -191,12 +193,11 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.data_transfer)
     async def on_data_transfer(self, vendor_id, **optional):
-        data = optional.get("data")
         answer = await db_async(stations.receive_data_transfer)(
             station_id=self.station_id,
             vendor_id=to_str(vendor_id),
             message_id=to_str(optional.get("message_id")),
-            data=data if isinstance(data, str) or data is None else str(data),
+            data=_data_text(optional.get("data")),
         )
         return call_result.DataTransfer(status=answer.status, data=answer.data)
 
@@ -208,6 +209,14 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
             details=details,
             occurred_at=to_datetime(timestamp, "timestamp") if timestamp else timezone.now(),
         )
+
+
+def _data_text(data) -> str:
+    """2.0.1 DataTransfer.data is optional and may be any JSON value: kept as the JSON text
+    it was sent as (a string as itself, none as empty)."""
+    if data is None:
+        return ""
+    return data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
 
 
 def _device_model(entry: dict) -> list[stations.DeviceModelAttribute]:
