@@ -353,13 +353,15 @@ class SimulatedCharger(ChargerLink, ChargePoint):
         known = [
             KeyValue(key=k, readonly=self.configuration[k].readonly, value=self.configuration[k].value)
             for k in wanted
-            if k in self.configuration and not self.configuration[k].write_only
+            if k in self.configuration
         ]
         unknown = [k for k in wanted if k not in self.configuration]
         return call_result.GetConfiguration(configuration_key=known, unknown_key=unknown or None)
 
     @on(Action.change_configuration)
     def _on_change_configuration(self, key: str, value: str, **_: Any) -> call_result.ChangeConfiguration:
+        if key == "AuthorizationKey":
+            return self._change_authorization_key(value)
         entry = self.configuration.get(key)
         if entry is None:
             return call_result.ChangeConfiguration(ConfigurationStatus.not_supported)
@@ -368,8 +370,15 @@ class SimulatedCharger(ChargerLink, ChargePoint):
         entry.value = value
         if key == "HeartbeatInterval" and self.online:
             self._restart_heartbeat()
-        if key == "AuthorizationKey":
-            self.password = authorization_key_password(value)  # presented from the next connection on
+        return call_result.ChangeConfiguration(ConfigurationStatus.accepted)
+
+    def _change_authorization_key(self, value: str) -> call_result.ChangeConfiguration:
+        """Security whitepaper: the new Basic password, hex-encoded; write-only, so GetConfiguration never
+        reports it (it is kept apart from the configuration keys)."""
+        password = authorization_key_password(value)
+        if password is None:
+            return call_result.ChangeConfiguration(ConfigurationStatus.rejected)
+        self.password = password  # presented from the next connection on
         return call_result.ChangeConfiguration(ConfigurationStatus.accepted)
 
     @on(Action.trigger_message)

@@ -62,13 +62,10 @@ class ChargerOptions:
 class ConfigKey:
     value: str
     readonly: bool = False
-    kind: Literal["text", "number", "bool", "measurands", "authorization_key"] = "text"
-    write_only: bool = False  # never read back by GetConfiguration (a secret)
+    kind: Literal["text", "number", "bool", "measurands"] = "text"
 
     def accepts(self, value: str) -> bool:
         """Would a real charger take this value for this key?"""
-        if self.kind == "authorization_key":
-            return authorization_key_password(value) is not None
         if self.kind == "number":
             try:
                 return float(value) >= 0
@@ -118,7 +115,6 @@ def default_configuration(options: ChargerOptions) -> dict[str, ConfigKey]:
         "ChargingScheduleMaxPeriods": ConfigKey("24", readonly=True),
         "MaxChargingProfilesInstalled": ConfigKey("10", readonly=True),
         "GetConfigurationMaxKeys": ConfigKey("50", readonly=True),
-        "AuthorizationKey": ConfigKey("", kind="authorization_key", write_only=True),
         "SupportedFeatureProfiles": ConfigKey(
             "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger", readonly=True
         ),
