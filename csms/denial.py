@@ -15,6 +15,21 @@ DENIAL_EXTENSION = "websocket.http.response"
 class DenyingConsumer(AsyncWebsocketConsumer):
     """A consumer that can answer its handshake with an HTTP error instead of accepting it."""
 
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._forget_channel()
+
+    def _forget_channel(self) -> None:
+        """channels_redis leaves an empty receive buffer behind for a channel whose receive was
+        cancelled while it held the layer's receive lock: one per such connection, forever (the
+        server's memory grew round after round of reconnect storms). Drop it once we are done."""
+        buffers = getattr(self.channel_layer, "receive_buffer", None)
+        channel = getattr(self, "channel_name", None)
+        if buffers is not None and channel in buffers and buffers[channel].empty():
+            del buffers[channel]
+
     async def deny(self, status: int, body: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
         if DENIAL_EXTENSION not in self.scope.get("extensions", {}):
             await self.close()
