@@ -41,6 +41,7 @@ class StationNotAccepted(CommandError):
     def __init__(self, charge_point_id: str, action: str, why: str):
         super().__init__(f"{charge_point_id} {why}: {action} was not sent")
         self.action = action
+        self.why = why
 
 
 class CommandTimeout(CommandError):

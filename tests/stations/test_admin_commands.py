@@ -17,6 +17,7 @@ from csms.ocpp.commands import (
     CommandNotSupported,
     CommandRejected,
     CommandTimeout,
+    StationNotAccepted,
     StationNotConnected,
 )
 from csms.ocpp.simulator import ChargerOptions, ChargerOptions201, SimulatedCharger, SimulatedCharger201
@@ -246,6 +247,8 @@ async def test_the_change_page_sends_commands_to_its_station(operator, online):
         (StationNotConnected("CP-X"), "warning", "CP-X: Reset failed, the station is not connected."),
         (StationNotConnected("CP-X", "disconnected before answering Reset"), "warning",
          "CP-X: Reset failed, the station disconnected before answering Reset."),
+        (StationNotAccepted("CP-X", "reset", "is Pending, not Accepted"), "warning",
+         "CP-X: Reset not sent, the station is Pending, not Accepted."),
         (CommandTimeout("CP-X", "Reset", 30), "error", "CP-X: Reset unconfirmed, the station did not answer Reset within 30s."),
         (CommandRejected("CP-X", "Reset", "Rejected", {}), "warning", "CP-X: Reset rejected with status Rejected."),
         (CommandCallError("CP-X", "Reset", "InternalError", "boom"), "error",

@@ -1,11 +1,22 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from django.core.cache import cache
 
+from csms import processes
 from csms.ocpp.models import OcppMessage
 from csms.ocpp.services import purge_message_log
 from stations.models import ChargingStation, ConfigurationKey, Connector, StatusEvent
-from stations.services import StatusReport, mark_silent_stations_offline, provision_station, record_status
+from stations.selectors import connection_channel, station_online
+from stations.services import (
+    StatusReport,
+    clear_dead_connections,
+    mark_silent_stations_offline,
+    provision_station,
+    record_status,
+    station_connected,
+    station_disconnected,
+)
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 21, 10, tzinfo=timezone.utc)
@@ -55,3 +66,43 @@ def test_message_log_retention(settings):
         OcppMessage.objects.create(charge_point_id="CP", direction="in", payload="[]", created_at=now - timedelta(days=age))
     assert purge_message_log(now=now) == 2
     assert OcppMessage.objects.count() == 2
+
+
+def test_a_station_that_reconnects_after_a_long_absence_is_not_silent(settings):
+    """Issue 9 #17: silence counts from the later of the last heartbeat and the connection."""
+    settings.OCPP_HEARTBEAT_INTERVAL = 60
+    back = provision_station(charge_point_id="CP-BACK", password="x" * 16)
+    now = datetime.now(timezone.utc)
+    ChargingStation.objects.filter(pk=back.pk).update(
+        connection_channel="specific.p!back", connected_at=now - timedelta(seconds=5), last_heartbeat_at=now - timedelta(days=2)
+    )
+    assert mark_silent_stations_offline(now=now) == 0
+    assert ChargingStation.objects.get(pk=back.pk).connection_channel == "specific.p!back"
+
+
+def test_the_newest_handshake_holds_the_station_whatever_order_they_are_recorded_in():
+    """Issue 9 #17 (reconnect storm): an older handshake recorded after a newer one loses."""
+    station = provision_station(charge_point_id="CP-STORMY", password="x" * 16)
+    assert station_connected(station_id=station.pk, channel_name="specific.p!new", ocpp_version="1.6", since=T0 + timedelta(seconds=1))
+    assert not station_connected(station_id=station.pk, channel_name="specific.p!old", ocpp_version="1.6", since=T0)
+    station_disconnected(station_id=station.pk, channel_name="specific.p!old")  # the loser's cleanup
+    assert ChargingStation.objects.get(pk=station.pk).connection_channel == "specific.p!new"
+    station_disconnected(station_id=station.pk, channel_name="specific.p!new")
+    assert ChargingStation.objects.get(pk=station.pk).connection_channel == ""
+
+
+def test_stations_of_a_dead_process_are_cleared_and_no_others(settings):
+    """Issue 9 #17: a process seen alive once whose liveness key expired is dead; one never seen
+    (keys lost) is not taken for dead."""
+    settings.OCPP_PROCESS_TTL = 30
+    processes.keep_alive("specific.live-process!x")
+    cache.set("ocpp-process:specific.dead-process:seen", 1, timeout=60)  # alive once, its key expired
+    channels = {"CP-ON-DEAD": "specific.dead-process!a", "CP-ON-LIVE": "specific.live-process!b", "CP-ON-UNKNOWN": "specific.never-seen!c"}
+    for charge_point_id, channel in channels.items():
+        station = provision_station(charge_point_id=charge_point_id, password="x" * 16)
+        ChargingStation.objects.filter(pk=station.pk).update(connection_channel=channel)
+    dead = ChargingStation.objects.get(charge_point_id="CP-ON-DEAD")
+    assert not station_online(station=dead) and connection_channel(station_id=dead.pk) == ""
+    assert clear_dead_connections() == 1
+    assert set(ChargingStation.objects.exclude(connection_channel="").values_list("charge_point_id", flat=True)) == {"CP-ON-LIVE", "CP-ON-UNKNOWN"}
+    assert ChargingStation.objects.get(pk=dead.pk).disconnected_at is not None

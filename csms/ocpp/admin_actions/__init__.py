@@ -71,7 +71,7 @@ def failure(station: ChargingStation, label: str, error: Exception) -> tuple[int
         case StationNotConnected():
             return messages.WARNING, f"{station}: {label} failed, the station {reason}."
         case StationNotAccepted():
-            return messages.WARNING, f"{station}: {label} not sent, the station {reason}."
+            return messages.WARNING, f"{station}: {label} not sent, the station {error.why}."
         case CommandTimeout():
             return messages.ERROR, f"{station}: {label} unconfirmed, the station {reason}."
         case CommandRejected():
