@@ -213,12 +213,6 @@ class ChargingStationAdmin(CommandPermission, admin.ModelAdmin):
         """What the station is doing, from its socket and every connector (not connector 0's last word)."""
         return station_state(station=station).label
 
-    def save_model(self, request, obj: ChargingStation, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        if not obj.password_hash:
-            self.message_user(request, f"{obj} has no password: it cannot connect until one is set in "
-                                       "“New password”.", messages.WARNING)
-
     def has_accept_permission(self, request) -> bool:
         return request.user.has_perm("stations.accept_station")
 
@@ -237,16 +231,20 @@ class ChargingStationAdmin(CommandPermission, admin.ModelAdmin):
         )
         self.message_user(request, f"{count} station(s) rejected.", messages.WARNING)
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(self, request, obj: ChargingStation, form, change) -> None:
         """A registration status changed on the form goes through the service, like the actions:
-        a station no longer Accepted loses its connection."""
-        if not change or "registration_status" not in form.changed_data:
+        a station no longer Accepted loses its connection. A station without a password is
+        saved, with a warning: it cannot connect until it has one."""
+        if change and "registration_status" in form.changed_data:
+            status, obj.registration_status = obj.registration_status, form.initial["registration_status"]
             super().save_model(request, obj, form, change)
-            return
-        status, obj.registration_status = obj.registration_status, form.initial["registration_status"]
-        super().save_model(request, obj, form, change)
-        change_registration(station_ids=[obj.pk], status=status, by=request.user.get_username())
-        obj.registration_status = status
+            change_registration(station_ids=[obj.pk], status=status, by=request.user.get_username())
+            obj.registration_status = status
+        else:
+            super().save_model(request, obj, form, change)
+        if not obj.password_hash:
+            self.message_user(request, f"{obj} has no password: it cannot connect until one is set in "
+                                       "“New password”.", messages.WARNING)
 
     # --- commands to the chargers: one message per station with its answer -----------------
     # ("…" marks the ones that ask for parameters first)
