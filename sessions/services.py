@@ -350,7 +350,9 @@ def _transaction_by_uid(*, station_id: int, step: TransactionStep) -> Transactio
         return tx
     connector = ensure_connector(station_id=station_id, evse_id=step.evse_id or 1, connector_id=step.connector_id)
     # The opening step's token is the transaction's from its first moment: nobody sees it tokenless.
-    status = authorize(id_tag=step.id_tag, now=step.timestamp).status if step.id_tag else AuthorizationStatus.ACCEPTED
+    status = AuthorizationStatus.ACCEPTED
+    if step.id_tag:
+        status = (_refused_by_station(station_id) or authorize(id_tag=step.id_tag, now=step.timestamp)).status
     try:
         with transaction.atomic():
             tx = Transaction.objects.create(

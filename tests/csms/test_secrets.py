@@ -63,12 +63,17 @@ def deployment_env(**secrets: str | None) -> dict[str, str]:
     return env
 
 
-ENTRY_POINTS = {
-    "manage.py": [sys.executable, "manage.py", "check"],
-    "asgi": [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(free_port()), "csms.asgi:application"],
-    "celery worker": [sys.executable, "-m", "celery", "-A", "csms", "worker", "--pool", "solo"],
-    "celery beat": [sys.executable, "-m", "celery", "-A", "csms", "beat", "-s", os.devnull],
-}
+def entry_point_command(name: str, workdir: Path) -> list[str]:
+    """How each entry point is started; beat gets a schedule file of its own (it rewrites the file it is given)."""
+    return {
+        "manage.py": [sys.executable, "manage.py", "check"],
+        "asgi": [sys.executable, "-m", "csms.serve", "--port", str(free_port())],
+        "celery worker": [sys.executable, "-m", "celery", "-A", "csms", "worker", "--pool", "solo"],
+        "celery beat": [sys.executable, "-m", "celery", "-A", "csms", "beat", "-s", str(workdir / "celerybeat-schedule")],
+    }[name]
+
+
+ENTRY_POINTS = ["manage.py", "asgi", "celery worker", "celery beat"]
 BAD_SECRETS = [
     ({"SECRET_KEY": None}, "SECRET_KEY is not set"),
     ({"SECRET_KEY": OLD_SECRET_KEY}, "SECRET_KEY is a value written in the code"),
@@ -79,14 +84,14 @@ BAD_SECRETS = [
 
 # manage.py is tried with each bad secret; the other entry points (slower to start) with one of each kind.
 CASES = [("manage.py", bad) for bad in BAD_SECRETS] + [
-    (entry_point, bad) for entry_point in list(ENTRY_POINTS)[1:] for bad in (BAD_SECRETS[0], BAD_SECRETS[3])
+    (entry_point, bad) for entry_point in ENTRY_POINTS[1:] for bad in (BAD_SECRETS[0], BAD_SECRETS[3])
 ]
 
 
 @pytest.mark.parametrize("entry_point, bad", CASES, ids=[f"{e}-{b[1]}" for e, b in CASES])
-def test_every_entry_point_refuses_to_start_without_its_own_secrets(entry_point, bad):
+def test_every_entry_point_refuses_to_start_without_its_own_secrets(entry_point, bad, tmp_path):
     secrets, reason = bad
-    run = subprocess.run(ENTRY_POINTS[entry_point], cwd=ROOT, env=deployment_env(**secrets), capture_output=True,
+    run = subprocess.run(entry_point_command(entry_point, tmp_path), cwd=ROOT, env=deployment_env(**secrets), capture_output=True,
                          text=True, timeout=60)
     refusals = [line for line in (run.stdout + run.stderr).splitlines() if "refusing to start" in line]
     assert run.returncode == 78 and len(refusals) == 1 and reason in refusals[0], run.stdout + run.stderr
