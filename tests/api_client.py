@@ -1,6 +1,7 @@
 """A driver app's view of the server, for end-to-end tests: HTTP with a bearer token, and the live WebSocket."""
 import asyncio
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import requests
@@ -11,7 +12,7 @@ from websockets.asyncio.client import connect
 class Reply:
     status: int
     body: dict | list | str | None
-    headers: dict = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class DriverApp:
@@ -28,7 +29,7 @@ class DriverApp:
         response = requests.request(method, f"{self.server.http_url}{path}", json=body, headers=headers, params=params, timeout=30)
         kind = response.headers.get("Content-Type", "")
         payload = response.json() if kind.startswith("application/json") else (response.text or None)
-        return Reply(response.status_code, payload, dict(response.headers))
+        return Reply(response.status_code, payload, response.headers)  # case-insensitive, as HTTP header names are
 
     async def get(self, path: str, **params) -> Reply:
         return await self.request("GET", path, **params)

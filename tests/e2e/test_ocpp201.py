@@ -125,7 +125,7 @@ async def test_201_reports_and_notifications_are_kept(server, make_station):
     station = await sync_to_async(ChargingStation.objects.get)(pk=station.pk)
     assert (station.firmware_status, station.diagnostics_status) == ("Installed", "Uploaded")
     assert (await sync_to_async(Reservation.objects.get)(pk=reservation.pk)).status == "expired"
-    assert await sync_to_async(DataTransferMessage.objects.filter(station=station, data='{\'a\': 1}').exists)()
+    assert await sync_to_async(DataTransferMessage.objects.filter(station=station, data='{"a":1}').exists)()
     assert await sync_to_async(MeterValue.objects.filter(station=station, transaction=None, value=123456).exists)()
 
 

@@ -20,7 +20,7 @@ START = {"connectorId": 1, "idTag": "REG-TAG", "meterStart": 1000, "timestamp": 
 @pytest.fixture
 def operator(client, django_user_model, transactional_db):
     django_user_model.objects.create_superuser("op", "op@example.com", "op-password-123")
-    client.login(username="op", password="op-password-123")
+    client.force_login(django_user_model.objects.get(username="op"))
     return client
 
 
