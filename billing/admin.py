@@ -251,11 +251,11 @@ class BillingAccountAdmin(admin.ModelAdmin):
     def close_period(self, request, queryset) -> None:
         """The month's own invoice later continues from here, so nothing is billed twice."""
         for account in queryset.select_related("driver"):
-            if not account.pays_by_invoice:
-                self.message_user(request, f"{account.driver}: pays by card, each session is invoiced on its own.", messages.WARNING)
-                continue
             try:
                 invoice = invoices.close_period(driver=account.driver)
+            except invoices.PaysByCard as error:
+                self.message_user(request, f"{account.driver}: {error}", messages.WARNING)
+                continue
             except InvoiceError as error:
                 self.message_user(request, f"{account.driver}: {error}", messages.ERROR)
                 continue

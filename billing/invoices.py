@@ -51,7 +51,6 @@ from django.utils import timezone
 from billing import invoice_pdf, pricing
 from billing.models import BillingAccount, ChargeDetailRecord, Invoice, InvoiceCounter, InvoicedRecord, InvoiceIssuer, InvoiceLine
 from billing.pricing.rounding import round_money
-from sessions.models import DriverSession
 
 log = logging.getLogger(__name__)
 _Dim = InvoiceLine.Dimension
@@ -61,6 +60,10 @@ _PERCENT = Decimal("0.01")
 
 class InvoiceError(Exception):
     """Base of the reasons an invoice cannot be issued; the caller logs it and goes on with the next."""
+
+
+class PaysByCard(InvoiceError):
+    """A driver paying by card has each session invoiced on its own: there is no period to close."""
 
 
 class NoDriver(InvoiceError):
@@ -125,6 +128,8 @@ def close_period(*, driver: AbstractBaseUser, now: datetime | None = None) -> In
     The month's own invoice later continues from this one's end. None when
     nothing is left to bill.
     """
+    if not BillingAccount.objects.filter(driver=driver, pays_by_invoice=True).exists():
+        raise PaysByCard("pays by card, each session is invoiced on its own.")
     issuer = default_issuer()
     moment = now or timezone.now()
     local = moment.astimezone(ZoneInfo(issuer.time_zone))
@@ -176,7 +181,9 @@ def bill_session(*, cdr_id: int) -> Invoice | None:
 
     Drivers billed monthly and sessions without a known driver get no session invoice.
     """
-    cdr = ChargeDetailRecord.objects.select_related("transaction__id_tag__owner").get(pk=cdr_id)
+    cdr = ChargeDetailRecord.objects.select_related(
+        "transaction__id_tag__owner", "transaction__station__location", "transaction__driver_session"
+    ).get(pk=cdr_id)
     owner = cdr.transaction.id_tag.owner if cdr.transaction.id_tag else None
     if owner is None or BillingAccount.objects.filter(driver=owner, pays_by_invoice=True).exists():
         return None
@@ -245,7 +252,7 @@ def _unbilled(driver: AbstractBaseUser, period: tuple[datetime, datetime]):
             end_date_time__lt=period[1],
             invoiced_record__isnull=True,
         )
-        .select_related("transaction__station__location")
+        .select_related("transaction__station__location", "transaction__driver_session")
         .order_by("end_date_time", "pk")
     )
 
@@ -465,6 +472,7 @@ def session_label(cdr: ChargeDetailRecord) -> str:
     transaction = cdr.transaction
     station = transaction.station
     zone = ZoneInfo(station.location.time_zone if station.location else "UTC")
-    number = DriverSession.objects.filter(transaction=transaction).values_list("pk", flat=True).first()
+    number = getattr(transaction, "driver_session", None)  # select_related by the callers: no query per line
+    number = number.pk if number else None
     name = f"Session {number}" if number else "Session"
     return f"{name} at {station.charge_point_id}, {transaction.started_at.astimezone(zone):%Y-%m-%d %H:%M}"

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from billing import services as billing
@@ -19,7 +20,7 @@ from csms.columns import fit
 from sessions import driver_sessions, events
 from sessions.meter import ENERGY_REGISTER
 from sessions.models import Transaction
-from stations.models import ChargingStation, ConnectorStatus
+from stations.models import ConnectorStatus
 from stations.services import record_deviation
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ def complete_transaction(
     A register that went backwards (a meter reset or replacement) is recorded;
     its fall is added back so the energy is what was metered, never negative.
     """
+    if tx.status != Transaction.Status.ACTIVE:  # a replayed or late stop: no need to read its meter values
+        return False
     drop = register_drop_wh(tx=tx, end_wh=meter_stop_wh, end_at=stopped_at)
     completed = Transaction.objects.filter(pk=tx.pk, status=Transaction.Status.ACTIVE).update(
         status=Transaction.Status.COMPLETED,
@@ -145,13 +148,11 @@ def end_transactions_lost_in_reboot(*, station_id: int, evse_id: int, status: st
     """
     if evse_id == 0 or status not in _NO_TRANSACTION:
         return
-    booted_at = ChargingStation.objects.filter(pk=station_id).values_list("last_boot_at", flat=True).first()
-    if booted_at is None:
-        return
-    lost = Transaction.objects.filter(
-        station_id=station_id, connector__evse__evse_id=evse_id, status=Transaction.Status.ACTIVE, created_at__lt=booted_at
-    ).values_list("pk", flat=True)
-    for transaction_id in lost:
+    lost = Transaction.objects.filter(  # one query per such status: almost always it finds nothing
+        station_id=station_id, connector__evse__evse_id=evse_id, status=Transaction.Status.ACTIVE,
+        created_at__lt=F("station__last_boot_at"),
+    ).values_list("pk", "station__last_boot_at")
+    for transaction_id, booted_at in lost:
         end_without_stop(
             transaction_id=transaction_id, reason=EndedWithoutStop.REBOOT,
             note=f"The charger rebooted at {booted_at.isoformat()} and reported EVSE {evse_id} {status}",

@@ -193,7 +193,9 @@ def _update_latest_readings(tx: Transaction, normalised: list[NormalisedSample])
         if not n.sample.phase:  # per-phase values are parts; only the totals are "the" reading
             latest[n.sample.measurand] = n
     newest = max(n.sample.timestamp for n in normalised)
-    heard_at = timezone.now()  # our clock: what the sweep for silent transactions reads
+    # Our clock: what the sweep for silent transactions reads. A completed transaction keeps the
+    # moment its stop arrived, which billing reads for a stop dated before its start.
+    heard_at = timezone.now() if tx.status == Transaction.Status.ACTIVE else tx.updated_at
     if tx.last_reading_at and tx.last_reading_at > newest:
         # late, queued values: history is stored, the live view keeps the newer reading
         Transaction.objects.filter(pk=tx.pk).update(updated_at=heard_at)
