@@ -61,8 +61,7 @@ class SessionStreamConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
         """The stream is one-way; anything the client sends is ignored."""
 
     async def live_event(self, message):
-        if not await self.closed_for_revocation(message):
-            await self._send_state()
+        await self._send_state()
 
     async def _send_state(self) -> bool:
         """Send the state if it changed since the last message; False if the session is not this driver's."""

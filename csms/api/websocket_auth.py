@@ -18,16 +18,17 @@ import weakref
 from collections import defaultdict
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from csms.live import publish
+from csms.shared_cache import shared_cache
 
 # Close codes a client can act on (4000-4999 are the application's).
 CLOSE_UNAUTHENTICATED = 4401
@@ -56,12 +57,12 @@ def announce_access_revoked(*, user_id: int) -> None:
     Tokens issued in an earlier second than this stop opening sockets; the mark outlives every such
     token (JWT iat has a resolution of one second, so one issued in the same second still passes)."""
     lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
-    cache.set(_revoked_key(user_id), int(time.time()), timeout=int(lifetime) + 1)
+    shared_cache().set(_revoked_key(user_id), int(time.time()), timeout=int(lifetime) + 1)
     publish([driver_access_group(user_id)], {"type": ACCESS_REVOKED, "user_id": user_id})
 
 
 def _revoked_before(user_id: int, issued_at: float) -> bool:
-    revoked_at = cache.get(_revoked_key(user_id))
+    revoked_at = shared_cache().get(_revoked_key(user_id))
     return revoked_at is not None and issued_at < revoked_at
 
 
@@ -76,8 +77,9 @@ class JwtAuthMiddleware:
 
 
 class AccessBoundMixin:
-    """For a driver's `AsyncWebsocketConsumer`: call `bind_access` once authenticated, `release_access`
-    on disconnect, and hand each group message to `closed_for_revocation` first."""
+    """For a driver's `AsyncWebsocketConsumer`: call `bind_access` once authenticated and `release_access`
+    on disconnect. A revocation arriving as a group message closes the socket before any handler of the
+    consumer sees it, so no consumer can forget to check."""
 
     access_expiry: asyncio.Task | None = None
     access_group: str | None = None
@@ -99,21 +101,20 @@ class AccessBoundMixin:
                 del _open_sockets[user_id]
             await self.channel_layer.group_discard(self.access_group, self.channel_name)
 
-    async def closed_for_revocation(self, message: dict) -> bool:
-        """True (and the socket closing) when `message` announces that this driver's access ended."""
-        if message.get("event", {}).get("type") != ACCESS_REVOKED:
-            return False
-        for socket in list(_open_sockets.get(self.scope["user"].pk, ())):
-            await socket._end_access()
-        await self._end_access()
-        return True
+    async def dispatch(self, message: dict) -> None:
+        if message.get("type") == "live.event" and message.get("event", {}).get("type") == ACCESS_REVOKED:
+            for socket in list(_open_sockets.get(self.scope["user"].pk, ())):
+                await socket._end_access()
+            await self._end_access()
+            return
+        await super().dispatch(message)
 
     async def _watch_access(self) -> None:
         """Close at the token's expiry, or sooner if a revocation's group message was lost."""
         user_id, issued_at = self.scope["user"].pk, self.scope["access_issued_at"]
         while (remaining := self.scope["access_expires_at"] - time.time()) > 0:
             await asyncio.sleep(min(remaining, ACCESS_RECHECK_SECONDS))
-            if await database_sync_to_async(_revoked_before)(user_id, issued_at):
+            if await sync_to_async(_revoked_before, thread_sensitive=False)(user_id, issued_at):  # the cache only
                 break
         await self._end_access()
 

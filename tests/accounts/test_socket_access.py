@@ -116,3 +116,15 @@ async def test_deactivating_the_account_closes_its_sockets(server):
 
     await deactivate()
     assert await close_code(session) == 4401
+
+
+async def test_sign_out_everywhere_closes_a_station_stream_that_is_the_drivers_only_socket(server):
+    """The station stream hears the revocation itself (not through a session socket in the same
+    process closing its siblings): it closes before its own periodic re-check could."""
+    app = DriverApp(server)
+    account = await app.sign_up("solo@example.com")
+    async with app.live("/ws/v1/stations") as stations:
+        assert await still_streaming(stations)
+        signed_out = await app.post("/api/v1/auth/logout", {"refresh": account["tokens"]["refresh"], "everywhere": True})
+        assert signed_out.status == 204, signed_out.body
+        assert await close_code(stations, timeout=5.0) == 4401
