@@ -18,7 +18,8 @@ import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
+
+from csms.shared_cache import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def dead_processes(processes: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     try:
-        found = cache.get_many([key for process in wanted for key in (_alive_key(process), _seen_key(process))])
+        found = shared_cache().get_many([key for process in wanted for key in (_alive_key(process), _seen_key(process))])
     except Exception:  # the cache is down: nobody is declared dead on a guess
         logger.warning("process liveness unreadable; no process is taken for dead", exc_info=True)
         return set()
@@ -89,8 +90,8 @@ class _Beacons:
 
 
 def _declare_alive(process: str) -> None:
-    cache.set(_alive_key(process), 1, timeout=settings.OCPP_PROCESS_TTL)
-    cache.set(_seen_key(process), 1, timeout=SEEN_FOR_S)
+    shared_cache().set(_alive_key(process), 1, timeout=settings.OCPP_PROCESS_TTL)
+    shared_cache().set(_seen_key(process), 1, timeout=SEEN_FOR_S)
 
 
 _beacons = _Beacons()

@@ -22,15 +22,14 @@ import binascii
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from functools import cache
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from csms.ocpp.models import RefusedConnection
+from csms.shared_cache import shared_cache
 from stations import services as stations
 from stations.models import ChargingStation
 
@@ -113,13 +112,6 @@ def admit(
     return Admitted(station=station, subprotocol=subprotocol)
 
 
-@cache
-def _counters():
-    """One cache client (and Redis connection pool) for the whole process. Django's `cache` is
-    per async context, so every handshake would otherwise open a Redis connection of its own."""
-    return caches.create_connection("default")
-
-
 class _Throttle:
     """Refused handshakes per station id and per client address, in fixed windows."""
 
@@ -129,7 +121,7 @@ class _Throttle:
         self.address_key = f"ocpp-handshake:address:{address}"
 
     def exceeded(self) -> bool:
-        counts = _counters().get_many([self.station_key, self.address_key])
+        counts = shared_cache().get_many([self.station_key, self.address_key])
         return (
             counts.get(self.station_key, 0) >= settings.OCPP_HANDSHAKE_FAILURES_PER_STATION
             or counts.get(self.address_key, 0) >= settings.OCPP_HANDSHAKE_FAILURES_PER_ADDRESS
@@ -142,7 +134,7 @@ class _Throttle:
 
     def first_refusal_of_window(self) -> bool:
         """True once per window and throttle: only that 429 is recorded for operators."""
-        return _counters().add(f"{self.station_key}:{self.address_key}:limited", 1, timeout=_window())
+        return shared_cache().add(f"{self.station_key}:{self.address_key}:limited", 1, timeout=_window())
 
 
 def _window() -> int:
@@ -151,11 +143,11 @@ def _window() -> int:
 
 def _increment(key: str) -> int:
     """Count in a window that starts with the first count (atomic in Redis across processes)."""
-    _counters().add(key, 0, timeout=_window())
+    shared_cache().add(key, 0, timeout=_window())
     try:
-        return _counters().incr(key)
+        return shared_cache().incr(key)
     except ValueError:  # the window ended between add and incr
-        _counters().add(key, 1, timeout=_window())
+        shared_cache().add(key, 1, timeout=_window())
         return 1
 
 
