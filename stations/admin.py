@@ -235,13 +235,9 @@ class ChargingStationAdmin(CommandPermission, admin.ModelAdmin):
         """A registration status changed on the form goes through the service, like the actions:
         a station no longer Accepted loses its connection. A station without a password is
         saved, with a warning: it cannot connect until it has one."""
-        if change and "registration_status" in form.changed_data:
-            status, obj.registration_status = obj.registration_status, form.initial["registration_status"]
-            super().save_model(request, obj, form, change)
-            change_registration(station_ids=[obj.pk], status=status, by=request.user.get_username())
-            obj.registration_status = status
-        else:
-            super().save_model(request, obj, form, change)
+        if change and "registration_status" in form.changed_data:  # the same admin transaction as the save
+            change_registration(station_ids=[obj.pk], status=obj.registration_status, by=request.user.get_username())
+        super().save_model(request, obj, form, change)
         if not obj.password_hash:
             self.message_user(request, f"{obj} has no password: it cannot connect until one is set in "
                                        "“New password”.", messages.WARNING)

@@ -17,16 +17,20 @@ CELLS_PER_TILE = 4  # a map tile (256 px) is split into 4 × 4 cells of 64 px
 MAX_CELLS = 10_000
 
 
+def _live(channel: str) -> str:
+    """A recorded channel, or empty when the process that held it died (before the sweep clears it)."""
+    return "" if not channel or holder_is_dead(channel) else channel
+
+
 def connection_channel(*, station_id: int) -> str:
-    """The channel of the consumer holding the station's socket; empty when it is offline,
-    also when the process that held it died and the sweep has not cleared it yet."""
-    channel = ChargingStation.objects.filter(pk=station_id).values_list("connection_channel", flat=True).first() or ""
-    return "" if channel and holder_is_dead(channel) else channel
+    """The channel of the consumer holding the station's socket; empty when it is offline."""
+    route = command_route(station_id=station_id)
+    return route.channel if route else ""
 
 
 def station_online(*, station: ChargingStation) -> bool:
     """A socket is recorded and the process holding it is alive: a start can reach the charger now."""
-    return station.is_connected and not holder_is_dead(station.connection_channel)
+    return bool(_live(station.connection_channel))
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,7 @@ def command_route(*, station_id: int) -> CommandRoute | None:
     if row is None:
         return None
     channel, status, last_boot_at, version = row
-    if channel and holder_is_dead(channel):
-        channel = ""
-    return CommandRoute(channel=channel, registration_status=status, booted=last_boot_at is not None, ocpp_version=version)
+    return CommandRoute(channel=_live(channel), registration_status=status, booted=last_boot_at is not None, ocpp_version=version)
 
 
 def is_accepted(*, station_id: int) -> bool:
@@ -74,7 +76,10 @@ class EvseStatus(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-_IN_USE = {"Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Occupied"}
+# A connector with a vehicle: charging (energy may flow) or only plugged in.
+_CHARGING = {ConnectorStatus.CHARGING, ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE}
+_PLUGGED_IN = {ConnectorStatus.PREPARING, ConnectorStatus.FINISHING, ConnectorStatus.OCCUPIED}
+_IN_USE = _CHARGING | _PLUGGED_IN
 _FROM_CONNECTOR = {
     ConnectorStatus.AVAILABLE: EvseStatus.AVAILABLE,
     ConnectorStatus.RESERVED: EvseStatus.RESERVED,
@@ -118,8 +123,6 @@ class StationState(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"  # connected, nothing reported yet
 
 
-_CHARGING = {ConnectorStatus.CHARGING, ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE}
-_PLUGGED_IN = {ConnectorStatus.PREPARING, ConnectorStatus.FINISHING, ConnectorStatus.OCCUPIED}
 # One connector's state beats another's in this order: a station with one connector charging is charging.
 _STATE_PRECEDENCE = [
     (StationState.CHARGING, _CHARGING),

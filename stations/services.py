@@ -149,11 +149,14 @@ def clear_dead_connections() -> int:
     Their sockets died with the process; each is cleared only if it is still the
     recorded one (the station may have reconnected to a live process meanwhile).
     """
-    online = list(ChargingStation.objects.exclude(connection_channel="").values_list("pk", "connection_channel"))
-    dead = processes.dead_processes(processes.process_of(channel) for _, channel in online)
+    online = [
+        (station_id, channel, processes.process_of(channel))
+        for station_id, channel in ChargingStation.objects.exclude(connection_channel="").values_list("pk", "connection_channel")
+    ]
+    dead = processes.dead_processes(process for _, _, process in online)
     cleared = 0
-    for station_id, channel in online:
-        if processes.process_of(channel) in dead:
+    for station_id, channel, process in online:
+        if process in dead:
             station_disconnected(station_id=station_id, channel_name=channel)
             cleared += 1
     return cleared
@@ -248,8 +251,14 @@ def record_boot(*, station_id: int, info: BootInfo, now: datetime) -> BootDecisi
     return BootDecision(status=status, interval=interval)
 
 
-def record_heartbeat(*, station_id: int, now: datetime) -> None:
+def record_heartbeat(*, station_id: int, now: datetime, channel_name: str = "") -> None:
+    """Note the heartbeat. One from a live socket (`channel_name`) also records that socket again if a
+    sweep cleared it, having taken its process for dead (a lost liveness key): nothing else would."""
     ChargingStation.objects.filter(pk=station_id).update(last_heartbeat_at=now)
+    if channel_name and ChargingStation.objects.filter(pk=station_id, connection_channel="").update(
+        connection_channel=channel_name  # connected_at stays: it orders a reconnect storm's handshakes
+    ):
+        events.connection_changed(station_id=station_id, connected=True)
 
 
 class UnknownEvse(Exception):
@@ -406,11 +415,13 @@ def _trusted_time(*, station_id: int, reported: datetime, received_at: datetime)
     """
     tolerance = timedelta(seconds=settings.OCPP_CLOCK_SKEW_TOLERANCE)
     skew = round((reported - received_at).total_seconds())
-    if CLOCK_FLOOR <= reported <= received_at + tolerance:
-        if abs(skew) <= tolerance.total_seconds():
-            ChargingStation.objects.filter(pk=station_id, clock_skew_seconds__isnull=False).update(clock_skew_seconds=None)
-        return reported
+    # A read, and a write only when the skew changes: most reports come from sane clocks, and on
+    # SQLite even an UPDATE that matches nothing takes the database's write lock.
     known = ChargingStation.objects.filter(pk=station_id).values_list("clock_skew_seconds", flat=True).first()
+    if CLOCK_FLOOR <= reported <= received_at + tolerance:
+        if known is not None and abs(skew) <= tolerance.total_seconds():
+            ChargingStation.objects.filter(pk=station_id).update(clock_skew_seconds=None)
+        return reported
     if known is None or abs(known - skew) > tolerance.total_seconds():
         ChargingStation.objects.filter(pk=station_id).update(clock_skew_seconds=skew)
         record_deviation(

@@ -73,7 +73,8 @@ class ProtocolEngine:
 
     async def record_heartbeat(self) -> datetime:
         now = timezone.now()
-        await db_async(record_heartbeat)(station_id=self.station_id, now=now)
+        live = "" if self.closed else getattr(self._connection, "channel_name", "")
+        await db_async(record_heartbeat)(station_id=self.station_id, now=now, channel_name=live)
         return now
 
     # --- inbound ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from stations.services import (
     clear_dead_connections,
     mark_silent_stations_offline,
     provision_station,
+    record_heartbeat,
     record_status,
     station_connected,
     station_disconnected,
@@ -106,3 +107,16 @@ def test_stations_of_a_dead_process_are_cleared_and_no_others(settings):
     assert clear_dead_connections() == 1
     assert set(ChargingStation.objects.exclude(connection_channel="").values_list("charge_point_id", flat=True)) == {"CP-ON-LIVE", "CP-ON-UNKNOWN"}
     assert ChargingStation.objects.get(pk=dead.pk).disconnected_at is not None
+
+
+def test_a_heartbeat_over_a_live_socket_records_it_again_after_a_sweep_cleared_it():
+    """A live process taken for dead (its liveness key lost) had its stations cleared: the next
+    heartbeat over the socket puts the station back online; one heartbeat from a closing
+    connection does not, and a station held by another socket keeps that one."""
+    station = provision_station(charge_point_id="CP-RECLAIM", password="x" * 16)
+    record_heartbeat(station_id=station.pk, now=T0, channel_name="")
+    assert ChargingStation.objects.get(pk=station.pk).connection_channel == ""
+    record_heartbeat(station_id=station.pk, now=T0, channel_name="specific.p!a")
+    assert ChargingStation.objects.get(pk=station.pk).connection_channel == "specific.p!a"
+    record_heartbeat(station_id=station.pk, now=T0, channel_name="specific.p!older")
+    assert ChargingStation.objects.get(pk=station.pk).connection_channel == "specific.p!a"
