@@ -10,11 +10,14 @@ import shlex
 import signal
 import subprocess
 import sys
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.management import call_command
 
+from billing.models import ChargeDetailRecord
 from csms.management.commands.seed_demo import DEMO_STATIONS
 from sessions.models import DriverSession, Transaction
 from tests.api_client import DriverApp
@@ -67,6 +70,9 @@ async def test_the_readme_simulator_charges_on_every_demo_station_and_the_app_st
         assert set(charged) == {station for station, _, _ in DEMO_STATIONS}
         count = await sync_to_async(Transaction.objects.filter(id_tag__id_tag__endswith="-TAG").count)()
         assert count == len(DEMO_STATIONS)  # one per station: no card was refused
+        parked = await sync_to_async(lambda: sorted(ChargeDetailRecord.objects.filter(
+            transaction__id_tag__id_tag__endswith="-TAG").values_list("total_parking_time", "total_parking_cost_incl_vat")))()
+        assert parked == [(timedelta(0), Decimal("0.00"))] * len(DEMO_STATIONS)  # a session that only charged parks for nothing
 
         app = DriverApp(server)
         signed_in = await app.post("/api/v1/auth/token", {"email": "driver@example.com", "password": "voltstack-driver"})

@@ -236,13 +236,14 @@ class SimulatedCharger(ChargerLink, ChargePoint):
     async def stop_session(
         self, connector_id: int | None = None, *, reason: str = Reason.local, id_tag: str | None = None
     ) -> Session:
-        """End the session: Finishing, StopTransaction (meterStop, reason, transactionData), then Available."""
+        """End the session as a compliant charger does: StopTransaction (meterStop, reason,
+        transactionData), then Finishing while the cable is unplugged, then Available. (Finishing
+        before the stop would be time parked inside the transaction, and billed as such.)"""
         connector = self._connector_with_session(connector_id)
         session = connector.session
         session.stopping.set()
         if session.meter_task is not None:
             await asyncio.wait([session.meter_task])  # let an in-flight MeterValues finish first
-        await self._set_status(connector.connector_id, ChargePointStatus.finishing)
         end_sample = connector.meter.sample(ReadingContext.transaction_end, self._measurands())
         connector.meter.unplug()
         session.meter_stop_wh = connector.meter.meter_wh
@@ -251,6 +252,7 @@ class SimulatedCharger(ChargerLink, ChargePoint):
         transaction_data = [session.begin_sample, *session.offline_samples, end_sample]
         await self._send_transaction_message(lambda: self._stop_transaction(session, id_tag, transaction_data))
         connector.session = None
+        await self._set_status(connector.connector_id, ChargePointStatus.finishing)
         self.completed_sessions.append(session)
         self.charging_profiles.discard_tx_profiles(connector.connector_id)
         if connector.scheduled_operative is not None:
