@@ -41,7 +41,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 from websockets.exceptions import InvalidStatus  # noqa: E402
 
 from bench.ocpp_load import BARE_CSMS, ServerProbe, _mb, _workdir, raise_open_files_limit  # noqa: E402
-from bench.servers import embedded_redis, percentile, run_logged, running  # noqa: E402
+from bench.servers import deployment_secrets, embedded_redis, percentile, run_logged, running  # noqa: E402
 from csms.embedded import free_port, port_open  # noqa: E402
 
 PREFIX, PASSWORD = "STORM-", "storm-station-password"
@@ -133,7 +133,10 @@ def _ms(seconds: float | None) -> float | None:
 @contextlib.contextmanager
 def project(workdir: Path, chargers: int, database_url: str | None) -> Iterator[dict[str, str]]:
     """The environment of a migrated database holding the storm's stations (and Redis)."""
-    env = dict(os.environ, DATABASE_URL=database_url or f"sqlite:///{workdir / 'storm.sqlite3'}", LOG_LEVEL="WARNING")
+    env = dict(
+        os.environ, DATABASE_URL=database_url or f"sqlite:///{workdir / 'storm.sqlite3'}", LOG_LEVEL="WARNING",
+        **deployment_secrets(),
+    )
     with contextlib.ExitStack() as stack:
         if not env.get("REDIS_URL"):
             env["REDIS_URL"] = stack.enter_context(embedded_redis(workdir))
