@@ -81,7 +81,7 @@ class TransactionAdmin(CommandPermission, AuditAdmin):
         if not form.is_valid():
             context = {
                 **self.admin_site.each_context(request), "title": "Force-close transactions", "opts": self.model._meta,
-                "form": form, "transactions": queryset, "action": chosen_action(request),
+                "form": form, "objects": queryset, "submit_label": "Force-close", "action": chosen_action(request),
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/charging/transaction/force_close.html", context)

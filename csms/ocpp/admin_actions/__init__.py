@@ -121,7 +121,7 @@ def ask_then_send(modeladmin, request, stations: QuerySet, form_class) -> Templa
         "title": form.label,
         "opts": modeladmin.model._meta,
         "form": form,
-        "stations": stations,
+        "objects": stations,
         "action": chosen_action(request),
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "media": modeladmin.media + form.media,
