@@ -351,6 +351,8 @@ def _transaction_by_uid(*, station_id: int, step: TransactionStep) -> Transactio
     if tx is not None:
         return tx
     connector = ensure_connector(station_id=station_id, evse_id=step.evse_id or 1, connector_id=step.connector_id)
+    # One transaction per EVSE: a new one ends any the charger forgot there (before its token is authorised).
+    closing.end_replaced_transactions(evse_pk=connector.evse_id, started_at=step.timestamp, replaced_by=f"Transaction {step.uid}")
     # The opening step's token is the transaction's from its first moment: nobody sees it tokenless.
     status = AuthorizationStatus.ACCEPTED
     if step.id_tag:

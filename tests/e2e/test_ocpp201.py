@@ -296,3 +296,41 @@ async def test_201_a_status_dated_2099_does_not_freeze_the_connector(server, mak
     assert await sync_to_async(StatusEvent.objects.filter(connector=connector, station_timestamp__year=2099).exists)()
     deviation = await sync_to_async(StationEvent.objects.get)(station=station, kind="deviation")
     assert deviation.summary.startswith("Clock skew") and deviation.details["skew_seconds"] > 2_000_000_000
+
+
+async def test_201_transactions_the_charger_forgot_end_from_their_last_reading(server, make_station, make_id_tag):
+    """Issue 9 #9 and #21 over 2.0.1: a charger killed mid-session reboots and reports its EVSE
+    Available (the transaction ends, billed from its last reading), and a new transaction on an
+    EVSE whose previous one was never ended replaces it (ended at the new start)."""
+    await make_station("V2-FORGOT")
+    await make_id_tag("FORGOT-TOKEN")
+    token = {"idToken": "FORGOT-TOKEN", "type": "ISO14443"}
+    lost_in_reboot = [
+        event("Started", 0, "2026-11-21T07:00:00Z", "reboot-lost", "Authorized", idToken=token,
+              evse={"id": 1, "connectorId": 1}, meterValue=energy(1000, "2026-11-21T07:00:00Z", "Transaction.Begin")),
+        event("Updated", 1, "2026-11-21T07:15:00Z", "reboot-lost", "MeterValuePeriodic", meterValue=energy(1800, "2026-11-21T07:15:00Z")),
+    ]
+    replaced = event("Started", 0, "2026-11-21T08:00:00Z", "replaced", "Authorized", idToken=token,
+                     evse={"id": 2, "connectorId": 1}, meterValue=energy(5000, "2026-11-21T08:00:00Z", "Transaction.Begin"))
+    successor = event("Started", 0, "2026-11-21T09:00:00Z", "successor", "Authorized", idToken=token,
+                      evse={"id": 2, "connectorId": 1}, meterValue=energy(6000, "2026-11-21T09:00:00Z", "Transaction.Begin"))
+    async with open_socket(server, "V2-FORGOT", subprotocols=V201) as ws:
+        await call(ws, "BootNotification", BOOT)
+        for step in lost_in_reboot:
+            await call(ws, "TransactionEvent", step)
+    async with open_socket(server, "V2-FORGOT", subprotocols=V201) as ws:  # the charger rebooted
+        await call(ws, "BootNotification", BOOT)
+        available = {"timestamp": "2026-11-21T07:20:00Z", "connectorStatus": "Available", "evseId": 1, "connectorId": 1}
+        assert (await call(ws, "StatusNotification", available))[2] == {}
+        assert (await call(ws, "TransactionEvent", replaced))[2]["idTokenInfo"]["status"] == "Accepted"
+        assert (await call(ws, "TransactionEvent", successor))[2]["idTokenInfo"]["status"] == "Accepted"
+
+    ended = await sync_to_async(lambda: {
+        tx.uid: (tx.status, tx.stop_reason, tx.meter_stop_wh, tx.energy_wh, tx.stopped_at.isoformat() if tx.stopped_at else None)
+        for tx in Transaction.objects.filter(station__charge_point_id="V2-FORGOT")
+    })()
+    assert ended == {
+        "reboot-lost": ("completed", "EndedByReboot", 1800, 800, "2026-11-21T07:15:00+00:00"),
+        "replaced": ("completed", "EndedByNewStart", 5000, 0, "2026-11-21T09:00:00+00:00"),
+        "successor": ("active", "", None, 0, None),
+    }

@@ -15,6 +15,7 @@ from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v201.commands import COMMANDS
 from csms.ocpp.values import INT32_MAX, iso, readings_checked, to_datetime, to_int, to_optional_int, to_str
+from sessions import closing
 from sessions import services as sessions
 from sessions.meter import Sample
 from stations import services as stations
@@ -84,13 +85,16 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.status_notification)
     async def on_status_notification(self, timestamp, connector_status, evse_id, connector_id, **_):
+        evse_id = to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX)
+        report = stations.StatusReport(status=to_str(connector_status))
         await db_async(stations.record_status)(
             station_id=self.station_id,
-            evse_id=to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX),
+            evse_id=evse_id,
             connector_id=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
-            report=stations.StatusReport(status=to_str(connector_status)),
+            report=report,
             timestamp=to_datetime(timestamp, "timestamp"),
         )
+        await db_async(closing.end_transactions_lost_in_reboot)(station_id=self.station_id, evse_id=evse_id, status=report.status)
         return call_result.StatusNotification()
 
     @on(Action.authorize)
