@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,15 @@ $(NODE_CLIENT)/node_modules/.installed: $(NODE_CLIENT)/package.json $(NODE_CLIEN
 	npm ci --prefix $(NODE_CLIENT) --no-audit --no-fund
 	touch $@
 
+# Style and the one-way layering (pyproject.toml): the suite does not start while either is broken.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	PYTHONPATH=. $(BIN)/lint-imports --no-cache
+
 # Without REDIS_URL, csms.embedded starts a private Redis for the run.
 # pytest's exit code 5 (no tests selected) is not a failure of a filtered run.
-test: $(VENV)/.installed-test $(NODE_CLIENT)/node_modules/.installed
+test: lint $(VENV)/.installed-test $(NODE_CLIENT)/node_modules/.installed
 	$(BIN)/python -m csms.embedded -- $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	rc=$$?; if [ $$rc -eq 5 ]; then exit 0; else exit $$rc; fi
 

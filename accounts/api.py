@@ -1,4 +1,5 @@
 """Sign-up, sign-in, token refresh, sign-out and the driver's profile."""
+
 from django.contrib.auth import authenticate
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,8 +15,14 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
 from accounts.serializers import (
-    LoginSerializer, LogoutSerializer, PasswordChangeSerializer, ProfileSerializer, RefreshSerializer,
-    SignedUpSerializer, SignUpSerializer, TokenPairSerializer,
+    LoginSerializer,
+    LogoutSerializer,
+    PasswordChangeSerializer,
+    ProfileSerializer,
+    RefreshSerializer,
+    SignedUpSerializer,
+    SignUpSerializer,
+    TokenPairSerializer,
 )
 from csms.api.errors import ApiError
 from csms.api.throttling import ClientScopedRateThrottle
@@ -40,8 +47,13 @@ class AuthView(APIView):
 
 
 class SignUpView(AuthView):
-    @extend_schema(tags=["account"], request=SignUpSerializer, responses={201: SignedUpSerializer},
-                   summary="Create a driver account", description="Error codes: `email_taken`, `validation_error`.")
+    @extend_schema(
+        tags=["account"],
+        request=SignUpSerializer,
+        responses={201: SignedUpSerializer},
+        summary="Create a driver account",
+        description="Error codes: `email_taken`, `validation_error`.",
+    )
     def post(self, request):
         data = SignUpSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -56,13 +68,19 @@ class SignUpView(AuthView):
 
 
 class LoginView(AuthView):
-    @extend_schema(tags=["account"], request=LoginSerializer, responses={200: TokenPairSerializer},
-                   summary="Sign in", description="Error codes: `invalid_credentials` (401).")
+    @extend_schema(
+        tags=["account"],
+        request=LoginSerializer,
+        responses={200: TokenPairSerializer},
+        summary="Sign in",
+        description="Error codes: `invalid_credentials` (401).",
+    )
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(
-            request, username=services.normalise_email(data.validated_data["email"]),
+            request,
+            username=services.normalise_email(data.validated_data["email"]),
             password=data.validated_data["password"],
         )
         if user is None or user.is_staff:  # operators sign in to the admin, not here
@@ -71,9 +89,13 @@ class LoginView(AuthView):
 
 
 class RefreshView(AuthView):
-    @extend_schema(tags=["account"], request=RefreshSerializer, responses={200: TokenPairSerializer},
-                   summary="Exchange a refresh token for a new pair",
-                   description="The refresh token sent is revoked (rotation). Error codes: `token_not_valid` (401).")
+    @extend_schema(
+        tags=["account"],
+        request=RefreshSerializer,
+        responses={200: TokenPairSerializer},
+        summary="Exchange a refresh token for a new pair",
+        description="The refresh token sent is revoked (rotation). Error codes: `token_not_valid` (401).",
+    )
     def post(self, request):
         data = TokenRefreshSerializer(data=request.data)
         try:
@@ -90,8 +112,11 @@ class LogoutView(APIView):
     def post(self, request):
         data = LogoutSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.sign_out(user=request.user, refresh_token=data.validated_data["refresh"],
-                          everywhere=data.validated_data["everywhere"])
+        services.sign_out(
+            user=request.user,
+            refresh_token=data.validated_data["refresh"],
+            everywhere=data.validated_data["everywhere"],
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -108,10 +133,14 @@ class PasswordChangeView(APIView):
     throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(tags=["account"], request=PasswordChangeSerializer, responses={200: TokenPairSerializer},
-                   summary="Change the password",
-                   description="Signs the account out on every other device and answers a fresh token pair for this "
-                               "one. Error codes: `wrong_password`.")
+    @extend_schema(
+        tags=["account"],
+        request=PasswordChangeSerializer,
+        responses={200: TokenPairSerializer},
+        summary="Change the password",
+        description="Signs the account out on every other device and answers a fresh token pair for this "
+        "one. Error codes: `wrong_password`.",
+    )
     def post(self, request):
         data = PasswordChangeSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)

@@ -13,5 +13,7 @@ class AccountsConfig(AppConfig):
 
         post_save.connect(
             lambda instance, **kwargs: close_sockets_of_deactivated(user=instance),
-            sender=get_user_model(), weak=False, dispatch_uid="accounts.close_sockets_of_deactivated",
+            sender=get_user_model(),
+            weak=False,
+            dispatch_uid="accounts.close_sockets_of_deactivated",
         )

@@ -2,15 +2,15 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from csms.api.fields import StrictBooleanField, StrictCharField, StrictEmailField
-
 from sessions.models import IdTag
-
 
 
 class ProfileSerializer(serializers.ModelSerializer):
     first_name = StrictCharField(max_length=150, required=False, allow_blank=True)
     last_name = StrictCharField(max_length=150, required=False, allow_blank=True)
-    app_token = serializers.SerializerMethodField(help_text="The idTag the CSMS starts this driver's app sessions with.")
+    app_token = serializers.SerializerMethodField(
+        help_text="The idTag the CSMS starts this driver's app sessions with."
+    )
 
     class Meta:
         model = get_user_model()
@@ -23,8 +23,12 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 class SignUpSerializer(serializers.Serializer):
     email = StrictEmailField(max_length=150)
-    password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"},
-                                     help_text="At least 8 characters, not all digits, not a common password.")
+    password = StrictCharField(
+        write_only=True,
+        max_length=128,
+        style={"input_type": "password"},
+        help_text="At least 8 characters, not all digits, not a common password.",
+    )
     first_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)
     last_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)
 

@@ -4,6 +4,7 @@ A driver is a Django user whose username is the e-mail address (lower-cased,
 so one address is one account) and who is not staff: operators have their
 own accounts for the admin.
 """
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction

@@ -9,6 +9,7 @@ same load against it and against Voltstack shows what Voltstack's own work
 
     python bench/bare_csms.py --port 9000
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,7 +25,7 @@ from ocpp.v16.enums import Action, AuthorizationStatus
 from websockets.asyncio.server import ServerConnection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests load this file by path, without bench/ on sys.path
-from bare_csms_common import BareCentral, SaysYes, parse_args, raise_open_files_limit, serve_until_signalled  # noqa: E402
+from bare_csms_common import BareCentral, SaysYes, parse_args, raise_open_files_limit, serve_until_signalled
 
 SUBPROTOCOL = "ocpp1.6"
 ACCEPTED = IdTagInfo(status=AuthorizationStatus.accepted)

@@ -11,6 +11,7 @@ calls through `BareCentralSystem201.charge_points`.
 
     python bench/bare_csms201.py --port 9001
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,7 +25,7 @@ from ocpp.v201.enums import Action, AuthorizationStatusEnumType
 from websockets.asyncio.server import ServerConnection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests load this file by path, without bench/ on sys.path
-from bare_csms_common import BareCentral, SaysYes, parse_args, serve_until_signalled  # noqa: E402
+from bare_csms_common import BareCentral, SaysYes, parse_args, serve_until_signalled
 
 SUBPROTOCOL = "ocpp2.0.1"
 ACCEPTED = {"status": AuthorizationStatusEnumType.accepted}

@@ -6,6 +6,7 @@ alike (BootNotification, Heartbeat, StatusNotification, MeterValues,
 FirmwareStatusNotification, DataTransfer) and run until SIGINT or SIGTERM.
 Like the two scripts, it uses the `ocpp` package on `websockets`, nothing else.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,7 @@ import asyncio
 import logging
 import resource
 import signal
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 from urllib.parse import unquote
@@ -28,7 +29,7 @@ PATH_PREFIX = "/ocpp/"
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class SaysYes:
@@ -109,7 +110,7 @@ class BareCentral:
 
 def _charge_point_id(path: str) -> str:
     path = path.split("?", 1)[0]
-    return unquote(path[len(PATH_PREFIX):]) if path.startswith(PATH_PREFIX) else ""
+    return unquote(path[len(PATH_PREFIX) :]) if path.startswith(PATH_PREFIX) else ""
 
 
 def raise_open_files_limit() -> None:

@@ -26,6 +26,7 @@ run, so it can be reused).
     python bench/live_latency.py --database-url postgres://postgres@127.0.0.1:5432/voltstack_live \\
         --json bench/results/live_latency_postgres.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -139,16 +140,21 @@ class Charger:
 
 async def charger_online(port: int, charge_point_id: str, stack: contextlib.AsyncExitStack) -> Charger:
     token = base64.b64encode(f"{charge_point_id}:{STATION_PASSWORD}".encode()).decode()
-    ws = await stack.enter_async_context(connect(
-        f"ws://127.0.0.1:{port}/ocpp/{charge_point_id}", subprotocols=["ocpp1.6"],
-        additional_headers={"Authorization": f"Basic {token}"}, open_timeout=CALL_TIMEOUT,
-    ))
+    ws = await stack.enter_async_context(
+        connect(
+            f"ws://127.0.0.1:{port}/ocpp/{charge_point_id}",
+            subprotocols=["ocpp1.6"],
+            additional_headers={"Authorization": f"Basic {token}"},
+            open_timeout=CALL_TIMEOUT,
+        )
+    )
     charger = Charger(charge_point_id, ws)
     boot = await charger.call("BootNotification", {"chargePointVendor": "Voltstack", "chargePointModel": "LiveBench"})
     if boot["status"] != "Accepted":
         raise BenchError(f"{charge_point_id} boot {boot['status']}")
-    await charger.call("StatusNotification", {
-        "connectorId": 1, "errorCode": "NoError", "status": "Available", "timestamp": _now()})
+    await charger.call(
+        "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available", "timestamp": _now()}
+    )
     return charger
 
 
@@ -220,15 +226,20 @@ async def drive_session(port: int, charger: Charger, token: str, config: Config,
     """Start a session as the driver and the charger do, then meter it for the duration."""
     posted = time.perf_counter()
     status, body = await asyncio.to_thread(
-        http_post, port, "/api/v1/sessions", {"station_id": charger.id, "evse_id": 1}, token)
+        http_post, port, "/api/v1/sessions", {"station_id": charger.id, "evse_id": 1}, token
+    )
     if status != 202:
         raise BenchError(f"start {status}: {body}")
-    async with connect(f"ws://127.0.0.1:{port}/ws/v1/sessions/{body['id']}",
-                       additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=CALL_TIMEOUT) as live:
+    async with connect(
+        f"ws://127.0.0.1:{port}/ws/v1/sessions/{body['id']}",
+        additional_headers={"Authorization": f"Bearer {token}"},
+        open_timeout=CALL_TIMEOUT,
+    ) as live:
         watch = SessionWatch(live, recorder)
         remote = await charger.answer("RemoteStartTransaction", {"status": "Accepted"})
-        started = await charger.call("StartTransaction", {
-            "connectorId": 1, "idTag": remote["idTag"], "meterStart": 0, "timestamp": _now()})
+        started = await charger.call(
+            "StartTransaction", {"connectorId": 1, "idTag": remote["idTag"], "meterStart": 0, "timestamp": _now()}
+        )
         state, active_at, session = await asyncio.wait_for(watch.started, START_TIMEOUT)
         if state != "active":
             raise BenchError(f"session {state}: {session['error']}")
@@ -237,8 +248,9 @@ async def drive_session(port: int, charger: Charger, token: str, config: Config,
         recorder.missing += await watch.drain(PUSH_GRACE)
 
 
-async def send_readings(charger: Charger, watch: SessionWatch, transaction_id: int, config: Config,
-                        recorder: Recorder) -> None:
+async def send_readings(
+    charger: Charger, watch: SessionWatch, transaction_id: int, config: Config, recorder: Recorder
+) -> None:
     """MeterValues on a fixed schedule for the duration, the sessions' phases spread over one interval.
 
     One CALL at a time, as OCPP wants: slots that pass while an answer is late
@@ -255,10 +267,22 @@ async def send_readings(charger: Charger, watch: SessionWatch, transaction_id: i
         sent_at = time.perf_counter()
         watch.expect(energy_wh, sent_at)
         recorder.sent += 1
-        await charger.call("MeterValues", {"connectorId": 1, "transactionId": transaction_id, "meterValue": [{
-            "timestamp": _now(), "sampledValue": [
-                {"value": str(energy_wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
-                {"value": str(POWER_W), "measurand": "Power.Active.Import", "unit": "W"}]}]})
+        await charger.call(
+            "MeterValues",
+            {
+                "connectorId": 1,
+                "transactionId": transaction_id,
+                "meterValue": [
+                    {
+                        "timestamp": _now(),
+                        "sampledValue": [
+                            {"value": str(energy_wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                            {"value": str(POWER_W), "measurand": "Power.Active.Import", "unit": "W"},
+                        ],
+                    }
+                ],
+            },
+        )
         recorder.answers.append(time.perf_counter() - sent_at)
         next_at += config.interval
         if (late := loop.time() - next_at) > 0:
@@ -329,8 +353,13 @@ def prepare_database(database_url: str, run_id: str, count: int) -> list[str]:
 
     call_command("migrate", interactive=False, verbosity=0)
     location = Location.objects.create(
-        name=f"Live bench {run_id}", address="Alexanderplatz 1", city="Berlin", postal_code="10178",
-        latitude=Decimal("52.521918"), longitude=Decimal("13.413215"))
+        name=f"Live bench {run_id}",
+        address="Alexanderplatz 1",
+        city="Berlin",
+        postal_code="10178",
+        latitude=Decimal("52.521918"),
+        longitude=Decimal("13.413215"),
+    )
     tariff = Tariff.objects.create(tariff_id=f"LIVE-{run_id}", currency="EUR")
     element = TariffElement.objects.create(tariff=tariff, position=0)
     PriceComponent.objects.create(element=element, type="ENERGY", price=Decimal("0.30"), vat=Decimal("20"), step_size=1)
@@ -350,24 +379,58 @@ def stack(workdir: Path, database_url: str, run_id: str) -> Iterator[int]:
     Throttles are lifted because every driver signs up and starts from 127.0.0.1.
     """
     prefix = f"live{run_id}"
-    env = dict(os.environ, DATABASE_URL=database_url, CHANNEL_LAYER_PREFIX=prefix, CELERY_QUEUE=prefix,
-               API_THROTTLE_AUTH="10000/min", API_THROTTLE_SESSION_START="10000/min", **deployment_secrets())
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        CHANNEL_LAYER_PREFIX=prefix,
+        CELERY_QUEUE=prefix,
+        API_THROTTLE_AUTH="10000/min",
+        API_THROTTLE_SESSION_START="10000/min",
+        **deployment_secrets(),
+    )
     with contextlib.ExitStack() as processes:
         if not env.get("REDIS_URL"):
             env["REDIS_URL"] = processes.enter_context(embedded_redis(workdir))
         celery_log = workdir / "celery.log"
-        processes.enter_context(running(
-            "celery worker",
-            [sys.executable, "-m", "celery", "-A", "csms", "worker", "-l", "info", "--pool", "threads",
-             "--concurrency", "4", "-Q", prefix, "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            ready=lambda: " ready." in celery_log.read_text(errors="replace"),
-            log_path=celery_log, env=env, fresh_log=True,
-        ))
+        processes.enter_context(
+            running(
+                "celery worker",
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "csms",
+                    "worker",
+                    "-l",
+                    "info",
+                    "--pool",
+                    "threads",
+                    "--concurrency",
+                    "4",
+                    "-Q",
+                    prefix,
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                ready=lambda: " ready." in celery_log.read_text(errors="replace"),
+                log_path=celery_log,
+                env=env,
+                fresh_log=True,
+            )
+        )
         port = free_port()
-        processes.enter_context(running(
-            "server", [sys.executable, "-m", "csms.serve", "--host", "127.0.0.1", "--port", str(port)],
-            ready=lambda: port_open(port), log_path=workdir / "server.log", env=env, fresh_log=True,
-        ))
+        processes.enter_context(
+            running(
+                "server",
+                [sys.executable, "-m", "csms.serve", "--host", "127.0.0.1", "--port", str(port)],
+                ready=lambda: port_open(port),
+                log_path=workdir / "server.log",
+                env=env,
+                fresh_log=True,
+            )
+        )
         yield port
 
 
@@ -409,19 +472,21 @@ def report(result: dict) -> str:
     def line(name: str, ms: dict) -> str:
         return f"{name}: p50 {ms['p50']}  p95 {ms['p95']}  p99 {ms['p99']}  max {ms['p100']}"
 
-    return "\n".join([
-        f"== {config['sessions']} sessions on {config['database']}, MeterValues every {config['interval']:g}s "
-        f"for {config['duration']:g}s",
-        f"sessions active: {result['sessions_active']} of {config['sessions']}"
-        + "".join(f"\nfailed ({count}x): {reason}" for reason, count in result["failures"].items()),
-        line("start ms (POST → active on the socket)", result["start_latency_ms"]),
-        line("push ms (MeterValues sent → socket shows it)", result["push_latency_ms"]),
-        f"pushes: {result['pushes_matched']} of {result['meter_values_sent']} MeterValues, "
-        f"{result['pushes_missing']} missing, {result['push_within_1s_percent']}% within 1 s; "
-        f"{result['reading_slots_skipped']} reading slots skipped waiting for answers",
-        line("MeterValues CALL → CALLRESULT ms", result["meter_values_answer_ms"]),
-        f"machine load (1 min) at the end: {result['load_average_1m']} on {result['cpu_cores']} cores",
-    ])
+    return "\n".join(
+        [
+            f"== {config['sessions']} sessions on {config['database']}, MeterValues every {config['interval']:g}s "
+            f"for {config['duration']:g}s",
+            f"sessions active: {result['sessions_active']} of {config['sessions']}"
+            + "".join(f"\nfailed ({count}x): {reason}" for reason, count in result["failures"].items()),
+            line("start ms (POST → active on the socket)", result["start_latency_ms"]),
+            line("push ms (MeterValues sent → socket shows it)", result["push_latency_ms"]),
+            f"pushes: {result['pushes_matched']} of {result['meter_values_sent']} MeterValues, "
+            f"{result['pushes_missing']} missing, {result['push_within_1s_percent']}% within 1 s; "
+            f"{result['reading_slots_skipped']} reading slots skipped waiting for answers",
+            line("MeterValues CALL → CALLRESULT ms", result["meter_values_answer_ms"]),
+            f"machine load (1 min) at the end: {result['load_average_1m']} on {result['cpu_cores']} cores",
+        ]
+    )
 
 
 # ------------------------------------------------------------------------ main
@@ -432,12 +497,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sessions", type=int, default=20, help="concurrent driver sessions (default 20)")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between MeterValues (default 1)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of MeterValues per session (default 20)")
-    parser.add_argument("--database-url", help="an existing database, e.g. "
-                        "postgres://postgres@127.0.0.1:5432/voltstack_live (default: a throwaway SQLite file under var/)")
-    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "live_latency.json",
-                        help="write the results here (default bench/results/live_latency.json)")
-    parser.add_argument("--workdir", type=Path,
-                        help="keep the logs and the SQLite file here (default: a temp dir under var/)")
+    parser.add_argument(
+        "--database-url",
+        help="an existing database, e.g. "
+        "postgres://postgres@127.0.0.1:5432/voltstack_live (default: a throwaway SQLite file under var/)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=ROOT / "bench" / "results" / "live_latency.json",
+        help="write the results here (default bench/results/live_latency.json)",
+    )
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the logs and the SQLite file here (default: a temp dir under var/)"
+    )
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.interval <= 0 or args.duration < args.interval:
         parser.error("--sessions and --interval must be positive, --duration at least one interval")
@@ -452,7 +525,8 @@ def main(argv: list[str] | None = None) -> int:
     (ROOT / "var").mkdir(exist_ok=True)
     with contextlib.ExitStack() as cleanup:
         workdir = args.workdir or Path(
-            cleanup.enter_context(tempfile.TemporaryDirectory(dir=ROOT / "var", prefix="live-")))
+            cleanup.enter_context(tempfile.TemporaryDirectory(dir=ROOT / "var", prefix="live-"))
+        )
         workdir.mkdir(parents=True, exist_ok=True)
         database_url = args.database_url or f"sqlite:///{workdir / 'live.sqlite3'}"
         station_ids = prepare_database(database_url, run_id, args.sessions)

@@ -11,6 +11,7 @@ to the idle figure).
 
     python bench/memory_rounds.py --rounds 5 --chargers 1000 --json bench/results/memory_rounds.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,18 +50,33 @@ def main(argv: list[str] | None = None) -> int:
     with _workdir(args.workdir) as workdir, project(workdir, args.chargers, args.database_url) as env:
         port = free_port()
         env = dict(env, CHANNEL_LAYER_PREFIX=f"memory-{os.getpid()}")
-        with running("voltstack", server_argv("voltstack", port), ready=lambda: port_open(port),
-                     log_path=workdir / "voltstack.log", env=env, fresh_log=True):
+        with running(
+            "voltstack",
+            server_argv("voltstack", port),
+            ready=lambda: port_open(port),
+            log_path=workdir / "voltstack.log",
+            env=env,
+            fresh_log=True,
+        ):
             time.sleep(args.settle)
             probe = ServerProbe(port)
             idle = _mb(probe.rss())
             print(f"idle: RSS {idle} MB", flush=True)
             for number in range(1, args.rounds + 1):
-                result = asyncio.run(storm(f"ws://127.0.0.1:{port}/ocpp", port, "voltstack", args.chargers, args.deadline))
+                result = asyncio.run(
+                    storm(f"ws://127.0.0.1:{port}/ocpp", port, "voltstack", args.chargers, args.deadline)
+                )
                 time.sleep(args.settle)
                 rss = _mb(probe.rss())
-                rounds.append({"round": number, "accepted": result.accepted, "storm_s": result.total_s,
-                               "rss_mb_during": result.server_rss_mb_after, "rss_mb_after": rss})
+                rounds.append(
+                    {
+                        "round": number,
+                        "accepted": result.accepted,
+                        "storm_s": result.total_s,
+                        "rss_mb_during": result.server_rss_mb_after,
+                        "rss_mb_after": rss,
+                    }
+                )
                 print(f"round {number}: {report(result).splitlines()[0]}; RSS after settling {rss} MB", flush=True)
     summary = {"config": vars(args) | {"json": None, "workdir": None}, "idle_rss_mb": idle, "rounds": rounds}
     if args.json:

@@ -11,6 +11,7 @@ costs.  Everything listens on 127.0.0.1 only.
     python bench/ocpp_load.py --chargers 100 --rate 1.0 --duration 30 --json out.json
     python bench/ocpp_load.py --bare-only --chargers 1000 --duration 20
 """
+
 from __future__ import annotations
 
 import argparse
@@ -304,7 +305,9 @@ def bare_server(workdir: Path) -> Iterator[tuple[str, int]]:
 @contextlib.contextmanager
 def voltstack_server(workdir: Path, config: LoadConfig, database_url: str | None) -> Iterator[tuple[str, int]]:
     """Daphne with the bench stations provisioned, on the given database or a throwaway SQLite one."""
-    env = dict(os.environ, DATABASE_URL=database_url or f"sqlite:///{workdir / 'bench.sqlite3'}", **deployment_secrets())
+    env = dict(
+        os.environ, DATABASE_URL=database_url or f"sqlite:///{workdir / 'bench.sqlite3'}", **deployment_secrets()
+    )
     with contextlib.ExitStack() as stack:
         if not env.get("REDIS_URL"):
             env["REDIS_URL"] = stack.enter_context(embedded_redis(workdir))
@@ -312,8 +315,18 @@ def voltstack_server(workdir: Path, config: LoadConfig, database_url: str | None
         manage = [sys.executable, str(ROOT / "manage.py")]
         run_logged([*manage, "migrate", "--noinput"], env, log_path)
         run_logged(
-            [*manage, "provision_stations", "--prefix", config.prefix, "--count", str(config.chargers),
-             "--password", config.password, "--connectors", "1"],
+            [
+                *manage,
+                "provision_stations",
+                "--prefix",
+                config.prefix,
+                "--count",
+                str(config.chargers),
+                "--password",
+                config.password,
+                "--connectors",
+                "1",
+            ],
             env,
             log_path,
         )

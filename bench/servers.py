@@ -6,6 +6,7 @@ this module as `bench.servers`.  Every process started here runs with the
 project root as its working directory, listens on 127.0.0.1 only and writes
 its output to a log file.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -9,6 +9,7 @@ connections) and reports latency p50/p95/p99 and requests/s per endpoint.
     python bench/station_search.py --stations 10000 --json bench/results/station_search_sqlite.json
     python bench/station_search.py --database-url postgres://postgres@127.0.0.1:5432/voltstack_bench
 """
+
 from __future__ import annotations
 
 import argparse
@@ -97,7 +98,12 @@ def _view(rng: random.Random, zoom: int) -> str:
     half_lat = SCREEN[1] / 2 * 360 / (256 * 2**zoom) * math.cos(math.radians(lat))
     return ",".join(
         f"{value:.5f}"
-        for value in (max(-180, lon - half_lon), max(-85, lat - half_lat), min(180, lon + half_lon), min(85, lat + half_lat))
+        for value in (
+            max(-180, lon - half_lon),
+            max(-85, lat - half_lat),
+            min(180, lon + half_lon),
+            min(85, lat + half_lat),
+        )
     )
 
 
@@ -214,12 +220,18 @@ def report(results: list[Result]) -> str:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Station search benchmark: list, clusters and detail under load.")
-    parser.add_argument("--stations", type=int, default=10_000, help="stations seeded across the country (default 10000)")
-    parser.add_argument("--database-url", help="e.g. postgres://postgres@127.0.0.1:5432/voltstack_bench (default: SQLite under var/)")
+    parser.add_argument(
+        "--stations", type=int, default=10_000, help="stations seeded across the country (default 10000)"
+    )
+    parser.add_argument(
+        "--database-url", help="e.g. postgres://postgres@127.0.0.1:5432/voltstack_bench (default: SQLite under var/)"
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per workload (default 10)")
     parser.add_argument("--concurrency", type=int, default=8, help="HTTP clients at once (default 8)")
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--workdir", type=Path, help="keep the server log and the SQLite file here (default: a temp dir under var/)")
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the server log and the SQLite file here (default: a temp dir under var/)"
+    )
     args = parser.parse_args(argv)
     if args.stations < 1 or args.duration <= 0 or args.concurrency < 1:
         parser.error("--stations, --duration and --concurrency must be positive")
@@ -230,7 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     (ROOT / "var").mkdir(exist_ok=True)
     with contextlib.ExitStack() as stack:
-        workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(dir=ROOT / "var", prefix="bench-")))
+        workdir = args.workdir or Path(
+            stack.enter_context(tempfile.TemporaryDirectory(dir=ROOT / "var", prefix="bench-"))
+        )
         workdir.mkdir(parents=True, exist_ok=True)
         port = stack.enter_context(server(workdir, args.stations, args.database_url))
         token = sign_up(port)
@@ -240,12 +254,17 @@ def main(argv: list[str] | None = None) -> int:
             results.append(measure(port, token, workload, args.concurrency, args.duration))
             print(report(results[-1:]).splitlines()[-1], flush=True)
     database = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
-    print(f"\n== {args.stations} stations on {database}, {args.concurrency} clients, {args.duration:g}s each\n{report(results)}")
+    print(
+        f"\n== {args.stations} stations on {database}, {args.concurrency} clients, {args.duration:g}s each\n{report(results)}"
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         summary = {
-            "stations": args.stations, "database": database, "concurrency": args.concurrency,
-            "duration_s": args.duration, "results": [asdict(result) for result in results],
+            "stations": args.stations,
+            "database": database,
+            "concurrency": args.concurrency,
+            "duration_s": args.duration,
+            "results": [asdict(result) for result in results],
         }
         args.json.write_text(json.dumps(summary, indent=2) + "\n")
     return 0 if all(result.errors == 0 for result in results) else 1

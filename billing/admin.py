@@ -1,5 +1,6 @@
 """Operators edit tariffs here: elements with their restrictions and prices on one page,
 where each tariff is assigned, and a preview of what it charges for sample sessions."""
+
 from decimal import Decimal
 
 from django import forms
@@ -12,8 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from billing import payments
-from billing import invoices
+from billing import invoices, payments
 from billing.invoice_pdf import money
 from billing.invoices import InvoiceError, email_invoice, render_pdf
 from billing.models import (
@@ -51,7 +51,9 @@ def _component_form_fields() -> dict[str, forms.Field]:
         fields[_component_field(dimension, "vat")] = forms.DecimalField(
             required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2, label="VAT %"
         )
-        fields[_component_field(dimension, "step_size")] = forms.IntegerField(required=False, min_value=1, label="step size")
+        fields[_component_field(dimension, "step_size")] = forms.IntegerField(
+            required=False, min_value=1, label="step size"
+        )
     return fields
 
 
@@ -73,7 +75,9 @@ class _ElementForm(forms.ModelForm):
         data = super().clean()
         for dimension in _DIMENSIONS:
             price = data.get(_component_field(dimension, "price"))
-            if price is None and any(data.get(_component_field(dimension, p)) is not None for p in ("vat", "step_size")):
+            if price is None and any(
+                data.get(_component_field(dimension, p)) is not None for p in ("vat", "step_size")
+            ):
                 self.add_error(_component_field(dimension, "price"), "Give a price, or clear VAT and step size.")
         if not any(data.get(_component_field(d, "price")) is not None for d in _DIMENSIONS) and not data.get("DELETE"):
             raise forms.ValidationError("An element needs at least one price.")
@@ -113,16 +117,27 @@ class TariffElementInline(admin.StackedInline):
     extra = 0
     fieldsets = [
         (None, {"fields": ["position"]}),
-        ("Prices (a dimension left empty is not charged by this element)", {
-            "fields": [tuple(_component_field(d, p) for p in ("price", "vat", "step_size")) for d in _DIMENSIONS],
-        }),
-        ("Restrictions (all that are set must match; local time of the location)", {
-            "fields": [
-                ("start_time", "end_time"), ("start_date", "end_date"), "day_of_week",
-                ("min_kwh", "max_kwh"), ("min_current", "max_current"), ("min_power", "max_power"),
-                ("min_duration", "max_duration"), "reservation",
-            ],
-        }),
+        (
+            "Prices (a dimension left empty is not charged by this element)",
+            {
+                "fields": [tuple(_component_field(d, p) for p in ("price", "vat", "step_size")) for d in _DIMENSIONS],
+            },
+        ),
+        (
+            "Restrictions (all that are set must match; local time of the location)",
+            {
+                "fields": [
+                    ("start_time", "end_time"),
+                    ("start_date", "end_date"),
+                    "day_of_week",
+                    ("min_kwh", "max_kwh"),
+                    ("min_current", "max_current"),
+                    ("min_power", "max_power"),
+                    ("min_duration", "max_duration"),
+                    "reservation",
+                ],
+            },
+        ),
     ]
 
 
@@ -156,7 +171,10 @@ class TariffAdmin(admin.ModelAdmin):
     inlines = [TariffElementInline, TariffAssignmentInline]
     fieldsets = [
         (None, {"fields": ["tariff_id", "currency", "type", ("start_date_time", "end_date_time")]}),
-        ("Limits", {"fields": [("min_price_excl_vat", "min_price_incl_vat"), ("max_price_excl_vat", "max_price_incl_vat")]}),
+        (
+            "Limits",
+            {"fields": [("min_price_excl_vat", "min_price_incl_vat"), ("max_price_excl_vat", "max_price_incl_vat")]},
+        ),
         ("Texts for drivers", {"fields": ["alt_text", "alt_url"]}),
         ("Preview", {"fields": ["preview"]}),
     ]
@@ -190,10 +208,14 @@ class TariffAdmin(admin.ModelAdmin):
 
 def _preview_time_zone(tariff: Tariff) -> str:
     """The time zone of a location the tariff is assigned to, else the default locations get."""
-    assignment = tariff.assignments.select_related("location", "evse__station__location", "connector__evse__station__location").first()
+    assignment = tariff.assignments.select_related(
+        "location", "evse__station__location", "connector__evse__station__location"
+    ).first()
     location = None
     if assignment:
-        location = assignment.location or (assignment.evse or getattr(assignment.connector, "evse", None)).station.location
+        location = (
+            assignment.location or (assignment.evse or getattr(assignment.connector, "evse", None)).station.location
+        )
     return location.time_zone if location else Location._meta.get_field("time_zone").default
 
 
@@ -203,14 +225,27 @@ class TariffAssignmentAdmin(admin.ModelAdmin):
     list_filter = ["group"]
     list_select_related = ["tariff", "location", "evse__station", "connector__evse__station", "group"]
     raw_id_fields = ["evse", "connector"]
-    search_fields = ["tariff__tariff_id", "location__name", "evse__station__charge_point_id", "connector__evse__station__charge_point_id"]
+    search_fields = [
+        "tariff__tariff_id",
+        "location__name",
+        "evse__station__charge_point_id",
+        "connector__evse__station__charge_point_id",
+    ]
 
 
 @admin.register(ChargeDetailRecord)
 class ChargeDetailRecordAdmin(admin.ModelAdmin):
     """Sealed records: shown, never edited."""
 
-    list_display = ["transaction", "tariff", "start_date_time", "end_date_time", "total_energy_kwh", "total_cost_incl_vat", "currency"]
+    list_display = [
+        "transaction",
+        "tariff",
+        "start_date_time",
+        "end_date_time",
+        "total_energy_kwh",
+        "total_cost_incl_vat",
+        "currency",
+    ]
     list_select_related = ["tariff"]
     search_fields = ["transaction__id", "tariff__tariff_id"]
 
@@ -263,12 +298,24 @@ class BillingAccountAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{account.driver}: nothing left to invoice this month.", messages.WARNING)
                 continue
             invoices.deliver(invoice)
-            self.message_user(request, f"{account.driver}: invoice {invoice.number} issued, {money(invoice.total_incl_vat, invoice.currency)}.")
+            self.message_user(
+                request,
+                f"{account.driver}: invoice {invoice.number} issued, {money(invoice.total_incl_vat, invoice.currency)}.",
+            )
 
 
 class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
-    fields = ["position", "description", "quantity", "unit", "amount_excl_vat", "vat_rate", "amount_incl_vat", "charge_detail_record"]
+    fields = [
+        "position",
+        "description",
+        "quantity",
+        "unit",
+        "amount_excl_vat",
+        "vat_rate",
+        "amount_incl_vat",
+        "charge_detail_record",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -281,7 +328,18 @@ class InvoiceLineInline(admin.TabularInline):
 class InvoiceAdmin(ReadOnlyAdmin):
     """Issued invoices are shown, never edited; the PDF opens from here, and an invoice can be e-mailed again."""
 
-    list_display = ["number", "driver", "kind", "period_start", "period_end", "issued_at", "total_incl_vat", "currency", "emailed_at", "pdf_link"]
+    list_display = [
+        "number",
+        "driver",
+        "kind",
+        "period_start",
+        "period_end",
+        "issued_at",
+        "total_incl_vat",
+        "currency",
+        "emailed_at",
+        "pdf_link",
+    ]
     list_filter = ["kind", "currency"]
     list_select_related = ["driver"]
     search_fields = ["number", "driver__username", "driver__email"]
@@ -308,7 +366,9 @@ class InvoiceAdmin(ReadOnlyAdmin):
 
     @admin.display(description="PDF")
     def pdf_link(self, invoice: Invoice) -> str:
-        return format_html('<a href="{}">{}.pdf</a>', reverse("admin:billing_invoice_pdf", args=[invoice.pk]), invoice.number)
+        return format_html(
+            '<a href="{}">{}.pdf</a>', reverse("admin:billing_invoice_pdf", args=[invoice.pk]), invoice.number
+        )
 
     @admin.action(description="Send again by e-mail", permissions=["send"])
     def send_again(self, request, queryset) -> None:
@@ -339,7 +399,10 @@ class RefundForm(forms.Form):
         super().__init__(*args, **kwargs)
         for payment in selected:
             self.fields[f"amount_{payment.pk}"] = forms.DecimalField(
-                min_value=Decimal("0.01"), max_digits=12, decimal_places=2, initial=payments.refundable(payment),
+                min_value=Decimal("0.01"),
+                max_digits=12,
+                decimal_places=2,
+                initial=payments.refundable(payment),
                 label=f"{payment} ({payment.currency})",
             )
 
@@ -364,7 +427,16 @@ _REFUND_PAGE = engines["django"].from_string("""{% extends "admin/base_site.html
 class PaymentAdmin(ReadOnlyAdmin):
     """Payments are written by the payment flow and Stripe's webhook only; operators look, and refund."""
 
-    list_display = ["driver_session", "status", "currency", "amount_captured", "amount_excess", "refunded", "failure_code", "created_at"]
+    list_display = [
+        "driver_session",
+        "status",
+        "currency",
+        "amount_captured",
+        "amount_excess",
+        "refunded",
+        "failure_code",
+        "created_at",
+    ]
     list_filter = ["status", "currency"]
     search_fields = ["stripe_payment_intent_id", "excess_payment_intent_id", "driver_session__driver__email"]
     date_hierarchy = "created_at"
@@ -387,7 +459,12 @@ class PaymentAdmin(ReadOnlyAdmin):
             return None
         form = RefundForm(selected, request.POST if "confirm" in request.POST else None)
         if not form.is_valid():
-            context = {**self.admin_site.each_context(request), "title": "Refund payments", "form": form, "selected": selected}
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Refund payments",
+                "form": form,
+                "selected": selected,
+            }
             return HttpResponse(_REFUND_PAGE.render(context, request))
         for payment in selected:
             self._refund_one(request, payment, form.cleaned_data[f"amount_{payment.pk}"])

@@ -1,4 +1,5 @@
 """A driver's saved cards (save one with a SetupIntent, list, remove) and invoices."""
+
 import stripe
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +19,8 @@ PROVIDER_DOWN = {503: ErrorSerializer}
 
 def provider_unavailable(error: stripe.StripeError) -> ApiError:
     return ApiError(
-        "payment_provider_unavailable", f"The payment provider could not be reached ({type(error).__name__}); try again.",
+        "payment_provider_unavailable",
+        f"The payment provider could not be reached ({type(error).__name__}); try again.",
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
     )
 
@@ -37,7 +39,9 @@ class PaymentMethodsView(APIView):
 @extend_schema(tags=["payment methods"])
 class SetupIntentView(APIView):
     @extend_schema(
-        summary="Start saving a card", request=None, responses={201: SetupIntentSerializer, **PROVIDER_DOWN},
+        summary="Start saving a card",
+        request=None,
+        responses={201: SetupIntentSerializer, **PROVIDER_DOWN},
         description="Returns a SetupIntent's client secret; the app confirms it with the card through Stripe's SDK.",
     )
     def post(self, request):
@@ -51,7 +55,8 @@ class SetupIntentView(APIView):
 @extend_schema(tags=["payment methods"])
 class PaymentMethodView(APIView):
     @extend_schema(
-        summary="Remove a saved card", responses={204: None, **PROVIDER_DOWN},
+        summary="Remove a saved card",
+        responses={204: None, **PROVIDER_DOWN},
         parameters=[OpenApiParameter("payment_method_id", OpenApiTypes.STR, OpenApiParameter.PATH)],
         description="`not_found` (404) for a card that is not one of the driver's.",
     )

@@ -4,6 +4,7 @@ Only fpdf2's built-in Helvetica is used, so nothing depends on fonts installed
 on the machine; it covers Latin-1, and any other character prints as "?".
 Amounts print with the currency code (EUR), never a symbol outside Latin-1.
 """
+
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -86,7 +87,13 @@ def _date(moment: datetime, zone: ZoneInfo) -> str:
 def _lines(pdf: FPDF, invoice: Invoice) -> None:
     pdf.set_font("Helvetica", "", 9)
     rows = [
-        (line.description, _quantity(line.quantity, line.unit), _rate(line.vat_rate), money(line.amount_excl_vat, invoice.currency), money(line.amount_incl_vat, invoice.currency))
+        (
+            line.description,
+            _quantity(line.quantity, line.unit),
+            _rate(line.vat_rate),
+            money(line.amount_excl_vat, invoice.currency),
+            money(line.amount_incl_vat, invoice.currency),
+        )
         for line in invoice.lines.all()
     ]
     _table(pdf, ("Description", "Quantity", "VAT", "Net", "Gross"), rows, _LINE_COLUMNS)
@@ -96,7 +103,14 @@ def _lines(pdf: FPDF, invoice: Invoice) -> None:
 def _vat_and_totals(pdf: FPDF, invoice: Invoice) -> None:
     pdf.set_font("Helvetica", "", 9)
     currency = invoice.currency
-    rows = [(_rate(None if r["rate"] is None else Decimal(r["rate"])), money(Decimal(r["base"]), currency), money(Decimal(r["vat"]), currency)) for r in invoice.vat_breakdown]
+    rows = [
+        (
+            _rate(None if r["rate"] is None else Decimal(r["rate"])),
+            money(Decimal(r["base"]), currency),
+            money(Decimal(r["vat"]), currency),
+        )
+        for r in invoice.vat_breakdown
+    ]
     _table(pdf, ("VAT rate", "Net", "VAT"), rows, (40, 40, 40))
     pdf.ln(4)
     vat = invoice.total_incl_vat - invoice.total_excl_vat

@@ -35,6 +35,7 @@ it is issued, as an issued invoice never changes.
 Settings: INVOICE_STORAGE_DIR (see billing.models.invoice_storage) and
 DEFAULT_FROM_EMAIL, the sender of invoice e-mails.
 """
+
 import logging
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -49,7 +50,15 @@ from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from billing import invoice_pdf, pricing
-from billing.models import BillingAccount, ChargeDetailRecord, Invoice, InvoiceCounter, InvoicedRecord, InvoiceIssuer, InvoiceLine
+from billing.models import (
+    BillingAccount,
+    ChargeDetailRecord,
+    Invoice,
+    InvoiceCounter,
+    InvoicedRecord,
+    InvoiceIssuer,
+    InvoiceLine,
+)
 from billing.pricing.rounding import round_money
 
 log = logging.getLogger(__name__)
@@ -98,7 +107,14 @@ def invoice_session(*, cdr: ChargeDetailRecord) -> Invoice:
         existing = _invoice_of(cdr)
         if existing is not None:
             return existing
-        return _create(counter, now, driver=driver, kind=Invoice.Kind.SESSION, period=(cdr.start_date_time, cdr.end_date_time), records=[cdr])
+        return _create(
+            counter,
+            now,
+            driver=driver,
+            kind=Invoice.Kind.SESSION,
+            period=(cdr.start_date_time, cdr.end_date_time),
+            records=[cdr],
+        )
 
 
 def invoice_month(*, driver: AbstractBaseUser, year: int, month: int) -> Invoice | None:
@@ -139,7 +155,9 @@ def close_period(*, driver: AbstractBaseUser, now: datetime | None = None) -> In
         return _bill_period(counter, issued_at, driver=driver, month_start=month_start, until=moment)
 
 
-def _bill_period(counter: InvoiceCounter, now: datetime, *, driver, month_start: datetime, until: datetime) -> Invoice | None:
+def _bill_period(
+    counter: InvoiceCounter, now: datetime, *, driver, month_start: datetime, until: datetime
+) -> Invoice | None:
     """Under the counter's lock: the CDRs of the month that ended before `until` and are not billed yet."""
     records = list(_unbilled(driver, (month_start, until)))
     if not records:
@@ -271,7 +289,15 @@ def _take_number(counter: InvoiceCounter) -> str:
     return f"{counter.issuer.invoice_prefix}-{counter.year}-{counter.last_number:06d}"
 
 
-def _create(counter: InvoiceCounter, now: datetime, *, driver, kind: str, period: tuple[datetime, datetime], records: list[ChargeDetailRecord]) -> Invoice:
+def _create(
+    counter: InvoiceCounter,
+    now: datetime,
+    *,
+    driver,
+    kind: str,
+    period: tuple[datetime, datetime],
+    records: list[ChargeDetailRecord],
+) -> Invoice:
     currency = _one_currency(records)
     issuer = counter.issuer
     customer_name, customer_address = customer(driver)
@@ -387,7 +413,9 @@ def _minor_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(round_money(Decimal(0), currency).as_tuple().exponent)
 
 
-def _adjustment(cdr: ChargeDetailRecord, tariff: pricing.Tariff, lines: list[InvoiceLine], description: str) -> list[InvoiceLine]:
+def _adjustment(
+    cdr: ChargeDetailRecord, tariff: pricing.Tariff, lines: list[InvoiceLine], description: str
+) -> list[InvoiceLine]:
     """What takes the lines to the CDR total when the tariff's minimum or maximum price set it.
 
     Booked at the VAT rate of the largest line (the tariff's only rate when there are none).
@@ -410,10 +438,14 @@ def _adjustment(cdr: ChargeDetailRecord, tariff: pricing.Tariff, lines: list[Inv
 
 
 def _price_limit(cdr: ChargeDetailRecord, tariff: pricing.Tariff, lines: list[InvoiceLine]) -> str | None:
-    """"Minimum/Maximum price of the tariff" when that limit set the CDR's total, else None."""
+    """ "Minimum/Maximum price of the tariff" when that limit set the CDR's total, else None."""
 
     def is_total(limit: pricing.Price | None) -> bool:
-        prices = [] if limit is None else [(limit.excl_vat, cdr.total_cost_excl_vat), (limit.incl_vat, cdr.total_cost_incl_vat)]
+        prices = (
+            []
+            if limit is None
+            else [(limit.excl_vat, cdr.total_cost_excl_vat), (limit.incl_vat, cdr.total_cost_incl_vat)]
+        )
         return any(price is not None and round_money(price, cdr.currency) == total for price, total in prices)
 
     excl = cdr.total_cost_excl_vat - sum((l.amount_excl_vat for l in lines), Decimal(0))
@@ -440,7 +472,9 @@ def _vat_rate(tariff: pricing.Tariff, dimension: str | None) -> Decimal | None:
         if reservation or dimension is None or component.type == dimension
     }
     if len(rates) != 1:
-        raise AmbiguousVat(f"tariff {tariff.id} prices {dimension or 'its sessions'} at VAT rates {sorted(map(str, rates))}")
+        raise AmbiguousVat(
+            f"tariff {tariff.id} prices {dimension or 'its sessions'} at VAT rates {sorted(map(str, rates))}"
+        )
     rate = rates.pop()
     return None if rate is None else rate.quantize(_PERCENT)
 
@@ -452,7 +486,13 @@ def vat_breakdown(lines: list[InvoiceLine], currency: str) -> list[dict]:
         group = list(group)
         base = sum((l.amount_excl_vat for l in group), Decimal(0))
         gross = sum((l.amount_incl_vat for l in group), Decimal(0))
-        rows.append({"rate": None if rate is None else str(rate), "base": str(round_money(base, currency)), "vat": str(round_money(gross - base, currency))})
+        rows.append(
+            {
+                "rate": None if rate is None else str(rate),
+                "base": str(round_money(base, currency)),
+                "vat": str(round_money(gross - base, currency)),
+            }
+        )
     return rows
 
 

@@ -4,6 +4,7 @@ A Tariff holds ordered elements; each element has restrictions (when it
 applies) and price components (what it charges per dimension). Money is
 Decimal excl. VAT with the VAT percentage beside it, as OCPI keeps it.
 """
+
 import os
 import re
 
@@ -46,7 +47,9 @@ def _money(**kwargs) -> models.DecimalField:
 
 
 def _optional_number(help_text: str) -> models.DecimalField:
-    return models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True, validators=[MinValueValidator(0)], help_text=help_text)
+    return models.DecimalField(
+        max_digits=12, decimal_places=3, null=True, blank=True, validators=[MinValueValidator(0)], help_text=help_text
+    )
 
 
 class Tariff(models.Model):
@@ -59,7 +62,9 @@ class Tariff(models.Model):
 
     tariff_id = models.CharField(max_length=36, unique=True, help_text="Our id for the tariff, as OCPI partners see it")
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
-    type = models.CharField(max_length=16, choices=Type.choices, null=True, blank=True, help_text="Empty: valid for all sessions")
+    type = models.CharField(
+        max_length=16, choices=Type.choices, null=True, blank=True, help_text="Empty: valid for all sessions"
+    )
     alt_text = models.JSONField(default=list, blank=True, help_text='[{"language": "en", "text": "..."}]')
     alt_url = models.URLField(blank=True)
     min_price_excl_vat = _money(null=True, blank=True, validators=[MinValueValidator(0)])
@@ -87,7 +92,9 @@ class Tariff(models.Model):
                 errors[f"{limit}_excl_vat"] = "OCPI needs the price excl. VAT whenever one incl. VAT is given."
         if self.start_date_time and self.end_date_time and self.start_date_time >= self.end_date_time:
             errors["end_date_time"] = "The tariff must end after it starts."
-        if not isinstance(self.alt_text, list) or any(not isinstance(t, dict) or set(t) != {"language", "text"} for t in self.alt_text):
+        if not isinstance(self.alt_text, list) or any(
+            not isinstance(t, dict) or set(t) != {"language", "text"} for t in self.alt_text
+        ):
             errors["alt_text"] = 'A list of {"language": ..., "text": ...} objects.'
         if errors:
             raise ValidationError(errors)
@@ -101,8 +108,12 @@ class TariffElement(models.Model):
         RESERVATION_EXPIRES = "RESERVATION_EXPIRES"
 
     tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="elements")
-    position = models.PositiveIntegerField(default=0, help_text="Order matters: per dimension the first matching element prices it")
-    start_time = models.CharField(max_length=5, blank=True, validators=[validate_time_of_day], help_text="HH:MM local time")
+    position = models.PositiveIntegerField(
+        default=0, help_text="Order matters: per dimension the first matching element prices it"
+    )
+    start_time = models.CharField(
+        max_length=5, blank=True, validators=[validate_time_of_day], help_text="HH:MM local time"
+    )
     end_time = models.CharField(
         max_length=5,
         blank=True,
@@ -120,9 +131,14 @@ class TariffElement(models.Model):
     min_duration = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds into the session, inclusive")
     max_duration = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds, exclusive")
     day_of_week = models.JSONField(
-        default=list, blank=True, validators=[validate_days_of_week], help_text='e.g. ["MONDAY", "FRIDAY"]; empty: every day'
+        default=list,
+        blank=True,
+        validators=[validate_days_of_week],
+        help_text='e.g. ["MONDAY", "FRIDAY"]; empty: every day',
     )
-    reservation = models.CharField(max_length=19, choices=Reservation.choices, blank=True, help_text="Set: the element prices reservations")
+    reservation = models.CharField(
+        max_length=19, choices=Reservation.choices, blank=True, help_text="Set: the element prices reservations"
+    )
 
     class Meta:
         ordering = ["tariff", "position", "id"]
@@ -133,7 +149,11 @@ class TariffElement(models.Model):
     def clean(self) -> None:
         errors = {}
         for low, high in _BOUNDS:
-            if getattr(self, low) is not None and getattr(self, high) is not None and getattr(self, low) > getattr(self, high):
+            if (
+                getattr(self, low) is not None
+                and getattr(self, high) is not None
+                and getattr(self, low) > getattr(self, high)
+            ):
                 errors[high] = f"{high} is below {low}."
         if errors:
             raise ValidationError(errors)
@@ -184,11 +204,22 @@ class TariffAssignment(models.Model):
     """
 
     tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="assignments")
-    location = models.ForeignKey("stations.Location", null=True, blank=True, on_delete=models.CASCADE, related_name="tariff_assignments")
-    evse = models.ForeignKey("stations.Evse", null=True, blank=True, on_delete=models.CASCADE, related_name="tariff_assignments")
-    connector = models.ForeignKey("stations.Connector", null=True, blank=True, on_delete=models.CASCADE, related_name="tariff_assignments")
+    location = models.ForeignKey(
+        "stations.Location", null=True, blank=True, on_delete=models.CASCADE, related_name="tariff_assignments"
+    )
+    evse = models.ForeignKey(
+        "stations.Evse", null=True, blank=True, on_delete=models.CASCADE, related_name="tariff_assignments"
+    )
+    connector = models.ForeignKey(
+        "stations.Connector", null=True, blank=True, on_delete=models.CASCADE, related_name="tariff_assignments"
+    )
     group = models.ForeignKey(
-        Group, null=True, blank=True, on_delete=models.CASCADE, related_name="tariff_assignments", help_text="Empty: every driver"
+        Group,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="tariff_assignments",
+        help_text="Empty: every driver",
     )
 
     class Meta:
@@ -215,7 +246,9 @@ class TariffAssignment(models.Model):
 class ChargeDetailRecord(models.Model):
     """A finished session priced once and kept as priced (OCPI CDR totals), one per transaction."""
 
-    transaction = models.OneToOneField("charging.Transaction", on_delete=models.PROTECT, related_name="charge_detail_record")
+    transaction = models.OneToOneField(
+        "charging.Transaction", on_delete=models.PROTECT, related_name="charge_detail_record"
+    )
     tariff = models.ForeignKey(Tariff, null=True, on_delete=models.SET_NULL, related_name="charge_detail_records")
     tariff_snapshot = models.JSONField(help_text="The tariff as it priced this session (OCPI JSON)")
     currency = models.CharField(max_length=3)
@@ -273,14 +306,18 @@ class Payment(models.Model):
         REFUNDED = "refunded"
 
     driver_session = models.OneToOneField("charging.DriverSession", on_delete=models.PROTECT, related_name="payment")
-    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, help_text="The hold (capture_method=manual)")
+    stripe_payment_intent_id = models.CharField(
+        max_length=255, blank=True, help_text="The hold (capture_method=manual)"
+    )
     currency = models.CharField(max_length=3, validators=[validate_currency])
     amount_authorised = _money()
     amount_captured = _money(default=0, help_text="Taken from the hold")
     excess_payment_intent_id = models.CharField(max_length=255, blank=True, help_text="Charges the cost above the hold")
     amount_excess = _money(default=0, help_text="Charged by the excess PaymentIntent")
     status = models.CharField(max_length=16, choices=Status.choices)
-    failure_code = models.CharField(max_length=64, blank=True, help_text="Stripe's decline code, when the card was refused")
+    failure_code = models.CharField(
+        max_length=64, blank=True, help_text="Stripe's decline code, when the card was refused"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -301,11 +338,17 @@ class InvoiceIssuer(models.Model):
     address = models.TextField(blank=True, help_text="Printed under the name, line by line")
     vat_id = models.CharField(max_length=32, blank=True, help_text="e.g. DE123456789")
     invoice_prefix = models.CharField(max_length=16, default="VS", help_text="Numbers read PREFIX-YEAR-000001")
-    time_zone = models.CharField(max_length=64, default="Europe/Berlin", help_text="Dates on invoices and month boundaries")
+    time_zone = models.CharField(
+        max_length=64, default="Europe/Berlin", help_text="Dates on invoices and month boundaries"
+    )
     is_default = models.BooleanField(default=True, help_text="The issuer of new invoices; one at most")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_invoice_issuer")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_invoice_issuer"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -327,7 +370,9 @@ class BillingAccount(models.Model):
 
     driver = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="billing_account")
     pays_by_invoice = models.BooleanField(default=False, help_text="Billed monthly by invoice instead of by card")
-    name = models.CharField(max_length=255, blank=True, help_text="Person or company invoices are addressed to; empty: the driver's name")
+    name = models.CharField(
+        max_length=255, blank=True, help_text="Person or company invoices are addressed to; empty: the driver's name"
+    )
     address = models.TextField(blank=True, help_text="Printed under the name on invoices, line by line")
 
     def __str__(self) -> str:
@@ -372,8 +417,12 @@ class Invoice(models.Model):
     currency = models.CharField(max_length=3, validators=[validate_currency])
     total_excl_vat = _money()
     total_incl_vat = _money()
-    vat_breakdown = models.JSONField(help_text='Per rate: [{"rate": "19.00" or null (no VAT), "base": "...", "vat": "..."}]')
-    charge_detail_records = models.ManyToManyField(ChargeDetailRecord, through="InvoicedRecord", related_name="invoices")
+    vat_breakdown = models.JSONField(
+        help_text='Per rate: [{"rate": "19.00" or null (no VAT), "base": "...", "vat": "..."}]'
+    )
+    charge_detail_records = models.ManyToManyField(
+        ChargeDetailRecord, through="InvoicedRecord", related_name="invoices"
+    )
     issued_at = models.DateTimeField()
     # Who issued it and to whom, as the records said at issue: an invoice never changes afterwards.
     issuer_name = models.CharField(max_length=255, blank=True)
@@ -388,7 +437,9 @@ class Invoice(models.Model):
         ordering = ["-issued_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["driver", "period_start"], condition=Q(kind="monthly"), name="one_monthly_invoice_per_driver_month"
+                fields=["driver", "period_start"],
+                condition=Q(kind="monthly"),
+                name="one_monthly_invoice_per_driver_month",
             )
         ]
 
@@ -400,7 +451,9 @@ class InvoicedRecord(models.Model):
     """A CDR on an invoice; one-to-one, so no CDR is ever billed twice."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="invoiced_records")
-    charge_detail_record = models.OneToOneField(ChargeDetailRecord, on_delete=models.PROTECT, related_name="invoiced_record")
+    charge_detail_record = models.OneToOneField(
+        ChargeDetailRecord, on_delete=models.PROTECT, related_name="invoiced_record"
+    )
 
 
 class InvoiceLine(models.Model):
@@ -420,7 +473,9 @@ class InvoiceLine(models.Model):
     quantity = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     unit = models.CharField(max_length=8, blank=True, help_text="kWh, h; empty for a fee")
     amount_excl_vat = _money()
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent; empty: no VAT applies")
+    vat_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent; empty: no VAT applies"
+    )
     amount_incl_vat = _money()
 
     class Meta:
@@ -460,7 +515,9 @@ class Refund(models.Model):
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     stripe_refund_id = models.CharField(max_length=255, unique=True)
-    stripe_payment_intent_id = models.CharField(max_length=255, help_text="The refunded PaymentIntent: the hold or the excess")
+    stripe_payment_intent_id = models.CharField(
+        max_length=255, help_text="The refunded PaymentIntent: the hold or the excess"
+    )
     amount = _money()
     reason = models.CharField(max_length=32, blank=True, help_text="Stripe's reason, e.g. requested_by_customer")
     created_at = models.DateTimeField(auto_now_add=True)

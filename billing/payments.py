@@ -13,12 +13,14 @@ finds nothing left to do.
 
 Setting: PAYMENT_PREAUTH_AMOUNT (Decimal, in the tariff's currency; default 50.00).
 """
+
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, transaction as db_transaction
+from django.db import IntegrityError
+from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from billing.models import ChargeDetailRecord, Payment, PaymentCustomer, Refund
@@ -30,7 +32,7 @@ from sessions.models import DriverSession
 # Stripe counts these currencies in whole units; every other one we price in has cents.
 # https://docs.stripe.com/currencies#zero-decimal
 ZERO_DECIMAL_CURRENCIES = frozenset(
-    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+    ["BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"]
 )
 
 
@@ -190,9 +192,13 @@ def _charge_without_hold(session: DriverSession) -> Payment | None:
     try:
         intent = stripe_client().v1.payment_intents.create(
             params={
-                "amount": to_minor_units(cost, currency), "currency": currency.lower(),
-                "customer": customer.stripe_customer_id, "payment_method": _default_card(customer),
-                "confirm": True, "off_session": True, "metadata": {"driver_session_id": str(session.pk)},
+                "amount": to_minor_units(cost, currency),
+                "currency": currency.lower(),
+                "customer": customer.stripe_customer_id,
+                "payment_method": _default_card(customer),
+                "confirm": True,
+                "off_session": True,
+                "metadata": {"driver_session_id": str(session.pk)},
             },
             options={"idempotency_key": f"charge-{session.pk}"},
         )
@@ -204,18 +210,29 @@ def _charge_without_hold(session: DriverSession) -> Payment | None:
         raise PaymentDeclined(error.code or "card_declined", error.user_message or str(error)) from error
     charged = intent.status == "succeeded"
     return _record_charge(
-        session, currency, intent.id, Payment.Status.CAPTURED if charged else Payment.Status.FAILED,
-        cost if charged else Decimal(0), "" if charged else intent.status,
+        session,
+        currency,
+        intent.id,
+        Payment.Status.CAPTURED if charged else Payment.Status.FAILED,
+        cost if charged else Decimal(0),
+        "" if charged else intent.status,
     )
 
 
-def _record_charge(session: DriverSession, currency: str, intent_id: str, status: str, charged: Decimal, failure_code: str) -> Payment:
+def _record_charge(
+    session: DriverSession, currency: str, intent_id: str, status: str, charged: Decimal, failure_code: str
+) -> Payment:
     """Kept once; a concurrent settle of the same session sent the same idempotency key and keeps its row."""
     try:
         with db_transaction.atomic():
             return Payment.objects.create(
-                driver_session=session, currency=currency, amount_authorised=Decimal(0), amount_captured=charged,
-                stripe_payment_intent_id=intent_id, status=status, failure_code=failure_code,
+                driver_session=session,
+                currency=currency,
+                amount_authorised=Decimal(0),
+                amount_captured=charged,
+                stripe_payment_intent_id=intent_id,
+                status=status,
+                failure_code=failure_code,
             )
     except IntegrityError:
         return Payment.objects.get(driver_session=session)
@@ -234,9 +251,11 @@ def _settle_locked(session: DriverSession, payment: Payment) -> PaymentDeclined 
 
 
 def _cards(customer: PaymentCustomer) -> list:
-    return stripe_client().v1.payment_methods.list(
-        params={"customer": customer.stripe_customer_id, "type": "card", "limit": 100}
-    ).data
+    return (
+        stripe_client()
+        .v1.payment_methods.list(params={"customer": customer.stripe_customer_id, "type": "card", "limit": 100})
+        .data
+    )
 
 
 def _saved_card(method) -> SavedCard:
@@ -289,12 +308,17 @@ def _create_hold(session: DriverSession, customer: PaymentCustomer, card: str, a
     )
 
 
-def _record_hold(session: DriverSession, currency: str, amount: Decimal, intent_id: str, status: str, failure_code: str) -> Payment:
+def _record_hold(
+    session: DriverSession, currency: str, amount: Decimal, intent_id: str, status: str, failure_code: str
+) -> Payment:
     payment, _ = Payment.objects.update_or_create(
         driver_session=session,
         defaults={
-            "currency": currency, "amount_authorised": amount, "stripe_payment_intent_id": intent_id,
-            "status": status, "failure_code": failure_code,
+            "currency": currency,
+            "amount_authorised": amount,
+            "stripe_payment_intent_id": intent_id,
+            "status": status,
+            "failure_code": failure_code,
         },
     )
     return payment
@@ -411,8 +435,10 @@ def record_refund(*, payment: Payment, payment_intent_id: str, refund_id: str, a
     row, _ = Refund.objects.get_or_create(
         stripe_refund_id=refund_id,
         defaults={
-            "payment": payment, "stripe_payment_intent_id": payment_intent_id,
-            "amount": from_minor_units(amount, payment.currency), "reason": reason,
+            "payment": payment,
+            "stripe_payment_intent_id": payment_intent_id,
+            "amount": from_minor_units(amount, payment.currency),
+            "reason": reason,
         },
     )
     return row
@@ -461,18 +487,31 @@ def _parts_to_refund(payment: Payment, amount: Decimal | None) -> list[tuple[str
     return parts
 
 
-def _refund_parts(payment: Payment, parts: list[tuple[str, int]], reason: str) -> tuple[list[Refund], RefundFailed | None]:
+def _refund_parts(
+    payment: Payment, parts: list[tuple[str, int]], reason: str
+) -> tuple[list[Refund], RefundFailed | None]:
     """Refund each part on Stripe and record it at once; a refusal is returned, not raised, so earlier parts commit."""
     refunds = []
     for intent_id, amount in parts:
         try:
             stripe_refund = stripe_client().v1.refunds.create(
-                params={"payment_intent": intent_id, "amount": amount, "reason": reason, "metadata": {"payment_id": str(payment.pk)}},
+                params={
+                    "payment_intent": intent_id,
+                    "amount": amount,
+                    "reason": reason,
+                    "metadata": {"payment_id": str(payment.pk)},
+                },
                 options={"idempotency_key": f"refund-{payment.pk}-{payment.refunds.count()}"},
             )
         except stripe.StripeError as error:
             return refunds, RefundFailed(f"Stripe refused to refund {intent_id}: {error.user_message or error}")
-        refunds.append(record_refund(
-            payment=payment, payment_intent_id=intent_id, refund_id=stripe_refund.id, amount=stripe_refund.amount, reason=reason,
-        ))
+        refunds.append(
+            record_refund(
+                payment=payment,
+                payment_intent_id=intent_id,
+                refund_id=stripe_refund.id,
+                amount=stripe_refund.amount,
+                reason=reason,
+            )
+        )
     return refunds, None

@@ -1,4 +1,5 @@
 """Reads: which tariff a connector charges a driver, tariff summaries for lists, a session's cost."""
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +30,9 @@ _SUSPENDED_201 = {ChargingState.SUSPENDED_EV, ChargingState.SUSPENDED_EVSE}
 _PHASES = {"L1", "L2", "L3", "L1-N", "L2-N", "L3-N"}
 
 
-def tariff_for_connector(*, connector: Connector, user: AbstractBaseUser | None = None, at: datetime | None = None) -> Tariff | None:
+def tariff_for_connector(
+    *, connector: Connector, user: AbstractBaseUser | None = None, at: datetime | None = None
+) -> Tariff | None:
     """The tariff the connector charges `user` at `at` (default now), by TariffAssignment's precedence."""
     return _tariffs_for(connector_ids=[connector.pk], user=user, at=at or timezone.now()).get(connector.pk)
 
@@ -117,7 +120,9 @@ def dated_before_start(transaction: Transaction) -> bool:
     return transaction.stopped_at is not None and transaction.stopped_at < transaction.started_at
 
 
-def session_timeline(*, transaction: Transaction, connector: Connector, now: datetime | None = None) -> pricing.SessionTimeline:
+def session_timeline(
+    *, transaction: Transaction, connector: Connector, now: datetime | None = None
+) -> pricing.SessionTimeline:
     """The engine's view of a stored session: meter readings, charging/parking states, reservation."""
     start = transaction.started_at
     end = session_end(transaction=transaction, now=now)
@@ -163,7 +168,9 @@ def _valid_assignments(places: dict[int, tuple[int, int | None]], group_ids: lis
     evse_ids = {evse for evse, _ in places.values()}
     location_ids = {location for _, location in places.values() if location is not None}
     return (
-        TariffAssignment.objects.filter(Q(connector_id__in=places) | Q(evse_id__in=evse_ids) | Q(location_id__in=location_ids))
+        TariffAssignment.objects.filter(
+            Q(connector_id__in=places) | Q(evse_id__in=evse_ids) | Q(location_id__in=location_ids)
+        )
         .filter(Q(group__isnull=True) | Q(group_id__in=group_ids))
         .filter(Q(tariff__start_date_time__isnull=True) | Q(tariff__start_date_time__lte=at))
         .filter(Q(tariff__end_date_time__isnull=True) | Q(tariff__end_date_time__gte=at))
@@ -239,7 +246,9 @@ def _state_changes(transaction: Transaction, connector_id: int, end: datetime) -
 
 def _connector_states(start: datetime, connector_id: int, end: datetime) -> tuple[pricing.StateChange, ...]:
     events = StatusEvent.objects.filter(connector_id=connector_id)
-    in_force = events.filter(timestamp__lte=start).order_by("-timestamp", "-id").values_list("status", flat=True).first()
+    in_force = (
+        events.filter(timestamp__lte=start).order_by("-timestamp", "-id").values_list("status", flat=True).first()
+    )
     changes = [pricing.StateChange(start, False)] if in_force in PARKING_AT_START else []
     during = (
         events.filter(timestamp__gt=start, timestamp__lt=end, status__in=PARKING_STATUSES | NOT_PARKING_STATUSES)

@@ -1,4 +1,5 @@
 """The drivers' view of their saved cards and payments."""
+
 from rest_framework import serializers
 
 

@@ -1,8 +1,10 @@
 """Writes: sealing a finished session into its charge detail record."""
+
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction as db_transaction
+from django.db import IntegrityError
+from django.db import transaction as db_transaction
 
 from billing import pricing
 from billing.models import ChargeDetailRecord
@@ -35,7 +37,9 @@ def _store(session: Transaction, priced: SessionPricing) -> ChargeDetailRecord:
     """Insert once; when a concurrent call stored it first, return theirs."""
     try:
         with db_transaction.atomic():
-            record = ChargeDetailRecord.objects.create(transaction=session, tariff=priced.tariff, **_fields(priced.priced_with, priced.cdr))
+            record = ChargeDetailRecord.objects.create(
+                transaction=session, tariff=priced.tariff, **_fields(priced.priced_with, priced.cdr)
+            )
     except IntegrityError:
         return ChargeDetailRecord.objects.get(transaction=session)
     if dated_before_start(session):
@@ -60,7 +64,14 @@ def _record_stop_before_start(session: Transaction, record: ChargeDetailRecord) 
 def _fields(priced_with: pricing.Tariff, cdr: pricing.Cdr) -> dict:
     prices = {
         f"{name}_{kind}": getattr(getattr(cdr, name), kind)
-        for name in ("total_cost", "total_fixed_cost", "total_energy_cost", "total_time_cost", "total_parking_cost", "total_reservation_cost")
+        for name in (
+            "total_cost",
+            "total_fixed_cost",
+            "total_energy_cost",
+            "total_time_cost",
+            "total_parking_cost",
+            "total_reservation_cost",
+        )
         for kind in ("excl_vat", "incl_vat")
     }
     return {

@@ -8,6 +8,7 @@ and between configurations, and Stripe's own docs steer new code to
 Settings: STRIPE_API_KEY (secret key) and STRIPE_API_BASE (where the API
 lives; tests point it at localstripe).
 """
+
 from functools import lru_cache
 
 from django.conf import settings

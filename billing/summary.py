@@ -5,6 +5,7 @@ VAT (what drivers pay), each with the restriction that makes it apply, in
 the tariff's own order per dimension. Reservation prices are left out; they
 are not what charging here costs.
 """
+
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -69,9 +70,17 @@ def _per_time(per_hour: Decimal, currency: str) -> str:
 
 def _conditions(r: Restrictions) -> list[str]:
     parts = [
-        _span(r.start_time and r.start_time.strftime("%H:%M"), r.end_time and r.end_time.strftime("%H:%M"), "–", "from ", "until "),
+        _span(
+            r.start_time and r.start_time.strftime("%H:%M"),
+            r.end_time and r.end_time.strftime("%H:%M"),
+            "–",
+            "from ",
+            "until ",
+        ),
         _days(r.day_of_week),
-        _span(r.start_date and r.start_date.isoformat(), r.end_date and r.end_date.isoformat(), " to ", "from ", "until "),
+        _span(
+            r.start_date and r.start_date.isoformat(), r.end_date and r.end_date.isoformat(), " to ", "from ", "until "
+        ),
         _bounds(r.min_duration and r.min_duration // 60, r.max_duration and r.max_duration // 60, "min"),
         _bounds(r.min_kwh, r.max_kwh, "kWh"),
         _levels(r.min_power, r.max_power, "kW"),
@@ -93,7 +102,9 @@ def _bounds(low, high, unit: str) -> str:
 
 
 def _levels(low, high, unit: str) -> str:
-    parts = ([f"from {_number(low)} {unit}"] if low is not None else []) + ([f"below {_number(high)} {unit}"] if high is not None else [])
+    parts = ([f"from {_number(low)} {unit}"] if low is not None else []) + (
+        [f"below {_number(high)} {unit}"] if high is not None else []
+    )
     return " ".join(parts)
 
 

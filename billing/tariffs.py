@@ -3,8 +3,8 @@
 Reads `elements` and their `price_components` through the related managers,
 so a caller that prefetched them (selectors do) pays no further query.
 """
-from billing import models
-from billing import pricing
+
+from billing import models, pricing
 from billing.pricing.ocpi import parse_time_of_day
 
 PREFETCH = ("elements__price_components",)

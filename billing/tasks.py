@@ -1,4 +1,5 @@
 """Billing in the background: settling a session's card payment, then its invoice; monthly invoices."""
+
 import stripe
 from celery import shared_task
 
@@ -15,7 +16,7 @@ def settle_session(self, session_id: int) -> None:
     except payments.PaymentError:
         pass  # refused or no card: kept on the Payment for the operator; what was taken is invoiced
     except stripe.StripeError as error:  # Stripe unreachable or failing: try again later
-        raise self.retry(exc=error, countdown=min(2 ** self.request.retries * 5, 600))
+        raise self.retry(exc=error, countdown=min(2**self.request.retries * 5, 600))
     cdr = getattr(session.transaction, "charge_detail_record", None) if session.transaction else None
     if cdr is not None and cdr.total_cost_incl_vat > 0:
         invoice_session.delay(cdr.pk)

@@ -13,6 +13,7 @@ handled in the same transaction: a failed handler records nothing, answers
 Setting: STRIPE_WEBHOOK_SECRET (the endpoint's signing secret; no default in the code, see csms/secrets.py).
 Mount: path("stripe/webhook", billing.webhooks.stripe_webhook).
 """
+
 from collections.abc import Callable
 
 import stripe
@@ -56,7 +57,10 @@ def verified_event(payload: bytes, signature: str | None) -> dict:
     secret = settings.STRIPE_WEBHOOK_SECRET
     try:
         event = stripe_client().construct_event(payload, signature, secret).to_dict()
-    except (ValueError, AttributeError) as error:  # not JSON (ValueError), or JSON but no object (the SDK calls .get on it)
+    except (
+        ValueError,
+        AttributeError,
+    ) as error:  # not JSON (ValueError), or JSON but no object (the SDK calls .get on it)
         raise InvalidPayload(f"the body is not a JSON event: {error}") from error
     if not _is_event(event):
         raise InvalidPayload("an event needs an id, a type and data.object")
@@ -74,7 +78,9 @@ def receive(event: dict) -> StripeEvent | None:
         try:
             with transaction.atomic():
                 record = StripeEvent.objects.create(
-                    stripe_event_id=event["id"], type=event["type"], payload=event,
+                    stripe_event_id=event["id"],
+                    type=event["type"],
+                    payload=event,
                     outcome=Outcome.IGNORED if handler is None else Outcome.HANDLED,
                 )
         except IntegrityError:
@@ -93,9 +99,21 @@ def intent_succeeded(intent: dict) -> str:
     payment, role = found
     received = payments.from_minor_units(intent["amount_received"], payment.currency)
     if role == HOLD:
-        _update(payment, {"status": Payment.Status.AUTHORISED}, status=Payment.Status.CAPTURED, amount_captured=received, failure_code="")
+        _update(
+            payment,
+            {"status": Payment.Status.AUTHORISED},
+            status=Payment.Status.CAPTURED,
+            amount_captured=received,
+            failure_code="",
+        )
     else:
-        _update(payment, {"excess_payment_intent_id": ""}, excess_payment_intent_id=intent["id"], amount_excess=received, failure_code="")
+        _update(
+            payment,
+            {"excess_payment_intent_id": ""},
+            excess_payment_intent_id=intent["id"],
+            amount_excess=received,
+            failure_code="",
+        )
     return Outcome.HANDLED
 
 
@@ -132,8 +150,11 @@ def charge_refunded(charge: dict) -> str:
     payment = Payment.objects.select_for_update().get(pk=found[0].pk)
     for stripe_refund in _refunds_of(charge["id"]):
         payments.record_refund(
-            payment=payment, payment_intent_id=charge["payment_intent"], refund_id=stripe_refund["id"],
-            amount=stripe_refund["amount"], reason=stripe_refund.get("reason") or "",
+            payment=payment,
+            payment_intent_id=charge["payment_intent"],
+            refund_id=stripe_refund["id"],
+            amount=stripe_refund["amount"],
+            reason=stripe_refund.get("reason") or "",
         )
     payments.sync_refund_status(payment)
     return Outcome.HANDLED
@@ -149,7 +170,12 @@ HANDLERS: dict[str, Callable[[dict], str]] = {
 
 def _is_event(event: dict) -> bool:
     data = event.get("data")
-    return isinstance(event.get("id"), str) and isinstance(event.get("type"), str) and isinstance(data, dict) and isinstance(data.get("object"), dict)
+    return (
+        isinstance(event.get("id"), str)
+        and isinstance(event.get("type"), str)
+        and isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+    )
 
 
 def _excess_of(intent: dict) -> str | None:
@@ -169,7 +195,11 @@ def _payment_for(intent_id: str | None, excess_of: str | None = None) -> tuple[P
         payment = Payment.objects.filter(**{field: intent_id}).first()
         if payment is not None:
             return payment, role
-    payment = Payment.objects.filter(stripe_payment_intent_id=excess_of, excess_payment_intent_id="").first() if excess_of else None
+    payment = (
+        Payment.objects.filter(stripe_payment_intent_id=excess_of, excess_payment_intent_id="").first()
+        if excess_of
+        else None
+    )
     return (payment, EXCESS) if payment is not None else None
 
 

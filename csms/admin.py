@@ -1,4 +1,5 @@
 """What the admin pages of every app share."""
+
 from django.contrib import admin
 
 

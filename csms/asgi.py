@@ -1,4 +1,5 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to the OCPP consumer."""
+
 import os
 
 from csms.secrets import require_deployment_secrets

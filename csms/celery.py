@@ -1,4 +1,5 @@
 """The Celery application: background sweeps, purges and (later) billing and OCPI pushes."""
+
 import os
 
 from celery import Celery, signals

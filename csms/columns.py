@@ -1,4 +1,5 @@
 """Fitting reported text into our columns."""
+
 import re
 
 from django.db.models import Model

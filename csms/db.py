@@ -6,6 +6,7 @@ chargers. PostgreSQL serves concurrent connections well, so there the calls
 go to a pool of threads (each with its own connection); SQLite allows one
 writer at a time, so it keeps the single lane.
 """
+
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 

@@ -3,6 +3,7 @@
 Without it a server can only answer a refused handshake with a status of its
 own choosing (403); with it a charger hears 401, 404 or 429 as the case is.
 """
+
 import logging
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -35,8 +36,11 @@ class DenyingConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         await self.base_send(
-            {"type": "websocket.http.response.start", "status": status,
-             "headers": [(b"content-type", b"text/plain; charset=utf-8"), *headers]}
+            {
+                "type": "websocket.http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), *headers],
+            }
         )
         await self.base_send({"type": "websocket.http.response.body", "body": f"{body}\n".encode()})
 
@@ -46,5 +50,9 @@ class UnknownPathConsumer(DenyingConsumer):
     and one log line, where the router alone would fail the handshake with a 500 and a traceback."""
 
     async def connect(self) -> None:
-        logger.info("WebSocket refused (404): no route for %r from %s", self.scope["path"], (self.scope.get("client") or ("?",))[0])
+        logger.info(
+            "WebSocket refused (404): no route for %r from %s",
+            self.scope["path"],
+            (self.scope.get("client") or ("?",))[0],
+        )
         await self.deny(404, "no such WebSocket endpoint")

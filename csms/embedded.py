@@ -7,6 +7,7 @@ the system cannot tell it from a production Redis.
 
     python -m csms.embedded -- pytest ...   # runs the command with REDIS_URL set
 """
+
 import os
 import signal
 import socket
@@ -34,8 +35,23 @@ def start_redis(port: int, workdir: Path) -> subprocess.Popen:
 
     workdir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir), "--loglevel", "warning", "--maxclients", "10000"],
+        [
+            executable,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+            "--loglevel",
+            "warning",
+            "--maxclients",
+            "10000",
+        ],
         stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10
@@ -47,7 +63,7 @@ def start_redis(port: int, workdir: Path) -> subprocess.Popen:
 
 
 def main(argv: list[str]) -> int:
-    command = argv[argv.index("--") + 1:] if "--" in argv else argv
+    command = argv[argv.index("--") + 1 :] if "--" in argv else argv
     if not command:
         print(__doc__)
         return 2

@@ -6,6 +6,7 @@ process once the transaction that caused the event commits, so none acts on
 a change that was rolled back. A subscriber does little itself; one that
 fails is logged and never stops the others or the service that published.
 """
+
 import logging
 from collections import defaultdict
 from collections.abc import Callable

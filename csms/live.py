@@ -6,6 +6,7 @@ on a background thread with its own event loop: a write (an OCPP answer, a
 Celery task) never waits on Redis for a live view, and events leave in the
 order they were published.
 """
+
 import asyncio
 import logging
 import queue

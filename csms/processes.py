@@ -12,6 +12,7 @@ A process never seen (the cache was flushed, or a channel name written by
 hand) is not declared dead: its stations fall back to the heartbeat sweep.
 Losing the keys thus never marks live sockets offline.
 """
+
 import logging
 import threading
 import time
@@ -46,7 +47,9 @@ def dead_processes(processes: Iterable[str]) -> set[str]:
     if not wanted:
         return set()
     try:
-        found = shared_cache().get_many([key for process in wanted for key in (_alive_key(process), _seen_key(process))])
+        found = shared_cache().get_many(
+            [key for process in wanted for key in (_alive_key(process), _seen_key(process))]
+        )
     except Exception:  # the cache is down: nobody is declared dead on a guess
         logger.warning("process liveness unreadable; no process is taken for dead", exc_info=True)
         return set()

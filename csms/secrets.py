@@ -16,6 +16,7 @@ agrees on them.
 DEBUG plays no part: it is off by default, so "DEBUG off" cannot tell a
 deployment from a newcomer's `make run` with nothing set.
 """
+
 import json
 import os
 import secrets
@@ -43,7 +44,9 @@ def deployment_secret_problem(environ: Mapping[str, str] = os.environ) -> str | 
     for name in REQUIRED:
         value = environ.get(name, "").strip()
         if not value:
-            return f"{name} is not set: set it in the environment (DATABASE_URL is set, so this is not the embedded mode)"
+            return (
+                f"{name} is not set: set it in the environment (DATABASE_URL is set, so this is not the embedded mode)"
+            )
         if value in PUBLIC_VALUES:
             return f"{name} is a value written in the code: set a secret of your own"
     return None

@@ -21,6 +21,7 @@ OCPP_WS_PING_TIMEOUT   seconds a pong may take before the link counts as dead
 SERVER_BACKLOG         the listen backlog (the kernel caps it at net.core.somaxconn)
 TRUSTED_PROXIES        addresses whose X-Forwarded-For names the client (none by default)
 """
+
 import argparse
 import os
 
@@ -39,20 +40,20 @@ def env_seconds(name: str, default: float) -> float | None:
 
 def options() -> dict:
     """uvicorn's options for Voltstack, from the environment."""
-    return dict(
-        http="httptools",
-        ws="websockets-sansio",
-        loop="uvloop",
-        lifespan="off",  # Django has no lifespan handler
-        log_config=None,  # Django's LOGGING decides (csms/settings.py)
-        backlog=int(os.environ.get("SERVER_BACKLOG", 4096)),
-        ws_ping_interval=env_seconds("OCPP_WS_PING_INTERVAL", 60),
-        ws_ping_timeout=env_seconds("OCPP_WS_PING_TIMEOUT", 30),
-        ws_max_size=WS_MAX_BYTES,
-        proxy_headers=True,
-        forwarded_allow_ips=os.environ.get("TRUSTED_PROXIES", ""),
-        timeout_graceful_shutdown=10,
-    )
+    return {
+        "http": "httptools",
+        "ws": "websockets-sansio",
+        "loop": "uvloop",
+        "lifespan": "off",  # Django has no lifespan handler
+        "log_config": None,  # Django's LOGGING decides (csms/settings.py)
+        "backlog": int(os.environ.get("SERVER_BACKLOG", 4096)),
+        "ws_ping_interval": env_seconds("OCPP_WS_PING_INTERVAL", 60),
+        "ws_ping_timeout": env_seconds("OCPP_WS_PING_TIMEOUT", 30),
+        "ws_max_size": WS_MAX_BYTES,
+        "proxy_headers": True,
+        "forwarded_allow_ips": os.environ.get("TRUSTED_PROXIES", ""),
+        "timeout_graceful_shutdown": 10,
+    }
 
 
 def main() -> None:

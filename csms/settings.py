@@ -4,6 +4,7 @@ With nothing set, Voltstack runs on embedded defaults: SQLite under ./var and
 the embedded Redis that `make run` (and `make test`) start on 127.0.0.1:6399.
 Production sets DATABASE_URL and REDIS_URL; the code paths are the same.
 """
+
 import ipaddress
 import os
 from datetime import timedelta
@@ -39,7 +40,8 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").sp
 # A typo fails at start-up rather than trusting nobody (or everybody) silently.
 TRUSTED_PROXIES = [
     ipaddress.ip_network(proxy.strip(), strict=False)
-    for proxy in os.environ.get("TRUSTED_PROXIES", "").split(",") if proxy.strip()
+    for proxy in os.environ.get("TRUSTED_PROXIES", "").split(",")
+    if proxy.strip()
 ]
 
 INSTALLED_APPS = [
@@ -232,7 +234,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Find a charger, start and stop charging, watch a session live, read the history.\n\n"
         "Authenticate with `Authorization: Bearer <access token>` from `POST /api/v1/auth/token`. "
-        "Every error is JSON: `{\"code\": \"...\", \"message\": \"...\", \"fields\": {...}}`; "
+        'Every error is JSON: `{"code": "...", "message": "...", "fields": {...}}`; '
         "`code` is stable and machine-readable, `fields` names each invalid field.\n\n"
         "Live updates: WebSocket `/ws/v1/sessions/{id}` and `/ws/v1/stations`, authenticated by the same "
         "access token (`Authorization` header, or `?token=` where a client cannot set headers)."

@@ -6,6 +6,7 @@ revocation check) or per command (which process holds a socket) would open a
 Redis connection pool each time. These reads and writes go through one
 client, whose pool every thread of the process shares.
 """
+
 from functools import cache
 
 from django.core.cache import BaseCache, caches

@@ -48,7 +48,17 @@ class MeterValueInline(admin.TabularInline):
 @admin.register(Transaction)
 class TransactionAdmin(CommandPermission, AuditAdmin):
     list_display = [
-        "id", "uid", "station", "connector", "id_tag_value", "authorization", "status", "started_at", "stopped_at", "energy_kwh", "stop_reason",
+        "id",
+        "uid",
+        "station",
+        "connector",
+        "id_tag_value",
+        "authorization",
+        "status",
+        "started_at",
+        "stopped_at",
+        "energy_kwh",
+        "stop_reason",
     ]
     list_filter = ["status", RefusedFilter, "stop_reason", "authorization_status"]
     search_fields = ["id", "uid", "id_tag_value", "station__charge_point_id"]
@@ -80,15 +90,22 @@ class TransactionAdmin(CommandPermission, AuditAdmin):
         form = ForceCloseForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
             context = {
-                **self.admin_site.each_context(request), "title": "Force-close transactions", "opts": self.model._meta,
-                "form": form, "objects": queryset, "submit_label": "Force-close", "action": chosen_action(request),
+                **self.admin_site.each_context(request),
+                "title": "Force-close transactions",
+                "opts": self.model._meta,
+                "form": form,
+                "objects": queryset,
+                "submit_label": "Force-close",
+                "action": chosen_action(request),
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/charging/transaction/force_close.html", context)
         operator = request.user.get_username()
         for tx in queryset:
             if closing.force_close(transaction_id=tx.pk, reason=form.cleaned_data["reason"], operator=operator):
-                self.message_user(request, f"Transaction {tx.pk} force-closed and billed from its last reading.", messages.SUCCESS)
+                self.message_user(
+                    request, f"Transaction {tx.pk} force-closed and billed from its last reading.", messages.SUCCESS
+                )
             else:
                 self.message_user(request, f"Transaction {tx.pk} is not active; nothing to close.", messages.WARNING)
         return None
@@ -96,7 +113,8 @@ class TransactionAdmin(CommandPermission, AuditAdmin):
 
 class ForceCloseForm(forms.Form):
     reason = forms.CharField(
-        max_length=200, widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept with the transaction and in the station's events, with your user name.",
     )
 

@@ -1,4 +1,5 @@
 """The drivers' sessions and id tokens: start, watch, stop, history, cards."""
+
 import csv
 
 import django_filters
@@ -27,13 +28,18 @@ _REFUSAL_STATUS = {
 }
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
     description="Any unique string (a UUID) per start: a retried request with the same key returns the same session.",
 )
 
 
 def _refusal(refused: driver_sessions.SessionRefused) -> ApiError:
-    return ApiError(refused.code, refused.message, status_code=_REFUSAL_STATUS.get(refused.code, status.HTTP_409_CONFLICT))
+    return ApiError(
+        refused.code, refused.message, status_code=_REFUSAL_STATUS.get(refused.code, status.HTTP_409_CONFLICT)
+    )
 
 
 class SessionFilter(StrictFilterSet):
@@ -47,7 +53,17 @@ class SessionFilter(StrictFilterSet):
         fields = ["state", "created_after", "created_before", "station_id"]
 
 
-CSV_COLUMNS = ["id", "state", "station_id", "evse_id", "started_at", "stopped_at", "duration_s", "energy_kwh", "soc_percent"]
+CSV_COLUMNS = [
+    "id",
+    "state",
+    "station_id",
+    "evse_id",
+    "started_at",
+    "stopped_at",
+    "duration_s",
+    "energy_kwh",
+    "soc_percent",
+]
 
 START_ERRORS = (
     "`station_not_found`, `connector_not_found` (404); `station_offline`, `connector_occupied`, "
@@ -78,9 +94,17 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return [ScopedRateThrottle()] if self.action == "create" else []
 
     @extend_schema(
-        summary="Start charging", request=StartSessionSerializer, parameters=[IDEMPOTENCY_KEY],
-        responses={202: SessionSerializer, 402: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer,
-                   422: ErrorSerializer, 503: ErrorSerializer},
+        summary="Start charging",
+        request=StartSessionSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            202: SessionSerializer,
+            402: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+            422: ErrorSerializer,
+            503: ErrorSerializer,
+        },
         description=START_ERRORS,
     )
     def create(self, request):
@@ -92,7 +116,9 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         values = data.validated_data
         power = values.get("max_power_kw")
         start = driver_sessions.StartRequest(
-            station_id=values["station_id"], evse_id=values["evse_id"], connector_id=values.get("connector_id"),
+            station_id=values["station_id"],
+            evse_id=values["evse_id"],
+            connector_id=values.get("connector_id"),
             max_power_w=None if power is None else round(power * 1000),
         )
         try:
@@ -103,7 +129,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(self._fresh(session), status=status.HTTP_202_ACCEPTED, headers=headers)
 
     @extend_schema(
-        summary="Stop charging", request=None,
+        summary="Stop charging",
+        request=None,
         responses={202: SessionSerializer, 409: ErrorSerializer},
         description=(
             "The session is `stopping` until the charger reports the stop, then `completed`. Stopping again is "
@@ -120,7 +147,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(self._fresh(session), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        summary="Session history as CSV", filters=True,
+        summary="Session history as CSV",
+        filters=True,
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per session")},
     )
     @action(detail=False, methods=["get"], pagination_class=None)
@@ -141,11 +169,17 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 @extend_schema_view(
     list=extend_schema(summary="My id tokens: RFID cards and the app token"),
-    create=extend_schema(summary="Register an RFID card", request=RegisterCardSerializer,
-                         responses={201: IdTokenSerializer, 409: ErrorSerializer},
-                         description="`id_token_taken` (409) when the card is registered already."),
-    destroy=extend_schema(summary="Unregister an RFID card", responses={204: None, 409: ErrorSerializer},
-                          description="The card is blocked. `app_token_not_removable` (409) for the app token."),
+    create=extend_schema(
+        summary="Register an RFID card",
+        request=RegisterCardSerializer,
+        responses={201: IdTokenSerializer, 409: ErrorSerializer},
+        description="`id_token_taken` (409) when the card is registered already.",
+    ),
+    destroy=extend_schema(
+        summary="Unregister an RFID card",
+        responses={204: None, 409: ErrorSerializer},
+        description="The card is blocked. `app_token_not_removable` (409) for the app token.",
+    ),
 )
 @extend_schema(tags=["id tokens"])
 class IdTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):

@@ -8,6 +8,7 @@ reading, billed and told like any other end, with the reason kept for
 operators. Its callers decide when a transaction is over: a new start on
 its EVSE, the charger's reboot, silence, an operator.
 """
+
 import logging
 from datetime import datetime, timedelta
 
@@ -33,7 +34,13 @@ _NO_TRANSACTION = frozenset({ConnectorStatus.AVAILABLE, ConnectorStatus.PREPARIN
 
 
 def complete_transaction(
-    *, tx: Transaction, meter_stop_wh: int | None, stopped_at: datetime, reason: str, stop_id_tag: str = "", end_note: str = ""
+    *,
+    tx: Transaction,
+    meter_stop_wh: int | None,
+    stopped_at: datetime,
+    reason: str,
+    stop_id_tag: str = "",
+    end_note: str = "",
 ) -> bool:
     """Complete an active transaction once: store its end, bill it, complete the driver's session, tell everyone.
 
@@ -62,7 +69,12 @@ def complete_transaction(
         record_deviation(
             station_id=tx.station_id,
             summary=f"Meter reset in transaction {tx.pk}: the register went back {drop} Wh",
-            details={"transaction_id": tx.pk, "meter_start_wh": tx.meter_start_wh, "meter_stop_wh": meter_stop_wh, "drop_wh": drop},
+            details={
+                "transaction_id": tx.pk,
+                "meter_start_wh": tx.meter_start_wh,
+                "meter_stop_wh": meter_stop_wh,
+                "drop_wh": drop,
+            },
         )
     _seal_cost(tx)
     events.transaction_stopped(tx)
@@ -116,12 +128,20 @@ def end_without_stop(*, transaction_id: int, reason: str, note: str, ended_at: d
     last_heard = max(moment for moment in (tx.started_at, tx.last_reading_at) if moment is not None)
     stopped_at = max(ended_at, last_heard) if ended_at is not None else last_heard
     meter_stop_wh = tx.last_meter_wh if tx.last_meter_wh is not None else tx.meter_start_wh
-    if not complete_transaction(tx=tx, meter_stop_wh=meter_stop_wh, stopped_at=stopped_at, reason=reason, end_note=note):
+    if not complete_transaction(
+        tx=tx, meter_stop_wh=meter_stop_wh, stopped_at=stopped_at, reason=reason, end_note=note
+    ):
         return False
     record_deviation(
         station_id=tx.station_id,
         summary=f"Transaction {tx.pk} ended without a stop: {EndedWithoutStop(reason).label}",
-        details={"transaction_id": tx.pk, "reason": reason, "note": note, "meter_stop_wh": meter_stop_wh, "stopped_at": stopped_at.isoformat()},
+        details={
+            "transaction_id": tx.pk,
+            "reason": reason,
+            "note": note,
+            "meter_stop_wh": meter_stop_wh,
+            "stopped_at": stopped_at.isoformat(),
+        },
     )
     logger.info("transaction %s ended without a stop (%s): %s", tx.pk, reason, note)
     return True
@@ -134,7 +154,9 @@ def end_replaced_transactions(*, evse_pk: int, started_at: datetime, replaced_by
     ).values_list("pk", flat=True)
     for transaction_id in open_before:
         end_without_stop(
-            transaction_id=transaction_id, reason=EndedWithoutStop.NEW_START, ended_at=started_at,
+            transaction_id=transaction_id,
+            reason=EndedWithoutStop.NEW_START,
+            ended_at=started_at,
             note=f"{replaced_by} started on the same EVSE",
         )
 
@@ -149,12 +171,15 @@ def end_transactions_lost_in_reboot(*, station_id: int, evse_id: int, status: st
     if evse_id == 0 or status not in _NO_TRANSACTION:
         return
     lost = Transaction.objects.filter(  # one query per such status: almost always it finds nothing
-        station_id=station_id, connector__evse__evse_id=evse_id, status=Transaction.Status.ACTIVE,
+        station_id=station_id,
+        connector__evse__evse_id=evse_id,
+        status=Transaction.Status.ACTIVE,
         created_at__lt=F("station__last_boot_at"),
     ).values_list("pk", "station__last_boot_at")
     for transaction_id, booted_at in lost:
         end_without_stop(
-            transaction_id=transaction_id, reason=EndedWithoutStop.REBOOT,
+            transaction_id=transaction_id,
+            reason=EndedWithoutStop.REBOOT,
             note=f"The charger rebooted at {booted_at.isoformat()} and reported EVSE {evse_id} {status}",
         )
 

@@ -8,6 +8,7 @@ REFRESH_SECONDS: its duration and a time-priced cost move while the charger is
 quiet, and a group message the Redis layer dropped (django/channels_redis#366)
 is made good.
 """
+
 import asyncio
 
 from channels.db import database_sync_to_async

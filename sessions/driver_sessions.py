@@ -11,6 +11,7 @@ Every move is a conditional update on the state it leaves, so a late answer
 (the start timing out after the charger did start) can never undo a newer
 state. Each move is published for the session's WebSocket.
 """
+
 import hashlib
 import json
 from dataclasses import asdict, dataclass
@@ -87,8 +88,12 @@ def request_start(*, driver, request: StartRequest, idempotency_key: str | None 
         with transaction.atomic():
             _claim_evse(connector)
             session = DriverSession.objects.create(
-                driver=driver, id_tag=issue_app_token(driver=driver), station=connector.evse.station,
-                connector=connector, max_power_w=request.max_power_w, idempotency_key=idempotency_key or None,
+                driver=driver,
+                id_tag=issue_app_token(driver=driver),
+                station=connector.evse.station,
+                connector=connector,
+                max_power_w=request.max_power_w,
+                idempotency_key=idempotency_key or None,
                 request_fingerprint=fingerprint,
             )
     except IntegrityError:  # the same key, sent twice at once: the other request opened it
@@ -131,7 +136,9 @@ def _hold_payment(session: DriverSession) -> None:
     except payments.PaymentDeclined as declined:
         refusal = SessionRefused("payment_declined", f"The card was refused: {declined.message}")
     except stripe.StripeError as error:
-        refusal = SessionRefused("payment_provider_unavailable", f"The payment provider could not be reached ({type(error).__name__}).")
+        refusal = SessionRefused(
+            "payment_provider_unavailable", f"The payment provider could not be reached ({type(error).__name__})."
+        )
     else:
         return
     fail(session_id=session.pk, code=refusal.code, message=refusal.message)
@@ -188,7 +195,11 @@ def expire_if_pending(*, session_id: int) -> None:
         pk=session_id, created_at__lte=timezone.now() - timedelta(seconds=timeout - 1)
     ).exists()
     if due:
-        fail(session_id=session_id, code="start_timeout", message=f"The charger did not start charging within {timeout} s.")
+        fail(
+            session_id=session_id,
+            code="start_timeout",
+            message=f"The charger did not start charging within {timeout} s.",
+        )
 
 
 def request_stop(*, session: DriverSession) -> DriverSession:
@@ -197,14 +208,19 @@ def request_stop(*, session: DriverSession) -> DriverSession:
     if session.state in (State.STOPPING, State.COMPLETED):
         return session
     moved = DriverSession.objects.filter(pk=session.pk, state=State.ACTIVE).update(
-        state=State.STOPPING, stop_requested_at=timezone.now(), error_code="", error_message="",
+        state=State.STOPPING,
+        stop_requested_at=timezone.now(),
+        error_code="",
+        error_message="",
         updated_at=timezone.now(),
     )
     session.refresh_from_db()
     if not moved:
         if session.state in (State.STOPPING, State.COMPLETED):
             return session
-        raise SessionRefused("session_not_active", f"The session is {session.state}; only an active session can be stopped.")
+        raise SessionRefused(
+            "session_not_active", f"The session is {session.state}; only an active session can be stopped."
+        )
     from sessions import tasks  # see request_start
 
     transaction.on_commit(lambda: tasks.send_remote_stop.delay(session.pk))
@@ -238,7 +254,11 @@ def attach_transaction(*, tx: Transaction) -> None:
         .first()
     )
     if pending is not None and not accepted:
-        fail(session_id=pending.pk, code="authorization_rejected", message=f"The token was not accepted ({tx.authorization_status}).")
+        fail(
+            session_id=pending.pk,
+            code="authorization_rejected",
+            message=f"The token was not accepted ({tx.authorization_status}).",
+        )
         return
     if pending is not None and DriverSession.objects.filter(pk=pending.pk, state=State.PENDING).update(
         transaction=tx, state=State.ACTIVE, updated_at=timezone.now()
@@ -249,8 +269,12 @@ def attach_transaction(*, tx: Transaction) -> None:
         # A card start, or an app start reported after its session timed out: it is the driver's
         # session all the same, and is charged when it ends (there is no hold to capture from).
         session = DriverSession.objects.create(
-            driver_id=tag.owner_id, id_tag=tag, station_id=tx.station_id, connector=tx.connector,
-            transaction=tx, state=State.ACTIVE,
+            driver_id=tag.owner_id,
+            id_tag=tag,
+            station_id=tx.station_id,
+            connector=tx.connector,
+            transaction=tx,
+            state=State.ACTIVE,
         )
         events.driver_session_changed(session.pk)
 
@@ -258,8 +282,10 @@ def attach_transaction(*, tx: Transaction) -> None:
 def complete(*, tx: Transaction) -> None:
     """The charger reported the stop: the driver's session is complete."""
     session_id = DriverSession.objects.filter(transaction=tx).values_list("pk", flat=True).first()
-    completed = DriverSession.objects.filter(pk=session_id).exclude(state=State.COMPLETED).update(
-        state=State.COMPLETED, error_code="", error_message="", updated_at=timezone.now()
+    completed = (
+        DriverSession.objects.filter(pk=session_id)
+        .exclude(state=State.COMPLETED)
+        .update(state=State.COMPLETED, error_code="", error_message="", updated_at=timezone.now())
     )
     if completed:
         events.driver_session_changed(session_id)

@@ -1,4 +1,5 @@
 """Live events about charging sessions."""
+
 from csms.live import DASHBOARD_GROUP, driver_session_group, publish, station_group, transaction_group
 from sessions.models import Transaction
 

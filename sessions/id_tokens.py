@@ -4,6 +4,7 @@ When the app starts a session, the CSMS sends the app token as the idTag
 (OCPP 1.6) / idToken (2.0.1), so the transaction the charger opens is known
 to be the driver's.
 """
+
 import secrets
 
 from django.db import IntegrityError, transaction
@@ -31,7 +32,10 @@ def issue_app_token(*, driver) -> IdTag:
         return existing
     uid = APP_TOKEN_PREFIX + secrets.token_hex(APP_TOKEN_LENGTH).upper()[: APP_TOKEN_LENGTH - len(APP_TOKEN_PREFIX)]
     return IdTag.objects.create(
-        id_tag=uid, owner=driver, token_type=IdTag.TokenType.APP, id_token_type=IdTag.IdTokenType.CENTRAL,
+        id_tag=uid,
+        owner=driver,
+        token_type=IdTag.TokenType.APP,
+        id_token_type=IdTag.IdTokenType.CENTRAL,
         allow_concurrent_transactions=True,
     )
 
@@ -41,7 +45,9 @@ def register_card(*, driver, uid: str) -> IdTag:
     try:
         with transaction.atomic():
             return IdTag.objects.create(
-                id_tag=uid.strip().upper(), owner=driver, token_type=IdTag.TokenType.RFID,
+                id_tag=uid.strip().upper(),
+                owner=driver,
+                token_type=IdTag.TokenType.RFID,
                 id_token_type=IdTag.IdTokenType.ISO14443,
             )
     except IntegrityError:

@@ -3,6 +3,7 @@
 Energy is kept in Wh and power in W whatever the meter reports (kWh, kW,
 kvarh...). Other measurands keep the unit they came with.
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -26,7 +27,15 @@ STORABLE_LIMIT = Decimal(10) ** 16
 INTEGER_LIMIT = Decimal(2**31)
 _INTEGER_MEASURANDS = frozenset({POWER_IMPORT, STATE_OF_CHARGE})
 # The unit a measurand has when the meter leaves it out (OCPP defaults).
-_DEFAULT_UNITS = {"Energy": "Wh", "Power": "W", "Current": "A", "Voltage": "V", "SoC": "Percent", "Temperature": "Celsius", "Frequency": "Hz"}
+_DEFAULT_UNITS = {
+    "Energy": "Wh",
+    "Power": "W",
+    "Current": "A",
+    "Voltage": "V",
+    "SoC": "Percent",
+    "Temperature": "Celsius",
+    "Frequency": "Hz",
+}
 
 
 class InvalidSample(ValueError):
@@ -74,7 +83,9 @@ def _number(sample: Sample) -> Decimal:
     if not value.is_finite():
         raise InvalidSample(f"{sample.measurand} value {sample.value!r} is not a number")
     if value.adjusted() >= 20:  # before any arithmetic: 1E+100000000 overflows it
-        raise InvalidSample(f"{sample.measurand} value {sample.value!r} is beyond what a reading can be (under {float(STORABLE_LIMIT):.4g})")
+        raise InvalidSample(
+            f"{sample.measurand} value {sample.value!r} is beyond what a reading can be (under {float(STORABLE_LIMIT):.4g})"
+        )
     return value
 
 

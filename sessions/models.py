@@ -1,4 +1,5 @@
 """Id tags, authorization, transactions and meter values."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -82,14 +83,18 @@ class Transaction(models.Model):
     reservation_id = models.IntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
 
-    meter_start_wh = models.BigIntegerField(null=True, blank=True, help_text="Empty until a 2.0.1 station reports energy")
+    meter_start_wh = models.BigIntegerField(
+        null=True, blank=True, help_text="Empty until a 2.0.1 station reports energy"
+    )
     meter_stop_wh = models.BigIntegerField(null=True, blank=True)
     started_at = models.DateTimeField()
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=32, blank=True)
     stop_id_tag_value = models.CharField(max_length=36, blank=True)
     end_note = models.CharField(
-        max_length=255, blank=True, help_text="Why it was ended without the charger's stop (an operator's reason is kept here)"
+        max_length=255,
+        blank=True,
+        help_text="Why it was ended without the charger's stop (an operator's reason is kept here)",
     )
     meter_drop_wh = models.BigIntegerField(
         default=0,
@@ -267,7 +272,8 @@ class DriverSession(models.Model):
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     error_code = models.CharField(
-        max_length=32, blank=True,
+        max_length=32,
+        blank=True,
         help_text="Why it failed; on an active session, why the last stop request did not go through",
     )
     error_message = models.CharField(max_length=255, blank=True)
@@ -283,7 +289,8 @@ class DriverSession(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["driver", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
+                fields=["driver", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
                 name="unique_session_idempotency_key",
             )
         ]

@@ -4,6 +4,7 @@ The charger's answer moves the driver session: a refusal, a timeout or an
 offline station ends a pending start as `failed` with the reason; a refused
 stop leaves the session `active` with the reason.
 """
+
 from csms.ocpp import commands
 from csms.ocpp.gateway import CommandError, CommandRejected, CommandTimeout, StationNotAccepted, StationNotConnected
 from sessions import driver_sessions
@@ -31,7 +32,9 @@ def send_remote_start(*, session_id: int) -> None:
         return
     try:
         commands.remote_start.sync(
-            session.station, id_tag=session.id_tag.id_tag, evse_id=session.connector.evse.evse_id,
+            session.station,
+            id_tag=session.id_tag.id_tag,
+            evse_id=session.connector.evse.evse_id,
             profile=_power_limit(session),
         )
     except CommandError as error:
@@ -45,7 +48,10 @@ def _power_limit(session: DriverSession) -> commands.ChargingProfile | None:
     if session.max_power_w is None:
         return None
     return commands.ChargingProfile(
-        profile_id=session.pk % 2**31, stack_level=POWER_LIMIT_STACK_LEVEL, purpose="Tx", rate_unit="W",
+        profile_id=session.pk % 2**31,
+        stack_level=POWER_LIMIT_STACK_LEVEL,
+        purpose="Tx",
+        rate_unit="W",
         periods=[commands.SchedulePeriod(start_s=0, limit=float(session.max_power_w))],
     )
 

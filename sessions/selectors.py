@@ -1,10 +1,10 @@
 """Reads for the drivers' API: a driver sees only their own sessions and tokens."""
+
 from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from billing import selectors as billing
-
 from sessions.models import DriverSession, IdTag
 
 

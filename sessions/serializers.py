@@ -1,19 +1,21 @@
 """The drivers' view of sessions and id tokens."""
+
 from django.utils import timezone
 from rest_framework import serializers
 
 from billing.serializers import PaymentSerializer
 from csms.api.fields import StrictCharField, StrictFloatField, StrictIntegerField, StrictRegexField
-
 from sessions import selectors
 from sessions.models import DriverSession, IdTag
 
 
 class ErrorStateSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=(
-        "station_offline, station_not_responding, station_rejected, station_error, start_timeout, "
-        "authorization_rejected"
-    ))
+    code = serializers.CharField(
+        help_text=(
+            "station_offline, station_not_responding, station_rejected, station_error, start_timeout, "
+            "authorization_rejected"
+        )
+    )
     message = serializers.CharField()
 
 
@@ -36,15 +38,34 @@ class SessionSerializer(serializers.ModelSerializer):
     duration_s = serializers.SerializerMethodField(help_text="Seconds since the start (until the stop, once stopped)")
     energy_kwh = serializers.SerializerMethodField()
     power_kw = serializers.SerializerMethodField(help_text="Power now; null once stopped")
-    soc_percent = serializers.SerializerMethodField(help_text="State of charge now, or at the end; null if the car does not tell")
-    cost = serializers.SerializerMethodField(help_text="Cost so far (final once completed); null when no tariff applies")
+    soc_percent = serializers.SerializerMethodField(
+        help_text="State of charge now, or at the end; null if the car does not tell"
+    )
+    cost = serializers.SerializerMethodField(
+        help_text="Cost so far (final once completed); null when no tariff applies"
+    )
     payment = serializers.SerializerMethodField(help_text="The card hold and what was charged; null for a free session")
 
     class Meta:
         model = DriverSession
         fields = [
-            "id", "state", "error", "station_id", "evse_id", "connector_id", "max_power_kw", "created_at",
-            "started_at", "stopped_at", "duration_s", "energy_kwh", "power_kw", "soc_percent", "cost", "payment", "updated_at",
+            "id",
+            "state",
+            "error",
+            "station_id",
+            "evse_id",
+            "connector_id",
+            "max_power_kw",
+            "created_at",
+            "started_at",
+            "stopped_at",
+            "duration_s",
+            "energy_kwh",
+            "power_kw",
+            "soc_percent",
+            "cost",
+            "payment",
+            "updated_at",
         ]
 
     def get_error(self, session) -> ErrorStateSerializer(allow_null=True):
@@ -81,33 +102,44 @@ class SessionSerializer(serializers.ModelSerializer):
         currency, excl_vat, incl_vat = cost
         return CostSerializer({"currency": currency, "excl_vat": excl_vat, "incl_vat": incl_vat}).data
 
-
     def get_payment(self, session) -> PaymentSerializer(allow_null=True):
         payment = getattr(session, "payment", None)
         if payment is None:
             return None
-        return PaymentSerializer({
-            "status": payment.status, "currency": payment.currency, "amount_authorised": payment.amount_authorised,
-            "amount_charged": payment.amount_captured + payment.amount_excess,
-        }).data
+        return PaymentSerializer(
+            {
+                "status": payment.status,
+                "currency": payment.currency,
+                "amount_authorised": payment.amount_authorised,
+                "amount_charged": payment.amount_captured + payment.amount_excess,
+            }
+        ).data
 
 
 class StartSessionSerializer(serializers.Serializer):
     station_id = StrictCharField(max_length=64, help_text="The charge point id (on the charger's QR code)")
-    evse_id = StrictIntegerField(min_value=1, max_value=2**31 - 1, help_text="The EVSE (OCPP 1.6: the connector number)")
+    evse_id = StrictIntegerField(
+        min_value=1, max_value=2**31 - 1, help_text="The EVSE (OCPP 1.6: the connector number)"
+    )
     connector_id = StrictIntegerField(
-        min_value=1, max_value=2**31 - 1, required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
         help_text="The connector of the EVSE; omit for the EVSE's only connector",
     )
     max_power_kw = StrictFloatField(
-        min_value=1, max_value=1000, required=False,
+        min_value=1,
+        max_value=1000,
+        required=False,
         help_text="Limit charging to this power; sent to the charger as a TxProfile charging profile",
     )
 
 
 class IdTokenSerializer(serializers.ModelSerializer):
     uid = serializers.CharField(source="id_tag", read_only=True)
-    type = serializers.CharField(source="token_type", read_only=True, help_text="RFID, or APP_USER for the app's own token")
+    type = serializers.CharField(
+        source="token_type", read_only=True, help_text="RFID, or APP_USER for the app's own token"
+    )
 
     class Meta:
         model = IdTag

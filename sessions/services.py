@@ -4,6 +4,7 @@ Every write here is idempotent, because chargers replay messages after a
 lost answer: a replayed start returns the transaction it already opened, a
 replayed meter value adds nothing, a replayed stop changes nothing.
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,7 +65,9 @@ def _refused_by_station(station_id: int) -> IdTagInfo | None:
     if is_accepted(station_id=station_id):
         return None
     record_deviation(
-        station_id=station_id, summary="Transaction start refused: the station is not Accepted", details={},
+        station_id=station_id,
+        summary="Transaction start refused: the station is not Accepted",
+        details={},
     )
     return IdTagInfo(status=AuthorizationStatus.INVALID)
 
@@ -99,13 +102,19 @@ def start_transaction(
     id_tag_value = fit(Transaction, "id_tag_value", id_tag)
     # The same request as one already taken (a lost answer, re-sent): see the constraint unique_transaction_request.
     same_request = Transaction.objects.filter(
-        connector=connector, started_at=started_at, id_tag_value=id_tag_value, meter_start_wh=meter_start_wh, uid__isnull=True
+        connector=connector,
+        started_at=started_at,
+        id_tag_value=id_tag_value,
+        meter_start_wh=meter_start_wh,
+        uid__isnull=True,
     )
     existing = same_request.first()
     if existing is not None:
         return StartedTransaction(existing, _stored_info(existing), replayed=True)
     # Before authorizing: the card of a transaction this start replaces is free again.
-    closing.end_replaced_transactions(evse_pk=connector.evse_id, started_at=started_at, replaced_by=f"A transaction of {id_tag_value}")
+    closing.end_replaced_transactions(
+        evse_pk=connector.evse_id, started_at=started_at, replaced_by=f"A transaction of {id_tag_value}"
+    )
     info = _refused_by_station(station_id) or authorize(id_tag=id_tag, now=started_at)
     try:
         with transaction.atomic():
@@ -139,9 +148,7 @@ def _stored_info(tx: Transaction) -> IdTagInfo:
     )
 
 
-def record_meter_values(
-    *, station_id: int, evse_id: int, transaction_id: int | None, samples: list[Sample]
-) -> None:
+def record_meter_values(*, station_id: int, evse_id: int, transaction_id: int | None, samples: list[Sample]) -> None:
     """Store sampled values once (a replay adds nothing).
 
     Values for a transaction this station does not have are kept as station
@@ -203,7 +210,9 @@ def _update_latest_readings(tx: Transaction, normalised: list[NormalisedSample])
     changes = {"last_reading_at": newest, "updated_at": heard_at}
     if ENERGY_REGISTER in latest:
         changes["last_meter_wh"] = int(latest[ENERGY_REGISTER].value)
-        if tx.status == Transaction.Status.ACTIVE and changes["last_meter_wh"] < (tx.last_meter_wh or 0):  # a meter reset
+        if tx.status == Transaction.Status.ACTIVE and changes["last_meter_wh"] < (
+            tx.last_meter_wh or 0
+        ):  # a meter reset
             changes["meter_drop_wh"] = closing.register_drop_wh(tx=tx)
     if POWER_IMPORT in latest:
         changes["last_power_w"] = int(latest[POWER_IMPORT].value)
@@ -260,8 +269,12 @@ def _record_late_stop(tx: Transaction, *, meter_stop_wh: int, stopped_at: dateti
         station_id=tx.station_id,
         summary=f"Stop for transaction {tx.pk} came after it was ended without a stop ({tx.stop_reason})",
         details={
-            "transaction_id": tx.pk, "meter_stop_wh": meter_stop_wh, "stopped_at": stopped_at.isoformat(), "reason": reason,
-            "billed_meter_stop_wh": tx.meter_stop_wh, "billed_stopped_at": tx.stopped_at.isoformat(),
+            "transaction_id": tx.pk,
+            "meter_stop_wh": meter_stop_wh,
+            "stopped_at": stopped_at.isoformat(),
+            "reason": reason,
+            "billed_meter_stop_wh": tx.meter_stop_wh,
+            "billed_stopped_at": tx.stopped_at.isoformat(),
         },
     )
 
@@ -323,8 +336,13 @@ def record_transaction_step(*, station_id: int, step: TransactionStep) -> IdTagI
     try:
         with transaction.atomic():
             TransactionEvent.objects.create(
-                transaction=tx, seq_no=step.seq_no, kind=step.kind, trigger=fit(TransactionEvent, "trigger", step.trigger),
-                timestamp=step.timestamp, offline=step.offline, charging_state=step.charging_state,
+                transaction=tx,
+                seq_no=step.seq_no,
+                kind=step.kind,
+                trigger=fit(TransactionEvent, "trigger", step.trigger),
+                timestamp=step.timestamp,
+                offline=step.offline,
+                charging_state=step.charging_state,
             )
     except IntegrityError:  # seen before: same answer, nothing new
         return _stored_info(tx) if step.id_tag else None
@@ -332,7 +350,9 @@ def record_transaction_step(*, station_id: int, step: TransactionStep) -> IdTagI
         _apply_late_start(station_id=station_id, tx=tx, step=step)
     info = _attach_id_tag(tx, step.id_tag) if step.id_tag else None
     if step.samples:
-        record_meter_values(station_id=station_id, evse_id=tx.connector.evse.evse_id, transaction_id=tx.pk, samples=list(step.samples))
+        record_meter_values(
+            station_id=station_id, evse_id=tx.connector.evse.evse_id, transaction_id=tx.pk, samples=list(step.samples)
+        )
         _set_meter_start(tx)
     if step.kind == "ended":
         tx.refresh_from_db()
@@ -347,12 +367,18 @@ def record_transaction_step(*, station_id: int, step: TransactionStep) -> IdTagI
 
 
 def _transaction_by_uid(*, station_id: int, step: TransactionStep) -> Transaction:
-    tx = Transaction.objects.select_related("connector__evse", "id_tag").filter(station_id=station_id, uid=step.uid).first()
+    tx = (
+        Transaction.objects.select_related("connector__evse", "id_tag")
+        .filter(station_id=station_id, uid=step.uid)
+        .first()
+    )
     if tx is not None:
         return tx
     connector = ensure_connector(station_id=station_id, evse_id=step.evse_id or 1, connector_id=step.connector_id)
     # One transaction per EVSE: a new one ends any the charger forgot there (before its token is authorised).
-    closing.end_replaced_transactions(evse_pk=connector.evse_id, started_at=step.timestamp, replaced_by=f"Transaction {step.uid}")
+    closing.end_replaced_transactions(
+        evse_pk=connector.evse_id, started_at=step.timestamp, replaced_by=f"Transaction {step.uid}"
+    )
     # The opening step's token is the transaction's from its first moment: nobody sees it tokenless.
     status = AuthorizationStatus.ACCEPTED
     if step.id_tag:
@@ -360,10 +386,14 @@ def _transaction_by_uid(*, station_id: int, step: TransactionStep) -> Transactio
     try:
         with transaction.atomic():
             tx = Transaction.objects.create(
-                station_id=station_id, connector=connector, uid=step.uid,
+                station_id=station_id,
+                connector=connector,
+                uid=step.uid,
                 id_tag=IdTag.objects.filter(id_tag=step.id_tag).first() if step.id_tag else None,
                 id_tag_value=fit(Transaction, "id_tag_value", step.id_tag or ""),
-                authorization_status=status, reservation_id=step.reservation_id, started_at=step.timestamp,
+                authorization_status=status,
+                reservation_id=step.reservation_id,
+                started_at=step.timestamp,
             )
     except IntegrityError:  # opened concurrently by the same step, re-sent
         return Transaction.objects.select_related("connector__evse", "id_tag").get(station_id=station_id, uid=step.uid)
@@ -382,8 +412,13 @@ def _apply_late_start(*, station_id: int, tx: Transaction, step: TransactionStep
     changes = {}
     if tx.started_at != step.timestamp:
         changes["started_at"] = step.timestamp
-    if step.evse_id is not None and (tx.connector.evse.evse_id, tx.connector.connector_id) != (step.evse_id, step.connector_id):
-        changes["connector"] = ensure_connector(station_id=station_id, evse_id=step.evse_id, connector_id=step.connector_id)
+    if step.evse_id is not None and (tx.connector.evse.evse_id, tx.connector.connector_id) != (
+        step.evse_id,
+        step.connector_id,
+    ):
+        changes["connector"] = ensure_connector(
+            station_id=station_id, evse_id=step.evse_id, connector_id=step.connector_id
+        )
     if step.reservation_id is not None and tx.reservation_id is None:
         changes["reservation_id"] = step.reservation_id
     if not changes:

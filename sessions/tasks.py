@@ -1,4 +1,5 @@
 """Background work for sessions: talking to the charger, giving up on it, ending what it forgot."""
+
 from celery import shared_task
 
 from sessions import closing, driver_sessions, remote_control

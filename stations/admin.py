@@ -21,7 +21,6 @@ from csms.ocpp.admin_actions import (
 )
 from csms.ocpp.admin_actions import forms as command_forms
 from csms.ocpp.admin_actions.rotation import rotate_passwords
-from stations.services import change_registration
 from stations.models import (
     ChargingStation,
     ConfigurationKey,
@@ -36,6 +35,7 @@ from stations.models import (
     StatusEvent,
 )
 from stations.selectors import station_state
+from stations.services import change_registration
 
 
 @admin.register(Location)
@@ -162,23 +162,45 @@ class ChargingStationAdmin(CommandPermission, admin.ModelAdmin):
     inlines = [EvseInline, ConfigurationKeyInline]
     change_form_template = "admin/ocpp/station_change_form.html"
     actions = [
-        "accept_stations", "reject_stations",
-        "reset_soft", "reset_hard", "clear_cache", "trigger_message",
-        "get_configuration", "change_configuration", "get_base_report", "get_variables", "set_variables",
-        "unlock_connector", "change_availability", "remote_start",
-        "reserve_now", "cancel_reservation",
-        "set_charging_profile", "clear_charging_profile", "get_composite_schedule",
-        "get_local_list_version", "send_local_list",
-        "update_firmware", "get_diagnostics", "data_transfer", "rotate_password",
+        "accept_stations",
+        "reject_stations",
+        "reset_soft",
+        "reset_hard",
+        "clear_cache",
+        "trigger_message",
+        "get_configuration",
+        "change_configuration",
+        "get_base_report",
+        "get_variables",
+        "set_variables",
+        "unlock_connector",
+        "change_availability",
+        "remote_start",
+        "reserve_now",
+        "cancel_reservation",
+        "set_charging_profile",
+        "clear_charging_profile",
+        "get_composite_schedule",
+        "get_local_list_version",
+        "send_local_list",
+        "update_firmware",
+        "get_diagnostics",
+        "data_transfer",
+        "rotate_password",
     ]
 
     def get_urls(self):
         command = self.admin_site.admin_view(self.command_view)
-        return [path("<path:object_id>/command/", command, name="stations_chargingstation_command"), *super().get_urls()]
+        return [
+            path("<path:object_id>/command/", command, name="stations_chargingstation_command"),
+            *super().get_urls(),
+        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The change page offers the actions for this one station (see command_view)."""
-        choices = [choice for choice in self.get_action_choices(request, default_choices=[]) if choice[0] != "delete_selected"]
+        choices = [
+            choice for choice in self.get_action_choices(request, default_choices=[]) if choice[0] != "delete_selected"
+        ]
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "command_choices": choices})
 
     def command_view(self, request, object_id):
@@ -216,18 +238,23 @@ class ChargingStationAdmin(CommandPermission, admin.ModelAdmin):
     def has_accept_permission(self, request) -> bool:
         return request.user.has_perm("stations.accept_station")
 
-    @admin.action(description="Accept selected stations (answer their next BootNotification Accepted)",
-                  permissions=["accept"])
+    @admin.action(
+        description="Accept selected stations (answer their next BootNotification Accepted)", permissions=["accept"]
+    )
     def accept_stations(self, request, queryset) -> None:
         count = change_registration(
-            station_ids=list(queryset.values_list("pk", flat=True)), status=RegistrationStatus.ACCEPTED, by=request.user.get_username()
+            station_ids=list(queryset.values_list("pk", flat=True)),
+            status=RegistrationStatus.ACCEPTED,
+            by=request.user.get_username(),
         )
         self.message_user(request, f"{count} station(s) accepted.", messages.SUCCESS)
 
     @admin.action(description="Reject selected stations (closes their connections)", permissions=["accept"])
     def reject_stations(self, request, queryset) -> None:
         count = change_registration(
-            station_ids=list(queryset.values_list("pk", flat=True)), status=RegistrationStatus.REJECTED, by=request.user.get_username()
+            station_ids=list(queryset.values_list("pk", flat=True)),
+            status=RegistrationStatus.REJECTED,
+            by=request.user.get_username(),
         )
         self.message_user(request, f"{count} station(s) rejected.", messages.WARNING)
 
@@ -239,8 +266,11 @@ class ChargingStationAdmin(CommandPermission, admin.ModelAdmin):
             change_registration(station_ids=[obj.pk], status=obj.registration_status, by=request.user.get_username())
         super().save_model(request, obj, form, change)
         if not obj.password_hash:
-            self.message_user(request, f"{obj} has no password: it cannot connect until one is set in "
-                                       "“New password”.", messages.WARNING)
+            self.message_user(
+                request,
+                f"{obj} has no password: it cannot connect until one is set in “New password”.",
+                messages.WARNING,
+            )
 
     # --- commands to the chargers: one message per station with its answer -----------------
     # ("…" marks the ones that ask for parameters first)
@@ -319,7 +349,9 @@ class ChargingStationAdmin(CommandPermission, admin.ModelAdmin):
 
     @admin.action(description="Get local list version", permissions=["command"])
     def get_local_list_version(self, request, queryset):
-        send_each(self, request, queryset, "Get local list version", commands.get_local_list_version, local_list_version)
+        send_each(
+            self, request, queryset, "Get local list version", commands.get_local_list_version, local_list_version
+        )
 
     @admin.action(description="Send local list (all accepted id tags)…", permissions=["command"])
     def send_local_list(self, request, queryset):
@@ -365,17 +397,27 @@ class ConnectorAdmin(CommandPermission, admin.ModelAdmin):
 
     @admin.action(description="Make operative", permissions=["command"])
     def make_operative(self, request, queryset):
-        self._each(request, queryset, "Make operative", commands.change_availability, with_connector=True, operative=True)
+        self._each(
+            request, queryset, "Make operative", commands.change_availability, with_connector=True, operative=True
+        )
 
     @admin.action(description="Make inoperative", permissions=["command"])
     def make_inoperative(self, request, queryset):
-        self._each(request, queryset, "Make inoperative", commands.change_availability, with_connector=True, operative=False)
+        self._each(
+            request, queryset, "Make inoperative", commands.change_availability, with_connector=True, operative=False
+        )
 
     def _each(self, request, connectors, label: str, command, with_connector: bool = False, **params) -> None:
         for connector in connectors.select_related("evse__station"):
             station, evse_id = connector.evse.station, connector.evse.evse_id
             extra = {"connector_id": connector.connector_id} if with_connector else {}
-            send(self, request, station, f"{label} {connector}", lambda: command.sync(station, evse_id=evse_id, **extra, **params))
+            send(
+                self,
+                request,
+                station,
+                f"{label} {connector}",
+                lambda: command.sync(station, evse_id=evse_id, **extra, **params),
+            )
 
 
 @admin.register(StatusEvent)

@@ -1,4 +1,5 @@
 """The drivers' station search: stations near a point, clusters for a map, a station, the EVSE on a QR code."""
+
 from collections.abc import Sequence
 
 from drf_spectacular.types import OpenApiTypes
@@ -13,8 +14,12 @@ from csms.api.errors import ErrorSerializer
 from stations import selectors
 from stations.models import ChargingStation
 from stations.serializers import (
-    ClusterListSerializer, ClusterQuerySerializer, StationDistanceSerializer, StationEvseSerializer,
-    StationSearchSerializer, StationSerializer,
+    ClusterListSerializer,
+    ClusterQuerySerializer,
+    StationDistanceSerializer,
+    StationEvseSerializer,
+    StationSearchSerializer,
+    StationSerializer,
 )
 
 STATION_ID = OpenApiParameter(
@@ -66,7 +71,10 @@ class StationViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="A station with its EVSEs and connectors",
         parameters=[STATION_ID],
-        responses={200: StationSerializer, 404: OpenApiResponse(ErrorSerializer, description="`not_found`: no such station, or not accepted yet")},
+        responses={
+            200: StationSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="`not_found`: no such station, or not accepted yet"),
+        },
     )
     def retrieve(self, request, station_id: str):
         station = _station(station_id)
@@ -75,7 +83,10 @@ class StationViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="The EVSE a QR code names",
         parameters=[STATION_ID, EVSE_ID],
-        responses={200: StationEvseSerializer, 404: OpenApiResponse(ErrorSerializer, description="`not_found`: no such station or EVSE")},
+        responses={
+            200: StationEvseSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="`not_found`: no such station or EVSE"),
+        },
     )
     @action(detail=True, url_path=r"evses/(?P<evse_id>\d+)")
     def evse(self, request, station_id: str, evse_id: str):
@@ -88,7 +99,9 @@ class StationViewSet(viewsets.GenericViewSet):
 
     def _context(self, stations: Sequence[ChargingStation], **extra) -> dict:
         """Tariffs for every connector shown, fetched at once for the whole page."""
-        ids = [connector.pk for station in stations for evse in station.evses.all() for connector in evse.connectors.all()]
+        ids = [
+            connector.pk for station in stations for evse in station.evses.all() for connector in evse.connectors.all()
+        ]
         return {"tariffs": tariff_summaries(connector_ids=ids, user=self.request.user), **extra}
 
 

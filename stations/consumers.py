@@ -8,6 +8,7 @@ that missed a message is right again with the next one. A message the server
 cannot take is answered with `{"type": "error", "code", "message"}` and the
 socket stays open.
 """
+
 import asyncio
 import json
 from collections.abc import Iterable

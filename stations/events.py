@@ -1,4 +1,5 @@
 """Events about stations: lifecycle events for the layers above, live events for dashboards."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +21,9 @@ def registration_changed(event: RegistrationChanged) -> None:
     lifecycle.publish(event)
 
 
-def status_changed(*, station_id: int, evse_id: int, connector_id: int, status: str, error_code: str, at: datetime) -> None:
+def status_changed(
+    *, station_id: int, evse_id: int, connector_id: int, status: str, error_code: str, at: datetime
+) -> None:
     publish(
         [station_group(station_id), DASHBOARD_GROUP],
         {

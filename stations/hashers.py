@@ -6,6 +6,7 @@ slow password hash tuned for human passwords would cost ~0.5 s of CPU per
 reconnect storm entry; a salted PBKDF2 with fewer rounds is the right trade
 for high-entropy secrets, and it still never stores the password itself.
 """
+
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 

@@ -1,4 +1,5 @@
 """Locations, charging stations, EVSEs, connectors and what they report."""
+
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 
@@ -87,10 +88,12 @@ class ChargingStation(models.Model):
     error_code = models.CharField(max_length=50, blank=True)
     status_updated_at = models.DateTimeField(null=True, blank=True)
     status_by_arrival = models.BooleanField(
-        default=False, help_text="status_updated_at is when we received the status: the station's clock could not be trusted"
+        default=False,
+        help_text="status_updated_at is when we received the status: the station's clock could not be trusted",
     )
     clock_skew_seconds = models.BigIntegerField(  # a clock at 2099 is billions of seconds ahead
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="The charger's clock minus ours when it last reported a time we could not trust; empty while it keeps time",
     )
 
@@ -199,13 +202,12 @@ class Connector(models.Model):
     info = models.CharField(max_length=255, blank=True)
     status_updated_at = models.DateTimeField(null=True, blank=True)
     status_by_arrival = models.BooleanField(
-        default=False, help_text="status_updated_at is when we received the status: the station's clock could not be trusted"
+        default=False,
+        help_text="status_updated_at is when we received the status: the station's clock could not be trusted",
     )
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["evse", "connector_id"], name="unique_connector_per_evse")
-        ]
+        constraints = [models.UniqueConstraint(fields=["evse", "connector_id"], name="unique_connector_per_evse")]
         ordering = ["evse", "connector_id"]
 
     def __str__(self) -> str:
@@ -216,7 +218,9 @@ class StatusEvent(models.Model):
     """Every status a station reported, for connector 0 (station) or a connector."""
 
     station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="status_events")
-    connector = models.ForeignKey(Connector, null=True, blank=True, on_delete=models.CASCADE, related_name="status_events")
+    connector = models.ForeignKey(
+        Connector, null=True, blank=True, on_delete=models.CASCADE, related_name="status_events"
+    )
     status = models.CharField(max_length=20)
     previous_status = models.CharField(max_length=20, blank=True)
     error_code = models.CharField(max_length=50, blank=True)
@@ -267,9 +271,7 @@ class DataTransferVendor(models.Model):
     response_data = models.TextField(blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["vendor_id", "message_id"], name="unique_vendor_message")
-        ]
+        constraints = [models.UniqueConstraint(fields=["vendor_id", "message_id"], name="unique_vendor_message")]
 
     def __str__(self) -> str:
         return f"{self.vendor_id}/{self.message_id or '*'}"
@@ -343,7 +345,16 @@ class DeviceModelVariable(models.Model):
         ordering = ["station", "component", "variable"]
         constraints = [
             models.UniqueConstraint(
-                fields=["station", "component", "component_instance", "evse_id", "connector_id", "variable", "variable_instance", "attribute_type"],
+                fields=[
+                    "station",
+                    "component",
+                    "component_instance",
+                    "evse_id",
+                    "connector_id",
+                    "variable",
+                    "variable_instance",
+                    "attribute_type",
+                ],
                 name="unique_device_model_attribute",
             )
         ]

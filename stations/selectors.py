@@ -1,4 +1,5 @@
 """Reads about stations: connections, OCPI-style status, search by distance, map clusters, tariffs."""
+
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,7 +53,9 @@ def command_route(*, station_id: int) -> CommandRoute | None:
     if row is None:
         return None
     channel, status, last_boot_at, version = row
-    return CommandRoute(channel=_live(channel), registration_status=status, booted=last_boot_at is not None, ocpp_version=version)
+    return CommandRoute(
+        channel=_live(channel), registration_status=status, booted=last_boot_at is not None, ocpp_version=version
+    )
 
 
 def is_accepted(*, station_id: int) -> bool:
@@ -85,18 +88,25 @@ _FROM_CONNECTOR = {
     ConnectorStatus.RESERVED: EvseStatus.RESERVED,
     ConnectorStatus.UNAVAILABLE: EvseStatus.INOPERATIVE,
     ConnectorStatus.FAULTED: EvseStatus.OUTOFORDER,
-    **{status: EvseStatus.CHARGING for status in _IN_USE},
+    **dict.fromkeys(_IN_USE, EvseStatus.CHARGING),
 }
 # Connector 0 (the station as a whole) in one of these states makes every EVSE unusable.
 _STATION_DOWN = {ConnectorStatus.UNAVAILABLE: EvseStatus.INOPERATIVE, ConnectorStatus.FAULTED: EvseStatus.OUTOFORDER}
 # An EVSE with several connectors shows the most telling one: a connector in use occupies the EVSE.
 _PRECEDENCE = [
-    EvseStatus.CHARGING, EvseStatus.RESERVED, EvseStatus.AVAILABLE, EvseStatus.BLOCKED,
-    EvseStatus.INOPERATIVE, EvseStatus.OUTOFORDER, EvseStatus.UNKNOWN,
+    EvseStatus.CHARGING,
+    EvseStatus.RESERVED,
+    EvseStatus.AVAILABLE,
+    EvseStatus.BLOCKED,
+    EvseStatus.INOPERATIVE,
+    EvseStatus.OUTOFORDER,
+    EvseStatus.UNKNOWN,
 ]
 
 
-def ocpi_evse_status(*, connector_statuses: Iterable[str], station_online: bool, station_status: str = "") -> EvseStatus:
+def ocpi_evse_status(
+    *, connector_statuses: Iterable[str], station_online: bool, station_status: str = ""
+) -> EvseStatus:
     """An EVSE's OCPI status from what OCPP reported for its connectors and for connector 0.
 
     A station without a socket cannot tell us anything, so its EVSEs are UNKNOWN
@@ -210,7 +220,10 @@ def haversine_m(a: GeoPoint, b: GeoPoint) -> float:
 def _bounding_box(origin: GeoPoint, radius_km: float) -> Q:
     """Every point within the radius, as latitude and longitude ranges (split at ±180°)."""
     angle = radius_km / KM_PER_DEGREE
-    box = Q(location__latitude__gte=max(-90.0, origin.latitude - angle), location__latitude__lte=min(90.0, origin.latitude + angle))
+    box = Q(
+        location__latitude__gte=max(-90.0, origin.latitude - angle),
+        location__latitude__lte=min(90.0, origin.latitude + angle),
+    )
     if abs(origin.latitude) + angle >= 90:  # the circle holds a pole: every longitude
         return box
     # The widest longitude span of a circle on a sphere, not radius / cos(latitude).
@@ -293,8 +306,12 @@ class BoundingBox:
     def contains(self) -> Q:
         latitude = Q(location__latitude__gte=self.min_latitude, location__latitude__lte=self.max_latitude)
         if self.min_longitude <= self.max_longitude:
-            return latitude & Q(location__longitude__gte=self.min_longitude, location__longitude__lte=self.max_longitude)
-        return latitude & (Q(location__longitude__gte=self.min_longitude) | Q(location__longitude__lte=self.max_longitude))
+            return latitude & Q(
+                location__longitude__gte=self.min_longitude, location__longitude__lte=self.max_longitude
+            )
+        return latitude & (
+            Q(location__longitude__gte=self.min_longitude) | Q(location__longitude__lte=self.max_longitude)
+        )
 
 
 @dataclass(frozen=True)
@@ -399,5 +416,7 @@ def stations_with_evses(*, station_ids: Iterable[int]) -> list[ChargingStation]:
 
 def evse_counts(*, charge_point_ids: Iterable[str]) -> dict[str, int]:
     """How many EVSEs each of these stations has here (a station unknown here is left out)."""
-    stations = ChargingStation.objects.filter(charge_point_id__in=list(charge_point_ids)).annotate(evse_count=Count("evses"))
+    stations = ChargingStation.objects.filter(charge_point_id__in=list(charge_point_ids)).annotate(
+        evse_count=Count("evses")
+    )
     return dict(stations.values_list("charge_point_id", "evse_count"))

@@ -4,6 +4,7 @@ OCPI puts EVSEs inside a Location; drivers search for chargers, so here the
 station is the object and its location is nested. Field names and enum
 values are OCPI's, so roaming partners' stations fit the same shape.
 """
+
 from datetime import datetime
 
 from drf_spectacular.utils import extend_schema_field
@@ -44,14 +45,16 @@ class ConnectorTypesField(serializers.CharField):
         unknown = [name for name in names if name not in CONNECTOR_ALIASES]
         if unknown:
             raise serializers.ValidationError(
-                f"Unknown connector type {', '.join(unknown)}; use {', '.join(CONNECTOR_ALIASES)}.", code="invalid_choice"
+                f"Unknown connector type {', '.join(unknown)}; use {', '.join(CONNECTOR_ALIASES)}.",
+                code="invalid_choice",
             )
         return tuple(dict.fromkeys(CONNECTOR_ALIASES[name] for name in names))
 
 
 class ConnectorQuerySerializer(serializers.Serializer):
     connector_type = ConnectorTypesField(
-        required=False, max_length=200,
+        required=False,
+        max_length=200,
         help_text="Comma-separated: CCS2, TYPE2, CHADEMO, TYPE1, CCS1, SCHUKO or OCPI ConnectorType values; any of them",
     )
     min_power_kw = serializers.FloatField(
@@ -80,9 +83,12 @@ class RadiusField(serializers.FloatField):
 class StationSearchSerializer(ConnectorQuerySerializer):
     lat = serializers.FloatField(min_value=-90, max_value=90, help_text="Latitude of the search centre (WGS 84)")
     lon = serializers.FloatField(min_value=-180, max_value=180, help_text="Longitude of the search centre")
-    radius_km = RadiusField(required=False, default=10, max_value=500, help_text="Greater than 0, at most 500; default 10")
+    radius_km = RadiusField(
+        required=False, default=10, max_value=500, help_text="Greater than 0, at most 500; default 10"
+    )
     available_only = serializers.BooleanField(
-        required=False, default=False,
+        required=False,
+        default=False,
         help_text="Only stations online with a matching connector Available now",
     )
 
@@ -103,14 +109,17 @@ class ClusterQuerySerializer(ConnectorQuerySerializer):
     bbox = serializers.RegexField(
         rf"^{_LONGITUDE},{_LATITUDE},{_LONGITUDE},{_LATITUDE}$",
         max_length=200,
-        error_messages={"invalid": "Give min_lon,min_lat,max_lon,max_lat: longitudes within ±180, latitudes within ±90."},
+        error_messages={
+            "invalid": "Give min_lon,min_lat,max_lon,max_lat: longitudes within ±180, latitudes within ±90."
+        },
         help_text=(
             "The map's view: min_lon,min_lat,max_lon,max_lat (WGS 84 degrees). min_lon greater than max_lon "
             "crosses the antimeridian."
         ),
     )
     zoom = serializers.IntegerField(
-        min_value=0, max_value=20,
+        min_value=0,
+        max_value=20,
         help_text="The map's zoom level: 0 (world) to 20. A box too large for it is gridded at a lower zoom.",
     )
 
@@ -210,7 +219,9 @@ class BusinessDetailsSerializer(serializers.Serializer):
 class StationSummarySerializer(serializers.Serializer):
     id = serializers.CharField(source="charge_point_id", help_text="The charge point id, as on the charger's QR code")
     name = serializers.SerializerMethodField()
-    operator = serializers.SerializerMethodField(help_text="Roaming partners' stations name their operator; ours are null")
+    operator = serializers.SerializerMethodField(
+        help_text="Roaming partners' stations name their operator; ours are null"
+    )
     is_online = serializers.BooleanField(source="is_connected")
     coordinates = CoordinatesSerializer(source="location", allow_null=True)
     location = LocationSerializer(allow_null=True)
@@ -262,11 +273,15 @@ class ClusterSerializer(serializers.Serializer):
     available = serializers.IntegerField(help_text="Stations with an available EVSE")
     busy = serializers.IntegerField(help_text="Stations online with none available: in use, reserved or out of order")
     unknown = serializers.IntegerField(help_text="Stations offline, or not reporting a status yet")
-    station_id = serializers.CharField(allow_null=True, help_text="The station, when the cell holds only one: show a pin")
+    station_id = serializers.CharField(
+        allow_null=True, help_text="The station, when the cell holds only one: show a pin"
+    )
 
 
 class ClusterListSerializer(serializers.Serializer):
-    zoom = serializers.IntegerField(help_text="The zoom the cells were made for: the one asked, or lower for a large box")
+    zoom = serializers.IntegerField(
+        help_text="The zoom the cells were made for: the one asked, or lower for a large box"
+    )
     clusters = ClusterSerializer(many=True)
 
 
@@ -292,8 +307,12 @@ class StationStatusSerializer(serializers.Serializer):
 class SubscriptionSerializer(serializers.Serializer):
     """A client message on the station stream."""
 
-    subscribe = serializers.ListField(child=serializers.CharField(max_length=64), max_length=MAX_SUBSCRIPTIONS, required=False)
-    unsubscribe = serializers.ListField(child=serializers.CharField(max_length=64), max_length=MAX_SUBSCRIPTIONS, required=False)
+    subscribe = serializers.ListField(
+        child=serializers.CharField(max_length=64), max_length=MAX_SUBSCRIPTIONS, required=False
+    )
+    unsubscribe = serializers.ListField(
+        child=serializers.CharField(max_length=64), max_length=MAX_SUBSCRIPTIONS, required=False
+    )
 
     def validate(self, attrs: dict) -> dict:
         if not attrs:

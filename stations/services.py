@@ -3,10 +3,11 @@
 Called by the OCPP handlers with plain values; none of this knows OCPP
 message shapes.
 """
+
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -33,7 +34,6 @@ from stations.models import (
     StationEvent,
     StatusEvent,
 )
-
 
 # The longest charge point id a station can have.
 CHARGE_POINT_ID_MAX_LENGTH = ChargingStation._meta.get_field("charge_point_id").max_length
@@ -151,7 +151,9 @@ def clear_dead_connections() -> int:
     """
     online = [
         (station_id, channel, processes.process_of(channel))
-        for station_id, channel in ChargingStation.objects.exclude(connection_channel="").values_list("pk", "connection_channel")
+        for station_id, channel in ChargingStation.objects.exclude(connection_channel="").values_list(
+            "pk", "connection_channel"
+        )
     ]
     dead = processes.dead_processes(process for _, _, process in online)
     cleared = 0
@@ -198,16 +200,26 @@ def change_registration(*, station_ids: list[int], status: str, by: str = "") ->
     now = timezone.now()
     changed = []
     with transaction.atomic():
-        for station in ChargingStation.objects.select_for_update().filter(pk__in=station_ids).exclude(registration_status=status):
+        for station in (
+            ChargingStation.objects.select_for_update().filter(pk__in=station_ids).exclude(registration_status=status)
+        ):
             previous = station.registration_status
             ChargingStation.objects.filter(pk=station.pk).update(registration_status=status)
             StationEvent.objects.create(
-                station=station, kind=StationEvent.Kind.CONNECTION, summary=f"Registration: {previous} → {status}",
-                details={"previous": previous, "status": status, "by": by}, occurred_at=now,
+                station=station,
+                kind=StationEvent.Kind.CONNECTION,
+                summary=f"Registration: {previous} → {status}",
+                details={"previous": previous, "status": status, "by": by},
+                occurred_at=now,
             )
-            changed.append(events.RegistrationChanged(
-                station_id=station.pk, charge_point_id=station.charge_point_id, status=status, previous=previous,
-            ))
+            changed.append(
+                events.RegistrationChanged(
+                    station_id=station.pk,
+                    charge_point_id=station.charge_point_id,
+                    status=status,
+                    previous=previous,
+                )
+            )
         for event in changed:
             events.registration_changed(event)
     return len(changed)
@@ -237,7 +249,9 @@ def record_boot(*, station_id: int, info: BootInfo, now: datetime) -> BootDecisi
     station = ChargingStation.objects.get(pk=station_id)
     status = station.registration_status
     interval = (
-        settings.OCPP_HEARTBEAT_INTERVAL if status == RegistrationStatus.ACCEPTED else settings.OCPP_PENDING_RETRY_INTERVAL
+        settings.OCPP_HEARTBEAT_INTERVAL
+        if status == RegistrationStatus.ACCEPTED
+        else settings.OCPP_PENDING_RETRY_INTERVAL
     )
     for field, value in vars(info).items():
         setattr(station, field, fit(ChargingStation, field, value))
@@ -311,13 +325,20 @@ def declares_connector(*, station_id: int, evse_id: int, connector_id: int) -> b
         return False
     if connector_id == 1:
         return True
-    return connector_id <= cap and DeviceModelVariable.objects.filter(
-        station_id=station_id, evse_id=evse_id, connector_id=connector_id
-    ).exists()
+    return (
+        connector_id <= cap
+        and DeviceModelVariable.objects.filter(
+            station_id=station_id, evse_id=evse_id, connector_id=connector_id
+        ).exists()
+    )
 
 
 def _declared_evse(*, station_id: int, evse_id: int) -> bool:
-    count = ConfigurationKey.objects.filter(station_id=station_id, key="NumberOfConnectors").values_list("value", flat=True).first()
+    count = (
+        ConfigurationKey.objects.filter(station_id=station_id, key="NumberOfConnectors")
+        .values_list("value", flat=True)
+        .first()
+    )
     if count is not None and count.strip().isdigit() and evse_id <= int(count):
         return True
     return DeviceModelVariable.objects.filter(station_id=station_id, evse_id=evse_id).exists()
@@ -400,7 +421,7 @@ def record_status(
 
 # No OCPP-J message can be older than OCPP 1.6J itself (published in 2015): a time before this is
 # an unset clock (a charger without a real-time clock counting from 1970 or 2000 after a reboot).
-CLOCK_FLOOR = datetime(2015, 1, 1, tzinfo=dt_timezone.utc)
+CLOCK_FLOOR = datetime(2015, 1, 1, tzinfo=UTC)
 
 
 def _trusted_time(*, station_id: int, reported: datetime, received_at: datetime) -> datetime:
@@ -524,7 +545,9 @@ def record_configuration_change(*, station_id: int, key: str, value: str) -> Non
     ConfigurationKey.objects.update_or_create(station_id=station_id, key=key, defaults={"value": value})
 
 
-def record_composite_schedule(*, station_id: int, evse_id: int, status: str, schedule: dict | None) -> CompositeSchedule:
+def record_composite_schedule(
+    *, station_id: int, evse_id: int, status: str, schedule: dict | None
+) -> CompositeSchedule:
     return CompositeSchedule.objects.create(station_id=station_id, evse_id=evse_id, status=status, schedule=schedule)
 
 
@@ -561,13 +584,20 @@ def record_device_model(*, station_id: int, attributes: list[DeviceModelAttribut
                 "variable_instance": attribute.variable_instance,
                 "attribute_type": attribute.attribute_type,
             }
-            details = {"value": attribute.value, "mutability": attribute.mutability, "data_type": attribute.data_type, "unit": attribute.unit}
+            details = {
+                "value": attribute.value,
+                "mutability": attribute.mutability,
+                "data_type": attribute.data_type,
+                "unit": attribute.unit,
+            }
             DeviceModelVariable.objects.update_or_create(**key, defaults=details)
 
 
 def record_station_event(*, station_id: int, kind: str, summary: str, details: dict, occurred_at: datetime) -> None:
     """Keep something a station reported about itself (device events, security events, limits)."""
-    StationEvent.objects.create(station_id=station_id, kind=kind, summary=summary[:255], details=details, occurred_at=occurred_at)
+    StationEvent.objects.create(
+        station_id=station_id, kind=kind, summary=summary[:255], details=details, occurred_at=occurred_at
+    )
 
 
 # ------------------------------------------------------------------ a new station password
@@ -599,7 +629,9 @@ def password_set_by_configuration(*, key: str, value: str) -> str | None:
         raise InvalidStationPassword("AuthorizationKey must be hex digits of a UTF-8 password") from None
     low, high = AUTHORIZATION_KEY_BYTES
     if not low <= len(raw) <= high:
-        raise InvalidStationPassword(f"AuthorizationKey must hold {low} to {high} bytes ({2 * low} to {2 * high} hex digits)")
+        raise InvalidStationPassword(
+            f"AuthorizationKey must hold {low} to {high} bytes ({2 * low} to {2 * high} hex digits)"
+        )
     return password
 
 

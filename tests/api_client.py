@@ -1,4 +1,5 @@
 """A driver app's view of the server, for end-to-end tests: HTTP with a bearer token, and the live WebSocket."""
+
 import asyncio
 import json
 from collections.abc import Mapping
@@ -20,13 +21,17 @@ class DriverApp:
         self.server = server
         self.access = access
 
-    async def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None, **params) -> Reply:
+    async def request(
+        self, method: str, path: str, body: dict | None = None, headers: dict | None = None, **params
+    ) -> Reply:
         return await asyncio.to_thread(self._request, method, path, body, headers or {}, params)
 
     def _request(self, method, path, body, headers, params) -> Reply:
         if self.access:
             headers = {"Authorization": f"Bearer {self.access}", **headers}
-        response = requests.request(method, f"{self.server.http_url}{path}", json=body, headers=headers, params=params, timeout=30)
+        response = requests.request(
+            method, f"{self.server.http_url}{path}", json=body, headers=headers, params=params, timeout=30
+        )
         kind = response.headers.get("Content-Type", "")
         payload = response.json() if kind.startswith("application/json") else (response.text or None)
         return Reply(response.status_code, payload, response.headers)  # case-insensitive, as HTTP header names are

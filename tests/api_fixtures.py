@@ -1,4 +1,5 @@
 """Drivers and operators for in-process API tests (DRF's APIClient, no server)."""
+
 import itertools
 
 import pytest

@@ -1,4 +1,5 @@
 """Fixtures shared by every tier: a real ASGI server process, stations, id tags."""
+
 import asyncio
 import os
 import subprocess
@@ -116,10 +117,29 @@ class CeleryWorker:
         self.log_path = ROOT / "var" / f"test-celery-{os.getpid()}.log"
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "csms", "worker", "-l", "info", "--pool", "threads",
-             "--concurrency", "4", "-Q", env["CELERY_QUEUE"], "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "csms",
+                "worker",
+                "-l",
+                "info",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "4",
+                "-Q",
+                env["CELERY_QUEUE"],
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         self._wait_until_ready()
 

@@ -1,4 +1,5 @@
 """A raw OCPP-J client for tests: sends exactly the frames a test writes, byte for byte."""
+
 import asyncio
 import base64
 import json
@@ -38,6 +39,6 @@ async def answer(ws: ClientConnection, timeout: float = 5.0) -> list:
 async def no_answer(ws: ClientConnection, within: float = 0.5) -> bool:
     try:
         await asyncio.wait_for(ws.recv(), within)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return True
     return False

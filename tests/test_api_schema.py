@@ -1,5 +1,6 @@
 """Schemathesis against the drivers' API: generated requests for every documented operation
 never get a 500, and every answer matches the schema (status, content type, body)."""
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started

@@ -7,122 +7,412 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('charging', '0001_initial'),
-        ('stations', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("charging", "0001_initial"),
+        ("stations", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tariff',
+            name="Tariff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tariff_id', models.CharField(help_text='Our id for the tariff, as OCPI partners see it', max_length=36, unique=True)),
-                ('currency', models.CharField(default='EUR', max_length=3, validators=[billing.models.validate_currency])),
-                ('type', models.CharField(blank=True, choices=[('AD_HOC_PAYMENT', 'Ad Hoc Payment'), ('PROFILE_CHEAP', 'Profile Cheap'), ('PROFILE_FAST', 'Profile Fast'), ('PROFILE_GREEN', 'Profile Green'), ('REGULAR', 'Regular')], help_text='Empty: valid for all sessions', max_length=16, null=True)),
-                ('alt_text', models.JSONField(blank=True, default=list, help_text='[{"language": "en", "text": "..."}]')),
-                ('alt_url', models.URLField(blank=True)),
-                ('min_price_excl_vat', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('min_price_incl_vat', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('max_price_excl_vat', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('max_price_incl_vat', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('start_date_time', models.DateTimeField(blank=True, help_text='Valid from (UTC); empty: always', null=True)),
-                ('end_date_time', models.DateTimeField(blank=True, help_text='Valid until (UTC); empty: no end', null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "tariff_id",
+                    models.CharField(
+                        help_text="Our id for the tariff, as OCPI partners see it", max_length=36, unique=True
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(default="EUR", max_length=3, validators=[billing.models.validate_currency]),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("AD_HOC_PAYMENT", "Ad Hoc Payment"),
+                            ("PROFILE_CHEAP", "Profile Cheap"),
+                            ("PROFILE_FAST", "Profile Fast"),
+                            ("PROFILE_GREEN", "Profile Green"),
+                            ("REGULAR", "Regular"),
+                        ],
+                        help_text="Empty: valid for all sessions",
+                        max_length=16,
+                        null=True,
+                    ),
+                ),
+                (
+                    "alt_text",
+                    models.JSONField(blank=True, default=list, help_text='[{"language": "en", "text": "..."}]'),
+                ),
+                ("alt_url", models.URLField(blank=True)),
+                (
+                    "min_price_excl_vat",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "min_price_incl_vat",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "max_price_excl_vat",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "max_price_incl_vat",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "start_date_time",
+                    models.DateTimeField(blank=True, help_text="Valid from (UTC); empty: always", null=True),
+                ),
+                (
+                    "end_date_time",
+                    models.DateTimeField(blank=True, help_text="Valid until (UTC); empty: no end", null=True),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['tariff_id'],
+                "ordering": ["tariff_id"],
             },
         ),
         migrations.CreateModel(
-            name='ChargeDetailRecord',
+            name="ChargeDetailRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tariff_snapshot', models.JSONField(help_text='The tariff as it priced this session (OCPI JSON)')),
-                ('currency', models.CharField(max_length=3)),
-                ('start_date_time', models.DateTimeField()),
-                ('end_date_time', models.DateTimeField()),
-                ('total_cost_excl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_cost_incl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_fixed_cost_excl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_fixed_cost_incl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_energy_wh', models.BigIntegerField()),
-                ('total_energy_cost_excl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_energy_cost_incl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_time', models.DurationField()),
-                ('total_time_cost_excl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_time_cost_incl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_parking_time', models.DurationField()),
-                ('total_parking_cost_excl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_parking_cost_incl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_reservation_cost_excl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_reservation_cost_incl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('charging_periods', models.JSONField(help_text='OCPI ChargingPeriods: start_date_time, dimensions, tariff_id')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('transaction', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='charge_detail_record', to='charging.transaction')),
-                ('tariff', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='charge_detail_records', to='billing.tariff')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("tariff_snapshot", models.JSONField(help_text="The tariff as it priced this session (OCPI JSON)")),
+                ("currency", models.CharField(max_length=3)),
+                ("start_date_time", models.DateTimeField()),
+                ("end_date_time", models.DateTimeField()),
+                ("total_cost_excl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_cost_incl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_fixed_cost_excl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_fixed_cost_incl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_energy_wh", models.BigIntegerField()),
+                ("total_energy_cost_excl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_energy_cost_incl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_time", models.DurationField()),
+                ("total_time_cost_excl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_time_cost_incl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_parking_time", models.DurationField()),
+                ("total_parking_cost_excl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_parking_cost_incl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_reservation_cost_excl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_reservation_cost_incl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                (
+                    "charging_periods",
+                    models.JSONField(help_text="OCPI ChargingPeriods: start_date_time, dimensions, tariff_id"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "transaction",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="charge_detail_record",
+                        to="charging.transaction",
+                    ),
+                ),
+                (
+                    "tariff",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="charge_detail_records",
+                        to="billing.tariff",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'charge detail record',
-                'ordering': ['-end_date_time'],
+                "verbose_name": "charge detail record",
+                "ordering": ["-end_date_time"],
             },
         ),
         migrations.CreateModel(
-            name='TariffElement',
+            name="TariffElement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0, help_text='Order matters: per dimension the first matching element prices it')),
-                ('start_time', models.CharField(blank=True, help_text='HH:MM local time', max_length=5, validators=[billing.models.validate_time_of_day])),
-                ('end_time', models.CharField(blank=True, help_text='HH:MM local; before start_time wraps past midnight, 00:00 is end of day', max_length=5, validators=[billing.models.validate_time_of_day])),
-                ('start_date', models.DateField(blank=True, help_text='Local date, inclusive', null=True)),
-                ('end_date', models.DateField(blank=True, help_text='Local date, exclusive', null=True)),
-                ('min_kwh', models.DecimalField(blank=True, decimal_places=3, help_text='Energy used so far in the session, kWh, inclusive', max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('max_kwh', models.DecimalField(blank=True, decimal_places=3, help_text='kWh, exclusive', max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('min_current', models.DecimalField(blank=True, decimal_places=3, help_text='Sum of current over all phases, A, inclusive', max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('max_current', models.DecimalField(blank=True, decimal_places=3, help_text='A, exclusive', max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('min_power', models.DecimalField(blank=True, decimal_places=3, help_text='kW, inclusive', max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('max_power', models.DecimalField(blank=True, decimal_places=3, help_text='kW, exclusive', max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)])),
-                ('min_duration', models.PositiveIntegerField(blank=True, help_text='Seconds into the session, inclusive', null=True)),
-                ('max_duration', models.PositiveIntegerField(blank=True, help_text='Seconds, exclusive', null=True)),
-                ('day_of_week', models.JSONField(blank=True, default=list, help_text='e.g. ["MONDAY", "FRIDAY"]; empty: every day', validators=[billing.models.validate_days_of_week])),
-                ('reservation', models.CharField(blank=True, choices=[('RESERVATION', 'Reservation'), ('RESERVATION_EXPIRES', 'Reservation Expires')], help_text='Set: the element prices reservations', max_length=19)),
-                ('tariff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='elements', to='billing.tariff')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "position",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Order matters: per dimension the first matching element prices it"
+                    ),
+                ),
+                (
+                    "start_time",
+                    models.CharField(
+                        blank=True,
+                        help_text="HH:MM local time",
+                        max_length=5,
+                        validators=[billing.models.validate_time_of_day],
+                    ),
+                ),
+                (
+                    "end_time",
+                    models.CharField(
+                        blank=True,
+                        help_text="HH:MM local; before start_time wraps past midnight, 00:00 is end of day",
+                        max_length=5,
+                        validators=[billing.models.validate_time_of_day],
+                    ),
+                ),
+                ("start_date", models.DateField(blank=True, help_text="Local date, inclusive", null=True)),
+                ("end_date", models.DateField(blank=True, help_text="Local date, exclusive", null=True)),
+                (
+                    "min_kwh",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        help_text="Energy used so far in the session, kWh, inclusive",
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "max_kwh",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        help_text="kWh, exclusive",
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "min_current",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        help_text="Sum of current over all phases, A, inclusive",
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "max_current",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        help_text="A, exclusive",
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "min_power",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        help_text="kW, inclusive",
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "max_power",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        help_text="kW, exclusive",
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "min_duration",
+                    models.PositiveIntegerField(blank=True, help_text="Seconds into the session, inclusive", null=True),
+                ),
+                ("max_duration", models.PositiveIntegerField(blank=True, help_text="Seconds, exclusive", null=True)),
+                (
+                    "day_of_week",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='e.g. ["MONDAY", "FRIDAY"]; empty: every day',
+                        validators=[billing.models.validate_days_of_week],
+                    ),
+                ),
+                (
+                    "reservation",
+                    models.CharField(
+                        blank=True,
+                        choices=[("RESERVATION", "Reservation"), ("RESERVATION_EXPIRES", "Reservation Expires")],
+                        help_text="Set: the element prices reservations",
+                        max_length=19,
+                    ),
+                ),
+                (
+                    "tariff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="elements", to="billing.tariff"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['tariff', 'position', 'id'],
+                "ordering": ["tariff", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TariffAssignment',
+            name="TariffAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('connector', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='tariff_assignments', to='stations.connector')),
-                ('evse', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='tariff_assignments', to='stations.evse')),
-                ('group', models.ForeignKey(blank=True, help_text='Empty: every driver', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='tariff_assignments', to='auth.group')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='tariff_assignments', to='stations.location')),
-                ('tariff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='billing.tariff')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "connector",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tariff_assignments",
+                        to="stations.connector",
+                    ),
+                ),
+                (
+                    "evse",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tariff_assignments",
+                        to="stations.evse",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: every driver",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tariff_assignments",
+                        to="auth.group",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tariff_assignments",
+                        to="stations.location",
+                    ),
+                ),
+                (
+                    "tariff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="billing.tariff"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('connector__isnull', True), ('evse__isnull', True), ('location__isnull', False)), models.Q(('connector__isnull', True), ('evse__isnull', False), ('location__isnull', True)), models.Q(('connector__isnull', False), ('evse__isnull', True), ('location__isnull', True)), _connector='OR'), name='tariff_assignment_exactly_one_target')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("connector__isnull", True), ("evse__isnull", True), ("location__isnull", False)),
+                            models.Q(("connector__isnull", True), ("evse__isnull", False), ("location__isnull", True)),
+                            models.Q(("connector__isnull", False), ("evse__isnull", True), ("location__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="tariff_assignment_exactly_one_target",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PriceComponent',
+            name="PriceComponent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('ENERGY', 'energy (per kWh)'), ('FLAT', 'flat fee (once per session)'), ('TIME', 'charging time (per hour)'), ('PARKING_TIME', 'parking time (per hour)')], max_length=12)),
-                ('price', models.DecimalField(decimal_places=4, help_text='Per unit (kWh, hour, or once), excl. VAT', max_digits=12, validators=[django.core.validators.MinValueValidator(0)])),
-                ('vat', models.DecimalField(blank=True, decimal_places=2, help_text='Percent; empty: no VAT applies (not the same as 0)', max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('step_size', models.PositiveIntegerField(default=1, help_text='Billed in blocks of this many Wh (ENERGY) or seconds (TIME, PARKING_TIME)', validators=[django.core.validators.MinValueValidator(1)])),
-                ('element', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='price_components', to='billing.tariffelement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("ENERGY", "energy (per kWh)"),
+                            ("FLAT", "flat fee (once per session)"),
+                            ("TIME", "charging time (per hour)"),
+                            ("PARKING_TIME", "parking time (per hour)"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "price",
+                    models.DecimalField(
+                        decimal_places=4,
+                        help_text="Per unit (kWh, hour, or once), excl. VAT",
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                (
+                    "vat",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Percent; empty: no VAT applies (not the same as 0)",
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "step_size",
+                    models.PositiveIntegerField(
+                        default=1,
+                        help_text="Billed in blocks of this many Wh (ENERGY) or seconds (TIME, PARKING_TIME)",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "element",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="price_components",
+                        to="billing.tariffelement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['element', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('element', 'type'), name='one_price_component_per_dimension')],
+                "ordering": ["element", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("element", "type"), name="one_price_component_per_dimension")
+                ],
             },
         ),
     ]

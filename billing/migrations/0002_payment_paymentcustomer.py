@@ -7,41 +7,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0001_initial'),
-        ('charging', '0002_driversession'),
+        ("billing", "0001_initial"),
+        ("charging", "0002_driversession"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_payment_intent_id', models.CharField(blank=True, help_text='The hold (capture_method=manual)', max_length=255)),
-                ('currency', models.CharField(max_length=3, validators=[billing.models.validate_currency])),
-                ('amount_authorised', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('amount_captured', models.DecimalField(decimal_places=4, default=0, help_text='Taken from the hold', max_digits=12)),
-                ('excess_payment_intent_id', models.CharField(blank=True, help_text='Charges the cost above the hold', max_length=255)),
-                ('amount_excess', models.DecimalField(decimal_places=4, default=0, help_text='Charged by the excess PaymentIntent', max_digits=12)),
-                ('status', models.CharField(choices=[('authorised', 'Authorised'), ('captured', 'Captured'), ('cancelled', 'Cancelled'), ('failed', 'Failed'), ('refunded', 'Refunded')], max_length=16)),
-                ('failure_code', models.CharField(blank=True, help_text="Stripe's decline code, when the card was refused", max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('driver_session', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='payment', to='charging.driversession')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "stripe_payment_intent_id",
+                    models.CharField(blank=True, help_text="The hold (capture_method=manual)", max_length=255),
+                ),
+                ("currency", models.CharField(max_length=3, validators=[billing.models.validate_currency])),
+                ("amount_authorised", models.DecimalField(decimal_places=4, max_digits=12)),
+                (
+                    "amount_captured",
+                    models.DecimalField(decimal_places=4, default=0, help_text="Taken from the hold", max_digits=12),
+                ),
+                (
+                    "excess_payment_intent_id",
+                    models.CharField(blank=True, help_text="Charges the cost above the hold", max_length=255),
+                ),
+                (
+                    "amount_excess",
+                    models.DecimalField(
+                        decimal_places=4, default=0, help_text="Charged by the excess PaymentIntent", max_digits=12
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("authorised", "Authorised"),
+                            ("captured", "Captured"),
+                            ("cancelled", "Cancelled"),
+                            ("failed", "Failed"),
+                            ("refunded", "Refunded"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "failure_code",
+                    models.CharField(
+                        blank=True, help_text="Stripe's decline code, when the card was refused", max_length=64
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "driver_session",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="payment", to="charging.driversession"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PaymentCustomer',
+            name="PaymentCustomer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_customer_id', models.CharField(max_length=255, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('driver', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='payment_customer', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("stripe_customer_id", models.CharField(max_length=255, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "driver",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payment_customer",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

@@ -7,112 +7,215 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0002_payment_paymentcustomer'),
+        ("billing", "0002_payment_paymentcustomer"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BillingAccount',
+            name="BillingAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pays_by_invoice', models.BooleanField(default=False, help_text='Billed monthly by invoice instead of by card')),
-                ('driver', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='billing_account', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "pays_by_invoice",
+                    models.BooleanField(default=False, help_text="Billed monthly by invoice instead of by card"),
+                ),
+                (
+                    "driver",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="billing_account",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Invoice',
+            name="Invoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32, unique=True)),
-                ('kind', models.CharField(choices=[('session', 'Session'), ('monthly', 'Monthly')], max_length=8)),
-                ('period_start', models.DateTimeField()),
-                ('period_end', models.DateTimeField(help_text="Exclusive for monthly invoices; the session's end for session invoices")),
-                ('currency', models.CharField(max_length=3, validators=[billing.models.validate_currency])),
-                ('total_excl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('total_incl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('vat_breakdown', models.JSONField(help_text='Per rate: [{"rate": "19.00" or null (no VAT), "base": "...", "vat": "..."}]')),
-                ('issued_at', models.DateTimeField()),
-                ('pdf', models.FileField(blank=True, storage=billing.models.invoice_storage, upload_to='%Y/')),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('driver', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=32, unique=True)),
+                ("kind", models.CharField(choices=[("session", "Session"), ("monthly", "Monthly")], max_length=8)),
+                ("period_start", models.DateTimeField()),
+                (
+                    "period_end",
+                    models.DateTimeField(
+                        help_text="Exclusive for monthly invoices; the session's end for session invoices"
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3, validators=[billing.models.validate_currency])),
+                ("total_excl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("total_incl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                (
+                    "vat_breakdown",
+                    models.JSONField(
+                        help_text='Per rate: [{"rate": "19.00" or null (no VAT), "base": "...", "vat": "..."}]'
+                    ),
+                ),
+                ("issued_at", models.DateTimeField()),
+                ("pdf", models.FileField(blank=True, storage=billing.models.invoice_storage, upload_to="%Y/")),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "driver",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-issued_at', '-id'],
+                "ordering": ["-issued_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='InvoicedRecord',
+            name="InvoicedRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('charge_detail_record', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='invoiced_record', to='billing.chargedetailrecord')),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invoiced_records', to='billing.invoice')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "charge_detail_record",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoiced_record",
+                        to="billing.chargedetailrecord",
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invoiced_records",
+                        to="billing.invoice",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='charge_detail_records',
-            field=models.ManyToManyField(related_name='invoices', through='billing.InvoicedRecord', to='billing.chargedetailrecord'),
+            model_name="invoice",
+            name="charge_detail_records",
+            field=models.ManyToManyField(
+                related_name="invoices", through="billing.InvoicedRecord", to="billing.chargedetailrecord"
+            ),
         ),
         migrations.CreateModel(
-            name='InvoiceIssuer',
+            name="InvoiceIssuer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(default='Voltstack', max_length=255)),
-                ('address', models.TextField(blank=True, help_text='Printed under the name, line by line')),
-                ('vat_id', models.CharField(blank=True, help_text='e.g. DE123456789', max_length=32)),
-                ('invoice_prefix', models.CharField(default='VS', help_text='Numbers read PREFIX-YEAR-000001', max_length=16)),
-                ('time_zone', models.CharField(default='Europe/Berlin', help_text='Dates on invoices and month boundaries', max_length=64)),
-                ('is_default', models.BooleanField(default=True, help_text='The issuer of new invoices; one at most')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(default="Voltstack", max_length=255)),
+                ("address", models.TextField(blank=True, help_text="Printed under the name, line by line")),
+                ("vat_id", models.CharField(blank=True, help_text="e.g. DE123456789", max_length=32)),
+                (
+                    "invoice_prefix",
+                    models.CharField(default="VS", help_text="Numbers read PREFIX-YEAR-000001", max_length=16),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Europe/Berlin", help_text="Dates on invoices and month boundaries", max_length=64
+                    ),
+                ),
+                ("is_default", models.BooleanField(default=True, help_text="The issuer of new invoices; one at most")),
             ],
             options={
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('is_default',), name='one_default_invoice_issuer')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)),
+                        fields=("is_default",),
+                        name="one_default_invoice_issuer",
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='issuer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='billing.invoiceissuer'),
+            model_name="invoice",
+            name="issuer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="invoices", to="billing.invoiceissuer"
+            ),
         ),
         migrations.CreateModel(
-            name='InvoiceLine',
+            name="InvoiceLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('description', models.CharField(max_length=255)),
-                ('dimension', models.CharField(choices=[('ENERGY', 'Energy'), ('TIME', 'Time'), ('PARKING_TIME', 'Parking Time'), ('FLAT', 'Flat'), ('RESERVATION', 'Reservation'), ('ADJUSTMENT', 'adjustment (tariff minimum/maximum price, rounding)')], max_length=12)),
-                ('quantity', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
-                ('unit', models.CharField(blank=True, help_text='kWh, h; empty for a fee', max_length=8)),
-                ('amount_excl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('vat_rate', models.DecimalField(blank=True, decimal_places=2, help_text='Percent; empty: no VAT applies', max_digits=5, null=True)),
-                ('amount_incl_vat', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('charge_detail_record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoice_lines', to='billing.chargedetailrecord')),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='billing.invoice')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveIntegerField()),
+                ("description", models.CharField(max_length=255)),
+                (
+                    "dimension",
+                    models.CharField(
+                        choices=[
+                            ("ENERGY", "Energy"),
+                            ("TIME", "Time"),
+                            ("PARKING_TIME", "Parking Time"),
+                            ("FLAT", "Flat"),
+                            ("RESERVATION", "Reservation"),
+                            ("ADJUSTMENT", "adjustment (tariff minimum/maximum price, rounding)"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("quantity", models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
+                ("unit", models.CharField(blank=True, help_text="kWh, h; empty for a fee", max_length=8)),
+                ("amount_excl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                (
+                    "vat_rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Percent; empty: no VAT applies",
+                        max_digits=5,
+                        null=True,
+                    ),
+                ),
+                ("amount_incl_vat", models.DecimalField(decimal_places=4, max_digits=12)),
+                (
+                    "charge_detail_record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoice_lines",
+                        to="billing.chargedetailrecord",
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="billing.invoice"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['invoice', 'position'],
+                "ordering": ["invoice", "position"],
             },
         ),
         migrations.CreateModel(
-            name='InvoiceCounter',
+            name="InvoiceCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveIntegerField()),
-                ('last_number', models.PositiveIntegerField(default=0)),
-                ('issuer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='counters', to='billing.invoiceissuer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveIntegerField()),
+                ("last_number", models.PositiveIntegerField(default=0)),
+                (
+                    "issuer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="counters", to="billing.invoiceissuer"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('issuer', 'year'), name='one_invoice_counter_per_issuer_year')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("issuer", "year"), name="one_invoice_counter_per_issuer_year")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'monthly')), fields=('driver', 'period_start'), name='one_monthly_invoice_per_driver_month'),
+            model_name="invoice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "monthly")),
+                fields=("driver", "period_start"),
+                name="one_monthly_invoice_per_driver_month",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoiceline',
-            constraint=models.UniqueConstraint(fields=('invoice', 'position'), name='unique_invoice_line_position'),
+            model_name="invoiceline",
+            constraint=models.UniqueConstraint(fields=("invoice", "position"), name="unique_invoice_line_position"),
         ),
     ]

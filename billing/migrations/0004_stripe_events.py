@@ -5,39 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0003_invoices'),
+        ("billing", "0003_invoices"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StripeEvent',
+            name="StripeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_event_id', models.CharField(max_length=255, unique=True)),
-                ('type', models.CharField(max_length=128)),
-                ('outcome', models.CharField(choices=[('handled', 'handled (our records were checked against it)'), ('unmatched', 'unmatched (about a payment we do not know)'), ('ignored', 'ignored (a type we do not handle)')], max_length=16)),
-                ('payload', models.JSONField(help_text='The event as Stripe sent it')),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("stripe_event_id", models.CharField(max_length=255, unique=True)),
+                ("type", models.CharField(max_length=128)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("handled", "handled (our records were checked against it)"),
+                            ("unmatched", "unmatched (about a payment we do not know)"),
+                            ("ignored", "ignored (a type we do not handle)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("payload", models.JSONField(help_text="The event as Stripe sent it")),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Refund',
+            name="Refund",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_refund_id', models.CharField(max_length=255, unique=True)),
-                ('stripe_payment_intent_id', models.CharField(help_text='The refunded PaymentIntent: the hold or the excess', max_length=255)),
-                ('amount', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('reason', models.CharField(blank=True, help_text="Stripe's reason, e.g. requested_by_customer", max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('payment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='billing.payment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("stripe_refund_id", models.CharField(max_length=255, unique=True)),
+                (
+                    "stripe_payment_intent_id",
+                    models.CharField(help_text="The refunded PaymentIntent: the hold or the excess", max_length=255),
+                ),
+                ("amount", models.DecimalField(decimal_places=4, max_digits=12)),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True, help_text="Stripe's reason, e.g. requested_by_customer", max_length=32
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="refunds", to="billing.payment"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
     ]

@@ -4,50 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0004_stripe_events'),
+        ("billing", "0004_stripe_events"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='billingaccount',
-            name='address',
-            field=models.TextField(blank=True, help_text='Printed under the name on invoices, line by line'),
+            model_name="billingaccount",
+            name="address",
+            field=models.TextField(blank=True, help_text="Printed under the name on invoices, line by line"),
         ),
         migrations.AddField(
-            model_name='billingaccount',
-            name='name',
-            field=models.CharField(blank=True, help_text="Person or company invoices are addressed to; empty: the driver's name", max_length=255),
+            model_name="billingaccount",
+            name="name",
+            field=models.CharField(
+                blank=True,
+                help_text="Person or company invoices are addressed to; empty: the driver's name",
+                max_length=255,
+            ),
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='customer_address',
+            model_name="invoice",
+            name="customer_address",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='customer_name',
+            model_name="invoice",
+            name="customer_name",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='issuer_address',
+            model_name="invoice",
+            name="issuer_address",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='issuer_name',
+            model_name="invoice",
+            name="issuer_name",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='issuer_vat_id',
+            model_name="invoice",
+            name="issuer_vat_id",
             field=models.CharField(blank=True, max_length=32),
         ),
         migrations.AlterField(
-            model_name='invoice',
-            name='period_end',
-            field=models.DateTimeField(help_text="Exclusive for monthly invoices (the next month's first moment, or when an operator closed the period early); the session's end for session invoices"),
+            model_name="invoice",
+            name="period_end",
+            field=models.DateTimeField(
+                help_text="Exclusive for monthly invoices (the next month's first moment, or when an operator closed the period early); the session's end for session invoices"
+            ),
         ),
     ]

@@ -5,6 +5,7 @@ CDR-like result comes out. Callers build the inputs (billing.tariffs from the
 models, billing.pricing.ocpi from OCPI JSON, billing.selectors from a stored
 transaction) and call `price_session`.
 """
+
 from billing.pricing.engine import price_session
 from billing.pricing.ocpi import tariff_from_ocpi, tariff_to_ocpi
 from billing.pricing.result import Cdr, CdrDimension, ChargingPeriod

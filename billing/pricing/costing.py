@@ -12,6 +12,7 @@ rounds its own time.
 Amounts here are exact (unrounded) Decimals; rounding to the currency
 happens once, on the totals (see billing.pricing.rounding).
 """
+
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, Decimal
 

@@ -8,8 +8,9 @@ max_price (excl. and incl. VAT each on its own), and rounded once (rounding).
 FLAT is charged once per session, from the first moment an element with a
 FLAT component matches; a reservation's FLAT fee counts as reservation cost.
 """
+
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from billing.pricing.costing import CostLine, energy_lines, flat_line, time_lines
@@ -73,7 +74,9 @@ def _cdr(tariff: Tariff, timeline: SessionTimeline, booked: _Priced, session: _P
         total_energy_cost=total(session.lines, Dimension.ENERGY),
         total_time_s=sum((p.seconds for p in session.periods), Decimal(0)),
         total_time_cost=total(session.lines, Dimension.TIME),
-        total_parking_time_s=sum((p.seconds for p in session.periods if p.time_dimension == "PARKING_TIME"), Decimal(0)),
+        total_parking_time_s=sum(
+            (p.seconds for p in session.periods if p.time_dimension == "PARKING_TIME"), Decimal(0)
+        ),
         total_parking_cost=total(session.lines, Dimension.PARKING_TIME),
         total_reservation_cost=total(booked.lines),
     )
@@ -112,4 +115,4 @@ def _levels(name: str, seen: tuple[Decimal, Decimal] | None, unit: Decimal) -> l
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)

@@ -7,7 +7,8 @@ hour (autumn DST), and at every UTC-offset change itself, because in the
 spring gap the local clock jumps over the restriction's time instead of
 passing it.
 """
-from datetime import date, datetime, time, timedelta, timezone
+
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _ONE_SECOND = timedelta(seconds=1)
@@ -33,7 +34,7 @@ def _wall_clock_instants(start: datetime, end: datetime, zone: ZoneInfo, times_o
         for moment in times_of_day:
             for fold in (0, 1):
                 local = datetime.combine(day, moment, tzinfo=zone).replace(fold=fold)
-                instants.add(local.astimezone(timezone.utc))
+                instants.add(local.astimezone(UTC))
     return instants
 
 

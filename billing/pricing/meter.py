@@ -12,6 +12,7 @@ back to the interval's average power from the energy it used. Outside the
 readings the nearest reading's values hold. A sample of power or current
 without an energy reading at the same moment is not used.
 """
+
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta

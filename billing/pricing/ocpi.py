@@ -4,6 +4,7 @@ Parsing accepts numbers as JSON gives them (int, float or Decimal) and turns
 them into Decimal through their text, so 0.25 stays exactly 0.25. Fields the
 engine does not use (country_code, party_id, energy_mix, ...) are ignored.
 """
+
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal

@@ -4,6 +4,7 @@ OCPI asks for a new charging period whenever another price component becomes
 active; consecutive slices priced by the same components (and in the same
 charging/parking state) are one period.
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal

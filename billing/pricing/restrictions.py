@@ -6,11 +6,19 @@ does not match: the element is skipped and the next one for that dimension
 is tried. When no element matches, the dimension costs nothing at that
 moment, which is what OCPI prescribes.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 
-from billing.pricing.tariff import DayOfWeek, Dimension, PriceComponent, ReservationRestriction, Restrictions, TariffElement
+from billing.pricing.tariff import (
+    DayOfWeek,
+    Dimension,
+    PriceComponent,
+    ReservationRestriction,
+    Restrictions,
+    TariffElement,
+)
 
 _DAYS = list(DayOfWeek)
 _MIDNIGHT = time(0)

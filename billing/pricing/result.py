@@ -3,6 +3,7 @@
 Volumes keep exact units underneath (Wh, seconds); the OCPI-named properties
 give kWh and hours. Money is already rounded to the currency (see rounding).
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -63,7 +64,14 @@ class Cdr:
 
     def to_json(self) -> dict[str, Any]:
         """The OCPI CDR fields as JSON-safe values: money and volumes as decimal strings."""
-        prices = ("total_cost", "total_fixed_cost", "total_energy_cost", "total_time_cost", "total_parking_cost", "total_reservation_cost")
+        prices = (
+            "total_cost",
+            "total_fixed_cost",
+            "total_energy_cost",
+            "total_time_cost",
+            "total_parking_cost",
+            "total_reservation_cost",
+        )
         return {
             "currency": self.currency,
             "tariff_id": self.tariff_id,

@@ -9,6 +9,7 @@ OCPI's worked examples do: € 2.875 + € 3.30 + € 4.125 is billed € 10.30,
 not the € 10.31 the rounded parts would add up to. So sub-totals may differ
 from the total by a cent; the total is the exact sum, rounded once.
 """
+
 from decimal import ROUND_HALF_UP, Decimal
 
 from billing.pricing.tariff import Price

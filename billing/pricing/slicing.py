@@ -8,6 +8,7 @@ a min/max duration being reached, or consumed energy crossing a min/max kWh
 checked once per slice, at its midpoint, which is safely inside whatever
 boundaries rounding to the microsecond may have moved.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -60,7 +61,9 @@ def _cuts(tariff: Tariff, timeline: SessionTimeline, curve: EnergyCurve, span: S
     return {c for c in candidates if c is not None and span.start < c < span.end}
 
 
-def _slice(start: datetime, end: datetime, timeline: SessionTimeline, curve: EnergyCurve, span: Span, zone: ZoneInfo) -> Slice:
+def _slice(
+    start: datetime, end: datetime, timeline: SessionTimeline, curve: EnergyCurve, span: Span, zone: ZoneInfo
+) -> Slice:
     middle = start + (end - start) / 2
     in_session = span.reservation is None
     levels = curve.levels_at(middle)

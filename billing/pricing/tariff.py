@@ -4,6 +4,7 @@ Money is Decimal, never float; VAT is a percentage (None means "no VAT
 applies", which OCPI distinguishes from 0 %). Restrictions keep OCPI's units
 (kWh, A, kW, seconds) because that is how operators write them.
 """
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal

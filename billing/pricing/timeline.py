@@ -3,6 +3,7 @@
 All timestamps are timezone-aware (UTC by convention); the location's IANA
 time zone is given separately because tariff restrictions speak local time.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -54,7 +55,12 @@ class SessionTimeline:
     reservation: ReservationSpan | None = None
 
     def __post_init__(self) -> None:
-        moments = [self.start, self.end, *(r.timestamp for r in self.readings), *(s.timestamp for s in self.state_changes)]
+        moments = [
+            self.start,
+            self.end,
+            *(r.timestamp for r in self.readings),
+            *(s.timestamp for s in self.state_changes),
+        ]
         if self.reservation:
             moments += [self.reservation.start, self.reservation.end]
         if any(m.tzinfo is None for m in moments):

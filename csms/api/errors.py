@@ -4,6 +4,7 @@
 people; `fields` maps each invalid field to its problems, so a form can put
 the message next to the right input.
 """
+
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,7 +28,9 @@ class FieldErrorSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable, machine-readable: validation_error, not_found, station_offline, ...")
+    code = serializers.CharField(
+        help_text="Stable, machine-readable: validation_error, not_found, station_offline, ..."
+    )
     message = serializers.CharField()
     fields = serializers.DictField(
         child=FieldErrorSerializer(many=True), required=False, help_text="Per invalid field (validation errors only)."

@@ -4,6 +4,7 @@ DRF's fields are lenient (the number 0 is the string "0", and false; the
 string "7" is an integer): an app sending the wrong type has a bug, and
 hearing about it at once beats a value it did not mean.
 """
+
 from rest_framework import serializers
 
 

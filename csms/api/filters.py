@@ -1,5 +1,6 @@
 """Query-string filters that refuse what they cannot read."""
-from datetime import timezone as dt_timezone
+
+from datetime import UTC
 
 import django_filters
 from django.core.exceptions import ValidationError
@@ -12,7 +13,8 @@ class StrictFilterSet(django_filters.FilterSet):
     def is_valid(self) -> bool:
         valid = super().is_valid()
         blank = [
-            name for name, field in self.filters.items()
+            name
+            for name, field in self.filters.items()
             if not isinstance(field, django_filters.CharFilter) and name in self.data and "" in self.data.getlist(name)
         ]
         for name in blank:
@@ -29,7 +31,7 @@ class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
         if parsed is None:
             return None
         try:
-            return parsed.astimezone(dt_timezone.utc)
+            return parsed.astimezone(UTC)
         except OverflowError:
             raise ValidationError("This date-time is out of range.", code="invalid") from None
 

@@ -1,4 +1,5 @@
 """Paging for every list: `?page=2&page_size=50`."""
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 

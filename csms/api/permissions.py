@@ -1,4 +1,5 @@
 """Who may use the drivers' API."""
+
 from rest_framework.permissions import BasePermission
 
 

@@ -1,4 +1,5 @@
 """The OpenAPI schema: every operation also documents the errors it can answer."""
+
 from drf_spectacular import openapi
 
 from csms.api.errors import ErrorSerializer

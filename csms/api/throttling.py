@@ -8,6 +8,7 @@ the client, and may be anything). With no trusted proxies (the default) the
 header is ignored. DRF's own throttles read the header unconditionally, so a
 client rotating it was never throttled.
 """
+
 import ipaddress
 from collections.abc import Iterable
 

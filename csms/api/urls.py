@@ -1,4 +1,5 @@
 """/api/v1: the drivers' REST API; and the WebSocket routes of its live streams."""
+
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 

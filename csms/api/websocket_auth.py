@@ -12,6 +12,7 @@ the moment of revocation is also kept in the shared cache, which each socket
 checks every ACCESS_RECHECK_SECONDS and every handshake checks, so a token
 issued before it opens no new socket either.
 """
+
 import asyncio
 import time
 import weakref

@@ -14,6 +14,7 @@ do besides:
 Permissions are listed here, frozen as this migration, rather than read from
 the live models: a role changes by a new migration, never silently.
 """
+
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
@@ -21,14 +22,22 @@ from django.db import migrations
 NETWORK_APPS = ["stations", "charging", "billing", "ocpp"]
 
 OPERATOR = [
-    "stations.command_station", "stations.accept_station",
-    *(f"stations.{verb}_{model}" for verb in ("add", "change")
-      for model in ("location", "chargingstation", "evse", "connector")),
-    "charging.add_idtag", "charging.change_idtag",
+    "stations.command_station",
+    "stations.accept_station",
+    *(
+        f"stations.{verb}_{model}"
+        for verb in ("add", "change")
+        for model in ("location", "chargingstation", "evse", "connector")
+    ),
+    "charging.add_idtag",
+    "charging.change_idtag",
 ]
 FINANCE = [
-    *(f"billing.{verb}_{model}" for verb in ("add", "change", "delete")
-      for model in ("tariff", "tariffelement", "pricecomponent", "tariffassignment")),
+    *(
+        f"billing.{verb}_{model}"
+        for verb in ("add", "change", "delete")
+        for model in ("tariff", "tariffelement", "pricecomponent", "tariffassignment")
+    ),
     "billing.change_payment",  # refunds
     "billing.change_invoice",  # send again
     *(f"billing.{verb}_{model}" for verb in ("add", "change") for model in ("invoiceissuer", "billingaccount")),

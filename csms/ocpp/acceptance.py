@@ -20,6 +20,7 @@ say why (StationNotAccepted) instead of sending them.
 A station that booted once and reconnects without a new BootNotification keeps
 the registration it was given (OCPP-J does not repeat the boot on reconnect).
 """
+
 ACCEPTED, PENDING = "Accepted", "Pending"
 
 WHILE_PENDING = {

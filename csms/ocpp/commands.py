@@ -18,6 +18,7 @@ Each command is a coroutine; `command.sync(...)` runs it from sync code
 (views, Celery tasks, the admin). What the charger reports back is kept:
 configuration keys, composite schedules, reservations, the local list version.
 """
+
 import functools
 import itertools
 import time
@@ -47,8 +48,17 @@ from stations import services as stations
 from stations.models import ChargingStation
 
 __all__ = [
-    "Answer", "ChargingProfile", "CommandCallError", "CommandError", "CommandInvalid", "CommandNotSupported", "CommandRejected",
-    "CommandTimeout", "SchedulePeriod", "StationNotAccepted", "StationNotConnected",
+    "Answer",
+    "ChargingProfile",
+    "CommandCallError",
+    "CommandError",
+    "CommandInvalid",
+    "CommandNotSupported",
+    "CommandRejected",
+    "CommandTimeout",
+    "SchedulePeriod",
+    "StationNotAccepted",
+    "StationNotConnected",
 ]
 
 # Statuses that mean the charger will do (or did) what was asked.
@@ -105,7 +115,11 @@ async def _send(station: ChargingStation, name: str, **params) -> Answer:
 
 @command
 async def remote_start(
-    station: ChargingStation, *, id_tag: str, evse_id: int | None = None, profile: ChargingProfile | None = None,
+    station: ChargingStation,
+    *,
+    id_tag: str,
+    evse_id: int | None = None,
+    profile: ChargingProfile | None = None,
     id_token_type: str | None = None,
 ) -> Answer:
     """Ask the station to start a session. Accepted only means it agreed: the session
@@ -113,8 +127,13 @@ async def remote_start(
     the stored one unless given."""
     token_type = id_token_type or (await db_async(tokens.id_token_types)(id_tags=[id_tag]))[id_tag]
     return await _send(
-        station, "remote_start", id_tag=id_tag, id_token_type=token_type, evse_id=evse_id,
-        profile=asdict(profile) if profile else None, request_id=_request_id(),
+        station,
+        "remote_start",
+        id_tag=id_tag,
+        id_token_type=token_type,
+        evse_id=evse_id,
+        profile=asdict(profile) if profile else None,
+        request_id=_request_id(),
     )
 
 
@@ -135,7 +154,9 @@ async def unlock_connector(station: ChargingStation, *, evse_id: int, connector_
 
 
 @command
-async def change_availability(station: ChargingStation, *, evse_id: int, operative: bool, connector_id: int | None = None) -> Answer:
+async def change_availability(
+    station: ChargingStation, *, evse_id: int, operative: bool, connector_id: int | None = None
+) -> Answer:
     """evse_id 0 is the whole station; with connector_id, only that connector of the EVSE."""
     return await _send(station, "change_availability", evse_id=evse_id, operative=operative, connector_id=connector_id)
 
@@ -171,7 +192,9 @@ async def get_variables(station: ChargingStation, *, variables: list[tuple[str, 
     refs = [{"component": component, "variable": variable} for component, variable in variables]
     answer = await _send(station, "get_variables", variables=refs)
     read = [
-        stations.DeviceModelAttribute(component=r["component"]["name"], variable=r["variable"]["name"], value=r.get("attribute_value"))
+        stations.DeviceModelAttribute(
+            component=r["component"]["name"], variable=r["variable"]["name"], value=r.get("attribute_value")
+        )
         for r in answer.data.get("get_variable_result", [])
         if r.get("attribute_status") == "Accepted"
     ]
@@ -183,7 +206,10 @@ async def get_variables(station: ChargingStation, *, variables: list[tuple[str, 
 async def set_variables(station: ChargingStation, *, values: list[tuple[str, str, str]]) -> Answer:
     """OCPP 2.0.1: set (component, variable, value) triples; the kept device model follows what was accepted.
     An accepted SecurityCtrlr.BasicAuthPassword is the station's password from then on (kept hashed only)."""
-    passwords = [_new_password(station, stations.password_set_by_variable, component=c, variable=v, value=value) for c, v, value in values]
+    passwords = [
+        _new_password(station, stations.password_set_by_variable, component=c, variable=v, value=value)
+        for c, v, value in values
+    ]
     refs = [{"component": c, "variable": v, "value": value} for c, v, value in values]
     answer = await _send(station, "set_variables", variables=refs)
     results = answer.data.get("set_variable_result", [])
@@ -226,21 +252,39 @@ async def trigger_message(station: ChargingStation, *, message: str, evse_id: in
 
 
 @command
-async def update_firmware(station: ChargingStation, *, location: str, retrieve_at: datetime, retries: int | None = None, retry_interval: int | None = None) -> Answer:
+async def update_firmware(
+    station: ChargingStation,
+    *,
+    location: str,
+    retrieve_at: datetime,
+    retries: int | None = None,
+    retry_interval: int | None = None,
+) -> Answer:
     return await _send(
-        station, "update_firmware", location=location, retrieve_at=iso(retrieve_at), retries=retries,
-        retry_interval=retry_interval, request_id=_request_id(),
+        station,
+        "update_firmware",
+        location=location,
+        retrieve_at=iso(retrieve_at),
+        retries=retries,
+        retry_interval=retry_interval,
+        request_id=_request_id(),
     )
 
 
 @command
-async def get_diagnostics(station: ChargingStation, *, location: str, start: datetime | None = None, stop: datetime | None = None) -> Answer:
+async def get_diagnostics(
+    station: ChargingStation, *, location: str, start: datetime | None = None, stop: datetime | None = None
+) -> Answer:
     """Ask the station to upload its diagnostics (1.6 GetDiagnostics, 2.0.1 GetLog)."""
-    return await _send(station, "get_diagnostics", location=location, start=iso(start), stop=iso(stop), request_id=_request_id())
+    return await _send(
+        station, "get_diagnostics", location=location, start=iso(start), stop=iso(stop), request_id=_request_id()
+    )
 
 
 @command
-async def data_transfer(station: ChargingStation, *, vendor_id: str, message_id: str | None = None, data: str | None = None) -> Answer:
+async def data_transfer(
+    station: ChargingStation, *, vendor_id: str, message_id: str | None = None, data: str | None = None
+) -> Answer:
     return await _send(station, "data_transfer", vendor_id=vendor_id, message_id=message_id, data=data)
 
 
@@ -250,16 +294,35 @@ async def set_charging_profile(station: ChargingStation, *, evse_id: int, profil
 
 
 @command
-async def clear_charging_profile(station: ChargingStation, *, profile_id: int | None = None, evse_id: int | None = None, purpose: str | None = None, stack_level: int | None = None) -> Answer:
-    return await _send(station, "clear_charging_profile", profile_id=profile_id, evse_id=evse_id, purpose=purpose, stack_level=stack_level)
+async def clear_charging_profile(
+    station: ChargingStation,
+    *,
+    profile_id: int | None = None,
+    evse_id: int | None = None,
+    purpose: str | None = None,
+    stack_level: int | None = None,
+) -> Answer:
+    return await _send(
+        station,
+        "clear_charging_profile",
+        profile_id=profile_id,
+        evse_id=evse_id,
+        purpose=purpose,
+        stack_level=stack_level,
+    )
 
 
 @command
-async def get_composite_schedule(station: ChargingStation, *, evse_id: int, duration_s: int, rate_unit: str | None = None) -> Answer:
+async def get_composite_schedule(
+    station: ChargingStation, *, evse_id: int, duration_s: int, rate_unit: str | None = None
+) -> Answer:
     """The schedule the EVSE will follow for the next `duration_s` seconds; kept for operators."""
     answer = await _send(station, "get_composite_schedule", evse_id=evse_id, duration_s=duration_s, rate_unit=rate_unit)
     await db_async(stations.record_composite_schedule)(
-        station_id=station.pk, evse_id=evse_id, status=answer.status or "", schedule=answer.data.get("charging_schedule")
+        station_id=station.pk,
+        evse_id=evse_id,
+        status=answer.status or "",
+        schedule=answer.data.get("charging_schedule"),
     )
     return answer
 
@@ -273,13 +336,20 @@ async def reserve_now(station: ChargingStation, *, evse_id: int, id_tag: str, ex
     types = await db_async(tokens.id_token_types)(id_tags=[id_tag])
     try:
         answer = await _send(
-            station, "reserve_now", evse_id=evse_id, id_tag=id_tag, id_token_type=types[id_tag],
-            expires_at=iso(expires_at), reservation_id=reservation.pk,
+            station,
+            "reserve_now",
+            evse_id=evse_id,
+            id_tag=id_tag,
+            id_token_type=types[id_tag],
+            expires_at=iso(expires_at),
+            reservation_id=reservation.pk,
         )
     except CommandTimeout:
         raise  # the station may still hold it: stays "requested" until it says otherwise
     except CommandError as error:
-        await db_async(sessions.record_reservation_answer)(reservation_id=reservation.pk, answer=getattr(error, "status", "NotSent"))
+        await db_async(sessions.record_reservation_answer)(
+            reservation_id=reservation.pk, answer=getattr(error, "status", "NotSent")
+        )
         raise
     await db_async(sessions.record_reservation_answer)(reservation_id=reservation.pk, answer=answer.status)
     return answer
@@ -299,11 +369,16 @@ async def send_local_list(station: ChargingStation, *, version: int, entries: li
     removes its tag, which only a differential update can do."""
     if full and any(entry.get("status") is None for entry in entries):
         raise CommandInvalid(f"{station.charge_point_id}: not sent, a full local list gives every entry a status")
-    tags = [entry["id_tag"] for entry in entries] + [entry["parent_id_tag"] for entry in entries if entry.get("parent_id_tag")]
+    tags = [entry["id_tag"] for entry in entries] + [
+        entry["parent_id_tag"] for entry in entries if entry.get("parent_id_tag")
+    ]
     types = await db_async(tokens.id_token_types)(id_tags=tags)
     typed = [
-        {**entry, "id_token_type": entry.get("id_token_type") or types[entry["id_tag"]],
-         "parent_id_token_type": types.get(entry.get("parent_id_tag"))}
+        {
+            **entry,
+            "id_token_type": entry.get("id_token_type") or types[entry["id_tag"]],
+            "parent_id_token_type": types.get(entry.get("parent_id_tag")),
+        }
         for entry in entries
     ]
     answer = await _send(station, "send_local_list", version=version, full=full, entries=typed)
@@ -316,5 +391,7 @@ async def get_local_list_version(station: ChargingStation) -> Answer:
     answer = await _send(station, "get_local_list_version")
     version = answer.data.get("list_version", answer.data.get("version_number"))
     # 1.6 answers -1 when the station has no local list support at all.
-    await db_async(stations.record_local_list_version)(station_id=station.pk, version=None if version == -1 else version)
+    await db_async(stations.record_local_list_version)(
+        station_id=station.pk, version=None if version == -1 else version
+    )
     return answer

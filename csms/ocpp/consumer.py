@@ -6,6 +6,7 @@ which HTTP status a refused handshake gets), makes sure only the newest
 connection of a station stays open, and feeds frames to the version's
 protocol engine.
 """
+
 import asyncio
 import logging
 
@@ -63,7 +64,9 @@ class OcppConsumer(DenyingConsumer):
         """Record this socket as the station's and close the older ones; or, when a newer
         handshake of the station already holds it, close this one."""
         recorded = await db_async(stations.station_connected)(
-            station_id=station_id, channel_name=self.channel_name, ocpp_version=self.engine.ocpp_version,
+            station_id=station_id,
+            channel_name=self.channel_name,
+            ocpp_version=self.engine.ocpp_version,
             since=self.connecting_since,
         )
         if not recorded:
@@ -80,7 +83,9 @@ class OcppConsumer(DenyingConsumer):
         """Clear this socket's record (if it is still the recorded one); survives cancellation,
         because the ASGI server cancels a consumer that takes too long to end."""
         if self.recorded_station_id is not None:
-            forget = db_async(stations.station_disconnected)(station_id=self.recorded_station_id, channel_name=self.channel_name)
+            forget = db_async(stations.station_disconnected)(
+                station_id=self.recorded_station_id, channel_name=self.channel_name
+            )
             await asyncio.shield(asyncio.ensure_future(forget))
 
     async def connect(self) -> None:
@@ -126,7 +131,7 @@ class OcppConsumer(DenyingConsumer):
             if worker is not None:
                 try:  # CALLs received before the close are still handled: their data is not lost
                     await asyncio.wait_for(asyncio.shield(worker), settings.OCPP_CALL_TIMEOUT)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     worker.cancel()
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await message_log.flush()  # first: once the station shows offline, its frames are all logged

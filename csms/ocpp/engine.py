@@ -11,6 +11,7 @@ Incoming CALLs are answered one at a time, in order, by a worker task;
 CALLRESULTs are routed at once, so a handler that awaits a `call()` to the
 charger never blocks the frame that answers it.
 """
+
 import asyncio
 import json
 import logging
@@ -33,6 +34,8 @@ from stations.services import BootInfo, UnknownEvse, record_boot, record_deviati
 logger = logging.getLogger(__name__)
 
 IN, OUT = "in", "out"
+
+
 class NotExpressible(ValueError):
     """A command a version's CALLs cannot say (a per-EVSE reset on 1.6): nothing is sent."""
 
@@ -138,10 +141,14 @@ class ProtocolEngine:
             return
         except Exception:
             logger.exception("%s: handler for %s failed", self.id, frame.action)
-            await self._send_error(frame.unique_id, frame.action, CallRefused(Fault.INTERNAL, "An internal error occurred"))
+            await self._send_error(
+                frame.unique_id, frame.action, CallRefused(Fault.INTERNAL, "An internal error occurred")
+            )
             return
         payload = snake_to_camel_case(remove_nones(serialize_as_dict(result)))
-        await self._send_frame(frames.call_result(frame.unique_id, payload), frames.CALLRESULT, frame.action, frame.unique_id)
+        await self._send_frame(
+            frames.call_result(frame.unique_id, payload), frames.CALLRESULT, frame.action, frame.unique_id
+        )
 
     async def _refuse_unknown_evse(self, frame: frames.Frame, unknown: UnknownEvse) -> None:
         """An EVSE or connector the station never declared: a field holding an invalid value
@@ -150,7 +157,13 @@ class ProtocolEngine:
         await db_async(record_deviation)(
             station_id=self.station_id,
             summary=f"{frame.action}: {unknown}",
-            details={"action": frame.action, "unique_id": frame.unique_id, "evse_id": unknown.evse_id, "connector_id": unknown.connector_id, "payload": frame.payload},
+            details={
+                "action": frame.action,
+                "unique_id": frame.unique_id,
+                "evse_id": unknown.evse_id,
+                "connector_id": unknown.connector_id,
+                "payload": frame.payload,
+            },
         )
         await self._send_error(frame.unique_id, frame.action, CallRefused(Fault.PROPERTY, str(unknown)))
 
@@ -224,7 +237,10 @@ class ProtocolEngine:
         if build is None:
             return {"outcome": "not_supported", "action": command, "version": self.ocpp_version}
         why = refusal(
-            command=command, params=params, registration_status=self.registration_status, booted=True,
+            command=command,
+            params=params,
+            registration_status=self.registration_status,
+            booted=True,
             ocpp_version=self.ocpp_version,
         )
         if why:
@@ -239,12 +255,17 @@ class ProtocolEngine:
             return {"outcome": "invalid", "action": action, "description": problem}
         try:
             response = await self.call(payload, suppress=False)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return {"outcome": "timeout", "action": action, "seconds": self._response_timeout}
         except OCPPError as error:  # a CALLERROR, or an answer that breaks the schema
             if error.details == CONNECTION_LOST:
                 return {"outcome": "disconnected", "action": action}
-            return {"outcome": "call_error", "action": action, "code": error.code, "description": str(error.description)}
+            return {
+                "outcome": "call_error",
+                "action": action,
+                "code": error.code,
+                "description": str(error.description),
+            }
         except UnknownCallErrorCodeError as error:
             return {"outcome": "call_error", "action": action, "code": "Unknown", "description": str(error)}
         # Plain JSON values only: the reply crosses the channel layer (the `ocpp` package

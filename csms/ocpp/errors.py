@@ -5,6 +5,7 @@ OCPP 1.6 writes "FormationViolation" and "OccurenceConstraintViolation";
 RpcFrameworkError and MessageTypeNotSupported. Chargers and test suites
 match these strings exactly.
 """
+
 from enum import Enum
 
 

@@ -4,6 +4,7 @@ The `ocpp` package drops a frame it cannot parse without answering; OCPP-J
 wants a CALLERROR whenever the message id can be recovered, so framing is
 ours.
 """
+
 import json
 import math
 import re
@@ -98,7 +99,9 @@ def parse_frame(text: str) -> Frame:
     if not isinstance(message_type, int) or isinstance(message_type, bool):
         raise FrameRefused(Fault.RPC_FRAMEWORK, "MessageTypeId is not a number", message_type=None, unique_id=unique_id)
     if unique_id is None:
-        raise FrameRefused(Fault.RPC_FRAMEWORK, "MessageId is missing or not a string", message_type=message_type, unique_id=None)
+        raise FrameRefused(
+            Fault.RPC_FRAMEWORK, "MessageId is missing or not a string", message_type=message_type, unique_id=None
+        )
     if _UNSTORABLE_ESCAPE.search(text):
         message = message[:2] + storable_json(message[2:])
     if message_type == CALL:
@@ -108,7 +111,10 @@ def parse_frame(text: str) -> Frame:
     if message_type == CALLERROR:
         return _call_error(message, unique_id)
     raise FrameRefused(
-        Fault.MESSAGE_TYPE, f"MessageTypeId {message_type} is not supported", message_type=message_type, unique_id=unique_id
+        Fault.MESSAGE_TYPE,
+        f"MessageTypeId {message_type} is not supported",
+        message_type=message_type,
+        unique_id=unique_id,
     )
 
 

@@ -9,6 +9,7 @@ Commands may be sent from any number of threads and processes at once: each
 event loop waits for its replies on a channel layer of its own (see
 `_reply_layer`).
 """
+
 import asyncio
 import threading
 import weakref
@@ -113,18 +114,23 @@ async def dispatch(*, station_id: int, charge_point_id: str, command: str, param
     if route is None or not route.channel:
         raise StationNotConnected(charge_point_id)
     why = refusal(
-        command=command, params=params, registration_status=route.registration_status, booted=route.booted,
+        command=command,
+        params=params,
+        registration_status=route.registration_status,
+        booted=route.booted,
         ocpp_version=route.ocpp_version,
     )
     if why:
         raise StationNotAccepted(charge_point_id, command, why)
     layer = _reply_layer()
     reply_to = await layer.new_channel("ocpp.reply.")
-    await layer.send(route.channel, {"type": "ocpp.command", "command": command, "params": params, "reply_to": reply_to})
+    await layer.send(
+        route.channel, {"type": "ocpp.command", "command": command, "params": params, "reply_to": reply_to}
+    )
     wait = settings.OCPP_CALL_TIMEOUT + TRANSPORT_MARGIN
     try:
         reply = await asyncio.wait_for(layer.receive(reply_to), wait)
-    except asyncio.TimeoutError:  # the consumer itself is gone (its process died)
+    except TimeoutError:  # the consumer itself is gone (its process died)
         raise CommandTimeout(charge_point_id, command, wait) from None
     return _answer(charge_point_id, reply)
 

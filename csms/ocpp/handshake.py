@@ -17,6 +17,7 @@ refused at once, a rate-limited id or address before any hash. Statuses:
 Refusals are counted in Django's cache (Redis, shared by every process)
 and recorded for operators as RefusedConnection rows.
 """
+
 import base64
 import binascii
 import hashlib
@@ -159,7 +160,9 @@ def _rate_limited(throttle: _Throttle, *, charge_point_id: str, address: str) ->
 
 def _refused(status: int, reason: Reason, *, charge_point_id: str, address: str) -> HandshakeRefused:
     """Record and log a refusal, and build what the charger is answered."""
-    logger.info("OCPP handshake refused (%d %s): charge point id %r from %s", status, reason.value, charge_point_id, address)
+    logger.info(
+        "OCPP handshake refused (%d %s): charge point id %r from %s", status, reason.value, charge_point_id, address
+    )
     _record(charge_point_id=charge_point_id, address=address, reason=reason)
     headers = {
         401: [(b"www-authenticate", b'Basic realm="OCPP", charset="UTF-8"')],
@@ -170,7 +173,7 @@ def _refused(status: int, reason: Reason, *, charge_point_id: str, address: str)
 
 def _record(*, charge_point_id: str, address: str, reason: Reason) -> None:
     now = timezone.now()
-    key = dict(charge_point_id=_storable_id(charge_point_id), client_address=address[:64], reason=reason)
+    key = {"charge_point_id": _storable_id(charge_point_id), "client_address": address[:64], "reason": reason}
     if RefusedConnection.objects.filter(**key).update(attempts=F("attempts") + 1, last_seen_at=now):
         return
     if _increment("ocpp-handshake:new-records") > MAX_NEW_RECORDS_PER_WINDOW:

@@ -11,6 +11,7 @@ made storable before it is buffered (whatever a charger sent), and a batch
 the database still refuses is split until only the row it cannot hold is
 lost, with the station named.
 """
+
 import asyncio
 import logging
 
@@ -84,7 +85,10 @@ class MessageLog:
                 row = rows[0]
                 logger.exception(
                     "could not write the OCPP log row of station %s (%s %s %s)",
-                    row.charge_point_id, row.direction, row.action or row.message_type, row.unique_id,
+                    row.charge_point_id,
+                    row.direction,
+                    row.action or row.message_type,
+                    row.unique_id,
                 )
                 return
             middle = len(rows) // 2

@@ -1,4 +1,5 @@
 """The OCPP message log: every frame in and out, per station."""
+
 from django.db import models
 
 
@@ -9,7 +10,9 @@ class OcppMessage(models.Model):
 
     charge_point_id = models.CharField(max_length=64, db_index=True)
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    message_type = models.PositiveSmallIntegerField(null=True, blank=True, help_text="2 CALL, 3 CALLRESULT, 4 CALLERROR")
+    message_type = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="2 CALL, 3 CALLRESULT, 4 CALLERROR"
+    )
     action = models.CharField(max_length=64, blank=True)
     unique_id = models.CharField(max_length=64, blank=True, db_index=True)
     payload = models.TextField(help_text="The frame exactly as sent or received")

@@ -6,7 +6,11 @@ def charging_schedule(profile: dict) -> dict:
     schedule = {
         "charging_rate_unit": profile["rate_unit"],
         "charging_schedule_period": [
-            {"start_period": p["start_s"], "limit": p["limit"], **({"number_phases": p["phases"]} if p.get("phases") else {})}
+            {
+                "start_period": p["start_s"],
+                "limit": p["limit"],
+                **({"number_phases": p["phases"]} if p.get("phases") else {}),
+            }
             for p in profile["periods"]
         ],
         "duration": profile.get("duration_s"),

@@ -3,6 +3,7 @@
 The schemas ship with the `ocpp` package; the mapping from a schema error
 to a CALLERROR code is ours, so each version gets the codes its spec names.
 """
+
 from jsonschema.exceptions import best_match
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError
@@ -40,7 +41,6 @@ def _refusal(action: str, error) -> CallRefused:
     where = "/".join(str(p) for p in error.absolute_path) or "payload"
     fault = _FAULT_BY_KEYWORD.get(error.validator, Fault.PROPERTY)
     return CallRefused(fault, f"{action}: {where}: {error.message}"[:255], {"path": where})
-
 
 
 async def request_problem(payload, ocpp_version: str) -> str | None:

@@ -1,4 +1,5 @@
 """Housekeeping of the OCPP message log."""
+
 from datetime import datetime, timedelta
 
 from django.conf import settings

@@ -4,6 +4,7 @@ Smart charging and the drivers' app want the battery level, but many
 stations leave SoC out of their sampled measurands by default. Where the
 key is the station's to change, add SoC to it.
 """
+
 from csms.ocpp import commands
 from stations.models import ChargingStation
 

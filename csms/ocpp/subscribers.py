@@ -1,4 +1,5 @@
 """What the OCPP central system does when the domain changes under a connected station."""
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 

@@ -4,15 +4,15 @@ Strict stations never get here with a wrong type (the schema check refuses
 the frame first); lenient stations do, so numbers sent as strings are read
 as numbers. A value that cannot be read is a PropertyConstraintViolation.
 """
+
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils.dateparse import parse_datetime
 
 from csms.ocpp.errors import CallRefused, Fault
 from sessions.meter import InvalidSample
-
 
 INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1  # what integer and bigint columns hold
 
@@ -48,8 +48,8 @@ def to_datetime(value, name: str) -> datetime:
     if parsed is None:
         raise CallRefused(Fault.PROPERTY, f"{name} is not a date-time: {value!r}")
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def to_str(value, default: str = "") -> str:
@@ -60,7 +60,7 @@ def iso(moment: datetime | None) -> str | None:
     """The UTC ISO 8601 form OCPP expects, with a Z."""
     if moment is None:
         return None
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @contextmanager

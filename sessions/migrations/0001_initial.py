@@ -6,138 +6,286 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('stations', '0001_initial'),
+        ("stations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdTag',
+            name="IdTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('id_tag', models.CharField(max_length=36, unique=True)),
-                ('token_type', models.CharField(choices=[('RFID', 'Rfid'), ('APP_USER', 'App'), ('OTHER', 'Other')], default='RFID', max_length=16)),
-                ('status', models.CharField(choices=[('Accepted', 'Accepted'), ('Blocked', 'Blocked'), ('Expired', 'Expired'), ('Invalid', 'Invalid')], default='Accepted', max_length=16)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('allow_concurrent_transactions', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='id_tags', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='charging.idtag')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("id_tag", models.CharField(max_length=36, unique=True)),
+                (
+                    "token_type",
+                    models.CharField(
+                        choices=[("RFID", "Rfid"), ("APP_USER", "App"), ("OTHER", "Other")],
+                        default="RFID",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("Accepted", "Accepted"),
+                            ("Blocked", "Blocked"),
+                            ("Expired", "Expired"),
+                            ("Invalid", "Invalid"),
+                        ],
+                        default="Accepted",
+                        max_length=16,
+                    ),
+                ),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("allow_concurrent_transactions", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="id_tags",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="charging.idtag",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Reservation',
+            name="Reservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('evse_id', models.PositiveIntegerField()),
-                ('id_tag', models.CharField(max_length=36)),
-                ('expires_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('accepted', 'Accepted'), ('refused', 'Refused'), ('used', 'Used'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], default='requested', max_length=16)),
-                ('station_answer', models.CharField(blank=True, help_text='What the station answered ReserveNow', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='stations.chargingstation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("evse_id", models.PositiveIntegerField()),
+                ("id_tag", models.CharField(max_length=36)),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("accepted", "Accepted"),
+                            ("refused", "Refused"),
+                            ("used", "Used"),
+                            ("cancelled", "Cancelled"),
+                            ("expired", "Expired"),
+                        ],
+                        default="requested",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "station_answer",
+                    models.CharField(blank=True, help_text="What the station answered ReserveNow", max_length=16),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reservations",
+                        to="stations.chargingstation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Transaction',
+            name="Transaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.CharField(blank=True, help_text='OCPP 2.0.1 transactionId', max_length=36, null=True)),
-                ('id_tag_value', models.CharField(help_text='The id tag as the station sent it', max_length=36)),
-                ('authorization_status', models.CharField(choices=[('Accepted', 'Accepted'), ('Blocked', 'Blocked'), ('Expired', 'Expired'), ('Invalid', 'Invalid'), ('ConcurrentTx', 'Concurrent Tx')], max_length=16)),
-                ('reservation_id', models.IntegerField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('completed', 'Completed')], default='active', max_length=16)),
-                ('meter_start_wh', models.BigIntegerField(blank=True, help_text='Empty until a 2.0.1 station reports energy', null=True)),
-                ('meter_stop_wh', models.BigIntegerField(blank=True, null=True)),
-                ('started_at', models.DateTimeField()),
-                ('stopped_at', models.DateTimeField(blank=True, null=True)),
-                ('stop_reason', models.CharField(blank=True, max_length=32)),
-                ('stop_id_tag_value', models.CharField(blank=True, max_length=36)),
-                ('last_meter_wh', models.BigIntegerField(blank=True, null=True)),
-                ('last_power_w', models.IntegerField(blank=True, null=True)),
-                ('last_soc_percent', models.IntegerField(blank=True, null=True)),
-                ('last_reading_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('connector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='stations.connector')),
-                ('id_tag', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='transactions', to='charging.idtag')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='stations.chargingstation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uid", models.CharField(blank=True, help_text="OCPP 2.0.1 transactionId", max_length=36, null=True)),
+                ("id_tag_value", models.CharField(help_text="The id tag as the station sent it", max_length=36)),
+                (
+                    "authorization_status",
+                    models.CharField(
+                        choices=[
+                            ("Accepted", "Accepted"),
+                            ("Blocked", "Blocked"),
+                            ("Expired", "Expired"),
+                            ("Invalid", "Invalid"),
+                            ("ConcurrentTx", "Concurrent Tx"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("reservation_id", models.IntegerField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("completed", "Completed")], default="active", max_length=16
+                    ),
+                ),
+                (
+                    "meter_start_wh",
+                    models.BigIntegerField(
+                        blank=True, help_text="Empty until a 2.0.1 station reports energy", null=True
+                    ),
+                ),
+                ("meter_stop_wh", models.BigIntegerField(blank=True, null=True)),
+                ("started_at", models.DateTimeField()),
+                ("stopped_at", models.DateTimeField(blank=True, null=True)),
+                ("stop_reason", models.CharField(blank=True, max_length=32)),
+                ("stop_id_tag_value", models.CharField(blank=True, max_length=36)),
+                ("last_meter_wh", models.BigIntegerField(blank=True, null=True)),
+                ("last_power_w", models.IntegerField(blank=True, null=True)),
+                ("last_soc_percent", models.IntegerField(blank=True, null=True)),
+                ("last_reading_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "connector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transactions",
+                        to="stations.connector",
+                    ),
+                ),
+                (
+                    "id_tag",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="transactions",
+                        to="charging.idtag",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transactions",
+                        to="stations.chargingstation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='MeterValue',
+            name="MeterValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('evse_number', models.PositiveIntegerField(default=0, help_text="0: the station's main meter")),
-                ('timestamp', models.DateTimeField()),
-                ('measurand', models.CharField(max_length=64)),
-                ('phase', models.CharField(blank=True, max_length=8)),
-                ('location', models.CharField(blank=True, max_length=8)),
-                ('context', models.CharField(blank=True, max_length=32)),
-                ('unit', models.CharField(blank=True, max_length=16)),
-                ('value', models.DecimalField(decimal_places=4, max_digits=20)),
-                ('raw_value', models.CharField(help_text='The value and unit as sent, before conversion', max_length=64)),
-                ('raw_unit', models.CharField(blank=True, max_length=16)),
-                ('connector', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='meter_values', to='stations.connector')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meter_values', to='stations.chargingstation')),
-                ('transaction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='meter_values', to='charging.transaction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("evse_number", models.PositiveIntegerField(default=0, help_text="0: the station's main meter")),
+                ("timestamp", models.DateTimeField()),
+                ("measurand", models.CharField(max_length=64)),
+                ("phase", models.CharField(blank=True, max_length=8)),
+                ("location", models.CharField(blank=True, max_length=8)),
+                ("context", models.CharField(blank=True, max_length=32)),
+                ("unit", models.CharField(blank=True, max_length=16)),
+                ("value", models.DecimalField(decimal_places=4, max_digits=20)),
+                (
+                    "raw_value",
+                    models.CharField(help_text="The value and unit as sent, before conversion", max_length=64),
+                ),
+                ("raw_unit", models.CharField(blank=True, max_length=16)),
+                (
+                    "connector",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meter_values",
+                        to="stations.connector",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meter_values",
+                        to="stations.chargingstation",
+                    ),
+                ),
+                (
+                    "transaction",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meter_values",
+                        to="charging.transaction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['timestamp', 'id'],
+                "ordering": ["timestamp", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TransactionEvent',
+            name="TransactionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq_no', models.PositiveIntegerField()),
-                ('kind', models.CharField(max_length=8)),
-                ('trigger', models.CharField(max_length=32)),
-                ('timestamp', models.DateTimeField()),
-                ('offline', models.BooleanField(default=False)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('transaction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='charging.transaction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq_no", models.PositiveIntegerField()),
+                ("kind", models.CharField(max_length=8)),
+                ("trigger", models.CharField(max_length=32)),
+                ("timestamp", models.DateTimeField()),
+                ("offline", models.BooleanField(default=False)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "transaction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="charging.transaction"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['transaction', 'seq_no'],
+                "ordering": ["transaction", "seq_no"],
             },
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(fields=['station', 'status'], name='charging_tr_station_adf930_idx'),
+            model_name="transaction",
+            index=models.Index(fields=["station", "status"], name="charging_tr_station_adf930_idx"),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.UniqueConstraint(fields=('connector', 'started_at'), name='unique_transaction_start'),
+            model_name="transaction",
+            constraint=models.UniqueConstraint(fields=("connector", "started_at"), name="unique_transaction_start"),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.UniqueConstraint(condition=models.Q(('uid__isnull', False)), fields=('station', 'uid'), name='unique_transaction_uid'),
+            model_name="transaction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("uid__isnull", False)), fields=("station", "uid"), name="unique_transaction_uid"
+            ),
         ),
         migrations.AddIndex(
-            model_name='metervalue',
-            index=models.Index(fields=['station', '-timestamp'], name='charging_me_station_b59ae3_idx'),
+            model_name="metervalue",
+            index=models.Index(fields=["station", "-timestamp"], name="charging_me_station_b59ae3_idx"),
         ),
         migrations.AddConstraint(
-            model_name='metervalue',
-            constraint=models.UniqueConstraint(condition=models.Q(('transaction__isnull', False)), fields=('transaction', 'timestamp', 'measurand', 'phase', 'location'), name='unique_transaction_sample'),
+            model_name="metervalue",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("transaction__isnull", False)),
+                fields=("transaction", "timestamp", "measurand", "phase", "location"),
+                name="unique_transaction_sample",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='metervalue',
-            constraint=models.UniqueConstraint(condition=models.Q(('transaction__isnull', True)), fields=('station', 'evse_number', 'timestamp', 'measurand', 'phase', 'location'), name='unique_station_sample'),
+            model_name="metervalue",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("transaction__isnull", True)),
+                fields=("station", "evse_number", "timestamp", "measurand", "phase", "location"),
+                name="unique_station_sample",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transactionevent',
-            constraint=models.UniqueConstraint(fields=('transaction', 'seq_no'), name='unique_transaction_event'),
+            model_name="transactionevent",
+            constraint=models.UniqueConstraint(fields=("transaction", "seq_no"), name="unique_transaction_event"),
         ),
     ]

@@ -6,38 +6,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('charging', '0001_initial'),
-        ('stations', '0001_initial'),
+        ("charging", "0001_initial"),
+        ("stations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DriverSession',
+            name="DriverSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('active', 'Active'), ('stopping', 'Stopping'), ('completed', 'Completed'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('error_code', models.CharField(blank=True, help_text='Why it failed; on an active session, why the last stop request did not go through', max_length=32)),
-                ('error_message', models.CharField(blank=True, max_length=255)),
-                ('max_power_w', models.PositiveIntegerField(blank=True, help_text='Limit sent as a Tx charging profile', null=True)),
-                ('idempotency_key', models.CharField(blank=True, max_length=255, null=True)),
-                ('request_fingerprint', models.CharField(blank=True, max_length=64)),
-                ('start_accepted_at', models.DateTimeField(blank=True, help_text='When the charger agreed to start', null=True)),
-                ('stop_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('connector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='driver_sessions', to='stations.connector')),
-                ('driver', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='charging_sessions', to=settings.AUTH_USER_MODEL)),
-                ('id_tag', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='driver_sessions', to='charging.idtag')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='driver_sessions', to='stations.chargingstation')),
-                ('transaction', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='driver_session', to='charging.transaction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("active", "Active"),
+                            ("stopping", "Stopping"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "error_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="Why it failed; on an active session, why the last stop request did not go through",
+                        max_length=32,
+                    ),
+                ),
+                ("error_message", models.CharField(blank=True, max_length=255)),
+                (
+                    "max_power_w",
+                    models.PositiveIntegerField(blank=True, help_text="Limit sent as a Tx charging profile", null=True),
+                ),
+                ("idempotency_key", models.CharField(blank=True, max_length=255, null=True)),
+                ("request_fingerprint", models.CharField(blank=True, max_length=64)),
+                (
+                    "start_accepted_at",
+                    models.DateTimeField(blank=True, help_text="When the charger agreed to start", null=True),
+                ),
+                ("stop_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "connector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="driver_sessions",
+                        to="stations.connector",
+                    ),
+                ),
+                (
+                    "driver",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="charging_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "id_tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="driver_sessions", to="charging.idtag"
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="driver_sessions",
+                        to="stations.chargingstation",
+                    ),
+                ),
+                (
+                    "transaction",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="driver_session",
+                        to="charging.transaction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['driver', '-created_at'], name='charging_dr_driver__8016d4_idx'), models.Index(fields=['connector', 'state'], name='charging_dr_connect_508506_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('idempotency_key__isnull', False)), fields=('driver', 'idempotency_key'), name='unique_session_idempotency_key')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["driver", "-created_at"], name="charging_dr_driver__8016d4_idx"),
+                    models.Index(fields=["connector", "state"], name="charging_dr_connect_508506_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("idempotency_key__isnull", False)),
+                        fields=("driver", "idempotency_key"),
+                        name="unique_session_idempotency_key",
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('charging', '0002_driversession'),
+        ("charging", "0002_driversession"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='transactionevent',
-            name='charging_state',
-            field=models.CharField(blank=True, choices=[('Charging', 'Charging'), ('EVConnected', 'Ev Connected'), ('SuspendedEV', 'Suspended Ev'), ('SuspendedEVSE', 'Suspended Evse'), ('Idle', 'Idle')], help_text='Empty: the step did not report one', max_length=16),
+            model_name="transactionevent",
+            name="charging_state",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("Charging", "Charging"),
+                    ("EVConnected", "Ev Connected"),
+                    ("SuspendedEV", "Suspended Ev"),
+                    ("SuspendedEVSE", "Suspended Evse"),
+                    ("Idle", "Idle"),
+                ],
+                help_text="Empty: the step did not report one",
+                max_length=16,
+            ),
         ),
     ]

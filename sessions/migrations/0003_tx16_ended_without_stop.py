@@ -4,33 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('charging', '0002_driversession'),
-        ('stations', '0002_connector_format_power_type_location_index'),
+        ("charging", "0002_driversession"),
+        ("stations", "0002_connector_format_power_type_location_index"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='transaction',
-            options={'ordering': ['-started_at'], 'permissions': [('force_close_transaction', 'Can force-close a transaction the charger never stopped')]},
+            name="transaction",
+            options={
+                "ordering": ["-started_at"],
+                "permissions": [("force_close_transaction", "Can force-close a transaction the charger never stopped")],
+            },
         ),
         migrations.RemoveConstraint(
-            model_name='transaction',
-            name='unique_transaction_start',
+            model_name="transaction",
+            name="unique_transaction_start",
         ),
         migrations.AddField(
-            model_name='transaction',
-            name='end_note',
-            field=models.CharField(blank=True, help_text="Why it was ended without the charger's stop (an operator's reason is kept here)", max_length=255),
+            model_name="transaction",
+            name="end_note",
+            field=models.CharField(
+                blank=True,
+                help_text="Why it was ended without the charger's stop (an operator's reason is kept here)",
+                max_length=255,
+            ),
         ),
         migrations.AddField(
-            model_name='transaction',
-            name='meter_drop_wh',
-            field=models.BigIntegerField(default=0, help_text='How far the register went backwards (a meter reset or replacement); added back so energy is what was metered'),
+            model_name="transaction",
+            name="meter_drop_wh",
+            field=models.BigIntegerField(
+                default=0,
+                help_text="How far the register went backwards (a meter reset or replacement); added back so energy is what was metered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.UniqueConstraint(condition=models.Q(('uid__isnull', True)), fields=('connector', 'started_at', 'id_tag_value', 'meter_start_wh'), name='unique_transaction_request'),
+            model_name="transaction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("uid__isnull", True)),
+                fields=("connector", "started_at", "id_tag_value", "meter_start_wh"),
+                name="unique_transaction_request",
+            ),
         ),
     ]

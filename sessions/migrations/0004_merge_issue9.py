@@ -1,4 +1,5 @@
 """Joins the three sessions migrations issue 9 added side by side (token types, charging states, ended-without-stop)."""
+
 from django.db import migrations
 
 

@@ -18,7 +18,6 @@ def derive_format_and_power_type(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("stations", "0001_initial"),
     ]
@@ -27,15 +26,20 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="connector",
             name="format",
-            field=models.CharField(choices=[("SOCKET", "Socket"), ("CABLE", "Tethered cable")], default="SOCKET", max_length=8),
+            field=models.CharField(
+                choices=[("SOCKET", "Socket"), ("CABLE", "Tethered cable")], default="SOCKET", max_length=8
+            ),
         ),
         migrations.AddField(
             model_name="connector",
             name="power_type",
             field=models.CharField(
                 choices=[
-                    ("AC_1_PHASE", "AC, 1 phase"), ("AC_2_PHASE", "AC, 2 phases"),
-                    ("AC_2_PHASE_SPLIT", "AC, 2 phases (split)"), ("AC_3_PHASE", "AC, 3 phases"), ("DC", "DC"),
+                    ("AC_1_PHASE", "AC, 1 phase"),
+                    ("AC_2_PHASE", "AC, 2 phases"),
+                    ("AC_2_PHASE_SPLIT", "AC, 2 phases (split)"),
+                    ("AC_3_PHASE", "AC, 3 phases"),
+                    ("DC", "DC"),
                 ],
                 default="AC_3_PHASE",
                 max_length=16,

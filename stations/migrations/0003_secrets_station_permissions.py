@@ -4,14 +4,18 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stations', '0002_connector_format_power_type_location_index'),
+        ("stations", "0002_connector_format_power_type_location_index"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='chargingstation',
-            options={'permissions': [('command_station', 'Can send commands to charging stations'), ('accept_station', 'Can accept or reject charging stations')]},
+            name="chargingstation",
+            options={
+                "permissions": [
+                    ("command_station", "Can send commands to charging stations"),
+                    ("accept_station", "Can accept or reject charging stations"),
+                ]
+            },
         ),
     ]

@@ -4,35 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stations', '0002_connector_format_power_type_location_index'),
+        ("stations", "0002_connector_format_power_type_location_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='chargingstation',
-            name='clock_skew_seconds',
-            field=models.BigIntegerField(blank=True, help_text="The charger's clock minus ours when it last reported a time we could not trust; empty while it keeps time", null=True),
+            model_name="chargingstation",
+            name="clock_skew_seconds",
+            field=models.BigIntegerField(
+                blank=True,
+                help_text="The charger's clock minus ours when it last reported a time we could not trust; empty while it keeps time",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='chargingstation',
-            name='status_by_arrival',
-            field=models.BooleanField(default=False, help_text="status_updated_at is when we received the status: the station's clock could not be trusted"),
+            model_name="chargingstation",
+            name="status_by_arrival",
+            field=models.BooleanField(
+                default=False,
+                help_text="status_updated_at is when we received the status: the station's clock could not be trusted",
+            ),
         ),
         migrations.AddField(
-            model_name='connector',
-            name='status_by_arrival',
-            field=models.BooleanField(default=False, help_text="status_updated_at is when we received the status: the station's clock could not be trusted"),
+            model_name="connector",
+            name="status_by_arrival",
+            field=models.BooleanField(
+                default=False,
+                help_text="status_updated_at is when we received the status: the station's clock could not be trusted",
+            ),
         ),
         migrations.AddField(
-            model_name='statusevent',
-            name='station_timestamp',
-            field=models.DateTimeField(blank=True, help_text='When the station says it happened', null=True),
+            model_name="statusevent",
+            name="station_timestamp",
+            field=models.DateTimeField(blank=True, help_text="When the station says it happened", null=True),
         ),
         migrations.AlterField(
-            model_name='statusevent',
-            name='timestamp',
-            field=models.DateTimeField(help_text="When it happened: the station's time, or when we received it if the station's clock could not be trusted"),
+            model_name="statusevent",
+            name="timestamp",
+            field=models.DateTimeField(
+                help_text="When it happened: the station's time, or when we received it if the station's clock could not be trusted"
+            ),
         ),
     ]

@@ -1,4 +1,5 @@
 """Joins issue 9's two side-by-side stations migrations (permissions, clock skew)."""
+
 from django.db import migrations
 
 

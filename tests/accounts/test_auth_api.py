@@ -1,4 +1,5 @@
 """Sign-up, sign-in, refresh, sign-out and the profile, through DRF's test client."""
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -15,12 +16,18 @@ def sign_in(client, email="dana@example.com", password=PASSWORD):
 
 
 def test_sign_up_creates_the_driver_with_an_app_token_and_signs_in():
-    reply = client_for().post("/api/v1/auth/signup", {"email": " Dana@Example.com ", "password": PASSWORD, "last_name": "Kim"}, format="json")
+    reply = client_for().post(
+        "/api/v1/auth/signup", {"email": " Dana@Example.com ", "password": PASSWORD, "last_name": "Kim"}, format="json"
+    )
     assert reply.status_code == 201
     profile = reply.json()["profile"]
     assert (profile["email"], profile["last_name"]) == ("dana@example.com", "Kim")
     token = IdTag.objects.get(owner__email="dana@example.com")
-    assert (token.token_type, token.id_tag, token.allow_concurrent_transactions) == ("APP_USER", profile["app_token"], True)
+    assert (token.token_type, token.id_tag, token.allow_concurrent_transactions) == (
+        "APP_USER",
+        profile["app_token"],
+        True,
+    )
     me = client_for()
     me.credentials(HTTP_AUTHORIZATION=f"Bearer {reply.json()['tokens']['access']}")
     assert me.get("/api/v1/me").json()["email"] == "dana@example.com"
@@ -29,7 +36,10 @@ def test_sign_up_creates_the_driver_with_an_app_token_and_signs_in():
 def test_sign_up_names_the_field_of_each_problem(driver):
     weak = client_for().post("/api/v1/auth/signup", {"email": "new@example.com", "password": "12345678"}, format="json")
     assert weak.status_code == 400 and weak.json()["code"] == "validation_error"
-    assert {e["code"] for e in weak.json()["fields"]["password"]} >= {"password_too_common", "password_entirely_numeric"}
+    assert {e["code"] for e in weak.json()["fields"]["password"]} >= {
+        "password_too_common",
+        "password_entirely_numeric",
+    }
     bad_email = client_for().post("/api/v1/auth/signup", {"email": "not-an-email", "password": PASSWORD}, format="json")
     assert list(bad_email.json()["fields"]) == ["email"]
     taken = client_for().post("/api/v1/auth/signup", {"email": "DANA@example.com", "password": PASSWORD}, format="json")
@@ -67,7 +77,9 @@ def test_sign_out_revokes_the_refresh_token_and_everywhere_revokes_all(driver):
     phone, tablet = sign_in(client_for()).json(), sign_in(client_for()).json()
     client = client_for(driver)
     assert client.post("/api/v1/auth/logout", {"refresh": phone["refresh"]}, format="json").status_code == 204
-    refresh = lambda t: client_for().post("/api/v1/auth/token/refresh", {"refresh": t["refresh"]}, format="json").status_code  # noqa: E731
+    refresh = lambda t: (
+        client_for().post("/api/v1/auth/token/refresh", {"refresh": t["refresh"]}, format="json").status_code
+    )
     assert refresh(phone) == 401 and refresh(tablet) == 200
     laptop = sign_in(client_for()).json()
     client.post("/api/v1/auth/logout", {"refresh": laptop["refresh"], "everywhere": True}, format="json")
@@ -77,17 +89,24 @@ def test_sign_out_revokes_the_refresh_token_and_everywhere_revokes_all(driver):
 def test_profile_edits_names_but_not_the_email(driver):
     client = client_for(driver)
     reply = client.patch("/api/v1/me", {"first_name": "Dana", "email": "evil@example.com"}, format="json")
-    assert reply.status_code == 200 and (reply.json()["first_name"], reply.json()["email"]) == ("Dana", "dana@example.com")
+    assert reply.status_code == 200 and (reply.json()["first_name"], reply.json()["email"]) == (
+        "Dana",
+        "dana@example.com",
+    )
     assert client.put("/api/v1/me", {"first_name": "X"}, format="json").json()["code"] == "method_not_allowed"
 
 
 def test_password_change_checks_the_current_password_and_the_rules(driver):
     client = client_for(driver)
-    wrong = client.post("/api/v1/me/password", {"current_password": "nope", "new_password": "brand-new-secret-9"}, format="json")
+    wrong = client.post(
+        "/api/v1/me/password", {"current_password": "nope", "new_password": "brand-new-secret-9"}, format="json"
+    )
     assert wrong.json()["code"] == "wrong_password"
     weak = client.post("/api/v1/me/password", {"current_password": PASSWORD, "new_password": "short"}, format="json")
     assert "new_password" in weak.json()["fields"]
-    ok = client.post("/api/v1/me/password", {"current_password": PASSWORD, "new_password": "brand-new-secret-9"}, format="json")
+    ok = client.post(
+        "/api/v1/me/password", {"current_password": PASSWORD, "new_password": "brand-new-secret-9"}, format="json"
+    )
     assert ok.status_code == 200
     fresh = client_for().post("/api/v1/auth/token/refresh", {"refresh": ok.json()["refresh"]}, format="json")
     assert fresh.status_code == 200  # this device stays signed in with the new pair

@@ -1,4 +1,5 @@
 """Issue 9 item 3: X-Forwarded-For is believed only from our own proxies, so rotating it evades no throttle."""
+
 import ipaddress
 import itertools
 
@@ -20,16 +21,19 @@ def fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.mark.parametrize("peer, forwarded_for, expected", [
-    ("203.0.113.9", None, "203.0.113.9"),
-    ("203.0.113.9", "198.51.100.1", "203.0.113.9"),  # not our proxy: the header is the client's own words
-    ("10.1.1.1", "198.51.100.1", "198.51.100.1"),
-    ("10.1.1.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),  # a hop the client wrote before ours is ignored
-    ("10.1.1.1", "198.51.100.1, 10.2.2.2", "198.51.100.1"),  # two proxies of ours
-    ("fd00::1", "2001:db8::7", "2001:db8::7"),
-    ("10.1.1.1", "10.2.2.2", "10.1.1.1"),  # only our proxies: the nearest one
-    ("10.1.1.1", "not-an-address", "10.1.1.1"),  # a misconfigured proxy: count the proxy
-])
+@pytest.mark.parametrize(
+    "peer, forwarded_for, expected",
+    [
+        ("203.0.113.9", None, "203.0.113.9"),
+        ("203.0.113.9", "198.51.100.1", "203.0.113.9"),  # not our proxy: the header is the client's own words
+        ("10.1.1.1", "198.51.100.1", "198.51.100.1"),
+        ("10.1.1.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),  # a hop the client wrote before ours is ignored
+        ("10.1.1.1", "198.51.100.1, 10.2.2.2", "198.51.100.1"),  # two proxies of ours
+        ("fd00::1", "2001:db8::7", "2001:db8::7"),
+        ("10.1.1.1", "10.2.2.2", "10.1.1.1"),  # only our proxies: the nearest one
+        ("10.1.1.1", "not-an-address", "10.1.1.1"),  # a misconfigured proxy: count the proxy
+    ],
+)
 def test_the_client_address(peer, forwarded_for, expected):
     assert client_address(peer=peer, forwarded_for=forwarded_for, trusted=PROXIES) == expected
 
@@ -47,8 +51,9 @@ def fresh_client(address: str):
 
 def test_rotating_x_forwarded_for_is_still_throttled(driver):
     client = fresh_client("192.0.2.40")
-    codes = [sign_in(client, REMOTE_ADDR="192.0.2.40", HTTP_X_FORWARDED_FOR=next(_spoofed)).status_code
-             for _ in range(40)]
+    codes = [
+        sign_in(client, REMOTE_ADDR="192.0.2.40", HTTP_X_FORWARDED_FOR=next(_spoofed)).status_code for _ in range(40)
+    ]
     assert codes[:20] == [401] * 20 and codes[20:] == [429] * 20
 
 

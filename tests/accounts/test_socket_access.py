@@ -1,5 +1,6 @@
 """A driver's live sockets end with the driver's access: at the token's expiry, at sign-out everywhere,
 at a password change and when the account is deactivated — and only that driver's."""
+
 import asyncio
 import json
 import time
@@ -26,8 +27,11 @@ def active_session(email: str) -> int:
     driver = get_user_model().objects.get(username=email)
     station = provision_station(charge_point_id=f"CP-{driver.pk}", password=STATION_PASSWORD, evse_count=1)
     session = DriverSession.objects.create(
-        driver=driver, id_tag=IdTag.objects.get(owner=driver), station=station,
-        connector=Connector.objects.get(evse__station=station), state=DriverSession.State.ACTIVE,
+        driver=driver,
+        id_tag=IdTag.objects.get(owner=driver),
+        station=station,
+        connector=Connector.objects.get(evse__station=station),
+        state=DriverSession.State.ACTIVE,
     )
     return session.pk
 
@@ -51,6 +55,7 @@ def token_issued_seconds_ago(email: str, seconds: int) -> str:
 
 async def close_code(socket, timeout: float = 5.0) -> int:
     """Wait for the server to close the socket (any state message before it is skipped)."""
+
     async def drain():
         try:
             while True:
@@ -100,7 +105,9 @@ async def test_sign_out_everywhere_closes_the_drivers_sockets_at_once_and_no_one
 
 async def test_a_password_change_closes_the_drivers_sockets(server):
     app, _, session = await signed_up_watching(server, "dana@example.com")
-    changed = await app.post("/api/v1/me/password", {"current_password": "a-fine-password-42", "new_password": "a-new-password-43"})
+    changed = await app.post(
+        "/api/v1/me/password", {"current_password": "a-fine-password-42", "new_password": "a-new-password-43"}
+    )
     assert changed.status == 200, changed.body
     assert await close_code(session) == 4401
 
@@ -125,6 +132,8 @@ async def test_sign_out_everywhere_closes_a_station_stream_that_is_the_drivers_o
     account = await app.sign_up("solo@example.com")
     async with app.live("/ws/v1/stations") as stations:
         assert await still_streaming(stations)
-        signed_out = await app.post("/api/v1/auth/logout", {"refresh": account["tokens"]["refresh"], "everywhere": True})
+        signed_out = await app.post(
+            "/api/v1/auth/logout", {"refresh": account["tokens"]["refresh"], "everywhere": True}
+        )
         assert signed_out.status == 204, signed_out.body
         assert await close_code(stations, timeout=5.0) == 4401

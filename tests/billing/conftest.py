@@ -1,4 +1,5 @@
 """Stations, tariffs and sessions in the database, for the billing tests that need it."""
+
 from decimal import Decimal
 
 import pytest
@@ -10,12 +11,16 @@ from stations.services import provision_station
 
 @pytest.fixture
 def location(db):
-    return Location.objects.create(name="Depot", latitude=Decimal("52.5"), longitude=Decimal("13.4"), time_zone="Europe/Berlin")
+    return Location.objects.create(
+        name="Depot", latitude=Decimal("52.5"), longitude=Decimal("13.4"), time_zone="Europe/Berlin"
+    )
 
 
 @pytest.fixture
 def station(location):
-    return provision_station(charge_point_id="CP-BILL", password="a-long-station-password", location=location, evse_count=2)
+    return provision_station(
+        charge_point_id="CP-BILL", password="a-long-station-password", location=location, evse_count=2
+    )
 
 
 @pytest.fixture
@@ -30,7 +35,13 @@ def make_tariff(db):
         tariff = Tariff.objects.create(tariff_id=tariff_id, **fields)
         element = TariffElement.objects.create(tariff=tariff, position=0)
         for kind, price, step, vat in components:
-            PriceComponent.objects.create(element=element, type=kind, price=Decimal(price), step_size=step, vat=None if vat is None else Decimal(vat))
+            PriceComponent.objects.create(
+                element=element,
+                type=kind,
+                price=Decimal(price),
+                step_size=step,
+                vat=None if vat is None else Decimal(vat),
+            )
         return tariff
 
     return make

@@ -15,6 +15,7 @@ Quirks of localstripe 1.15.10 the tests live with:
 - it listens on "::" (dual stack), and pickles its store to
   /tmp/localstripe.pickle after every write (read back only without --from-scratch).
 """
+
 import subprocess
 import sys
 import time
@@ -33,7 +34,8 @@ class LocalStripe:
         self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "localstripe", "--port", str(self.port), "--from-scratch"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self._wait_until_up()
 

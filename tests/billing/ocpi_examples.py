@@ -5,6 +5,7 @@ with: same ids, currency, prices, VAT, step sizes, restrictions and price
 limits, written straight as billing.pricing values. tests/billing/
 test_spec_examples.py checks our engine against the totals the spec states.
 """
+
 import datetime as dt
 from decimal import Decimal
 
@@ -73,7 +74,9 @@ def _limit(value) -> Price | None:
     return None if value is None else Price(excl_vat=_dec(value[0]), incl_vat=_dec(value[1]))
 
 
-def tariff(id: str, *elements, currency="EUR", min_price=None, max_price=None, alt_text=(), end_date_time=None, **fields) -> Tariff:
+def tariff(
+    id: str, *elements, currency="EUR", min_price=None, max_price=None, alt_text=(), end_date_time=None, **fields
+) -> Tariff:
     return Tariff(
         id=id,
         currency=currency,

@@ -1,4 +1,5 @@
 """Operators edit tariffs in the admin: elements and prices on one page, validation, a preview."""
+
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,15 @@ from billing.models import PriceComponent, Tariff
 
 pytestmark = pytest.mark.django_db
 
-EMPTY_ELEMENT = {"position": "0", "start_time": "", "end_time": "", "start_date": "", "end_date": "", "day_of_week": "[]", "reservation": ""}
+EMPTY_ELEMENT = {
+    "position": "0",
+    "start_time": "",
+    "end_time": "",
+    "start_date": "",
+    "end_date": "",
+    "day_of_week": "[]",
+    "reservation": "",
+}
 
 
 @pytest.fixture
@@ -19,9 +28,19 @@ def operator_client(client, django_user_model):
 
 def tariff_form(*elements: dict, **fields) -> dict:
     data = {
-        "tariff_id": "STD", "currency": "EUR", "type": "", "alt_text": "[]", "alt_url": "",
-        "elements-TOTAL_FORMS": str(len(elements)), "elements-INITIAL_FORMS": "0", "elements-MIN_NUM_FORMS": "0", "elements-MAX_NUM_FORMS": "1000",
-        "assignments-TOTAL_FORMS": "0", "assignments-INITIAL_FORMS": "0", "assignments-MIN_NUM_FORMS": "0", "assignments-MAX_NUM_FORMS": "1000",
+        "tariff_id": "STD",
+        "currency": "EUR",
+        "type": "",
+        "alt_text": "[]",
+        "alt_url": "",
+        "elements-TOTAL_FORMS": str(len(elements)),
+        "elements-INITIAL_FORMS": "0",
+        "elements-MIN_NUM_FORMS": "0",
+        "elements-MAX_NUM_FORMS": "1000",
+        "assignments-TOTAL_FORMS": "0",
+        "assignments-INITIAL_FORMS": "0",
+        "assignments-MIN_NUM_FORMS": "0",
+        "assignments-MAX_NUM_FORMS": "1000",
         **fields,
     }
     for i, element in enumerate(elements):
@@ -29,7 +48,15 @@ def tariff_form(*elements: dict, **fields) -> dict:
     return data
 
 
-STANDARD = {"flat_price": "0.50", "flat_vat": "20", "energy_price": "0.25", "energy_vat": "10", "parking_time_price": "2.00", "parking_time_vat": "20", "parking_time_step_size": "900"}
+STANDARD = {
+    "flat_price": "0.50",
+    "flat_vat": "20",
+    "energy_price": "0.25",
+    "energy_vat": "10",
+    "parking_time_price": "2.00",
+    "parking_time_vat": "20",
+    "parking_time_step_size": "900",
+}
 
 
 def test_a_tariff_with_its_prices_is_created_on_one_page_and_previewed(operator_client):
@@ -57,13 +84,19 @@ def test_editing_an_element_replaces_and_removes_its_components(operator_client)
     data["elements-INITIAL_FORMS"] = "1"
     response = operator_client.post(reverse("admin:billing_tariff_change", args=[tariff.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert list(element.price_components.values_list("type", "price", "vat")) == [("ENERGY", Decimal("0.3000"), Decimal("19.00"))]
+    assert list(element.price_components.values_list("type", "price", "vat")) == [
+        ("ENERGY", Decimal("0.3000"), Decimal("19.00"))
+    ]
 
 
 @pytest.mark.parametrize(
     ("fields", "element", "message"),
     [
-        ({"min_price_excl_vat": "5", "max_price_excl_vat": "2"}, STANDARD, "The maximum price is below the minimum price."),
+        (
+            {"min_price_excl_vat": "5", "max_price_excl_vat": "2"},
+            STANDARD,
+            "The maximum price is below the minimum price.",
+        ),
         ({}, {**STANDARD, "energy_step_size": "0"}, "Ensure this value is greater than or equal to 1."),
         ({}, {**STANDARD, "start_time": "25:00"}, "is not a time of day as HH:MM"),
         ({}, {**STANDARD, "min_kwh": "50", "max_kwh": "20"}, "max_kwh is below min_kwh."),
@@ -80,7 +113,9 @@ def test_invalid_tariffs_are_refused_with_a_reason(operator_client, fields, elem
 
 
 def test_a_tariff_without_energy_or_time_prices_is_allowed(operator_client):
-    response = operator_client.post(reverse("admin:billing_tariff_add"), tariff_form({"flat_price": "1.00", "flat_vat": "19"}))
+    response = operator_client.post(
+        reverse("admin:billing_tariff_add"), tariff_form({"flat_price": "1.00", "flat_vat": "19"})
+    )
     assert response.status_code == 302
     page = operator_client.get(reverse("admin:billing_tariff_change", args=[Tariff.objects.get().pk])).content.decode()
     assert "<b>1.19</b>" in page

@@ -1,5 +1,6 @@
 """Sessions that had no card hold (started with an RFID card at the charger, or reported after the app's
 start timed out) are charged their exact cost once when they end."""
+
 from decimal import Decimal
 
 import pytest

@@ -1,5 +1,6 @@
 """The engine beyond the spec's worked examples: clock edges, meters, steps, restrictions."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,12 @@ def tariff(*elements, **fields):
 
 
 def element(*components, **restrictions):
-    data = {"price_components": [{"type": t, "price": p, "step_size": s, **({"vat": v} if v is not None else {})} for t, p, s, v in components]}
+    data = {
+        "price_components": [
+            {"type": t, "price": p, "step_size": s, **({"vat": v} if v is not None else {})}
+            for t, p, s, v in components
+        ]
+    }
     if restrictions:
         data["restrictions"] = restrictions
     return data
@@ -25,18 +31,23 @@ def cost(price) -> tuple[str, str]:
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 class TestClock:
     def test_night_price_wraps_past_midnight(self):
-        night = tariff(element(("ENERGY", "0.20", 1, None), start_time="22:00", end_time="06:00"), element(("ENERGY", "0.30", 1, None)))
+        night = tariff(
+            element(("ENERGY", "0.20", 1, None), start_time="22:00", end_time="06:00"),
+            element(("ENERGY", "0.30", 1, None)),
+        )
         cdr = price_session(night, session(local("2024-03-05 21:00"), charging_minutes=240, kwh=4))
         assert cost(cdr.total_energy_cost) == ("0.90", "0.90")  # 1 kWh by day, 3 by night
         assert [p.start_date_time for p in cdr.charging_periods] == [utc("2024-03-05 20:00"), utc("2024-03-05 21:00")]
 
     def test_end_time_midnight_means_end_of_day(self):
-        evening = tariff(element(("TIME", "3.00", 1, None), start_time="20:00", end_time="00:00"), element(("TIME", "1.00", 1, None)))
+        evening = tariff(
+            element(("TIME", "3.00", 1, None), start_time="20:00", end_time="00:00"), element(("TIME", "1.00", 1, None))
+        )
         cdr = price_session(evening, session(local("2024-03-05 23:00"), charging_minutes=120))
         assert cost(cdr.total_time_cost) == ("4.00", "4.00")
 
@@ -57,7 +68,9 @@ class TestClock:
         assert cost(cdr.total_time_cost) == ("4.50", "4.50")  # 1.5 h before the jump, 1.5 h after 03:00
 
     def test_a_start_time_inside_the_spring_gap_applies_from_the_jump(self):
-        late = tariff(element(("TIME", "2.00", 1, None), start_time="02:30", end_time="06:00"), element(("TIME", "1.00", 1, None)))
+        late = tariff(
+            element(("TIME", "2.00", 1, None), start_time="02:30", end_time="06:00"), element(("TIME", "1.00", 1, None))
+        )
         cdr = price_session(late, session(local("2024-03-31 01:00"), charging_minutes=120))
         assert cost(cdr.total_time_cost) == ("3.00", "3.00")
         assert cdr.charging_periods[1].start_date_time == utc("2024-03-31 01:00")  # 03:00 CEST
@@ -70,7 +83,10 @@ class TestClock:
         assert cost(cdr.total_time_cost) == ("5.00", "5.00")
 
     def test_dates_are_local_and_end_date_is_exclusive(self):
-        promo = tariff(element(("ENERGY", "0.10", 1, None), start_date="2024-03-06", end_date="2024-03-07"), element(("ENERGY", "0.40", 1, None)))
+        promo = tariff(
+            element(("ENERGY", "0.10", 1, None), start_date="2024-03-06", end_date="2024-03-07"),
+            element(("ENERGY", "0.40", 1, None)),
+        )
         cdr = price_session(promo, session(local("2024-03-05 23:00"), charging_minutes=1560, kwh=26))  # 1 kWh an hour
         assert cost(cdr.total_energy_cost) == ("3.20", "3.20")  # 24 kWh on the 6th at 0.10, 1 on each side at 0.40
 
@@ -78,20 +94,30 @@ class TestClock:
 class TestMeter:
     def test_a_meter_reset_never_makes_energy_negative(self):
         start = local("2024-03-05 10:00")
-        readings = tuple(MeterReading(start + timedelta(minutes=m), wh) for m, wh in [(0, 0), (20, 5000), (40, 1000), (60, 3000)])
-        cdr = price_session(example("tariff_8_simple_025kwh"), SessionTimeline(start, start + timedelta(hours=1), "Europe/Berlin", readings))
+        readings = tuple(
+            MeterReading(start + timedelta(minutes=m), wh) for m, wh in [(0, 0), (20, 5000), (40, 1000), (60, 3000)]
+        )
+        cdr = price_session(
+            example("tariff_8_simple_025kwh"),
+            SessionTimeline(start, start + timedelta(hours=1), "Europe/Berlin", readings),
+        )
         assert cdr.total_energy_wh == 7000  # 5 kWh, the drop counts 0, then 2 kWh from the new value
         assert cost(cdr.total_cost) == ("1.75", "1.93")
         assert all(p.volume("ENERGY") >= 0 for p in cdr.charging_periods)
 
     def test_zero_energy_costs_only_the_start_fee(self):
-        cdr = price_session(example("tariff_9_025kwh_start"), session(local("2024-03-05 10:00"), charging_minutes=30, kwh=0))
+        cdr = price_session(
+            example("tariff_9_025kwh_start"), session(local("2024-03-05 10:00"), charging_minutes=30, kwh=0)
+        )
         assert cost(cdr.total_energy_cost) == ("0.00", "0.00")
         assert cost(cdr.total_cost) == ("0.50", "0.60")
 
     def test_no_readings_at_all(self):
         start = local("2024-03-05 10:00")
-        cdr = price_session(example("tariff_10_025kwh_parking_start"), SessionTimeline(start, start + timedelta(minutes=30), "Europe/Berlin"))
+        cdr = price_session(
+            example("tariff_10_025kwh_parking_start"),
+            SessionTimeline(start, start + timedelta(minutes=30), "Europe/Berlin"),
+        )
         assert cdr.total_energy_wh == 0 and cost(cdr.total_cost) == ("0.50", "0.60")
 
     def test_energy_restrictions_split_where_the_meter_crosses_them(self):
@@ -101,7 +127,9 @@ class TestMeter:
         assert cdr.charging_periods[1].start_date_time == utc("2024-03-05 10:00")  # 10 of 15 kWh after 60 of 90 minutes
 
     def test_current_restriction_without_current_readings_falls_through(self):
-        cdr = price_session(example("tariff_4_complex"), session(local("2024-03-04 10:00"), charging_minutes=60, kwh=10))
+        cdr = price_session(
+            example("tariff_4_complex"), session(local("2024-03-04 10:00"), charging_minutes=60, kwh=10)
+        )
         assert cost(cdr.total_time_cost) == ("0.00", "0.00")  # every TIME element needs a current
         assert cost(cdr.total_cost) == ("2.50", "2.88")
 
@@ -125,7 +153,9 @@ class TestStepSizeOfMod_Cdrs:
 
     def test_energy_rounds_the_session_total_at_the_last_price(self):
         """4.3 kWh before 17:00 at 0.20 and 1.1 after at 0.27, step 500 Wh: 5.4 becomes 5.5 kWh."""
-        evening = tariff(element(("ENERGY", "0.20", 500, None), end_time="17:00"), element(("ENERGY", "0.27", 500, None)))
+        evening = tariff(
+            element(("ENERGY", "0.20", 500, None), end_time="17:00"), element(("ENERGY", "0.27", 500, None))
+        )
         start = local("2024-03-05 16:00")
         timeline = readings_session(start, [(60, 4300, None), (60, 5400, None)])
         cdr = price_session(evening, timeline)
@@ -162,7 +192,9 @@ class TestSessionShapes:
         assert cost(cdr.total_cost) == ("0.50", "0.60") and len(cdr.charging_periods) == 1
 
     def test_an_expired_reservation_has_only_reservation_periods(self):
-        cdr = price_session(example("tariff_17_reservation_with_expire_fee"), expired_reservation(local("2024-03-05 10:00"), minutes=60))
+        cdr = price_session(
+            example("tariff_17_reservation_with_expire_fee"), expired_reservation(local("2024-03-05 10:00"), minutes=60)
+        )
         assert [d.type for p in cdr.charging_periods for d in p.dimensions] == ["RESERVATION_TIME"]
         assert cdr.start_date_time == utc("2024-03-05 09:00") and cdr.total_time_s == 0
 
@@ -183,7 +215,10 @@ def test_ocpi_json_round_trips(name):
 
 
 def test_json_of_a_result_is_exact_text():
-    cdr = price_session(example("tariff_10_025kwh_parking_start"), session(local("2024-03-05 10:00"), charging_minutes=90, kwh=20, parking_minutes=40))
+    cdr = price_session(
+        example("tariff_10_025kwh_parking_start"),
+        session(local("2024-03-05 10:00"), charging_minutes=90, kwh=20, parking_minutes=40),
+    )
     data = cdr.to_json()
     assert data["total_cost"] == {"excl_vat": "7.00", "incl_vat": "7.90"}
     assert data["total_energy"] == "20" and data["total_time"] == "2.166667"

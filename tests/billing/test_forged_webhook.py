@@ -1,4 +1,5 @@
 """Issue 9 item 2: a Stripe event signed with the webhook secret the code once shipped is a forgery."""
+
 import json
 
 import pytest

@@ -6,7 +6,8 @@ in kWh and time in minutes; no zero-quantity lines and no rounding line
 names and addresses come from records operators edit; an operator may close
 a period early and the month's run continues from there.
 """
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -28,13 +29,17 @@ MS = timedelta(milliseconds=1)
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture
 def driver(db):
-    driver = register_driver(email="dana@example.com", password="a-fine-password-42", first_name="Dana", last_name="Meyer")
-    BillingAccount.objects.create(driver=driver, pays_by_invoice=True, name="Meyer Logistics GmbH", address="Hafenweg 3\n20457 Hamburg")
+    driver = register_driver(
+        email="dana@example.com", password="a-fine-password-42", first_name="Dana", last_name="Meyer"
+    )
+    BillingAccount.objects.create(
+        driver=driver, pays_by_invoice=True, name="Meyer Logistics GmbH", address="Hafenweg 3\n20457 Hamburg"
+    )
     return driver
 
 
@@ -50,21 +55,44 @@ def issuer(db):
 def charge(connectors, driver):
     """A 1.6 app session as a compliant charger reports it, sealed into its CDR: Preparing, start, Charging, ...,
     SuspendedEV for the last `idle_minutes`, stop, Finishing, Available."""
-    def make(start: datetime, *, minutes: int = 60, kwh: int = 10, idle_minutes: int = 0, connector=None) -> ChargeDetailRecord:
+
+    def make(
+        start: datetime, *, minutes: int = 60, kwh: int = 10, idle_minutes: int = 0, connector=None
+    ) -> ChargeDetailRecord:
         connector = connector or connectors[0]
         station, stop = connector.evse.station, start + timedelta(minutes=minutes)
         tag = IdTag.objects.get_or_create(id_tag="DANA-APP", defaults={"owner": driver, "token_type": "APP_USER"})[0]
         tx = Transaction.objects.create(
-            station=station, connector=connector, id_tag=tag, id_tag_value=tag.id_tag, authorization_status="Accepted",
-            started_at=start, stopped_at=stop, meter_start_wh=2_000_000, meter_stop_wh=2_000_000 + kwh * 1000, status="completed",
+            station=station,
+            connector=connector,
+            id_tag=tag,
+            id_tag_value=tag.id_tag,
+            authorization_status="Accepted",
+            started_at=start,
+            stopped_at=stop,
+            meter_start_wh=2_000_000,
+            meter_stop_wh=2_000_000 + kwh * 1000,
+            status="completed",
         )
-        DriverSession.objects.create(driver=driver, id_tag=tag, station=station, connector=connector, transaction=tx, state="completed")
+        DriverSession.objects.create(
+            driver=driver, id_tag=tag, station=station, connector=connector, transaction=tx, state="completed"
+        )
         charged_until = stop - timedelta(minutes=idle_minutes)
         MeterValue.objects.create(
-            station=station, connector=connector, transaction=tx, timestamp=charged_until,
-            measurand="Energy.Active.Import.Register", value=Decimal(tx.meter_stop_wh), raw_value=str(tx.meter_stop_wh),
+            station=station,
+            connector=connector,
+            transaction=tx,
+            timestamp=charged_until,
+            measurand="Energy.Active.Import.Register",
+            value=Decimal(tx.meter_stop_wh),
+            raw_value=str(tx.meter_stop_wh),
         )
-        statuses = [(start - 30 * MS, "Preparing"), (start + 45 * MS, "Charging"), (stop + 40 * MS, "Finishing"), (stop + timedelta(seconds=30), "Available")]
+        statuses = [
+            (start - 30 * MS, "Preparing"),
+            (start + 45 * MS, "Charging"),
+            (stop + 40 * MS, "Finishing"),
+            (stop + timedelta(seconds=30), "Available"),
+        ]
         if idle_minutes:
             statuses.append((charged_until, "SuspendedEV"))
         for timestamp, status in statuses:
@@ -75,7 +103,10 @@ def charge(connectors, driver):
 
 
 def lines(invoice: Invoice) -> list[tuple]:
-    return [(l.description, l.quantity, l.unit, l.amount_excl_vat, l.vat_rate, l.amount_incl_vat) for l in invoice.lines.all()]
+    return [
+        (l.description, l.quantity, l.unit, l.amount_excl_vat, l.vat_rate, l.amount_incl_vat)
+        for l in invoice.lines.all()
+    ]
 
 
 def session_number(cdr: ChargeDetailRecord) -> int:
@@ -91,7 +122,10 @@ class TestAKnownMonth:
     def test_lines_and_totals(self, march, driver):
         short, idle = march
         invoice = invoices.invoice_month(driver=driver, year=2026, month=3)
-        first, second = f"Session {session_number(short)} at CP-BILL, 2026-03-05 10:00", f"Session {session_number(idle)} at CP-BILL, 2026-03-12 18:30"
+        first, second = (
+            f"Session {session_number(short)} at CP-BILL, 2026-03-05 10:00",
+            f"Session {session_number(idle)} at CP-BILL, 2026-03-12 18:30",
+        )
         assert lines(invoice) == [
             (f"{first}: Energy", Decimal("10"), "kWh", Decimal("3.50"), Decimal("19"), Decimal("4.17")),
             (f"{second}: Energy", Decimal("20"), "kWh", Decimal("7.00"), Decimal("19"), Decimal("8.33")),
@@ -99,7 +133,11 @@ class TestAKnownMonth:
         ]
         assert (invoice.total_excl_vat, invoice.total_incl_vat) == (Decimal("12.50"), Decimal("14.88"))
         assert invoice.vat_breakdown == [{"rate": "19.00", "base": "12.50", "vat": "2.38"}]
-        assert (invoice.issuer_name, invoice.issuer_vat_id, invoice.customer_name) == ("Stadtwerke Nord GmbH", "DE123456789", "Meyer Logistics GmbH")
+        assert (invoice.issuer_name, invoice.issuer_vat_id, invoice.customer_name) == (
+            "Stadtwerke Nord GmbH",
+            "DE123456789",
+            "Meyer Logistics GmbH",
+        )
 
     def test_the_pdf_text(self, march, driver, issuer):
         invoice = invoices.render_pdf(invoices.invoice_month(driver=driver, year=2026, month=3))
@@ -108,10 +146,23 @@ class TestAKnownMonth:
         text = pdf_text(invoice.pdf.read())
         short, idle = march
         for expected in (
-            "Stadtwerke Nord GmbH", "Am Kai 1", "20095 Hamburg", "VAT id: DE123456789", invoice.number,
-            "Billed to:", "Meyer Logistics GmbH", "Hafenweg 3", "20457 Hamburg", "Service period: 2026-03-01 to 2026-03-31",
-            f"Session {session_number(short)} at CP-BILL, 2026-03-05 10:00: Energy", "10 kWh", "20 min",
-            "Parking time", "14.88 EUR", "12.50 EUR", "2.38 EUR",
+            "Stadtwerke Nord GmbH",
+            "Am Kai 1",
+            "20095 Hamburg",
+            "VAT id: DE123456789",
+            invoice.number,
+            "Billed to:",
+            "Meyer Logistics GmbH",
+            "Hafenweg 3",
+            "20457 Hamburg",
+            "Service period: 2026-03-01 to 2026-03-31",
+            f"Session {session_number(short)} at CP-BILL, 2026-03-05 10:00: Energy",
+            "10 kWh",
+            "20 min",
+            "Parking time",
+            "14.88 EUR",
+            "12.50 EUR",
+            "2.38 EUR",
         ):
             assert expected in text, expected
         for unexpected in ("Rounding", " h)", "(0 min)", "dana@example.com", "moved away"):
@@ -132,15 +183,27 @@ class TestLinesAddUp:
         assert cdr.total_cost_excl_vat == Decimal("0.63")  # 0.105 + 0.525 rounded once; the parts round to 0.11 + 0.53
         invoice = invoices.invoice_session(cdr=cdr)
         assert [(l.dimension, l.amount_excl_vat, l.amount_incl_vat) for l in invoice.lines.all()] == [
-            ("PARKING_TIME", Decimal("0.52"), Decimal("0.52")), ("FLAT", Decimal("0.11"), Decimal("0.11")),
+            ("PARKING_TIME", Decimal("0.52"), Decimal("0.52")),
+            ("FLAT", Decimal("0.11"), Decimal("0.11")),
         ]
 
     @pytest.mark.parametrize("minutes", [7, 13, 29, 41, 59])
-    def test_every_line_is_within_a_cent_of_its_part_and_all_add_up(self, location, make_tariff, assign, charge, driver, minutes):
-        assign(make_tariff("MIXED", ("FLAT", "0.3333", 1, "7"), ("ENERGY", "0.3337", 1, "19"), ("PARKING_TIME", "4.999", 1, "7")), location=location)
+    def test_every_line_is_within_a_cent_of_its_part_and_all_add_up(
+        self, location, make_tariff, assign, charge, driver, minutes
+    ):
+        assign(
+            make_tariff(
+                "MIXED", ("FLAT", "0.3333", 1, "7"), ("ENERGY", "0.3337", 1, "19"), ("PARKING_TIME", "4.999", 1, "7")
+            ),
+            location=location,
+        )
         cdr = charge(utc(2026, 3, 5, 9, 0), minutes=minutes + 10, kwh=minutes % 7 + 1, idle_minutes=minutes)
         invoice = invoices.invoice_session(cdr=cdr)
-        parts = {"ENERGY": cdr.total_energy_cost_excl_vat, "PARKING_TIME": cdr.total_parking_cost_excl_vat, "FLAT": cdr.total_fixed_cost_excl_vat}
+        parts = {
+            "ENERGY": cdr.total_energy_cost_excl_vat,
+            "PARKING_TIME": cdr.total_parking_cost_excl_vat,
+            "FLAT": cdr.total_fixed_cost_excl_vat,
+        }
         assert sum(l.amount_excl_vat for l in invoice.lines.all()) == cdr.total_cost_excl_vat
         assert sum(l.amount_incl_vat for l in invoice.lines.all()) == cdr.total_cost_incl_vat
         assert sum(Decimal(r["base"]) + Decimal(r["vat"]) for r in invoice.vat_breakdown) == cdr.total_cost_incl_vat
@@ -176,9 +239,13 @@ class TestClosingAPeriodEarly:
         card_driver = register_driver(email="card@example.com", password="a-fine-password-42")
         card_account = BillingAccount.objects.create(driver=card_driver, pays_by_invoice=False)
         changelist = reverse("admin:billing_billingaccount_changelist")
-        with mock.patch("django.utils.timezone.now", return_value=utc(2026, 3, 10, 12, 0)):  # the operator closes on 10 March
+        with mock.patch(
+            "django.utils.timezone.now", return_value=utc(2026, 3, 10, 12, 0)
+        ):  # the operator closes on 10 March
             response = operator_client.post(
-                changelist, {"action": "close_period", "_selected_action": [driver.billing_account.pk, card_account.pk]}, follow=True,
+                changelist,
+                {"action": "close_period", "_selected_action": [driver.billing_account.pk, card_account.pk]},
+                follow=True,
             )
         invoice = Invoice.objects.get(driver=driver)
         page = response.content.decode()
@@ -191,7 +258,12 @@ class TestClosingAPeriodEarly:
         account = driver.billing_account
         response = operator_client.post(
             reverse("admin:billing_billingaccount_change", args=[account.pk]),
-            {"driver": driver.pk, "pays_by_invoice": "on", "name": "Meyer & Söhne KG", "address": "Neue Str. 9\n10115 Berlin"},
+            {
+                "driver": driver.pk,
+                "pays_by_invoice": "on",
+                "name": "Meyer & Söhne KG",
+                "address": "Neue Str. 9\n10115 Berlin",
+            },
         )
         assert response.status_code == 302
         assert invoices.customer(driver) == ("Meyer & Söhne KG", "Neue Str. 9\n10115 Berlin")

@@ -1,7 +1,8 @@
 """Invoices built from sealed CDRs: numbers, lines and VAT to the cent, PDF, e-mail, monthly collection."""
+
 import re
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -24,7 +25,9 @@ def invoice_dir(settings, tmp_path):
 
 @pytest.fixture
 def driver(db):
-    return register_driver(email="dana@example.com", password="a-fine-password-42", first_name="Dana", last_name="Meyer")
+    return register_driver(
+        email="dana@example.com", password="a-fine-password-42", first_name="Dana", last_name="Meyer"
+    )
 
 
 @pytest.fixture
@@ -42,19 +45,29 @@ def session_cdr(connectors, driver):
     """A stopped session with meter values, sealed into its CDR: `kwh` charged evenly over `minutes`."""
     counter = iter(range(1000))
 
-    def make(*, start=datetime(2026, 3, 5, 9, 0, tzinfo=timezone.utc), minutes=60, kwh=20, owner=driver):
+    def make(*, start=datetime(2026, 3, 5, 9, 0, tzinfo=UTC), minutes=60, kwh=20, owner=driver):
         n = next(counter)
         tag = IdTag.objects.create(id_tag=f"INV-{n}", owner=owner)
         transaction = Transaction.objects.create(
-            station=connectors[0].evse.station, connector=connectors[0], id_tag=tag, id_tag_value=tag.id_tag,
-            authorization_status="Accepted", started_at=start, stopped_at=start + timedelta(minutes=minutes),
-            meter_start_wh=1_000_000, meter_stop_wh=1_000_000 + kwh * 1000,
+            station=connectors[0].evse.station,
+            connector=connectors[0],
+            id_tag=tag,
+            id_tag_value=tag.id_tag,
+            authorization_status="Accepted",
+            started_at=start,
+            stopped_at=start + timedelta(minutes=minutes),
+            meter_start_wh=1_000_000,
+            meter_stop_wh=1_000_000 + kwh * 1000,
         )
         for part in (1, 2):
             MeterValue.objects.create(
-                station=transaction.station, connector=transaction.connector, transaction=transaction,
-                timestamp=start + timedelta(minutes=minutes * part / 2), measurand="Energy.Active.Import.Register",
-                value=Decimal(1_000_000 + kwh * 500 * part), raw_value=str(1_000_000 + kwh * 500 * part),
+                station=transaction.station,
+                connector=transaction.connector,
+                transaction=transaction,
+                timestamp=start + timedelta(minutes=minutes * part / 2),
+                measurand="Energy.Active.Import.Register",
+                value=Decimal(1_000_000 + kwh * 500 * part),
+                raw_value=str(1_000_000 + kwh * 500 * part),
             )
         return record_charge_detail_record(transaction_id=transaction.pk)
 
@@ -62,7 +75,7 @@ def session_cdr(connectors, driver):
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def pdf_text(content: bytes) -> str:
@@ -85,10 +98,20 @@ class TestSessionInvoice:
         priced(*MIXED_VAT)
         cdr = session_cdr()
         invoice = invoices.invoice_session(cdr=cdr)
-        lines = [(l.dimension, l.quantity, l.unit, l.amount_excl_vat, l.vat_rate, l.amount_incl_vat) for l in invoice.lines.all()]
+        lines = [
+            (l.dimension, l.quantity, l.unit, l.amount_excl_vat, l.vat_rate, l.amount_incl_vat)
+            for l in invoice.lines.all()
+        ]
         assert lines == [
             ("ENERGY", Decimal("20"), "kWh", Decimal("8.00"), Decimal("19"), Decimal("9.52")),
-            ("TIME", Decimal("60"), "min", Decimal("1.20"), Decimal("7"), Decimal("1.28")),  # 1.284 rounded by the engine
+            (
+                "TIME",
+                Decimal("60"),
+                "min",
+                Decimal("1.20"),
+                Decimal("7"),
+                Decimal("1.28"),
+            ),  # 1.284 rounded by the engine
             ("FLAT", None, "", Decimal("1.00"), Decimal("7"), Decimal("1.07")),
         ]
         assert invoice.vat_breakdown == [
@@ -102,7 +125,11 @@ class TestSessionInvoice:
         priced(*MIXED_VAT)
         cdr = session_cdr()
         invoice = invoices.invoice_session(cdr=cdr)
-        assert (invoice.total_excl_vat, invoice.total_incl_vat) == (cdr.total_cost_excl_vat, cdr.total_cost_incl_vat) == (Decimal("10.20"), Decimal("11.87"))
+        assert (
+            (invoice.total_excl_vat, invoice.total_incl_vat)
+            == (cdr.total_cost_excl_vat, cdr.total_cost_incl_vat)
+            == (Decimal("10.20"), Decimal("11.87"))
+        )
         assert_adds_up(invoice)
 
     def test_the_engine_rounding_the_total_once_is_shared_out_over_the_lines(self, priced, session_cdr):
@@ -110,7 +137,10 @@ class TestSessionInvoice:
         cdr = session_cdr(minutes=30)
         invoice = invoices.invoice_session(cdr=cdr)
         assert cdr.total_cost_excl_vat == Decimal("0.63")  # 0.105 + 0.525, rounded once; the parts round to 0.11 + 0.53
-        assert [(l.dimension, l.amount_excl_vat) for l in invoice.lines.all()] == [("TIME", Decimal("0.52")), ("FLAT", Decimal("0.11"))]
+        assert [(l.dimension, l.amount_excl_vat) for l in invoice.lines.all()] == [
+            ("TIME", Decimal("0.52")),
+            ("FLAT", Decimal("0.11")),
+        ]
         assert invoice.vat_breakdown == [{"rate": None, "base": "0.63", "vat": "0.00"}]
         assert_adds_up(invoice)
 
@@ -149,7 +179,9 @@ class TestSessionInvoice:
 class TestNumbers:
     def test_sequential_per_year_and_unique(self, priced, session_cdr):
         priced(*MIXED_VAT)
-        made = [invoices.invoice_session(cdr=session_cdr(start=datetime(2026, 3, 5, 9, i, tzinfo=timezone.utc))) for i in range(3)]
+        made = [
+            invoices.invoice_session(cdr=session_cdr(start=datetime(2026, 3, 5, 9, i, tzinfo=UTC))) for i in range(3)
+        ]
         year = made[0].issued_at.year
         assert [i.number for i in made] == [f"VS-{year}-{n:06d}" for n in (1, 2, 3)]
 
@@ -166,7 +198,9 @@ class TestNumbers:
     def test_a_dimension_priced_at_two_rates_is_refused(self, priced, session_cdr):
         priced(*MIXED_VAT)
         cdr = session_cdr()
-        cdr.tariff_snapshot["elements"].append({"price_components": [{"type": "ENERGY", "price": "0.1", "step_size": 1, "vat": "7"}]})
+        cdr.tariff_snapshot["elements"].append(
+            {"price_components": [{"type": "ENERGY", "price": "0.1", "step_size": 1, "vat": "7"}]}
+        )
         with pytest.raises(invoices.AmbiguousVat):
             invoices.invoice_session(cdr=cdr)
 
@@ -188,7 +222,17 @@ class TestPdfAndEmail:
         content = invoice.pdf.read()
         assert content.startswith(b"%PDF") and invoice.pdf.path.startswith(str(invoice_dir))
         text = pdf_text(content)
-        for expected in (invoice.number, "11.87 EUR", "10.20 EUR", "Stadtwerke S\xfcd", "DE123456789", "Dana Meyer", "Energy", "19 %", "0.15 EUR"):
+        for expected in (
+            invoice.number,
+            "11.87 EUR",
+            "10.20 EUR",
+            "Stadtwerke S\xfcd",
+            "DE123456789",
+            "Dana Meyer",
+            "Energy",
+            "19 %",
+            "0.15 EUR",
+        ):
             assert expected in text
 
     def test_the_pdf_is_rendered_once(self, priced, session_cdr):
@@ -214,7 +258,7 @@ class TestPdfAndEmail:
         invoice = invoices.bill_session(cdr_id=cdr.pk)
         assert invoices.bill_session(cdr_id=cdr.pk).pk == invoice.pk and len(mailoutbox) == 1
         BillingAccount.objects.create(driver=driver, pays_by_invoice=True)
-        assert invoices.bill_session(cdr_id=session_cdr(start=datetime(2026, 3, 6, tzinfo=timezone.utc)).pk) is None
+        assert invoices.bill_session(cdr_id=session_cdr(start=datetime(2026, 3, 6, tzinfo=UTC)).pk) is None
 
 
 class TestMonthlyInvoice:
@@ -224,10 +268,14 @@ class TestMonthlyInvoice:
         priced(*MIXED_VAT)
         cdrs = {
             "feb": session_cdr(start=utc(2026, 2, 28, 20, 0)),
-            "mar_first": session_cdr(start=utc(2026, 2, 28, 22, 45), minutes=30),  # ends 23:15 UTC, 00:15 on 1 March in Berlin
+            "mar_first": session_cdr(
+                start=utc(2026, 2, 28, 22, 45), minutes=30
+            ),  # ends 23:15 UTC, 00:15 on 1 March in Berlin
             "mar": session_cdr(start=utc(2026, 3, 10, 8, 0)),
             "mar_billed": session_cdr(start=utc(2026, 3, 11, 8, 0)),
-            "apr": session_cdr(start=utc(2026, 3, 31, 22, 0), minutes=30),  # ends 22:30 UTC, 00:30 on 1 April in Berlin (CEST)
+            "apr": session_cdr(
+                start=utc(2026, 3, 31, 22, 0), minutes=30
+            ),  # ends 22:30 UTC, 00:30 on 1 April in Berlin (CEST)
         }
         invoices.invoice_session(cdr=cdrs["mar_billed"])
         return cdrs
@@ -238,7 +286,9 @@ class TestMonthlyInvoice:
         assert invoice.kind == "monthly"
         assert invoice.total_incl_vat == march["mar_first"].total_cost_incl_vat + march["mar"].total_cost_incl_vat
         assert {l.charge_detail_record_id for l in invoice.lines.all()} == {march["mar_first"].pk, march["mar"].pk}
-        assert invoice.lines.first().description == "Session at CP-BILL, 2026-02-28 23:45: Energy"  # no app session: an RFID card
+        assert (
+            invoice.lines.first().description == "Session at CP-BILL, 2026-02-28 23:45: Energy"
+        )  # no app session: an RFID card
         assert_adds_up(invoice)
 
     def test_idempotent_per_driver_and_month(self, march, driver):
@@ -253,7 +303,7 @@ class TestMonthlyInvoice:
         other = register_driver(email="card@example.com", password="a-fine-password-42")
         BillingAccount.objects.create(driver=driver, pays_by_invoice=True)
         BillingAccount.objects.create(driver=other, pays_by_invoice=False)
-        [invoice] = invoices.bill_previous_month(now=datetime(2026, 4, 1, 3, 0, tzinfo=timezone.utc))
+        [invoice] = invoices.bill_previous_month(now=datetime(2026, 4, 1, 3, 0, tzinfo=UTC))
         assert (invoice.driver, invoice.period_start.month) == (driver, 3) and invoice.pdf
         assert [m.to for m in mailoutbox] == [[driver.email]]
 

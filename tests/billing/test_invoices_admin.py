@@ -1,4 +1,5 @@
 """Operators find invoices in the admin, open their PDF, and e-mail one again."""
+
 import pytest
 from django.urls import reverse
 

@@ -3,7 +3,9 @@
 Meant for PostgreSQL, where select_for_update really makes the threads wait;
 on SQLite the same test holds because its writers take turns.
 """
+
 import threading
+
 import pytest
 from django.db import connections
 
@@ -69,9 +71,10 @@ def test_the_same_month_invoiced_twice_at_once_is_one_invoice(cdrs):
 
 def test_a_month_and_its_sessions_at_once_bill_each_cdr_once(cdrs):
     driver = cdrs[0].transaction.id_tag.owner
-    work = [lambda: invoices.invoice_month(driver=driver, year=2026, month=3)] + [lambda cdr=cdr: invoices.invoice_session(cdr=cdr) for cdr in cdrs[:3]]
+    work = [lambda: invoices.invoice_month(driver=driver, year=2026, month=3)] + [
+        lambda cdr=cdr: invoices.invoice_session(cdr=cdr) for cdr in cdrs[:3]
+    ]
     together(lambda job: job(), work)
     billed = [cdr.invoices.count() for cdr in cdrs]
     assert billed == [1] * 6
     assert sorted(Invoice.objects.values_list("number", flat=True))[-1].endswith(f"-{Invoice.objects.count():06d}")
-

@@ -9,6 +9,7 @@ the step. Priced with the demo tariff (csms/management/commands/seed_demo.py:
 spec's complex tariff (tariff_4_complex: parking 5.00 EUR/h in 300 s steps on
 workdays 09:00-18:00, 10 % VAT).
 """
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -54,24 +55,49 @@ def charging_16(connector, *, idle_minutes: float = 0, finishing_before_stop: fl
 def charging_201(station, *, idle_minutes: float = 0) -> Transaction:
     """The same session over 2.0.1, through the steps the station numbers, chargingState included."""
     IdTag.objects.create(id_tag="CARD-201")
-    register = lambda minutes, wh: (Sample(timestamp=START + timedelta(minutes=minutes), value=str(wh), measurand="Energy.Active.Import.Register", unit="Wh"),)  # noqa: E731
+    register = lambda minutes, wh: (
+        Sample(
+            timestamp=START + timedelta(minutes=minutes),
+            value=str(wh),
+            measurand="Energy.Active.Import.Register",
+            unit="Wh",
+        ),
+    )
     steps = [
         ("started", 0, "CablePluggedIn", "EVConnected", register(0, 1_000_000)),
         ("updated", 50 * MS, "ChargingStateChanged", "Charging", ()),
-        ("updated", 60 - idle_minutes, "MeterValuePeriodic", "SuspendedEV" if idle_minutes else "", register(60 - idle_minutes, 1_010_000)),
+        (
+            "updated",
+            60 - idle_minutes,
+            "MeterValuePeriodic",
+            "SuspendedEV" if idle_minutes else "",
+            register(60 - idle_minutes, 1_010_000),
+        ),
         ("ended", 60, "StopAuthorized", "EVConnected", register(60, 1_010_000)),
     ]
     for seq_no, (kind, minutes, trigger, state, samples) in enumerate(steps):
-        sessions.record_transaction_step(station_id=station.pk, step=sessions.TransactionStep(
-            uid="TX-201", seq_no=seq_no, kind=kind, trigger=trigger, timestamp=START + timedelta(minutes=minutes),
-            evse_id=1, id_tag="CARD-201" if kind == "started" else None, samples=samples, charging_state=state,
-        ))
+        sessions.record_transaction_step(
+            station_id=station.pk,
+            step=sessions.TransactionStep(
+                uid="TX-201",
+                seq_no=seq_no,
+                kind=kind,
+                trigger=trigger,
+                timestamp=START + timedelta(minutes=minutes),
+                evse_id=1,
+                id_tag="CARD-201" if kind == "started" else None,
+                samples=samples,
+                charging_state=state,
+            ),
+        )
     return Transaction.objects.get(uid="TX-201")
 
 
 def complex_cdr(transaction: Transaction) -> pricing.Cdr:
     """The stored session priced with the OCPI spec's complex tariff (at 16 A, so TIME is 1.00 EUR/h)."""
-    return pricing.price_session(example("tariff_4_complex"), session_timeline(transaction=transaction, connector=transaction.connector))
+    return pricing.price_session(
+        example("tariff_4_complex"), session_timeline(transaction=transaction, connector=transaction.connector)
+    )
 
 
 def money(price) -> tuple[str, str]:
@@ -82,13 +108,22 @@ class TestOcpp16:
     def test_preparing_before_the_start_and_finishing_after_the_stop_are_not_parking(self, demo_priced):
         record = record_charge_detail_record(transaction_id=charging_16(demo_priced).pk)
         assert record.total_parking_time == timedelta(0)
-        assert (record.total_parking_cost_excl_vat, record.total_parking_cost_incl_vat) == (Decimal("0.00"), Decimal("0.00"))
-        assert (record.total_cost_excl_vat, record.total_cost_incl_vat) == (Decimal("3.50"), Decimal("4.17"))  # 10 kWh only
+        assert (record.total_parking_cost_excl_vat, record.total_parking_cost_incl_vat) == (
+            Decimal("0.00"),
+            Decimal("0.00"),
+        )
+        assert (record.total_cost_excl_vat, record.total_cost_incl_vat) == (
+            Decimal("3.50"),
+            Decimal("4.17"),
+        )  # 10 kWh only
 
     def test_a_genuine_20_minute_idle_bills_20_minutes(self, demo_priced):
         record = record_charge_detail_record(transaction_id=charging_16(demo_priced, idle_minutes=20).pk)
         assert record.total_parking_time == timedelta(minutes=20)
-        assert (record.total_parking_cost_excl_vat, record.total_parking_cost_incl_vat) == (Decimal("2.00"), Decimal("2.38"))
+        assert (record.total_parking_cost_excl_vat, record.total_parking_cost_incl_vat) == (
+            Decimal("2.00"),
+            Decimal("2.38"),
+        )
         assert (record.total_cost_excl_vat, record.total_cost_incl_vat) == (Decimal("5.50"), Decimal("6.55"))
 
     def test_finishing_before_the_stop_is_parking(self, demo_priced):
@@ -112,7 +147,12 @@ class TestOcpp16:
 class TestOcpp201:
     def test_ev_connected_at_the_start_is_not_parking(self, demo_priced, station):
         transaction = charging_201(station)
-        assert list(transaction.events.values_list("charging_state", flat=True)) == ["EVConnected", "Charging", "", "EVConnected"]
+        assert list(transaction.events.values_list("charging_state", flat=True)) == [
+            "EVConnected",
+            "Charging",
+            "",
+            "EVConnected",
+        ]
         record = record_charge_detail_record(transaction_id=transaction.pk)
         assert record.total_parking_time == timedelta(0) and record.total_energy_wh == 10_000
         assert (record.total_cost_excl_vat, record.total_cost_incl_vat) == (Decimal("3.50"), Decimal("4.17"))
@@ -120,7 +160,10 @@ class TestOcpp201:
     def test_a_genuine_20_minute_idle_bills_20_minutes(self, demo_priced, station):
         record = record_charge_detail_record(transaction_id=charging_201(station, idle_minutes=20).pk)
         assert record.total_parking_time == timedelta(minutes=20)
-        assert (record.total_parking_cost_excl_vat, record.total_parking_cost_incl_vat) == (Decimal("2.00"), Decimal("2.38"))
+        assert (record.total_parking_cost_excl_vat, record.total_parking_cost_incl_vat) == (
+            Decimal("2.00"),
+            Decimal("2.38"),
+        )
         assert (record.total_cost_excl_vat, record.total_cost_incl_vat) == (Decimal("5.50"), Decimal("6.55"))
 
     def test_the_complex_tariff(self, station):

@@ -1,4 +1,5 @@
 """A driver's saved cards through the API, against localstripe."""
+
 import pytest
 
 from billing.models import BillingAccount, PaymentCustomer
@@ -49,10 +50,16 @@ def priced_online_station(station, location, make_tariff, assign):
 def test_a_refused_card_refuses_the_start_and_fails_the_session(stripe_api, driver, priced_online_station):
     client = client_for(driver)
     secret = client.post("/api/v1/payment-methods/setup-intent").json()["client_secret"]
-    save_card(stripe_api, secret, PaymentCustomer.objects.get(driver=driver).stripe_customer_id, "pm_card_chargeCustomerFail")
-    refused = client.post("/api/v1/sessions", {"station_id": "CP-BILL", "evse_id": 1}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    save_card(
+        stripe_api, secret, PaymentCustomer.objects.get(driver=driver).stripe_customer_id, "pm_card_chargeCustomerFail"
+    )
+    refused = client.post(
+        "/api/v1/sessions", {"station_id": "CP-BILL", "evse_id": 1}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
     assert (refused.status_code, refused.json()["code"]) == (402, "payment_declined")
-    replayed = client.post("/api/v1/sessions", {"station_id": "CP-BILL", "evse_id": 1}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    replayed = client.post(
+        "/api/v1/sessions", {"station_id": "CP-BILL", "evse_id": 1}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
     assert (replayed.status_code, replayed.json()) == (402, refused.json())
     session = DriverSession.objects.get()
     assert (session.state, session.error_code, session.payment.status) == ("failed", "payment_declined", "failed")

@@ -1,4 +1,5 @@
 """Card payments against localstripe: saved cards, the hold at the start, one exact capture at the end."""
+
 from decimal import Decimal
 
 import pytest
@@ -45,8 +46,12 @@ def make_session(connectors, location, make_tariff, assign, driver):
         assign(make_tariff("FLAT", ("FLAT", cost, 1, None)), location=location)
         transaction = stored_transaction(connectors[0], owner=driver, minutes=30, meter_stop_wh=1_010_000)
         return DriverSession.objects.create(
-            driver=driver, id_tag=transaction.id_tag, station=transaction.station, connector=transaction.connector,
-            transaction=transaction, state=DriverSession.State.COMPLETED,
+            driver=driver,
+            id_tag=transaction.id_tag,
+            station=transaction.station,
+            connector=transaction.connector,
+            transaction=transaction,
+            state=DriverSession.State.COMPLETED,
         )
 
     return make
@@ -107,7 +112,12 @@ def test_preauthorize_holds_the_configured_amount_once(stripe_api, saved_card, m
     assert (payment.status, payment.amount_authorised, payment.currency) == ("authorised", Decimal("40.00"), "EUR")
     [intent] = intents(stripe_api)
     assert intent.id == payment.stripe_payment_intent_id
-    assert (intent.status, intent.amount, intent.currency, intent.capture_method) == ("requires_capture", 4000, "eur", "manual")
+    assert (intent.status, intent.amount, intent.currency, intent.capture_method) == (
+        "requires_capture",
+        4000,
+        "eur",
+        "manual",
+    )
     assert intent.payment_method == card_id
 
 
@@ -132,7 +142,11 @@ def test_settle_captures_the_exact_cost(stripe_api, saved_card, make_session):
     session = make_session("12.34")
     payment = payments.preauthorize(session=session)
     payment = payments.settle(session=session)
-    assert (payment.status, payment.amount_captured, payment.excess_payment_intent_id) == ("captured", Decimal("12.34"), "")
+    assert (payment.status, payment.amount_captured, payment.excess_payment_intent_id) == (
+        "captured",
+        Decimal("12.34"),
+        "",
+    )
     assert amount_received(stripe_api, payment.stripe_payment_intent_id) == 1234
     assert stripe_api.v1.payment_intents.retrieve(payment.stripe_payment_intent_id).status == "succeeded"
 
@@ -152,7 +166,11 @@ def test_a_cost_above_the_hold_is_charged_by_a_second_intent(stripe_api, saved_c
     session = make_session("73.21")
     payments.preauthorize(session=session)
     payment = payments.settle(session=session)
-    assert (payment.status, payment.amount_captured, payment.amount_excess) == ("captured", Decimal("50.00"), Decimal("23.21"))
+    assert (payment.status, payment.amount_captured, payment.amount_excess) == (
+        "captured",
+        Decimal("50.00"),
+        Decimal("23.21"),
+    )
     assert amount_received(stripe_api, payment.stripe_payment_intent_id) == 5000
     excess = stripe_api.v1.payment_intents.retrieve(payment.excess_payment_intent_id)
     assert (excess.status, excess.amount, excess.payment_method) == ("succeeded", 2321, card_id)
@@ -169,11 +187,16 @@ def test_settling_again_changes_nothing(stripe_api, saved_card, make_session, co
     second = payments.settle(session=session)
     assert [(i.id, i.status, amount_received(stripe_api, i.id)) for i in intents(stripe_api)] == before
     assert (second.status, second.amount_captured, second.amount_excess, second.updated_at) == (
-        first.status, first.amount_captured, first.amount_excess, first.updated_at,
+        first.status,
+        first.amount_captured,
+        first.amount_excess,
+        first.updated_at,
     )
 
 
-def test_every_write_carries_an_idempotency_key_named_after_our_records(stripe_api, localstripe, saved_card, make_session, monkeypatch):
+def test_every_write_carries_an_idempotency_key_named_after_our_records(
+    stripe_api, localstripe, saved_card, make_session, monkeypatch
+):
     card_id = saved_card()
     session = make_session("73.21")
     recorder = KeyRecorder()

@@ -1,4 +1,5 @@
 """Refunds against localstripe: part, then the rest, never more than was charged; and from the admin."""
+
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode
 
@@ -58,7 +59,10 @@ def test_refund_part_then_the_rest_then_nothing_more(stripe_api, refunds_sent, s
     payment = settle("12.34")
     [first] = payments.refund(payment=payment, amount=Decimal("5.00"))
     assert (first.amount, first.stripe_payment_intent_id, first.reason, payment.status) == (
-        Decimal("5.00"), payment.stripe_payment_intent_id, "requested_by_customer", "captured",
+        Decimal("5.00"),
+        payment.stripe_payment_intent_id,
+        "requested_by_customer",
+        "captured",
     )
     assert amount_received(stripe_api, payment.stripe_payment_intent_id) == 734
 
@@ -68,7 +72,10 @@ def test_refund_part_then_the_rest_then_nothing_more(stripe_api, refunds_sent, s
 
     with pytest.raises(NothingToRefund, match="0.00 EUR left to refund, not 1.00"):
         payments.refund(payment=payment, amount=Decimal("1.00"))
-    assert refunds_sent == [(f"refund-{payment.pk}-0", "requested_by_customer"), (f"refund-{payment.pk}-1", "requested_by_customer")]
+    assert refunds_sent == [
+        (f"refund-{payment.pk}-0", "requested_by_customer"),
+        (f"refund-{payment.pk}-1", "requested_by_customer"),
+    ]
     assert Refund.objects.count() == 2
 
 
@@ -107,7 +114,9 @@ def test_stripes_charge_refunded_after_our_refund_records_it_once(client, stripe
     charge = stripe_api.v1.payment_intents.retrieve(payment.excess_payment_intent_id).latest_charge.to_dict()
     assert send(client, stripe_event("charge.refunded", charge)).status_code == 200
     payment.refresh_from_db()
-    assert payment.status == "refunded" and Refund.objects.count() == 2 and StripeEvent.objects.get().outcome == "handled"
+    assert (
+        payment.status == "refunded" and Refund.objects.count() == 2 and StripeEvent.objects.get().outcome == "handled"
+    )
 
 
 def test_the_admin_action_asks_for_the_amount_then_refunds(operator_client, stripe_api, refunds_sent, settle):
@@ -116,7 +125,12 @@ def test_the_admin_action_asks_for_the_amount_then_refunds(operator_client, stri
     page = operator_client.post(changelist, {"action": "refund", "_selected_action": [payment.pk]})
     assert page.status_code == 200 and 'value="12.34"' in page.content.decode() and not Refund.objects.exists()
 
-    confirm = {"action": "refund", "_selected_action": [payment.pk], "confirm": "Refund", f"amount_{payment.pk}": "2.00"}
+    confirm = {
+        "action": "refund",
+        "_selected_action": [payment.pk],
+        "confirm": "Refund",
+        f"amount_{payment.pk}": "2.00",
+    }
     response = operator_client.post(changelist, confirm, follow=True)
     assert "2.00 EUR refunded" in response.content.decode()
     assert list(Refund.objects.values_list("amount", flat=True)) == [Decimal("2.00")]
@@ -132,7 +146,12 @@ def test_the_admin_action_asks_for_the_amount_then_refunds(operator_client, stri
 def test_the_admin_refuses_an_amount_above_what_is_left(operator_client, refunds_sent, settle):
     payment = settle("12.34")
     changelist = reverse("admin:billing_payment_changelist")
-    confirm = {"action": "refund", "_selected_action": [payment.pk], "confirm": "Refund", f"amount_{payment.pk}": "20.00"}
+    confirm = {
+        "action": "refund",
+        "_selected_action": [payment.pk],
+        "confirm": "Refund",
+        f"amount_{payment.pk}": "20.00",
+    }
     response = operator_client.post(changelist, confirm, follow=True)
     assert "12.34 EUR left to refund, not 20.00" in response.content.decode()
     assert refunds_sent == [] and not Refund.objects.exists()

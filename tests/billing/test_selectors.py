@@ -1,11 +1,11 @@
 """Which tariff applies (precedence, groups, validity), summaries in few queries, a stored session's cost."""
+
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import IntegrityError
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -16,7 +16,6 @@ from stations.services import provision_station
 from tests.billing.stored_sessions import START, sample, status, stored_transaction
 
 pytestmark = pytest.mark.django_db
-
 
 
 @pytest.fixture
@@ -37,7 +36,9 @@ class TestPrecedence:
         assert tariff_for_connector(connector=connector).tariff_id == "CONN"
         assert tariff_for_connector(connector=connectors[1]).tariff_id == "LOC"
 
-    def test_a_drivers_group_beats_the_general_price_at_the_same_level_only(self, connectors, location, make_tariff, assign, fleet_driver):
+    def test_a_drivers_group_beats_the_general_price_at_the_same_level_only(
+        self, connectors, location, make_tariff, assign, fleet_driver
+    ):
         connector = connectors[0]
         assign(make_tariff("PUBLIC", ("ENERGY", "0.59", 1, "19")), location=location)
         assign(make_tariff("FLEET", ("ENERGY", "0.35", 1, "19")), location=location, group=fleet_driver.groups.get())
@@ -47,15 +48,25 @@ class TestPrecedence:
         assert tariff_for_connector(connector=connector, user=fleet_driver).tariff_id == "HPC"
 
     def test_another_groups_price_does_not_apply(self, connectors, location, make_tariff, assign, django_user_model):
-        assign(make_tariff("OTHER-FLEET", ("ENERGY", "0.10", 1, None)), location=location, group=Group.objects.create(name="Fleet B"))
+        assign(
+            make_tariff("OTHER-FLEET", ("ENERGY", "0.10", 1, None)),
+            location=location,
+            group=Group.objects.create(name="Fleet B"),
+        )
         walk_in = django_user_model.objects.create_user("walk-in")
         assert tariff_for_connector(connector=connectors[0], user=walk_in) is None
 
     def test_only_tariffs_valid_at_the_moment_count(self, connectors, location, make_tariff, assign):
         now = timezone.now()
-        assign(make_tariff("OLD", ("ENERGY", "0.40", 1, None), end_date_time=now - timedelta(days=1)), location=location)
-        assign(make_tariff("NEXT", ("ENERGY", "0.50", 1, None), start_date_time=now + timedelta(days=1)), location=location)
-        assign(make_tariff("NOW", ("ENERGY", "0.45", 1, None), start_date_time=now - timedelta(days=30)), location=location)
+        assign(
+            make_tariff("OLD", ("ENERGY", "0.40", 1, None), end_date_time=now - timedelta(days=1)), location=location
+        )
+        assign(
+            make_tariff("NEXT", ("ENERGY", "0.50", 1, None), start_date_time=now + timedelta(days=1)), location=location
+        )
+        assign(
+            make_tariff("NOW", ("ENERGY", "0.45", 1, None), start_date_time=now - timedelta(days=30)), location=location
+        )
         assert tariff_for_connector(connector=connectors[0]).tariff_id == "NOW"
         assert tariff_for_connector(connector=connectors[0], at=now + timedelta(days=2)).tariff_id == "NEXT"
         assert tariff_for_connector(connector=connectors[0], at=now - timedelta(days=60)).tariff_id == "OLD"
@@ -85,7 +96,10 @@ class TestSummaries:
     def test_a_constant_number_of_queries_for_many_connectors(self, location, make_tariff, assign, fleet_driver):
         assign(make_tariff("STD", ("ENERGY", "0.50", 1, "19")), location=location)
         assign(make_tariff("FLEET", ("ENERGY", "0.30", 1, "19")), location=location, group=fleet_driver.groups.get())
-        stations = [provision_station(charge_point_id=f"CP-S{i}", password="p" * 16, location=location, evse_count=3) for i in range(10)]
+        stations = [
+            provision_station(charge_point_id=f"CP-S{i}", password="p" * 16, location=location, evse_count=3)
+            for i in range(10)
+        ]
         assign(make_tariff("ONE", ("TIME", "6.00", 60, "19")), evse=stations[0].evses.first())
         ids = [c.pk for s in stations for e in s.evses.all() for c in e.connectors.all()]
         with CaptureQueriesContext(connection) as few:
@@ -104,7 +118,12 @@ class TestSummaries:
 class TestSessionCost:
     def test_charging_then_parking_from_stored_data(self, connectors, location, make_tariff, assign):
         connector = connectors[0]
-        assign(make_tariff("STD", ("FLAT", "0.50", 1, "20"), ("ENERGY", "0.25", 1, "10"), ("PARKING_TIME", "2.00", 900, "20")), location=location)
+        assign(
+            make_tariff(
+                "STD", ("FLAT", "0.50", 1, "20"), ("ENERGY", "0.25", 1, "10"), ("PARKING_TIME", "2.00", 900, "20")
+            ),
+            location=location,
+        )
         transaction = stored_transaction(connector, minutes=100, meter_stop_wh=1_020_000)
         status(connector, -1, "Preparing")
         status(connector, 0, "Charging")
@@ -113,7 +132,10 @@ class TestSessionCost:
         status(connector, 60, "SuspendedEV")
         status(connector, 100, "Available")
         cdr = session_cost(transaction=transaction)
-        assert (str(cdr.total_cost.excl_vat), str(cdr.total_cost.incl_vat)) == ("7.00", "7.90")  # OCPI's parking example
+        assert (str(cdr.total_cost.excl_vat), str(cdr.total_cost.incl_vat)) == (
+            "7.00",
+            "7.90",
+        )  # OCPI's parking example
         assert cdr.total_energy_wh == 20_000 and cdr.total_parking_time_s == 40 * 60
 
     def test_per_phase_current_is_summed_for_current_restrictions(self, connectors, location, make_tariff, assign):
@@ -150,7 +172,9 @@ class TestSessionCost:
         element = tariff.elements.create(position=1, reservation="RESERVATION")
         element.price_components.create(type="TIME", price=Decimal("5.00"), step_size=60)
         assign(tariff, location=location)
-        reservation = Reservation.objects.create(station=connectors[0].evse.station, evse_id=1, id_tag="X", expires_at=START)
+        reservation = Reservation.objects.create(
+            station=connectors[0].evse.station, evse_id=1, id_tag="X", expires_at=START
+        )
         Reservation.objects.filter(pk=reservation.pk).update(created_at=START - timedelta(minutes=15))
         transaction = stored_transaction(connectors[0], meter_stop_wh=1_020_000, reservation_id=reservation.pk)
         cdr = session_cost(transaction=transaction)

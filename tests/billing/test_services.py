@@ -1,4 +1,5 @@
 """A finished session is sealed into one charge detail record, once."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -26,7 +27,10 @@ def test_records_the_totals_periods_and_tariff(priced_connector):
     assert (record.total_fixed_cost_incl_vat, record.total_energy_cost_incl_vat) == (Decimal("0.60"), Decimal("5.50"))
     assert record.total_energy_wh == 20_000 and record.total_time == timedelta(hours=1)
     assert record.tariff.tariff_id == "STD" and record.currency == "EUR"
-    assert record.charging_periods[0]["dimensions"][:2] == [{"type": "TIME", "volume": "1"}, {"type": "ENERGY", "volume": "20"}]
+    assert record.charging_periods[0]["dimensions"][:2] == [
+        {"type": "TIME", "volume": "1"},
+        {"type": "ENERGY", "volume": "20"},
+    ]
     assert tariff_from_ocpi(record.tariff_snapshot).elements[0].price_components[1].price == Decimal("0.25")
 
 

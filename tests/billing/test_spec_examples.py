@@ -5,6 +5,7 @@ ocpi_examples.py), builds the session the text describes and checks the
 totals the text states, to the cent. Where the spec's own arithmetic is
 wrong, the test says so and checks what its tariff and rules really give.
 """
+
 from dataclasses import replace
 from decimal import Decimal
 
@@ -21,25 +22,33 @@ def cost(price) -> tuple[str, str]:
 
 
 def test_simple_025_per_kwh_20_kwh():
-    cdr = price_session(example("tariff_8_simple_025kwh"), session(local(f"{MONDAY} 10:00"), charging_minutes=60, kwh=20))
+    cdr = price_session(
+        example("tariff_8_simple_025kwh"), session(local(f"{MONDAY} 10:00"), charging_minutes=60, kwh=20)
+    )
     assert cost(cdr.total_cost) == ("5.00", "5.50")
     assert cost(cdr.total_energy_cost) == ("5.00", "5.50")
     assert cdr.total_energy == Decimal(20)
 
 
 def test_025_per_kwh_and_start_fee():
-    cdr = price_session(example("tariff_9_025kwh_start"), session(local(f"{MONDAY} 10:00"), charging_minutes=60, kwh=20))
+    cdr = price_session(
+        example("tariff_9_025kwh_start"), session(local(f"{MONDAY} 10:00"), charging_minutes=60, kwh=20)
+    )
     assert cost(cdr.total_cost) == ("5.50", "6.10")
     assert cost(cdr.total_fixed_cost) == ("0.50", "0.60")
 
 
 def test_min_price_does_not_touch_a_dearer_session():
-    cdr = price_session(example("tariff_12_025kwh_min_price"), session(local(f"{MONDAY} 10:00"), charging_minutes=60, kwh=20))
+    cdr = price_session(
+        example("tariff_12_025kwh_min_price"), session(local(f"{MONDAY} 10:00"), charging_minutes=60, kwh=20)
+    )
     assert cost(cdr.total_cost) == ("5.00", "5.50")
 
 
 def test_min_price_below_2_kwh():
-    cdr = price_session(example("tariff_12_025kwh_min_price"), session(local(f"{MONDAY} 10:00"), charging_minutes=10, kwh="1.5"))
+    cdr = price_session(
+        example("tariff_12_025kwh_min_price"), session(local(f"{MONDAY} 10:00"), charging_minutes=10, kwh="1.5")
+    )
     assert cost(cdr.total_cost) == ("0.50", "0.55")
     assert cost(cdr.total_energy_cost) == ("0.38", "0.41")  # what the energy was worth; the minimum lifts the total
 
@@ -53,17 +62,23 @@ def test_parking_fee_billed_per_15_minutes():
 
 
 def test_max_price_caps_50_kwh():
-    cdr = price_session(example("tariff_6_025kwh_start_max_price"), session(local("2019-06-03 10:00"), charging_minutes=120, kwh=50))
+    cdr = price_session(
+        example("tariff_6_025kwh_start_max_price"), session(local("2019-06-03 10:00"), charging_minutes=120, kwh=50)
+    )
     assert cost(cdr.total_cost) == ("10.00", "11.00")
 
 
 def test_max_price_leaves_30_kwh_alone():
-    cdr = price_session(example("tariff_6_025kwh_start_max_price"), session(local("2019-06-03 10:00"), charging_minutes=90, kwh=30))
+    cdr = price_session(
+        example("tariff_6_025kwh_start_max_price"), session(local("2019-06-03 10:00"), charging_minutes=90, kwh=30)
+    )
     assert cost(cdr.total_cost) == ("8.00", "8.85")
 
 
 def test_2_euro_per_hour_for_2_and_a_half_hours():
-    cdr = price_session(example("tariff_1_simple_2hour"), session(local(f"{MONDAY} 10:00"), charging_minutes=150, kwh=30))
+    cdr = price_session(
+        example("tariff_1_simple_2hour"), session(local(f"{MONDAY} 10:00"), charging_minutes=150, kwh=30)
+    )
     assert cost(cdr.total_cost) == ("5.00", "5.50")
     assert cost(cdr.total_time_cost) == ("5.00", "5.50")
 
@@ -91,7 +106,9 @@ def test_not_possible_with_ocpi_tariff_charges_what_its_alt_text_says():
 
 
 def test_alt_url_tariff_20_45_kwh_billed_as_20_5():
-    cdr = price_session(example("tariff_3_alt_url"), session(local(f"{MONDAY} 10:00"), charging_minutes=60, kwh="20.45"))
+    cdr = price_session(
+        example("tariff_3_alt_url"), session(local(f"{MONDAY} 10:00"), charging_minutes=60, kwh="20.45")
+    )
     assert cost(cdr.total_fixed_cost) == ("0.50", "0.60")
     assert cost(cdr.total_energy_cost) == ("5.13", "5.64")
     assert cost(cdr.total_cost) == ("5.63", "6.24")
@@ -100,7 +117,15 @@ def test_alt_url_tariff_20_45_kwh_billed_as_20_5():
 def test_alt_url_tariff_at_the_real_time_price_of_022():
     tariff = example("tariff_3_alt_url")
     energy = tariff.elements[0].price_components[1]
-    cheaper = replace(tariff, elements=(replace(tariff.elements[0], price_components=(tariff.elements[0].price_components[0], replace(energy, price=Decimal("0.22")))),))
+    cheaper = replace(
+        tariff,
+        elements=(
+            replace(
+                tariff.elements[0],
+                price_components=(tariff.elements[0].price_components[0], replace(energy, price=Decimal("0.22"))),
+            ),
+        ),
+    )
     cdr = price_session(cheaper, session(local(f"{MONDAY} 10:00"), charging_minutes=60, kwh="20.45"))
     assert cost(cdr.total_energy_cost) == ("4.51", "4.96")
     assert cost(cdr.total_cost) == ("5.01", "5.56")
@@ -159,7 +184,9 @@ def test_reservation_with_expire_fee_used_after_22_minutes():
 
 
 def test_reservation_with_expire_fee_expired_after_an_hour():
-    cdr = price_session(example("tariff_17_reservation_with_expire_fee"), expired_reservation(local(f"{MONDAY} 10:00"), minutes=60))
+    cdr = price_session(
+        example("tariff_17_reservation_with_expire_fee"), expired_reservation(local(f"{MONDAY} 10:00"), minutes=60)
+    )
     assert cost(cdr.total_cost) == ("6.00", "7.20")
     assert cost(cdr.total_fixed_cost) == ("0.00", "0.00")  # no session, so no start fee
 
@@ -171,7 +198,9 @@ def test_reservation_with_expire_time_used_after_22_minutes():
 
 
 def test_reservation_with_expire_time_expired_after_90_minutes():
-    cdr = price_session(example("tariff_18_reservation_with_expire_time"), expired_reservation(local(f"{MONDAY} 10:00"), minutes=90))
+    cdr = price_session(
+        example("tariff_18_reservation_with_expire_time"), expired_reservation(local(f"{MONDAY} 10:00"), minutes=90)
+    )
     assert cost(cdr.total_cost) == ("9.00", "10.80")
 
 
@@ -182,7 +211,9 @@ def test_step_size_switching_element_1():
     assert cost(cdr.total_time_cost) == ("0.30", "0.30")
     assert cost(cdr.total_parking_cost) == ("0.25", "0.25")
     assert cost(cdr.total_cost) == ("0.55", "0.55")
-    assert [p.start_date_time for p in cdr.charging_periods] == [local(f"{MONDAY} {t}") for t in ("16:55", "17:00", "17:05")]
+    assert [p.start_date_time for p in cdr.charging_periods] == [
+        local(f"{MONDAY} {t}") for t in ("16:55", "17:00", "17:05")
+    ]
 
 
 def test_step_size_switching_element_2():

@@ -1,5 +1,6 @@
 """A session the CSMS refused is never billed (item 25); a stop dated before its start is (item 12)."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -18,7 +19,7 @@ from tests.billing.test_admin import operator_client  # noqa: F401 (fixture)
 from tests.billing.test_payments import driver, intents, saved_card  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
-START = datetime(2026, 3, 5, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 WITH_START_FEE = (("FLAT", "1.00", 1, "19"), ("ENERGY", "0.35", 1, "19"), ("PARKING_TIME", "6.00", 60, "19"))
 
 
@@ -30,10 +31,15 @@ def priced(connectors, location, make_tariff, assign):
 
 def refused_start(station, id_tag: str, *, start: datetime = START) -> Transaction:
     """A 1.6 start the CSMS answers with a refusal; the charger stops it 58 ms later with 0 Wh, as OCPP has it."""
-    started = sessions.start_transaction(station_id=station.pk, evse_id=1, id_tag=id_tag, meter_start_wh=5_000, started_at=start)
+    started = sessions.start_transaction(
+        station_id=station.pk, evse_id=1, id_tag=id_tag, meter_start_wh=5_000, started_at=start
+    )
     sessions.stop_transaction(
-        station_id=station.pk, transaction_id=started.transaction.pk, meter_stop_wh=5_000,
-        stopped_at=start + timedelta(milliseconds=58), reason="DeAuthorized",
+        station_id=station.pk,
+        transaction_id=started.transaction.pk,
+        meter_stop_wh=5_000,
+        stopped_at=start + timedelta(milliseconds=58),
+        reason="DeAuthorized",
     )
     return Transaction.objects.get(pk=started.transaction.pk)
 
@@ -45,7 +51,13 @@ class TestRefusedStarts:
         if status in ("Blocked", "Expired", "Invalid"):
             IdTag.objects.filter(pk=tag.pk).update(status=status)
         else:
-            sessions.start_transaction(station_id=station.pk, evse_id=2, id_tag="CARD-1", meter_start_wh=0, started_at=START - timedelta(hours=1))
+            sessions.start_transaction(
+                station_id=station.pk,
+                evse_id=2,
+                id_tag="CARD-1",
+                meter_start_wh=0,
+                started_at=START - timedelta(hours=1),
+            )
         transaction = refused_start(station, "CARD-1")
         assert transaction.authorization_status == status
         assert record_charge_detail_record(transaction_id=transaction.pk) is None
@@ -62,7 +74,12 @@ class TestRefusedStarts:
         saved_card()
         tag = IdTag.objects.create(id_tag="APP-1", owner=driver, token_type="APP_USER", status="Expired")
         session = DriverSession.objects.create(
-            driver=driver, id_tag=tag, station=station, connector=priced, transaction=refused_start(station, "APP-1"), state="completed",
+            driver=driver,
+            id_tag=tag,
+            station=station,
+            connector=priced,
+            transaction=refused_start(station, "APP-1"),
+            state="completed",
         )
         payments.preauthorize(session=session)
         payment = payments.settle(session=session)
@@ -73,7 +90,9 @@ class TestRefusedStarts:
     def test_a_card_session_without_a_hold_is_not_charged(self, priced, station, driver, stripe_api, saved_card):
         saved_card()
         tag = IdTag.objects.create(id_tag="CARD-2", owner=driver, status="Invalid")
-        session = DriverSession.objects.create(driver=driver, id_tag=tag, station=station, connector=priced, transaction=refused_start(station, "CARD-2"))
+        session = DriverSession.objects.create(
+            driver=driver, id_tag=tag, station=station, connector=priced, transaction=refused_start(station, "CARD-2")
+        )
         assert payments.settle(session=session) is None
         assert intents(stripe_api) == [] and not Payment.objects.exists()
 
@@ -81,11 +100,21 @@ class TestRefusedStarts:
         IdTag.objects.create(id_tag="GOOD", owner=driver)
         IdTag.objects.create(id_tag="BAD", owner=driver, status="Blocked")
         for uid, token in (("TX-GOOD", "GOOD"), ("TX-BAD", "BAD")):
-            for seq_no, (kind, seconds, id_tag) in enumerate((("started", 0, None), ("updated", 5, token), ("ended", 600, None))):
-                sessions.record_transaction_step(station_id=station.pk, step=sessions.TransactionStep(
-                    uid=uid, seq_no=seq_no, kind=kind, trigger="Authorized", timestamp=START + timedelta(seconds=seconds),
-                    evse_id=1 if uid == "TX-GOOD" else 2, id_tag=id_tag,
-                ))
+            for seq_no, (kind, seconds, id_tag) in enumerate(
+                (("started", 0, None), ("updated", 5, token), ("ended", 600, None))
+            ):
+                sessions.record_transaction_step(
+                    station_id=station.pk,
+                    step=sessions.TransactionStep(
+                        uid=uid,
+                        seq_no=seq_no,
+                        kind=kind,
+                        trigger="Authorized",
+                        timestamp=START + timedelta(seconds=seconds),
+                        evse_id=1 if uid == "TX-GOOD" else 2,
+                        id_tag=id_tag,
+                    ),
+                )
         good, bad = Transaction.objects.get(uid="TX-GOOD"), Transaction.objects.get(uid="TX-BAD")
         assert (good.authorization_status, bad.authorization_status) == ("Accepted", "Blocked")
         assert ChargeDetailRecord.objects.get(transaction=good).total_fixed_cost_excl_vat == Decimal("1.00")
@@ -95,20 +124,28 @@ class TestRefusedStarts:
 class TestStopBeforeStart:
     def test_priced_over_our_own_clock_and_recorded(self, priced, station, driver):
         IdTag.objects.create(id_tag="CARD-3", owner=driver)
-        started = sessions.start_transaction(station_id=station.pk, evse_id=1, id_tag="CARD-3", meter_start_wh=100_000, started_at=START)
+        started = sessions.start_transaction(
+            station_id=station.pk, evse_id=1, id_tag="CARD-3", meter_start_wh=100_000, started_at=START
+        )
         tx = started.transaction
         # We received the start at 10:00 and the stop 30 minutes later; the charger's clock had been reset meanwhile.
         Transaction.objects.filter(pk=tx.pk).update(created_at=START)
         received_stop = START + timedelta(minutes=30)
         with mock.patch("django.utils.timezone.now", return_value=received_stop):
             sessions.stop_transaction(
-                station_id=station.pk, transaction_id=tx.pk, meter_stop_wh=112_000,
-                stopped_at=datetime(2000, 1, 1, tzinfo=timezone.utc), reason="Local",
+                station_id=station.pk,
+                transaction_id=tx.pk,
+                meter_stop_wh=112_000,
+                stopped_at=datetime(2000, 1, 1, tzinfo=UTC),
+                reason="Local",
             )
         record = ChargeDetailRecord.objects.get(transaction_id=tx.pk)
         assert (record.start_date_time, record.end_date_time) == (START, received_stop)
         assert record.total_energy_wh == 12_000 and record.total_time == timedelta(minutes=30)
-        assert (record.total_cost_excl_vat, record.total_cost_incl_vat) == (Decimal("5.20"), Decimal("6.19"))  # 1.00 + 12 kWh
+        assert (record.total_cost_excl_vat, record.total_cost_incl_vat) == (
+            Decimal("5.20"),
+            Decimal("6.19"),
+        )  # 1.00 + 12 kWh
         [deviation] = StationEvent.objects.filter(station=station, kind="deviation")
         assert "stopped before it started" in deviation.summary
         assert deviation.details["stopped_at"] == "2000-01-01T00:00:00+00:00"
@@ -116,11 +153,20 @@ class TestStopBeforeStart:
 
     def test_billed_at_least_until_its_own_last_reading(self, priced, station, driver):
         IdTag.objects.create(id_tag="CARD-4", owner=driver)
-        tx = sessions.start_transaction(station_id=station.pk, evse_id=1, id_tag="CARD-4", meter_start_wh=0, started_at=START).transaction
-        sessions.record_meter_values(station_id=station.pk, evse_id=1, transaction_id=tx.pk, samples=[
-            Sample(timestamp=START + timedelta(minutes=45), value="9000", unit="Wh"),
-        ])
-        sessions.stop_transaction(station_id=station.pk, transaction_id=tx.pk, meter_stop_wh=10_000, stopped_at=START - timedelta(days=1))
+        tx = sessions.start_transaction(
+            station_id=station.pk, evse_id=1, id_tag="CARD-4", meter_start_wh=0, started_at=START
+        ).transaction
+        sessions.record_meter_values(
+            station_id=station.pk,
+            evse_id=1,
+            transaction_id=tx.pk,
+            samples=[
+                Sample(timestamp=START + timedelta(minutes=45), value="9000", unit="Wh"),
+            ],
+        )
+        sessions.stop_transaction(
+            station_id=station.pk, transaction_id=tx.pk, meter_stop_wh=10_000, stopped_at=START - timedelta(days=1)
+        )
         record = ChargeDetailRecord.objects.get(transaction_id=tx.pk)
         assert record.end_date_time == START + timedelta(minutes=45)
         assert record.total_energy_wh == 10_000 and record.total_cost_excl_vat == Decimal("4.50")

@@ -4,6 +4,7 @@ Payloads are signed with the SDK's own test helper,
 stripe.WebhookSignature.generate_signature_header, and posted through
 Django's test client to the view mounted by this module's urlconf.
 """
+
 import json
 import uuid
 from decimal import Decimal
@@ -45,8 +46,14 @@ def state(payment: Payment) -> tuple:
     """Everything a webhook may change on a payment, to compare before and after."""
     payment.refresh_from_db()
     return (
-        payment.status, payment.amount_captured, payment.excess_payment_intent_id, payment.amount_excess,
-        payment.failure_code, payment.updated_at, StripeEvent.objects.count(), Refund.objects.count(),
+        payment.status,
+        payment.amount_captured,
+        payment.excess_payment_intent_id,
+        payment.amount_excess,
+        payment.failure_code,
+        payment.updated_at,
+        StripeEvent.objects.count(),
+        Refund.objects.count(),
     )
 
 
@@ -54,15 +61,22 @@ def state(payment: Payment) -> tuple:
 def hold(make_session):
     """A session with an authorised hold, as `payments.preauthorize` leaves it (no Stripe needed here)."""
     return Payment.objects.create(
-        driver_session=make_session("10.00"), stripe_payment_intent_id="pi_hold", currency="EUR",
-        amount_authorised=Decimal("50.00"), status=Payment.Status.AUTHORISED,
+        driver_session=make_session("10.00"),
+        stripe_payment_intent_id="pi_hold",
+        currency="EUR",
+        amount_authorised=Decimal("50.00"),
+        status=Payment.Status.AUTHORISED,
     )
 
 
 @pytest.mark.parametrize("secret", ["whsec_someone_else", None])
 def test_a_bad_or_missing_signature_is_refused(client, secret):
     body = json.dumps(stripe_event("payment_intent.succeeded", intent("pi_hold")))
-    response = post_signed(client, body, secret) if secret else client.post("/stripe/webhook", data=body, content_type="application/json")
+    response = (
+        post_signed(client, body, secret)
+        if secret
+        else client.post("/stripe/webhook", data=body, content_type="application/json")
+    )
     assert response.status_code == 400 and response.json()["code"] == "invalid_signature"
     assert response.json()["message"] and not StripeEvent.objects.exists()
 
@@ -71,7 +85,9 @@ def test_a_body_changed_after_signing_is_refused(client):
     body = json.dumps(stripe_event("payment_intent.canceled", intent("pi_hold")))
     header = stripe.WebhookSignature.generate_signature_header(body, settings.STRIPE_WEBHOOK_SECRET)
     tampered = body.replace("canceled", "succeeded")
-    response = client.post("/stripe/webhook", data=tampered, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+    response = client.post(
+        "/stripe/webhook", data=tampered, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
+    )
     assert response.status_code == 400 and response.json()["code"] == "invalid_signature"
 
 
@@ -98,7 +114,12 @@ def test_an_unknown_type_is_recorded_as_ignored(client):
     event = stripe_event("customer.created", {"id": "cus_1"})
     assert send(client, event).status_code == 200
     record = StripeEvent.objects.get()
-    assert (record.stripe_event_id, record.type, record.outcome, record.payload) == (event["id"], "customer.created", "ignored", event)
+    assert (record.stripe_event_id, record.type, record.outcome, record.payload) == (
+        event["id"],
+        "customer.created",
+        "ignored",
+        event,
+    )
 
 
 def test_an_event_for_an_intent_we_do_not_know_changes_nothing(client, hold):
@@ -113,7 +134,11 @@ def test_a_hold_captured_without_us_is_recorded_and_a_replay_changes_nothing(cli
     event = stripe_event("payment_intent.succeeded", intent("pi_hold", 1234))
     assert send(client, event).json() == {"received": True, "duplicate": False}
     hold.refresh_from_db()
-    assert (hold.status, hold.amount_captured, StripeEvent.objects.get().outcome) == ("captured", Decimal("12.34"), "handled")
+    assert (hold.status, hold.amount_captured, StripeEvent.objects.get().outcome) == (
+        "captured",
+        Decimal("12.34"),
+        "handled",
+    )
     before = state(hold)
     assert send(client, event).json() == {"received": True, "duplicate": True}
     assert state(hold) == before
@@ -127,11 +152,16 @@ def test_success_of_our_own_capture_keeps_the_amount_we_recorded(client, hold):
 
 
 def test_an_excess_charge_we_did_not_record_is_found_through_its_hold(client, hold):
-    Payment.objects.filter(pk=hold.pk).update(status=Payment.Status.CAPTURED, amount_captured=Decimal("50.00"), failure_code="x")
+    Payment.objects.filter(pk=hold.pk).update(
+        status=Payment.Status.CAPTURED, amount_captured=Decimal("50.00"), failure_code="x"
+    )
     send(client, stripe_event("payment_intent.succeeded", intent("pi_excess", 2321, metadata={"excess_of": "pi_hold"})))
     hold.refresh_from_db()
     assert (hold.excess_payment_intent_id, hold.amount_excess, hold.amount_captured, hold.failure_code) == (
-        "pi_excess", Decimal("23.21"), Decimal("50.00"), "",
+        "pi_excess",
+        Decimal("23.21"),
+        Decimal("50.00"),
+        "",
     )
 
 
@@ -141,7 +171,13 @@ def test_a_failed_hold_or_excess_records_the_failure_code(client, hold):
     hold.refresh_from_db()
     assert (hold.failure_code, hold.status) == ("card_declined", "authorised")
     Payment.objects.filter(pk=hold.pk).update(status=Payment.Status.CAPTURED, failure_code="")
-    send(client, stripe_event("payment_intent.payment_failed", intent("pi_excess", metadata={"excess_of": "pi_hold"}, last_payment_error={"code": "expired_card"})))
+    send(
+        client,
+        stripe_event(
+            "payment_intent.payment_failed",
+            intent("pi_excess", metadata={"excess_of": "pi_hold"}, last_payment_error={"code": "expired_card"}),
+        ),
+    )
     hold.refresh_from_db()
     assert (hold.failure_code, hold.excess_payment_intent_id) == ("expired_card", "")
 
@@ -177,15 +213,28 @@ def test_refunds_made_in_the_dashboard_are_recorded_until_all_is_back(client, st
     stripe_api.v1.refunds.create(params={"payment_intent": settled.excess_payment_intent_id, "amount": 1000})
     send(client, stripe_event("charge.refunded", charge_of(stripe_api, settled.excess_payment_intent_id)))
     [row] = Refund.objects.all()
-    assert (row.payment_id, row.stripe_payment_intent_id, row.amount) == (settled.pk, settled.excess_payment_intent_id, Decimal("10.00"))
+    assert (row.payment_id, row.stripe_payment_intent_id, row.amount) == (
+        settled.pk,
+        settled.excess_payment_intent_id,
+        Decimal("10.00"),
+    )
     settled.refresh_from_db()
     assert settled.status == "captured" and payments.refundable(settled) == Decimal("63.21")
 
     for intent_id in (settled.stripe_payment_intent_id, settled.excess_payment_intent_id):
-        stripe_api.v1.refunds.create(params={"payment_intent": intent_id, "amount": 5000 if intent_id == settled.stripe_payment_intent_id else 1321})
+        stripe_api.v1.refunds.create(
+            params={
+                "payment_intent": intent_id,
+                "amount": 5000 if intent_id == settled.stripe_payment_intent_id else 1321,
+            }
+        )
         send(client, stripe_event("charge.refunded", charge_of(stripe_api, intent_id)))
     settled.refresh_from_db()
-    assert settled.status == "refunded" and sorted(Refund.objects.values_list("amount", flat=True)) == [Decimal("10.00"), Decimal("13.21"), Decimal("50.00")]
+    assert settled.status == "refunded" and sorted(Refund.objects.values_list("amount", flat=True)) == [
+        Decimal("10.00"),
+        Decimal("13.21"),
+        Decimal("50.00"),
+    ]
 
 
 def test_a_replayed_charge_refunded_records_nothing_more(client, stripe_api, settled):

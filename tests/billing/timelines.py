@@ -1,5 +1,6 @@
 """Session timelines for tests: charge for a while, then park, as a driver would."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ BERLIN = "Europe/Berlin"
 
 def local(text: str, zone: str = BERLIN) -> datetime:
     """That local wall-clock time (e.g. "2024-03-04 09:30") in UTC, so adding minutes adds real time."""
-    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def session(
@@ -36,7 +37,9 @@ def session(
     reservation = None
     if reserved_minutes_before is not None:
         reservation = ReservationSpan(start - timedelta(minutes=reserved_minutes_before), start)
-    return SessionTimeline(start=start, end=end, time_zone=zone, readings=readings, state_changes=changes, reservation=reservation)
+    return SessionTimeline(
+        start=start, end=end, time_zone=zone, readings=readings, state_changes=changes, reservation=reservation
+    )
 
 
 def expired_reservation(start: datetime, *, minutes: float, zone: str = BERLIN) -> SessionTimeline:
@@ -45,7 +48,9 @@ def expired_reservation(start: datetime, *, minutes: float, zone: str = BERLIN) 
     return SessionTimeline(start=end, end=end, time_zone=zone, reservation=ReservationSpan(start, end, expired=True))
 
 
-def readings_session(start: datetime, steps: list[tuple[float, int, int | None]], *, zone: str = BERLIN) -> SessionTimeline:
+def readings_session(
+    start: datetime, steps: list[tuple[float, int, int | None]], *, zone: str = BERLIN
+) -> SessionTimeline:
     """A charging session through readings: each step is (minutes later, register Wh, power W)."""
     readings = [MeterReading(start, 0)]
     moment = start

@@ -1,4 +1,5 @@
 """What the simulator tests against the bare central systems share (no Django needed)."""
+
 import asyncio
 import contextlib
 import importlib.util

@@ -1,4 +1,5 @@
 """Driving a version's protocol engine in-process: frames in, the frames a charger would receive out."""
+
 import json
 
 from csms.ocpp.messagelog import message_log

@@ -6,14 +6,15 @@ passes them, so whatever the central system does with it must not be an
 InternalError. Strings favour what a database may refuse (NUL, lone
 surrogates, the longest allowed) and numbers what a column may not hold.
 """
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from hypothesis import strategies as st
 
 ODD_CHARACTERS = st.sampled_from(["\x00", "\ud800", "\udfff", "\U0001f50c", "é", "a", "\\", '"', "\u2028"])
 EDGE_INTEGERS = [0, 1, -1, 2**15, 2**31 - 1, 2**31, 2**53, 2**63 - 1, 2**63, 10**20]
 EDGE_NUMBERS = [0.0, -0.0, 1e-7, 0.1, 123456789012.3456, 9999999999999999.0, 1e16, -1e16, 1e30, 1e308, -1e308, 5e-324]
-DATE_TIMES = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(timezone.utc))
+DATE_TIMES = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC))
 
 
 def payloads(schema: dict) -> st.SearchStrategy:
@@ -27,7 +28,11 @@ def _strategy(schema: dict, root: dict) -> st.SearchStrategy:
         return st.sampled_from(schema["enum"])
     kind = schema.get("type")
     if kind is None:  # any JSON value (2.0.1 DataTransfer.data)
-        return st.recursive(_scalars(), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_strings(20), inner, max_size=3), max_leaves=5)
+        return st.recursive(
+            _scalars(),
+            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_strings(20), inner, max_size=3),
+            max_leaves=5,
+        )
     return {
         "object": _object,
         "array": _array,
@@ -39,7 +44,9 @@ def _strategy(schema: dict, root: dict) -> st.SearchStrategy:
 
 
 def _object(schema: dict, root: dict) -> st.SearchStrategy:
-    properties = {name: _strategy(sub, root) for name, sub in schema.get("properties", {}).items() if name != "customData"}
+    properties = {
+        name: _strategy(sub, root) for name, sub in schema.get("properties", {}).items() if name != "customData"
+    }
     required = set(schema.get("required", []))
     return st.fixed_dictionaries(
         {name: s for name, s in properties.items() if name in required},
@@ -49,7 +56,9 @@ def _object(schema: dict, root: dict) -> st.SearchStrategy:
 
 def _array(schema: dict, root: dict) -> st.SearchStrategy:
     low = schema.get("minItems", 0)
-    return st.lists(_strategy(schema["items"], root), min_size=low, max_size=max(low, min(schema.get("maxItems", 3), 3)))
+    return st.lists(
+        _strategy(schema["items"], root), min_size=low, max_size=max(low, min(schema.get("maxItems", 3), 3))
+    )
 
 
 def _string(schema: dict, root: dict) -> st.SearchStrategy:

@@ -1,4 +1,5 @@
 """Issue 9 item 3: the admin login locks a username out of an address after five wrong passwords (django-axes)."""
+
 import itertools
 
 import pytest
@@ -61,5 +62,9 @@ def test_the_drivers_sign_in_is_not_locked_by_the_admins_lock(driver):
     client = client_for()
     for _ in range(6):
         client.post("/api/v1/auth/token", {"email": driver.email, "password": "guess"}, format="json")
-    assert client.post("/api/v1/auth/token", {"email": driver.email, "password": "a-fine-password-42"},
-                       format="json").status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/token", {"email": driver.email, "password": "a-fine-password-42"}, format="json"
+        ).status_code
+        == 200
+    )

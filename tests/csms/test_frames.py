@@ -1,4 +1,5 @@
 """OCPP-J framing, CALLERROR codes per version, and schema faults: no server, no database."""
+
 import json
 
 import pytest
@@ -175,14 +176,24 @@ def test_conforming_payload_has_no_violation(action, payload):
 @pytest.mark.parametrize(
     "action, payload, fault, path",
     [
-        pytest.param("StartTransaction", {k: v for k, v in START.items() if k != "meterStart"}, Fault.OCCURRENCE, "payload", id="required"),
-        pytest.param("MeterValues", {"connectorId": 1, "meterValue": []}, Fault.OCCURRENCE, "meterValue", id="minItems"),
+        pytest.param(
+            "StartTransaction",
+            {k: v for k, v in START.items() if k != "meterStart"},
+            Fault.OCCURRENCE,
+            "payload",
+            id="required",
+        ),
+        pytest.param(
+            "MeterValues", {"connectorId": 1, "meterValue": []}, Fault.OCCURRENCE, "meterValue", id="minItems"
+        ),
         pytest.param("StartTransaction", {**START, "meterStart": "abc"}, Fault.TYPE, "meterStart", id="type-string"),
         pytest.param("StartTransaction", {**START, "connectorId": 1.5}, Fault.TYPE, "connectorId", id="type-float"),
         pytest.param("Heartbeat", [], Fault.TYPE, "payload", id="payload-not-object"),
         pytest.param("Authorize", {"idTag": "x" * 21}, Fault.TYPE, "idTag", id="maxLength"),
         pytest.param("StatusNotification", {**STATUS, "errorCode": "Error"}, Fault.PROPERTY, "errorCode", id="enum"),
-        pytest.param("StatusNotification", {**STATUS, "colour": "red"}, Fault.FORMAT, "payload", id="additionalProperties"),
+        pytest.param(
+            "StatusNotification", {**STATUS, "colour": "red"}, Fault.FORMAT, "payload", id="additionalProperties"
+        ),
         pytest.param(
             "MeterValues",
             {"connectorId": 1, "meterValue": [{"timestamp": NOW, "sampledValue": [{"value": "1", "unit": "Hz"}]}]},
@@ -213,18 +224,30 @@ def test_long_description_is_cut_to_255():
 
 
 def test_lenient_stations_may_bend_types_values_and_extra_fields_but_never_omit_one():
-    assert TOLERABLE == {Fault.TYPE, Fault.PROPERTY, Fault.FORMAT}
+    assert {Fault.TYPE, Fault.PROPERTY, Fault.FORMAT} == TOLERABLE
 
 
 @pytest.mark.parametrize(
     "action, payload, paths",
     [
-        pytest.param("StartTransaction", {"connectorId": "1", "idTag": "X", "timestamp": NOW}, {"payload", "connectorId"}, id="missing-and-type"),
         pytest.param(
-            "MeterValues", {"connectorId": "1", "meterValue": [{"sampledValue": [{"value": "1"}]}]}, {"connectorId", "meterValue/0"},
+            "StartTransaction",
+            {"connectorId": "1", "idTag": "X", "timestamp": NOW},
+            {"payload", "connectorId"},
+            id="missing-and-type",
+        ),
+        pytest.param(
+            "MeterValues",
+            {"connectorId": "1", "meterValue": [{"sampledValue": [{"value": "1"}]}]},
+            {"connectorId", "meterValue/0"},
             id="missing-deeper-than-type",
         ),
-        pytest.param("StartTransaction", {"connectorId": 1, "idTag": "X", "timestamp": NOW, "x": 1}, {"payload"}, id="missing-and-extra"),
+        pytest.param(
+            "StartTransaction",
+            {"connectorId": 1, "idTag": "X", "timestamp": NOW, "x": 1},
+            {"payload"},
+            id="missing-and-extra",
+        ),
     ],
 )
 def test_every_violation_is_reported(action, payload, paths):

@@ -1,4 +1,5 @@
 """The message log's batches: one station's unstorable frame never costs another station's frames."""
+
 import logging
 
 import pytest
@@ -32,8 +33,12 @@ async def flushed(log: MessageLog) -> None:
 def record_80_frames(log: MessageLog, charge_point_id: str) -> None:
     for n in range(80):
         log.record(
-            charge_point_id=charge_point_id, direction="in", text=f'[2,"b-{n}","Heartbeat",{{}}]',
-            message_type=2, action="Heartbeat", unique_id=f"b-{n}",
+            charge_point_id=charge_point_id,
+            direction="in",
+            text=f'[2,"b-{n}","Heartbeat",{{}}]',
+            message_type=2,
+            action="Heartbeat",
+            unique_id=f"b-{n}",
         )
 
 
@@ -41,8 +46,13 @@ def record_80_frames(log: MessageLog, charge_point_id: str) -> None:
 async def test_a_poisoned_frame_is_stored_safely_with_the_other_stations_frames(text, message_type, unique_id, action):
     log = MessageLog()
     log.record(
-        charge_point_id="CP-A", direction="in", text=text, message_type=message_type, action=action,
-        unique_id=unique_id, error="Frame is not valid JSON \x00",
+        charge_point_id="CP-A",
+        direction="in",
+        text=text,
+        message_type=message_type,
+        action=action,
+        unique_id=unique_id,
+        error="Frame is not valid JSON \x00",
     )
     record_80_frames(log, "CP-B")
     await flushed(log)
@@ -60,7 +70,16 @@ async def test_a_row_the_database_still_refuses_costs_only_itself_and_is_logged(
     log = MessageLog()
     record_80_frames(log, "CP-B")
     # A row that bypassed record()'s care: the column's check (message type >= 0) refuses it.
-    log._buffer.insert(40, OcppMessage(charge_point_id="CP-A", direction="in", message_type=-1, payload="[-1]", created_at=log._buffer[0].created_at))
+    log._buffer.insert(
+        40,
+        OcppMessage(
+            charge_point_id="CP-A",
+            direction="in",
+            message_type=-1,
+            payload="[-1]",
+            created_at=log._buffer[0].created_at,
+        ),
+    )
     with caplog.at_level(logging.ERROR, logger="csms.ocpp.messagelog"):
         await flushed(log)
 

@@ -4,6 +4,7 @@ Payloads are drawn from the official schemas of every message a charger
 sends (tests/csms/ocpp_payloads.py), through the engine's whole inbound path
 and the message log, on whichever database the run uses.
 """
+
 import json
 import logging
 
@@ -17,11 +18,35 @@ from tests.csms.engine_support import engine_for, exchange
 from tests.csms.ocpp_payloads import payloads
 
 FROM_CHARGERS = {
-    "1.6": ["Authorize", "BootNotification", "DataTransfer", "DiagnosticsStatusNotification", "FirmwareStatusNotification",
-            "Heartbeat", "MeterValues", "StartTransaction", "StatusNotification", "StopTransaction"],
-    "2.0.1": ["Authorize", "BootNotification", "DataTransfer", "FirmwareStatusNotification", "Heartbeat", "LogStatusNotification",
-              "MeterValues", "NotifyChargingLimit", "NotifyEvent", "NotifyReport", "ReportChargingProfiles",
-              "ReservationStatusUpdate", "SecurityEventNotification", "StatusNotification", "TransactionEvent"],
+    "1.6": [
+        "Authorize",
+        "BootNotification",
+        "DataTransfer",
+        "DiagnosticsStatusNotification",
+        "FirmwareStatusNotification",
+        "Heartbeat",
+        "MeterValues",
+        "StartTransaction",
+        "StatusNotification",
+        "StopTransaction",
+    ],
+    "2.0.1": [
+        "Authorize",
+        "BootNotification",
+        "DataTransfer",
+        "FirmwareStatusNotification",
+        "Heartbeat",
+        "LogStatusNotification",
+        "MeterValues",
+        "NotifyChargingLimit",
+        "NotifyEvent",
+        "NotifyReport",
+        "ReportChargingProfiles",
+        "ReservationStatusUpdate",
+        "SecurityEventNotification",
+        "StatusNotification",
+        "TransactionEvent",
+    ],
 }
 
 
@@ -32,7 +57,9 @@ def test_schema_valid_payload_is_never_an_internal_error(version, action, caplog
     station = provision_station(charge_point_id=f"FUZZ-{action}"[:64], password="p" * 20, evse_count=2)
     engine, wire = engine_for(station, version)
 
-    @settings(max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=12, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
     @given(payloads(validator.schema))
     def answer_is_not_an_internal_error(payload):
         assert not list(validator.iter_errors(payload))  # the strategy keeps to the schema

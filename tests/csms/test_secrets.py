@@ -4,6 +4,7 @@ Tokens signed with the key the code once shipped are refused; outside the
 embedded mode every entry point refuses to start without secrets of its own;
 the embedded mode keeps the random secrets it generated across restarts.
 """
+
 import os
 import stat
 import subprocess
@@ -49,7 +50,9 @@ def test_a_token_signed_with_the_old_code_default_is_refused_by_the_api(driver):
 async def test_a_token_signed_with_the_old_code_default_is_refused_by_the_session_socket(driver, key, close_code):
     """The genuine token (None: our own key) gets past authentication to "no such session"; the forged one does not."""
     token = access_token(driver.pk, key or settings.SECRET_KEY)
-    socket = WebsocketCommunicator(application, "/ws/v1/sessions/999999", headers=[(b"authorization", f"Bearer {token}".encode())])
+    socket = WebsocketCommunicator(
+        application, "/ws/v1/sessions/999999", headers=[(b"authorization", f"Bearer {token}".encode())]
+    )
     await socket.connect()
     assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": close_code}
     await socket.disconnect()
@@ -69,7 +72,16 @@ def entry_point_command(name: str, workdir: Path) -> list[str]:
         "manage.py": [sys.executable, "manage.py", "check"],
         "asgi": [sys.executable, "-m", "csms.serve", "--port", str(free_port())],
         "celery worker": [sys.executable, "-m", "celery", "-A", "csms", "worker", "--pool", "solo"],
-        "celery beat": [sys.executable, "-m", "celery", "-A", "csms", "beat", "-s", str(workdir / "celerybeat-schedule")],
+        "celery beat": [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "csms",
+            "beat",
+            "-s",
+            str(workdir / "celerybeat-schedule"),
+        ],
     }[name]
 
 
@@ -91,8 +103,14 @@ CASES = [("manage.py", bad) for bad in BAD_SECRETS] + [
 @pytest.mark.parametrize("entry_point, bad", CASES, ids=[f"{e}-{b[1]}" for e, b in CASES])
 def test_every_entry_point_refuses_to_start_without_its_own_secrets(entry_point, bad, tmp_path):
     secrets, reason = bad
-    run = subprocess.run(entry_point_command(entry_point, tmp_path), cwd=ROOT, env=deployment_env(**secrets), capture_output=True,
-                         text=True, timeout=60)
+    run = subprocess.run(
+        entry_point_command(entry_point, tmp_path),
+        cwd=ROOT,
+        env=deployment_env(**secrets),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     refusals = [line for line in (run.stdout + run.stderr).splitlines() if "refusing to start" in line]
     assert run.returncode == 78 and len(refusals) == 1 and reason in refusals[0], run.stdout + run.stderr
     if entry_point in ("manage.py", "asgi"):  # nothing else is said (Celery's logging may prefix its line)
@@ -101,16 +119,27 @@ def test_every_entry_point_refuses_to_start_without_its_own_secrets(entry_point,
 
 def test_manage_py_starts_with_secrets_of_its_own(tmp_path):
     env = deployment_env() | {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    run = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 0, run.stderr
 
 
 def embedded_settings(var_dir: Path) -> list[str]:
     """SECRET_KEY and STRIPE_WEBHOOK_SECRET as a fresh process in the embedded mode (nothing set) sees them."""
-    env = {k: v for k, v in os.environ.items() if k not in (*GOOD, "DATABASE_URL")} | {"VOLTSTACK_VAR_DIR": str(var_dir)}
+    env = {k: v for k, v in os.environ.items() if k not in (*GOOD, "DATABASE_URL")} | {
+        "VOLTSTACK_VAR_DIR": str(var_dir)
+    }
     code = "from django.conf import settings; print(settings.SECRET_KEY); print(settings.STRIPE_WEBHOOK_SECRET)"
-    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env | {"DJANGO_SETTINGS_MODULE": "csms.settings"},
-                         capture_output=True, text=True, timeout=60, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env | {"DJANGO_SETTINGS_MODULE": "csms.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return run.stdout.split()
 
 

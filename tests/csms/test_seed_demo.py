@@ -1,4 +1,5 @@
 """The demo data: a random operator password per install, printed once, never reset; a card per station."""
+
 import io
 import re
 

@@ -8,13 +8,14 @@ in-process so a test can send calls through it; the `ocpp` library on that
 side validates every answer against the 2.0.1 schemas, and every test
 checks each frame the station sent against them once more.
 """
+
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -422,12 +423,21 @@ def test_device_model_variables_and_reports() -> None:
             ]
             got = (await ask(csms, call.GetVariables(get_variable_data=wanted))).get_variable_result
             assert [r["attribute_status"] for r in got] == [
-                "Accepted", "Accepted", "Accepted", "Accepted", "Rejected", "UnknownComponent", "UnknownVariable",
+                "Accepted",
+                "Accepted",
+                "Accepted",
+                "Accepted",
+                "Rejected",
+                "UnknownComponent",
+                "UnknownVariable",
                 "NotSupportedAttributeType",
             ]
-            assert [r.get("attribute_value") for r in got[:4]] == ["300", "SimCharger201", ",".join(
-                ["Energy.Active.Import.Register", "Power.Active.Import", "SoC", "Voltage", "Current.Import"]
-            ), "Available"]
+            assert [r.get("attribute_value") for r in got[:4]] == [
+                "300",
+                "SimCharger201",
+                ",".join(["Energy.Active.Import.Register", "Power.Active.Import", "SoC", "Voltage", "Current.Import"]),
+                "Available",
+            ]
 
             changes = [
                 {**variable("ChargingStation", "Model"), "attributeValue": "Hacked"},
@@ -439,7 +449,12 @@ def test_device_model_variables_and_reports() -> None:
             ]
             set_results = (await ask(csms, call.SetVariables(set_variable_data=changes))).set_variable_result
             assert [r["attribute_status"] for r in set_results] == [
-                "Rejected", "Rejected", "Accepted", "Accepted", "Rejected", "UnknownComponent",
+                "Rejected",
+                "Rejected",
+                "Accepted",
+                "Accepted",
+                "Rejected",
+                "UnknownComponent",
             ]
             assert set_results[0]["attribute_status_info"]["reason_code"] == "ReadOnly"
             got = await ask(csms, call.GetVariables(get_variable_data=[variable("OCPPCommCtrlr", "HeartbeatInterval")]))
@@ -456,9 +471,7 @@ def test_device_model_variables_and_reports() -> None:
             assert len(pages) > 1 and [p["seqNo"] for p in pages] == list(range(len(pages)))
             assert [p["tbc"] for p in pages] == [True] * (len(pages) - 1) + [False]
             assert {p["requestId"] for p in pages} == {7}
-            report = {
-                (d["component"]["name"], d["variable"]["name"]): d for p in pages for d in p["reportData"]
-            }
+            report = {(d["component"]["name"], d["variable"]["name"]): d for p in pages for d in p["reportData"]}
             assert sum(len(p["reportData"]) for p in pages) == len(station.device_model.variables)
             model = report[("ChargingStation", "Model")]["variableAttribute"][0]
             assert (model["value"], model["mutability"]) == ("SimCharger201", "ReadOnly")
@@ -521,8 +534,13 @@ def test_smart_charging() -> None:
             station_max = {**profile, "id": 8, "chargingProfilePurpose": "ChargingStationMaxProfile"}
             wrong = await ask(csms, call.SetChargingProfile(evse_id=1, charging_profile=station_max))
             assert wrong.status == "Rejected"
-            station_max["chargingSchedule"] = [{**profile["chargingSchedule"][0], "chargingRateUnit": "W",
-                                                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 5000.0}]}]
+            station_max["chargingSchedule"] = [
+                {
+                    **profile["chargingSchedule"][0],
+                    "chargingRateUnit": "W",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 5000.0}],
+                }
+            ]
             capped = await ask(csms, call.SetChargingProfile(evse_id=0, charging_profile=station_max))
             assert capped.status == "Accepted"
             assert station.evses[1].meter.power_w == pytest.approx(5000.0)
@@ -537,9 +555,12 @@ def test_smart_charging() -> None:
 
             remote_profile = {**profile, "id": 9}
             token = {"idToken": "R", "type": "Central"}
-            started = await ask(csms, call.RequestStartTransaction(
-                id_token=token, remote_start_id=3, evse_id=2, charging_profile=remote_profile
-            ))
+            started = await ask(
+                csms,
+                call.RequestStartTransaction(
+                    id_token=token, remote_start_id=3, evse_id=2, charging_profile=remote_profile
+                ),
+            )
             assert started.status == "Accepted"
             await wait_until(lambda: station.evses[2].running and station.evses[2].running.authorized)
             assert station.evses[2].meter.power_w == pytest.approx(10.0 * 230 * 3)
@@ -552,7 +573,7 @@ def test_smart_charging() -> None:
 def test_reservations_and_local_list() -> None:
     async def scenario() -> None:
         async with in_process_station("T201-RES") as (station, csms, _):
-            later = (datetime.now(timezone.utc) + timedelta(minutes=5)).isoformat()
+            later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
             token = {"idToken": "RES-TAG", "type": "ISO14443"}
             reserve = call.ReserveNow(id=5, expiry_date_time=later, id_token=token, evse_id=1)
             assert (await ask(csms, reserve)).status == "Accepted"
@@ -570,7 +591,7 @@ def test_reservations_and_local_list() -> None:
             assert tx.reservation_id == 5 and events(station)[0]["reservationId"] == 5
             await station.stop_session(1)
 
-            soon = (datetime.now(timezone.utc) + timedelta(seconds=0.3)).isoformat()
+            soon = (datetime.now(UTC) + timedelta(seconds=0.3)).isoformat()
             expiring = call.ReserveNow(id=9, expiry_date_time=soon, id_token=token)  # no EVSE: the first free one
             assert (await ask(csms, expiring)).status == "Accepted"
             await wait_until(lambda: sent_payloads(station, "ReservationStatusUpdate"))
@@ -630,7 +651,7 @@ def test_triggers_firmware_logs_and_misc() -> None:
             echoed = await ask(csms, call.DataTransfer(vendor_id="Voltstack", message_id="ping", data="42"))
             assert (echoed.status, echoed.data) == ("Accepted", "42")
 
-            now = datetime.now(timezone.utc).isoformat()
+            now = datetime.now(UTC).isoformat()
             firmware = {"location": "https://example.invalid/fw.bin", "retrieveDateTime": now}
             assert (await ask(csms, call.UpdateFirmware(request_id=11, firmware=firmware))).status == "Accepted"
             await wait_until(lambda: station.firmware_status == "Installed")
@@ -659,7 +680,7 @@ def test_pending_boot_waits_and_a_trigger_cuts_the_wait_short(monkeypatch: pytes
         def on_boot_notification(self, **_: Any) -> call_result.BootNotification:
             self.boots += 1
             status = "Pending" if self.boots == 1 else "Accepted"
-            now = datetime.now(timezone.utc).isoformat()
+            now = datetime.now(UTC).isoformat()
             return call_result.BootNotification(current_time=now, interval=30, status=status)
 
     monkeypatch.setattr(bare_csms, "BareChargePoint201", PendingFirst)

@@ -8,12 +8,13 @@ central system in-process, so a test can send calls through it; the
 `ocpp` library on that side validates every answer against the OCPP 1.6
 schemas.
 """
+
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +94,15 @@ def test_complete_sessions_on_several_chargers(bare_url: str) -> None:
         assert charger.exchanges() and all(ex.answered_ok for ex in charger.exchanges())
         boot = charger.exchanges("BootNotification")[0]
         assert boot.response.payload["status"] == "Accepted"
-        assert {"chargePointVendor", "chargePointModel", "chargePointSerialNumber", "firmwareVersion", "iccid", "imsi",
-                "meterType"} <= boot.request.payload.keys()
+        assert {
+            "chargePointVendor",
+            "chargePointModel",
+            "chargePointSerialNumber",
+            "firmwareVersion",
+            "iccid",
+            "imsi",
+            "meterType",
+        } <= boot.request.payload.keys()
         assert statuses(charger, 0) == ["Available"]
         assert statuses(charger, 2) == ["Available"]
         assert statuses(charger, 1) == ["Available", "Preparing", "Charging", "Finishing", "Available"]
@@ -256,7 +264,7 @@ def test_answers_csms_initiated_calls_like_a_charger() -> None:
             assert charger.connectors[1].meter.power_w == 11_000.0
             await charger.stop_session(1)
 
-            expiry = (datetime.now(timezone.utc) + timedelta(minutes=5)).isoformat()
+            expiry = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
             assert (await csms.call(call.ReserveNow(1, expiry, "RES-TAG", 5))).status == "Accepted"
             await wait_until(lambda: statuses(charger, 1)[-1:] == ["Reserved"])
             assert (await csms.call(call.ReserveNow(1, expiry, "OTHER", 6))).status == "Occupied"
@@ -268,7 +276,7 @@ def test_answers_csms_initiated_calls_like_a_charger() -> None:
             assert (await csms.call(call.GetLocalListVersion())).list_version == 3
             assert (await csms.call(call.SendLocalList(2, "Differential", []))).status == "VersionMismatch"
 
-            now = datetime.now(timezone.utc).isoformat()
+            now = datetime.now(UTC).isoformat()
             await csms.call(call.UpdateFirmware(location="https://example.invalid/fw.bin", retrieve_date=now))
             await wait_until(lambda: charger.firmware_status == "Installed")
             diagnostics = await csms.call(call.GetDiagnostics(location="ftp://example.invalid/"))
@@ -295,7 +303,7 @@ def test_pending_boot_waits_and_a_trigger_cuts_the_wait_short(monkeypatch: pytes
         def on_boot_notification(self, **_: Any) -> call_result.BootNotification:
             self.boots += 1
             status = "Pending" if self.boots == 1 else "Accepted"
-            now = datetime.now(timezone.utc).isoformat()
+            now = datetime.now(UTC).isoformat()
             return call_result.BootNotification(current_time=now, interval=30, status=status)
 
     monkeypatch.setattr(bare_csms, "BareChargePoint", PendingFirst)

@@ -6,6 +6,7 @@ the spec names (a reading beyond what can be kept is a field holding an
 invalid value; NaN is not JSON). None is an InternalError, none leaves a row
 half written, and the station's next frame is served.
 """
+
 import json
 
 import pytest
@@ -26,7 +27,9 @@ OUT_OF_RANGE = "beyond what a reading can be (under 1e+16)"
 @pytest.fixture
 def station_engine():
     async def make(version: str, charge_point_id: str = "CP-STRICT"):
-        station = await sync_to_async(provision_station)(charge_point_id=charge_point_id, password="p" * 20, evse_count=1)
+        station = await sync_to_async(provision_station)(
+            charge_point_id=charge_point_id, password="p" * 20, evse_count=1
+        )
         return engine_for(station, version)
 
     return make
@@ -66,8 +69,14 @@ async def test_nul_in_a_boot_notification_is_kept_marked(station_engine):
 
 async def test_lone_surrogates_in_a_status_notification_are_kept_replaced(station_engine):
     engine, wire = await station_engine("1.6")
-    status = {"connectorId": 1, "errorCode": "OtherError", "status": "Faulted", "timestamp": NOW,
-              "info": "\ud800 lost", "vendorErrorCode": "E\udfff"}
+    status = {
+        "connectorId": 1,
+        "errorCode": "OtherError",
+        "status": "Faulted",
+        "timestamp": NOW,
+        "info": "\ud800 lost",
+        "vendorErrorCode": "E\udfff",
+    }
     reply = await send(engine, wire, json.dumps([2, "status", "StatusNotification", status]))
     assert reply == [3, "status", {}]
     event = await sync_to_async(StatusEvent.objects.get)(status="Faulted")
@@ -86,7 +95,9 @@ async def test_nul_in_an_id_tag_is_an_unknown_tag_not_a_crash(station_engine):
 
 async def test_nul_in_2_0_1_data_transfer_data_is_kept_marked(station_engine):
     engine, wire = await station_engine("2.0.1")
-    reply = await send(engine, wire, json.dumps([2, "dt", "DataTransfer", {"vendorId": "Acme\u0000", "data": {"k\u0000": "\ud800"}}]))
+    reply = await send(
+        engine, wire, json.dumps([2, "dt", "DataTransfer", {"vendorId": "Acme\u0000", "data": {"k\u0000": "\ud800"}}])
+    )
     assert reply == [3, "dt", {"status": "UnknownVendorId"}]
     message = await sync_to_async(DataTransferMessage.objects.get)()
     assert (message.vendor_id, json.loads(message.data)) == ("Acme\u2400", {"k\u2400": "\ufffd"})
@@ -118,15 +129,25 @@ async def test_2_0_1_unit_as_long_as_the_schema_allows_is_kept_cut_to_the_column
 
 async def test_report_charging_profiles_with_nul_is_kept_marked(station_engine):
     engine, wire = await station_engine("2.0.1")
-    profile = {"id": 1, "stackLevel": 0, "transactionId": "tx-\u0000", "chargingProfilePurpose": "TxDefaultProfile", "chargingProfileKind": "Absolute",
-               "chargingSchedule": [{"id": 1, "chargingRateUnit": "W", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 1e300}]}]}
+    profile = {
+        "id": 1,
+        "stackLevel": 0,
+        "transactionId": "tx-\u0000",
+        "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Absolute",
+        "chargingSchedule": [
+            {"id": 1, "chargingRateUnit": "W", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 1e300}]}
+        ],
+    }
     report = {"requestId": 1, "chargingLimitSource": "EMS", "evseId": 1, "chargingProfile": [profile]}
     reply = await send(engine, wire, json.dumps([2, "rcp", "ReportChargingProfiles", report]))
     assert reply == [3, "rcp", {}]
     event = await sync_to_async(StationEvent.objects.get)(kind="charging_limit")
     [stored] = event.details["charging_profile"]
     assert stored["transaction_id"] == "tx-\u2400"
-    assert float(stored["charging_schedule"][0]["charging_schedule_period"][0]["limit"]) == 1e300  # jsonb reads it back as an int
+    assert (
+        float(stored["charging_schedule"][0]["charging_schedule_period"][0]["limit"]) == 1e300
+    )  # jsonb reads it back as an int
 
 
 # --- refused with the code the spec names --------------------------------------------------
@@ -141,7 +162,13 @@ async def assert_refused(engine, wire, text: str, code: str, description: str) -
 async def test_1_6_reading_of_1e16_wh_is_a_property_constraint_violation(station_engine):
     engine, wire = await station_engine("1.6")
     description = f"Energy.Active.Import.Register value '1e16' (1.000e+16 Wh) is {OUT_OF_RANGE}"
-    await assert_refused(engine, wire, json.dumps([2, "mv", "MeterValues", meter_values_16("1e16")]), "PropertyConstraintViolation", description)
+    await assert_refused(
+        engine,
+        wire,
+        json.dumps([2, "mv", "MeterValues", meter_values_16("1e16")]),
+        "PropertyConstraintViolation",
+        description,
+    )
 
 
 @pytest.mark.parametrize(
@@ -153,7 +180,9 @@ async def test_1_6_reading_of_1e16_wh_is_a_property_constraint_violation(station
         pytest.param(5, {"unit": "Wh", "multiplier": 20}, "'5e20'", id="multiplier-20"),
     ],
 )
-async def test_2_0_1_reading_beyond_what_can_be_kept_is_a_property_constraint_violation(station_engine, value, unit_of_measure, shown):
+async def test_2_0_1_reading_beyond_what_can_be_kept_is_a_property_constraint_violation(
+    station_engine, value, unit_of_measure, shown
+):
     engine, wire = await station_engine("2.0.1")
     text = json.dumps([2, "mv", "MeterValues", meter_values_201(value, unit_of_measure)])
     description = f"Energy.Active.Import.Register value {shown} is {OUT_OF_RANGE}"
@@ -163,8 +192,12 @@ async def test_2_0_1_reading_beyond_what_can_be_kept_is_a_property_constraint_vi
 async def test_power_beyond_an_integer_column_is_a_property_constraint_violation(station_engine):
     engine, wire = await station_engine("1.6")
     sampled = [{"value": "3000000000", "measurand": "Power.Active.Import", "unit": "W"}]
-    text = json.dumps([2, "mv", "MeterValues", {"connectorId": 1, "meterValue": [{"timestamp": NOW, "sampledValue": sampled}]}])
-    description = "Power.Active.Import value '3000000000' (3.000e+9 W) is beyond what a reading can be (under 2.147e+09)"
+    text = json.dumps(
+        [2, "mv", "MeterValues", {"connectorId": 1, "meterValue": [{"timestamp": NOW, "sampledValue": sampled}]}]
+    )
+    description = (
+        "Power.Active.Import value '3000000000' (3.000e+9 W) is beyond what a reading can be (under 2.147e+09)"
+    )
     await assert_refused(engine, wire, text, "PropertyConstraintViolation", description)
 
 
@@ -172,12 +205,16 @@ async def test_power_beyond_an_integer_column_is_a_property_constraint_violation
 async def test_nan_in_report_charging_profiles_is_a_format_violation(station_engine, literal):
     engine, wire = await station_engine("2.0.1")
     period = '{"startPeriod":0,"limit":' + literal + "}"
-    text = ('[2,"rcp","ReportChargingProfiles",{"requestId":1,"chargingLimitSource":"EMS","evseId":1,"chargingProfile":[{"id":1,'
-            '"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":[{"id":1,'
-            '"chargingRateUnit":"W","chargingSchedulePeriod":[' + period + "]}]}]}]")
+    text = (
+        '[2,"rcp","ReportChargingProfiles",{"requestId":1,"chargingLimitSource":"EMS","evseId":1,"chargingProfile":[{"id":1,'
+        '"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":[{"id":1,'
+        '"chargingRateUnit":"W","chargingSchedulePeriod":[' + period + "]}]}]}]"
+    )
     await engine.receive_frame(text)
     heartbeat = await exchange(engine, wire, '[2,"hb","Heartbeat",{}]')
-    assert [json.loads(sent) for sent in wire.sent] == [[4, "rcp", "FormatViolation", f"{literal} is not a JSON number", {}]]
+    assert [json.loads(sent) for sent in wire.sent] == [
+        [4, "rcp", "FormatViolation", f"{literal} is not a JSON number", {}]
+    ]
     assert heartbeat[:2] == [3, "hb"]
     assert await sync_to_async(StationEvent.objects.count)() == 0
     assert (await sync_to_async(OcppMessage.objects.get)(direction="in", unique_id="rcp")).payload == text
@@ -191,5 +228,11 @@ async def test_nan_from_a_1_6_station_is_a_formation_violation(station_engine):
 
 async def test_a_number_beyond_any_float_is_a_property_constraint_violation(station_engine):
     engine, wire = await station_engine("2.0.1")
-    await engine.receive_frame('[2,"mv","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"' + NOW + '","sampledValue":[{"value":1e400}]}]}]')
-    assert [json.loads(sent) for sent in wire.sent] == [[4, "mv", "PropertyConstraintViolation", "Number 1e400 is beyond what can be represented", {}]]
+    await engine.receive_frame(
+        '[2,"mv","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"'
+        + NOW
+        + '","sampledValue":[{"value":1e400}]}]}]'
+    )
+    assert [json.loads(sent) for sent in wire.sent] == [
+        [4, "mv", "PropertyConstraintViolation", "Number 1e400 is beyond what can be represented", {}]
+    ]

@@ -1,5 +1,6 @@
 """A raw charger for command tests: boots, then answers every CALL it receives and keeps
 the exact text of each, so a test asserts the frame byte for byte."""
+
 import asyncio
 import json
 
@@ -20,10 +21,14 @@ class AnsweringCharger:
 
     @classmethod
     async def connect(cls, server, charge_point_id: str, *, version: str = "1.6", boot: bool = True, answers=None):
-        ws = await open_socket(server, charge_point_id, subprotocols=("ocpp2.0.1",) if version == "2.0.1" else ("ocpp1.6",))
+        ws = await open_socket(
+            server, charge_point_id, subprotocols=("ocpp2.0.1",) if version == "2.0.1" else ("ocpp1.6",)
+        )
         charger = cls(ws, answers)
         if boot:
-            charger.boot_status = (await call(ws, "BootNotification", BOOT201 if version == "2.0.1" else BOOT16))[2]["status"]
+            charger.boot_status = (await call(ws, "BootNotification", BOOT201 if version == "2.0.1" else BOOT16))[2][
+                "status"
+            ]
         charger.task = asyncio.create_task(charger._answer())
         return charger
 

@@ -1,4 +1,5 @@
 """The command API from another process: the test process commands a 1.6 charger connected to the server."""
+
 import asyncio
 import json
 from datetime import timedelta
@@ -20,13 +21,24 @@ from tests.ocpp_client import STATION_PASSWORD, answer, call, open_socket
 pytestmark = pytest.mark.e2e
 
 
-async def online_charger(server, make_station, make_id_tag, charge_point_id: str, **answers) -> tuple[ChargingStation, SimulatedCharger]:
+async def online_charger(
+    server, make_station, make_id_tag, charge_point_id: str, **answers
+) -> tuple[ChargingStation, SimulatedCharger]:
     station = await make_station(charge_point_id, evse_count=2)
     await make_id_tag("CMD-TAG")
     charger = SimulatedCharger(
-        charge_point_id, server.ocpp_url,
-        ChargerOptions(password=STATION_PASSWORD, connectors=2, id_tag="CMD-TAG", meter_interval=0, speedup=600,
-                       step_delay=0.05, reconnect_delay=0.1, answers=answers),
+        charge_point_id,
+        server.ocpp_url,
+        ChargerOptions(
+            password=STATION_PASSWORD,
+            connectors=2,
+            id_tag="CMD-TAG",
+            meter_interval=0,
+            speedup=600,
+            step_delay=0.05,
+            reconnect_delay=0.1,
+            answers=answers,
+        ),
     )
     await charger.connect()
     await charger.boot()
@@ -34,6 +46,7 @@ async def online_charger(server, make_station, make_id_tag, charge_point_id: str
     def registered():
         """the server has the charger's socket"""
         return ChargingStation.objects.get(pk=station.pk).connection_channel
+
     await eventually(registered)
     return station, charger
 
@@ -45,11 +58,15 @@ async def reload(station: ChargingStation) -> ChargingStation:
 async def test_configuration_commands_keep_what_the_charger_reports(server, make_station, make_id_tag):
     station, charger = await online_charger(server, make_station, make_id_tag, "CMD-CONF")
     answer = await commands.get_configuration(station)
-    keys = await sync_to_async(lambda: {k.key: (k.value, k.readonly) for k in ConfigurationKey.objects.filter(station=station)})()
+    keys = await sync_to_async(
+        lambda: {k.key: (k.value, k.readonly) for k in ConfigurationKey.objects.filter(station=station)}
+    )()
     assert keys["HeartbeatInterval"][1] is False and keys["NumberOfConnectors"] == ("2", True)
     assert len(keys) == len(answer.data["configuration_key"])
 
-    assert (await commands.change_configuration(station, key="MeterValueSampleInterval", value="15")).status == "Accepted"
+    assert (
+        await commands.change_configuration(station, key="MeterValueSampleInterval", value="15")
+    ).status == "Accepted"
     assert charger.configuration["MeterValueSampleInterval"].value == "15"
     stored = await sync_to_async(ConfigurationKey.objects.get)(station=station, key="MeterValueSampleInterval")
     assert stored.value == "15"
@@ -67,6 +84,7 @@ async def test_operational_commands_reach_the_charger(server, make_station, make
     def unavailable():
         """EVSE 2 reported Unavailable"""
         return Connector.objects.get(evse__station=station, evse__evse_id=2).status == "Unavailable"
+
     await eventually(unavailable)
     assert (await commands.clear_cache(station)).status == "Accepted"
     assert (await commands.data_transfer(station, vendor_id="com.voltstack", message_id="Ping", data="1")).status
@@ -83,6 +101,7 @@ async def test_operational_commands_reach_the_charger(server, make_station, make
         """firmware and diagnostics progress arrived"""
         s = ChargingStation.objects.get(pk=station.pk)
         return s.firmware_status == "Installed" and s.diagnostics_status == "Uploaded"
+
     await eventually(firmware_installed, timeout=10)
     await charger.close()
 
@@ -90,7 +109,10 @@ async def test_operational_commands_reach_the_charger(server, make_station, make
 async def test_smart_charging_and_reservation_commands(server, make_station, make_id_tag):
     station, charger = await online_charger(server, make_station, make_id_tag, "CMD-SMART")
     profile = commands.ChargingProfile(
-        profile_id=11, stack_level=1, purpose="TxDefault", rate_unit="A",
+        profile_id=11,
+        stack_level=1,
+        purpose="TxDefault",
+        rate_unit="A",
         periods=[commands.SchedulePeriod(start_s=0, limit=16.0), commands.SchedulePeriod(start_s=3600, limit=8.0)],
     )
     assert (await commands.set_charging_profile(station, evse_id=1, profile=profile)).status == "Accepted"
@@ -115,6 +137,7 @@ async def test_remote_start_and_stop_and_reset(server, make_station, make_id_tag
     def started():
         """the charger started the session it agreed to"""
         return Transaction.objects.filter(station=station, status="active").first()
+
     tx = await eventually(started)
     assert tx.id_tag_value == "CMD-TAG"
     assert (await commands.remote_stop(station, transaction=tx)).status == "Accepted"
@@ -122,6 +145,7 @@ async def test_remote_start_and_stop_and_reset(server, make_station, make_id_tag
     def stopped():
         """the charger stopped it, reason Remote"""
         return Transaction.objects.filter(pk=tx.pk, status="completed", stop_reason="Remote").exists()
+
     await eventually(stopped)
 
     booted_before = (await reload(station)).last_boot_at
@@ -130,6 +154,7 @@ async def test_remote_start_and_stop_and_reset(server, make_station, make_id_tag
     def rebooted():
         """the charger rebooted and sent a new BootNotification"""
         return ChargingStation.objects.get(pk=station.pk).last_boot_at > booted_before
+
     await eventually(rebooted, timeout=10)
     await charger.close()
 
@@ -146,7 +171,9 @@ async def test_failures_are_distinct(server, make_station, make_id_tag):
     with pytest.raises(commands.StationNotConnected):
         await commands.reset(offline)
 
-    station, charger = await online_charger(server, make_station, make_id_tag, "CMD-NO", Reset="reject", ClearCache="ignore")
+    station, charger = await online_charger(
+        server, make_station, make_id_tag, "CMD-NO", Reset="reject", ClearCache="ignore"
+    )
     with pytest.raises(commands.CommandRejected) as rejected:
         await commands.reset(station)
     assert rejected.value.status == "Rejected"
@@ -187,6 +214,7 @@ async def test_call_error_and_late_answer(server, make_station):
     def late_logged():
         """the late answer is in the message log, marked ignored"""
         return OcppMessage.objects.filter(charge_point_id="CMD-RAW", direction="in", error__contains="late").exists()
+
     await eventually(late_logged)
 
 
@@ -194,9 +222,13 @@ async def test_soc_on_demand_enables_soc_sampling_once(server, make_station, mak
     from csms.ocpp.soc import ensure_soc_sampling
 
     station, charger = await online_charger(server, make_station, make_id_tag, "CMD-SOC")
-    await commands.change_configuration(station, key="MeterValuesSampledData", value="Energy.Active.Import.Register,Power.Active.Import")
+    await commands.change_configuration(
+        station, key="MeterValuesSampledData", value="Energy.Active.Import.Register,Power.Active.Import"
+    )
     assert await ensure_soc_sampling(station) is True
-    assert charger.configuration["MeterValuesSampledData"].value == "Energy.Active.Import.Register,Power.Active.Import,SoC"
+    assert (
+        charger.configuration["MeterValuesSampledData"].value == "Energy.Active.Import.Register,Power.Active.Import,SoC"
+    )
     changes = len(charger.exchanges("ChangeConfiguration", incoming=True))
     assert await ensure_soc_sampling(station) is True  # already sampled: nothing changed
     assert len(charger.exchanges("ChangeConfiguration", incoming=True)) == changes
@@ -213,8 +245,12 @@ async def test_a_request_breaking_the_schema_is_not_sent(server, make_station, m
     assert "not sent" in str(invalid.value) and "too long" in str(invalid.value)
     assert len(charger.exchanges("SendLocalList", incoming=True)) == received
     with pytest.raises(commands.StationNotConnected):
-        await commands.reserve_now(await make_station("CMD-OFF"), evse_id=1, id_tag="CMD-TAG", expires_at=timezone.now() + timedelta(minutes=5))
-    assert await sync_to_async(lambda: Reservation.objects.get(station__charge_point_id="CMD-OFF").status)() == "refused"
+        await commands.reserve_now(
+            await make_station("CMD-OFF"), evse_id=1, id_tag="CMD-TAG", expires_at=timezone.now() + timedelta(minutes=5)
+        )
+    assert (
+        await sync_to_async(lambda: Reservation.objects.get(station__charge_point_id="CMD-OFF").status)() == "refused"
+    )
     await charger.close()
 
 
@@ -224,13 +260,17 @@ async def test_a_command_to_a_station_not_booted_or_pending_is_refused_at_once(s
     station = await make_station("CMD-UNBOOTED")
     charger = await AnsweringCharger.connect(server, "CMD-UNBOOTED", boot=False)
     try:
+
         def connected():
             """the server holds the charger's socket"""
             return ChargingStation.objects.get(pk=station.pk).connection_channel
+
         await eventually(connected)
         with pytest.raises(commands.StationNotAccepted) as refused:
             await commands.reset(station, hard=True)
-        assert str(refused.value) == "CMD-UNBOOTED has not booted yet (no BootNotification answered): reset was not sent"
+        assert (
+            str(refused.value) == "CMD-UNBOOTED has not booted yet (no BootNotification answered): reset was not sent"
+        )
         assert (await commands.trigger_message(station, message="BootNotification")).status == "Accepted"
         assert charger.calls("TriggerMessage") == ['{"requestedMessage": "BootNotification"}']
         assert charger.calls("Reset") == []
@@ -238,7 +278,9 @@ async def test_a_command_to_a_station_not_booted_or_pending_is_refused_at_once(s
         await charger.close()
 
     await sync_to_async(stations_services.change_registration)(station_ids=[station.pk], status="Pending")
-    charger = await AnsweringCharger.connect(server, "CMD-UNBOOTED", answers={"GetConfiguration": {"configurationKey": []}})
+    charger = await AnsweringCharger.connect(
+        server, "CMD-UNBOOTED", answers={"GetConfiguration": {"configurationKey": []}}
+    )
     try:
         assert charger.boot_status == "Pending"
         assert (await commands.get_configuration(station)).action == "GetConfiguration"
@@ -256,23 +298,52 @@ async def test_local_list_frames_are_in_schema_order_and_reset_is_per_station(se
     station = await make_station("CMD-LIST16")
     charger = await AnsweringCharger.connect(server, "CMD-LIST16")
     try:
-        await commands.send_local_list(station, version=4, full=True, entries=[
-            {"id_tag": "CARD-1", "status": "Accepted", "expires_at": "2030-01-01T00:00:00Z", "parent_id_tag": "FLEET"},
-            {"id_tag": "CARD-2", "status": "Blocked"},
-        ])
+        await commands.send_local_list(
+            station,
+            version=4,
+            full=True,
+            entries=[
+                {
+                    "id_tag": "CARD-1",
+                    "status": "Accepted",
+                    "expires_at": "2030-01-01T00:00:00Z",
+                    "parent_id_tag": "FLEET",
+                },
+                {"id_tag": "CARD-2", "status": "Blocked"},
+            ],
+        )
         await commands.send_local_list(station, version=5, full=False, entries=[{"id_tag": "CARD-2", "status": None}])
         assert charger.calls("SendLocalList") == [
-            json.dumps({"listVersion": 4, "localAuthorizationList": [
-                {"idTag": "CARD-1", "idTagInfo": {"expiryDate": "2030-01-01T00:00:00Z", "parentIdTag": "FLEET", "status": "Accepted"}},
-                {"idTag": "CARD-2", "idTagInfo": {"status": "Blocked"}},
-            ], "updateType": "Full"}),
-            json.dumps({"listVersion": 5, "localAuthorizationList": [{"idTag": "CARD-2"}], "updateType": "Differential"}),
+            json.dumps(
+                {
+                    "listVersion": 4,
+                    "localAuthorizationList": [
+                        {
+                            "idTag": "CARD-1",
+                            "idTagInfo": {
+                                "expiryDate": "2030-01-01T00:00:00Z",
+                                "parentIdTag": "FLEET",
+                                "status": "Accepted",
+                            },
+                        },
+                        {"idTag": "CARD-2", "idTagInfo": {"status": "Blocked"}},
+                    ],
+                    "updateType": "Full",
+                }
+            ),
+            json.dumps(
+                {"listVersion": 5, "localAuthorizationList": [{"idTag": "CARD-2"}], "updateType": "Differential"}
+            ),
         ]
         with pytest.raises(commands.CommandInvalid):
-            await commands.send_local_list(station, version=6, full=True, entries=[{"id_tag": "CARD-3", "status": None}])
+            await commands.send_local_list(
+                station, version=6, full=True, entries=[{"id_tag": "CARD-3", "status": None}]
+            )
         with pytest.raises(commands.CommandInvalid):
             await commands.reset(station, evse_id=1)
-        assert (await commands.change_availability(station, evse_id=1, connector_id=1, operative=False)).status == "Accepted"
+        assert (
+            await commands.change_availability(station, evse_id=1, connector_id=1, operative=False)
+        ).status == "Accepted"
         assert charger.calls("ChangeAvailability") == ['{"connectorId": 1, "type": "Inoperative"}']
         assert charger.calls("Reset") == [] and len(charger.calls("SendLocalList")) == 2
     finally:

@@ -1,4 +1,5 @@
 """The command API against a simulated OCPP 2.0.1 station connected to the real server."""
+
 import json
 from datetime import timedelta
 
@@ -22,9 +23,18 @@ async def online_station(server, make_station, make_id_tag, charge_point_id: str
     station = await make_station(charge_point_id, evse_count=2)
     await make_id_tag("V2-TAG")
     charger = SimulatedCharger201(
-        charge_point_id, server.ocpp_url,
-        ChargerOptions201(password=STATION_PASSWORD, connectors=2, id_tag="V2-TAG", meter_interval=0, speedup=600,
-                          step_delay=0.05, reconnect_delay=0.1, answers=answers),
+        charge_point_id,
+        server.ocpp_url,
+        ChargerOptions201(
+            password=STATION_PASSWORD,
+            connectors=2,
+            id_tag="V2-TAG",
+            meter_interval=0,
+            speedup=600,
+            step_delay=0.05,
+            reconnect_delay=0.1,
+            answers=answers,
+        ),
     )
     await charger.connect()
     await charger.boot()
@@ -33,6 +43,7 @@ async def online_station(server, make_station, make_id_tag, charge_point_id: str
         """the server holds the station's 2.0.1 socket"""
         s = ChargingStation.objects.get(pk=station.pk)
         return s if s.connection_channel and s.ocpp_version == "2.0.1" else None
+
     return await eventually(registered), charger
 
 
@@ -45,6 +56,7 @@ async def test_device_model_commands(server, make_station, make_id_tag):
     def reported():
         """NotifyReport filled the device model"""
         return DeviceModelVariable.objects.filter(station=station).count() > 10
+
     await eventually(reported)
     await commands.set_variables(station, values=[("OCPPCommCtrlr", "HeartbeatInterval", "120")])
     answer = await commands.get_variables(station, variables=[("OCPPCommCtrlr", "HeartbeatInterval")])
@@ -63,6 +75,7 @@ async def test_operational_commands(server, make_station, make_id_tag):
     def unavailable():
         """EVSE 2 reported Unavailable"""
         return Connector.objects.filter(evse__station=station, evse__evse_id=2, status="Unavailable").exists()
+
     await eventually(unavailable)
     assert (await commands.clear_cache(station)).status == "Accepted"
     assert (await commands.trigger_message(station, message="Heartbeat")).status == "Accepted"
@@ -77,6 +90,7 @@ async def test_operational_commands(server, make_station, make_id_tag):
         """firmware and log upload progress arrived"""
         s = ChargingStation.objects.get(pk=station.pk)
         return s.firmware_status == "Installed" and s.diagnostics_status == "Uploaded"
+
     await eventually(progressed, timeout=10)
     await charger.close()
 
@@ -84,10 +98,16 @@ async def test_operational_commands(server, make_station, make_id_tag):
 async def test_smart_charging_and_reservations(server, make_station, make_id_tag):
     station, charger = await online_station(server, make_station, make_id_tag, "V2C-SMART")
     profile = commands.ChargingProfile(
-        profile_id=21, stack_level=0, purpose="TxDefault", rate_unit="A", periods=[commands.SchedulePeriod(start_s=0, limit=10.0)]
+        profile_id=21,
+        stack_level=0,
+        purpose="TxDefault",
+        rate_unit="A",
+        periods=[commands.SchedulePeriod(start_s=0, limit=10.0)],
     )
     assert (await commands.set_charging_profile(station, evse_id=1, profile=profile)).status == "Accepted"
-    assert (await commands.get_composite_schedule(station, evse_id=1, duration_s=300, rate_unit="A")).status == "Accepted"
+    assert (
+        await commands.get_composite_schedule(station, evse_id=1, duration_s=300, rate_unit="A")
+    ).status == "Accepted"
     assert await sync_to_async(CompositeSchedule.objects.filter(station=station, evse_id=1, status="Accepted").exists)()
     assert (await commands.clear_charging_profile(station, profile_id=21)).status == "Accepted"
     await commands.reserve_now(station, evse_id=2, id_tag="V2-TAG", expires_at=timezone.now() + timedelta(minutes=10))
@@ -103,7 +123,13 @@ async def test_remote_start_stop_and_reset(server, make_station, make_id_tag):
 
     def started():
         """the station opened the transaction it agreed to (a string id)"""
-        return Transaction.objects.filter(station=station, status="active").exclude(uid=None).exclude(id_tag_value="").first()
+        return (
+            Transaction.objects.filter(station=station, status="active")
+            .exclude(uid=None)
+            .exclude(id_tag_value="")
+            .first()
+        )
+
     tx = await eventually(started)
     assert tx.id_tag_value == "V2-TAG"
     assert (await commands.remote_stop(station, transaction=tx)).status == "Accepted"
@@ -111,6 +137,7 @@ async def test_remote_start_stop_and_reset(server, make_station, make_id_tag):
     def stopped():
         """the station ended it remotely"""
         return Transaction.objects.filter(pk=tx.pk, status="completed", stop_reason="Remote").exists()
+
     await eventually(stopped)
     booted = (await sync_to_async(ChargingStation.objects.get)(pk=station.pk)).last_boot_at
     assert (await commands.reset(station, hard=True)).status == "Accepted"
@@ -118,12 +145,15 @@ async def test_remote_start_stop_and_reset(server, make_station, make_id_tag):
     def rebooted():
         """the station booted again"""
         return ChargingStation.objects.get(pk=station.pk).last_boot_at > booted
+
     await eventually(rebooted, timeout=10)
     await charger.close()
 
 
 async def test_rejected_and_silent_stations(server, make_station, make_id_tag):
-    station, charger = await online_station(server, make_station, make_id_tag, "V2C-NO", Reset="reject", ClearCache="ignore")
+    station, charger = await online_station(
+        server, make_station, make_id_tag, "V2C-NO", Reset="reject", ClearCache="ignore"
+    )
     with pytest.raises(commands.CommandRejected):
         await commands.reset(station)
     with pytest.raises(commands.CommandTimeout):
@@ -131,7 +161,9 @@ async def test_rejected_and_silent_stations(server, make_station, make_id_tag):
     await charger.close()
 
 
-async def test_typed_tokens_per_evse_reset_per_connector_availability_and_local_list_frames(server, make_station, make_id_tag):
+async def test_typed_tokens_per_evse_reset_per_connector_availability_and_local_list_frames(
+    server, make_station, make_id_tag
+):
     """Issue 9 #30: the exact 2.0.1 frames: Reset of one EVSE, ChangeAvailability of one connector,
     id tokens with their own type, SendLocalList in schema order with idTokenInfo on every entry
     that is not a removal."""
@@ -144,26 +176,50 @@ async def test_typed_tokens_per_evse_reset_per_connector_availability_and_local_
         await commands.reset(station, hard=False, evse_id=2)
         await commands.change_availability(station, evse_id=2, connector_id=1, operative=False)
         await commands.remote_start(station, id_tag="EMAID-1", evse_id=1)
-        await commands.reserve_now(station, evse_id=2, id_tag="CARD-1", expires_at=timezone.now() + timedelta(minutes=5))
-        await commands.send_local_list(station, version=3, full=False, entries=[
-            {"id_tag": "CARD-1", "status": "Accepted", "expires_at": "2030-01-01T00:00:00Z", "parent_id_tag": "FLEET-1"},
-            {"id_tag": "EMAID-1", "status": None},
-        ])
+        await commands.reserve_now(
+            station, evse_id=2, id_tag="CARD-1", expires_at=timezone.now() + timedelta(minutes=5)
+        )
+        await commands.send_local_list(
+            station,
+            version=3,
+            full=False,
+            entries=[
+                {
+                    "id_tag": "CARD-1",
+                    "status": "Accepted",
+                    "expires_at": "2030-01-01T00:00:00Z",
+                    "parent_id_tag": "FLEET-1",
+                },
+                {"id_tag": "EMAID-1", "status": None},
+            ],
+        )
         assert charger.calls("Reset") == ['{"type": "OnIdle", "evseId": 2}']
-        assert charger.calls("ChangeAvailability") == ['{"operationalStatus": "Inoperative", "evse": {"id": 2, "connectorId": 1}}']
+        assert charger.calls("ChangeAvailability") == [
+            '{"operationalStatus": "Inoperative", "evse": {"id": 2, "connectorId": 1}}'
+        ]
         [start] = charger.calls("RequestStartTransaction")
         assert json.loads(start)["idToken"] == {"idToken": "EMAID-1", "type": "eMAID"}
         [reserve] = charger.calls("ReserveNow")
         assert json.loads(reserve)["idToken"] == {"idToken": "CARD-1", "type": "ISO15693"}
-        assert charger.calls("SendLocalList") == [json.dumps({
-            "localAuthorizationList": [
-                {"idToken": {"idToken": "CARD-1", "type": "ISO15693"}, "idTokenInfo": {
-                    "status": "Accepted", "cacheExpiryDateTime": "2030-01-01T00:00:00Z",
-                    "groupIdToken": {"idToken": "FLEET-1", "type": "Central"}}},
-                {"idToken": {"idToken": "EMAID-1", "type": "eMAID"}},
-            ],
-            "versionNumber": 3, "updateType": "Differential",
-        })]
+        assert charger.calls("SendLocalList") == [
+            json.dumps(
+                {
+                    "localAuthorizationList": [
+                        {
+                            "idToken": {"idToken": "CARD-1", "type": "ISO15693"},
+                            "idTokenInfo": {
+                                "status": "Accepted",
+                                "cacheExpiryDateTime": "2030-01-01T00:00:00Z",
+                                "groupIdToken": {"idToken": "FLEET-1", "type": "Central"},
+                            },
+                        },
+                        {"idToken": {"idToken": "EMAID-1", "type": "eMAID"}},
+                    ],
+                    "versionNumber": 3,
+                    "updateType": "Differential",
+                }
+            )
+        ]
     finally:
         await charger.close()
 
@@ -172,14 +228,31 @@ async def test_a_pending_station_takes_only_what_b02_allows(server, make_station
     """Issue 9 #23 (2.0.1 B02.FR.01): while Pending, GetVariables/SetVariables/GetBaseReport and
     TriggerMessage are sent; anything else is refused at once and never reaches the station."""
     station = await make_station("V2C-PENDING", registration_status="Pending")
-    charger = await AnsweringCharger.connect(server, "V2C-PENDING", version="2.0.1", answers={
-        "GetVariables": {"getVariableResult": [{"attributeStatus": "Accepted", "attributeValue": "300",
-                                                "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]},
-    })
+    charger = await AnsweringCharger.connect(
+        server,
+        "V2C-PENDING",
+        version="2.0.1",
+        answers={
+            "GetVariables": {
+                "getVariableResult": [
+                    {
+                        "attributeStatus": "Accepted",
+                        "attributeValue": "300",
+                        "component": {"name": "OCPPCommCtrlr"},
+                        "variable": {"name": "HeartbeatInterval"},
+                    }
+                ]
+            },
+        },
+    )
     try:
         assert charger.boot_status == "Pending"
         await commands.get_variables(station, variables=[("OCPPCommCtrlr", "HeartbeatInterval")])
-        for refused in (commands.reset(station), commands.remote_start(station, id_tag="T", evse_id=1), commands.clear_cache(station)):
+        for refused in (
+            commands.reset(station),
+            commands.remote_start(station, id_tag="T", evse_id=1),
+            commands.clear_cache(station),
+        ):
             with pytest.raises(commands.StationNotAccepted):
                 await refused
         assert [json.loads(text)[2] for text in charger.received] == ["GetVariables"]

@@ -1,5 +1,6 @@
 """Issue 9 #22: the command API from many threads at once (operators, Celery, smart charging):
 8 threads each command 50 connected chargers; every command gets its charger's answer."""
+
 import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -34,13 +35,22 @@ async def test_eight_threads_command_fifty_chargers_at_once(server, make_station
     stations = [await make_station(f"CP-MANY-{n:02}", evse_count=1) for n in range(STATIONS)]
     chargers = [await AnsweringCharger.connect(server, station.charge_point_id) for station in stations]
     try:
+
         def all_connected():
             """the server holds every charger's socket"""
-            return ChargingStation.objects.filter(charge_point_id__startswith="CP-MANY-").exclude(connection_channel="").count() == STATIONS
+            return (
+                ChargingStation.objects.filter(charge_point_id__startswith="CP-MANY-")
+                .exclude(connection_channel="")
+                .count()
+                == STATIONS
+            )
+
         await eventually(all_connected, timeout=30)
         loop = asyncio.get_running_loop()
         with ThreadPoolExecutor(THREADS) as pool:
-            results = await asyncio.gather(*(loop.run_in_executor(pool, command_each, stations, n) for n in range(THREADS)))
+            results = await asyncio.gather(
+                *(loop.run_in_executor(pool, command_each, stations, n) for n in range(THREADS))
+            )
         assert results == [["Accepted"] * STATIONS] * THREADS
         for charger in chargers:
             received = sorted(json.loads(payload)["messageId"] for payload in charger.calls("DataTransfer"))

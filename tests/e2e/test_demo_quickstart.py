@@ -4,6 +4,7 @@ The simulator runs as the README prints it (in a subprocess, as a user types it)
 bounded, against a real server on the demo data: every demo station charges with its own card
 and reports every EVSE the demo gave it, so the demo driver can start from the app on EVSE 2.
 """
+
 import asyncio
 import re
 import shlex
@@ -41,8 +42,12 @@ def run_simulator(url: str, *extra: str) -> subprocess.Popen:
     assert command[:3] == [".venv/bin/python", "manage.py", "simulate"]
     command[command.index("--url") + 1] = url
     return subprocess.Popen(
-        [sys.executable, *command[1:], *extra, *FASTER], cwd=ROOT, env=server_env(),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, *command[1:], *extra, *FASTER],
+        cwd=ROOT,
+        env=server_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -61,6 +66,7 @@ async def test_the_readme_simulator_charges_on_every_demo_station_and_the_app_st
     extra = ["--ocpp", version] if version == "2.0.1" else []
     simulator = run_simulator(server.ocpp_url, *extra)
     try:
+
         def each_station_charged():
             """one completed session with energy per demo station"""
             done = completed_card_sessions()
@@ -70,12 +76,21 @@ async def test_the_readme_simulator_charges_on_every_demo_station_and_the_app_st
         assert set(charged) == {station for station, _, _ in DEMO_STATIONS}
         count = await sync_to_async(Transaction.objects.filter(id_tag__id_tag__endswith="-TAG").count)()
         assert count == len(DEMO_STATIONS)  # one per station: no card was refused
-        parked = await sync_to_async(lambda: sorted(ChargeDetailRecord.objects.filter(
-            transaction__id_tag__id_tag__endswith="-TAG").values_list("total_parking_time", "total_parking_cost_incl_vat")))()
-        assert parked == [(timedelta(0), Decimal("0.00"))] * len(DEMO_STATIONS)  # a session that only charged parks for nothing
+        parked = await sync_to_async(
+            lambda: sorted(
+                ChargeDetailRecord.objects.filter(transaction__id_tag__id_tag__endswith="-TAG").values_list(
+                    "total_parking_time", "total_parking_cost_incl_vat"
+                )
+            )
+        )()
+        assert parked == [(timedelta(0), Decimal("0.00"))] * len(
+            DEMO_STATIONS
+        )  # a session that only charged parks for nothing
 
         app = DriverApp(server)
-        signed_in = await app.post("/api/v1/auth/token", {"email": "driver@example.com", "password": "voltstack-driver"})
+        signed_in = await app.post(
+            "/api/v1/auth/token", {"email": "driver@example.com", "password": "voltstack-driver"}
+        )
         assert signed_in.status == 200, signed_in.body
         app.access = signed_in.body["access"]
         started = await app.post("/api/v1/sessions", {"station_id": "DEMO-0001", "evse_id": 2})

@@ -1,5 +1,6 @@
 """A driver's session on an OCPP 2.0.1 station (the simulated charger): RequestStart/StopTransaction
 and TransactionEvents move the same session states as on 1.6."""
+
 import asyncio
 
 import pytest
@@ -18,16 +19,27 @@ pytestmark = pytest.mark.e2e
 async def test_start_watch_and_stop_on_a_201_station(server, celery_worker, make_station):
     station = await make_station("V2-DRIVER", evse_count=2)
     charger = SimulatedCharger201(
-        "V2-DRIVER", server.ocpp_url,
-        ChargerOptions201(password=STATION_PASSWORD, connectors=2, id_tag="UNUSED", meter_interval=1, speedup=60,
-                          step_delay=0.05, reconnect_delay=0.1),
+        "V2-DRIVER",
+        server.ocpp_url,
+        ChargerOptions201(
+            password=STATION_PASSWORD,
+            connectors=2,
+            id_tag="UNUSED",
+            meter_interval=1,
+            speedup=60,
+            step_delay=0.05,
+            reconnect_delay=0.1,
+        ),
     )
     await charger.connect()
     await charger.boot()
 
     def online():
         """the server holds the 2.0.1 socket"""
-        return ChargingStation.objects.filter(pk=station.pk, ocpp_version="2.0.1").exclude(connection_channel="").exists()
+        return (
+            ChargingStation.objects.filter(pk=station.pk, ocpp_version="2.0.1").exclude(connection_channel="").exists()
+        )
+
     await eventually(online)
 
     app = DriverApp(server)

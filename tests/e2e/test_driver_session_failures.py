@@ -1,4 +1,5 @@
 """Each way a driver's start or stop can go wrong ends in a clear state and error code."""
+
 import asyncio
 
 import pytest
@@ -56,8 +57,16 @@ async def test_an_accepted_start_that_never_happens_times_out(server, celery_wor
     assert (failed["state"], failed["error"]["code"]) == ("failed", "start_timeout")
 
     # The charger reports the start after all: energy flows, so it is the driver's (active) session all the same.
-    await call(charger, "StartTransaction", {
-        "connectorId": 1, "idTag": account["profile"]["app_token"], "meterStart": 0, "timestamp": "2026-11-21T10:00:00Z"})
+    await call(
+        charger,
+        "StartTransaction",
+        {
+            "connectorId": 1,
+            "idTag": account["profile"]["app_token"],
+            "meterStart": 0,
+            "timestamp": "2026-11-21T10:00:00Z",
+        },
+    )
     history = (await app.get("/api/v1/sessions")).body["results"]
     assert [(s["state"], s["started_at"]) for s in history] == [("active", "2026-11-21T10:00:00Z"), ("failed", None)]
     await charger.close()
@@ -68,8 +77,11 @@ async def test_a_blocked_token_fails_the_session_when_the_charger_starts(server,
     app_token = account["profile"]["app_token"]
     await reply_to(charger, await answer(charger), {"status": "Accepted"})
     await sync_to_async(IdTag.objects.filter(id_tag=app_token).update)(status="Blocked")
-    started = await call(charger, "StartTransaction", {
-        "connectorId": 1, "idTag": app_token, "meterStart": 0, "timestamp": "2026-11-21T10:00:00Z"})
+    started = await call(
+        charger,
+        "StartTransaction",
+        {"connectorId": 1, "idTag": app_token, "meterStart": 0, "timestamp": "2026-11-21T10:00:00Z"},
+    )
     assert started[2]["idTagInfo"]["status"] == "Blocked"
     failed = await session_state(app, session_id, "failed")
     assert (failed["state"], failed["error"]["code"]) == ("failed", "authorization_rejected")
@@ -79,8 +91,16 @@ async def test_a_blocked_token_fails_the_session_when_the_charger_starts(server,
 async def test_a_refused_stop_leaves_the_session_active_with_the_reason(server, celery_worker, make_station):
     charger, app, account, session_id = await start(server, make_station, "FAIL-STOP", "stop@example.com")
     await reply_to(charger, await answer(charger), {"status": "Accepted"})
-    started = await call(charger, "StartTransaction", {
-        "connectorId": 1, "idTag": account["profile"]["app_token"], "meterStart": 0, "timestamp": "2026-11-21T10:00:00Z"})
+    started = await call(
+        charger,
+        "StartTransaction",
+        {
+            "connectorId": 1,
+            "idTag": account["profile"]["app_token"],
+            "meterStart": 0,
+            "timestamp": "2026-11-21T10:00:00Z",
+        },
+    )
     await session_state(app, session_id, "active")
 
     assert (await app.post(f"/api/v1/sessions/{session_id}/stop")).body["state"] == "stopping"

@@ -4,6 +4,7 @@ copy of the 1.6 schemas (strictMode). It boots, runs a session, and carries out 
 RemoteStopTransaction the CSMS sends through csms.ocpp.commands.
 
 `make test` installs the package (npm ci from tests/e2e/node/package-lock.json)."""
+
 import asyncio
 import json
 import shutil
@@ -34,7 +35,9 @@ def node_executable() -> str:
     if node is None:
         pytest.fail("`node` (Node.js >= 17.3) is not on PATH: it is required by the independent-client e2e test")
     if not (NODE_DIR / "node_modules" / "ocpp-rpc").is_dir():
-        pytest.fail("ocpp-rpc is not installed: run `make test`, or `npm ci --prefix tests/e2e/node --no-audit --no-fund`")
+        pytest.fail(
+            "ocpp-rpc is not installed: run `make test`, or `npm ci --prefix tests/e2e/node --no-audit --no-fund`"
+        )
     return node
 
 
@@ -50,8 +53,12 @@ class Charger:
     @classmethod
     async def start(cls, *args: str) -> "Charger":
         process = await asyncio.create_subprocess_exec(
-            node_executable(), str(CHARGER), *args,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            node_executable(),
+            str(CHARGER),
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         return cls(process)
 
@@ -67,7 +74,7 @@ class Charger:
         """The next line of stdout as JSON; None at its end."""
         try:
             line = await asyncio.wait_for(self.process.stdout.readline(), STEP_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self.stop()
             pytest.fail(f"charger.js printed nothing for {STEP_TIMEOUT} s\n{self.explain()}")
         if not line:
@@ -134,8 +141,11 @@ async def test_ocpp_rpc_charger_runs_a_session_and_obeys_a_remote_stop(server, m
 
     def closed_and_logged():
         """the server saw the charger go, and logged its 13 calls and their 13 answers"""
-        offline = ChargingStation.objects.filter(pk=station.pk, connection_channel="", disconnected_at__isnull=False).exists()
+        offline = ChargingStation.objects.filter(
+            pk=station.pk, connection_channel="", disconnected_at__isnull=False
+        ).exists()
         return offline and OcppMessage.objects.filter(charge_point_id=CHARGE_POINT_ID).count() >= 26
+
     await eventually(closed_and_logged)
 
     # What the CSMS kept.
@@ -148,9 +158,13 @@ async def test_ocpp_rpc_charger_runs_a_session_and_obeys_a_remote_stop(server, m
     assert (transaction.meter_start_wh, transaction.meter_stop_wh, transaction.energy_wh) == (1000, 4000, 3000)
     assert transaction.stop_reason == "Remote" and transaction.id_tag_value == ID_TAG
 
-    readings = await sync_to_async(lambda: list(
-        MeterValue.objects.filter(transaction=transaction).order_by("timestamp").values_list("measurand", "value", "unit", "context", "location")
-    ))()
+    readings = await sync_to_async(
+        lambda: list(
+            MeterValue.objects.filter(transaction=transaction)
+            .order_by("timestamp")
+            .values_list("measurand", "value", "unit", "context", "location")
+        )
+    )()
     assert [(m, int(v), u, c, loc) for m, v, u, c, loc in readings] == [
         ("Energy.Active.Import.Register", 2000, "Wh", "Sample.Periodic", "Outlet"),
         ("Energy.Active.Import.Register", 3000, "Wh", "Sample.Periodic", "Outlet"),
@@ -158,15 +172,20 @@ async def test_ocpp_rpc_charger_runs_a_session_and_obeys_a_remote_stop(server, m
 
     connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__evse_id=1)
     assert connector.status == "Available"
-    history = await sync_to_async(lambda: list(
-        StatusEvent.objects.filter(connector=connector).order_by("timestamp").values_list("status", flat=True)
-    ))()
+    history = await sync_to_async(
+        lambda: list(
+            StatusEvent.objects.filter(connector=connector).order_by("timestamp").values_list("status", flat=True)
+        )
+    )()
     assert history == ["Available", "Preparing", "Charging", "Finishing", "Available"]
 
-    log = await sync_to_async(lambda: list(
-        OcppMessage.objects.filter(charge_point_id=CHARGE_POINT_ID, action="RemoteStopTransaction")
-        .order_by("created_at", "pk").values_list("direction", "message_type", "unique_id", "payload")
-    ))()
+    log = await sync_to_async(
+        lambda: list(
+            OcppMessage.objects.filter(charge_point_id=CHARGE_POINT_ID, action="RemoteStopTransaction")
+            .order_by("created_at", "pk")
+            .values_list("direction", "message_type", "unique_id", "payload")
+        )
+    )()
     assert [(direction, kind) for direction, kind, _, _ in log] == [("out", 2), ("in", 3)]
     (_, _, call_id, call_frame), (_, _, result_id, result_frame) = log
     assert call_id == result_id

@@ -9,6 +9,7 @@ and touches no data.
 handled in order, so if the next frame the charger receives is the answer
 to a Heartbeat sent after the bad frame, the bad frame was not answered.
 """
+
 import json
 
 import pytest
@@ -131,7 +132,9 @@ async def test_call_with_wrong_element_count_is_a_formation_violation(server, ma
 async def test_message_type_id_not_a_number_is_a_formation_violation(server, make_station):
     ws, before = await connect(server, make_station, "CP-TYPE-STR")
     async with ws:
-        await assert_refused_and_logged(ws, "CP-TYPE-STR", '["2","type-str","Heartbeat",{}]', "type-str", "FormationViolation")
+        await assert_refused_and_logged(
+            ws, "CP-TYPE-STR", '["2","type-str","Heartbeat",{}]', "type-str", "FormationViolation"
+        )
         await assert_unharmed(ws, "CP-TYPE-STR", before)
 
 
@@ -212,19 +215,40 @@ async def test_action_a_charger_does_not_send_is_not_supported(server, make_stat
     "action, payload, code",
     [
         pytest.param("StartTransaction", START_WITHOUT_METER, "OccurenceConstraintViolation", id="missing-meterStart"),
-        pytest.param("StartTransaction", {**START, "meterStart": "abc"}, "TypeConstraintViolation", id="meterStart-string"),
-        pytest.param("StartTransaction", {**START, "connectorId": "1"}, "TypeConstraintViolation", id="connectorId-string"),
-        pytest.param("StatusNotification", {**STATUS, "errorCode": "Error"}, "PropertyConstraintViolation", id="errorCode-not-in-enum"),
+        pytest.param(
+            "StartTransaction", {**START, "meterStart": "abc"}, "TypeConstraintViolation", id="meterStart-string"
+        ),
+        pytest.param(
+            "StartTransaction", {**START, "connectorId": "1"}, "TypeConstraintViolation", id="connectorId-string"
+        ),
+        pytest.param(
+            "StatusNotification",
+            {**STATUS, "errorCode": "Error"},
+            "PropertyConstraintViolation",
+            id="errorCode-not-in-enum",
+        ),
         pytest.param("StatusNotification", {**STATUS, "colour": "red"}, "FormationViolation", id="additional-property"),
-        pytest.param("StartTransaction", {**START, "timestamp": "yesterday"}, "PropertyConstraintViolation", id="start-timestamp-not-date-time"),
-        pytest.param("StatusNotification", {**STATUS, "timestamp": "21/11/2026"}, "PropertyConstraintViolation", id="status-timestamp-not-date-time"),
+        pytest.param(
+            "StartTransaction",
+            {**START, "timestamp": "yesterday"},
+            "PropertyConstraintViolation",
+            id="start-timestamp-not-date-time",
+        ),
+        pytest.param(
+            "StatusNotification",
+            {**STATUS, "timestamp": "21/11/2026"},
+            "PropertyConstraintViolation",
+            id="status-timestamp-not-date-time",
+        ),
     ],
 )
 async def test_payload_breaking_the_schema_is_refused(server, make_station, make_id_tag, action, payload, code):
     await make_id_tag("RFID-1")
     ws, before = await connect(server, make_station, "CP-SCHEMA")
     async with ws:
-        await assert_refused_and_logged(ws, "CP-SCHEMA", json.dumps([2, "bad-payload", action, payload]), "bad-payload", code)
+        await assert_refused_and_logged(
+            ws, "CP-SCHEMA", json.dumps([2, "bad-payload", action, payload]), "bad-payload", code
+        )
         await assert_unharmed(ws, "CP-SCHEMA", before)
 
 
@@ -233,7 +257,9 @@ async def test_payload_breaking_the_schema_is_refused(server, make_station, make
     [
         pytest.param("StatusNotification", {**STATUS, "timestamp": "2026-13-45T10:00:00Z"}, id="impossible-date"),
         pytest.param("StatusNotification", {**STATUS, "connectorId": -1}, id="negative-connectorId"),
-        pytest.param("StartTransaction", {**START, "connectorId": 0}, id="start-on-connector-0"),  # 1.6: connectorId > 0
+        pytest.param(
+            "StartTransaction", {**START, "connectorId": 0}, id="start-on-connector-0"
+        ),  # 1.6: connectorId > 0
     ],
 )
 async def test_value_the_schema_cannot_check_is_a_property_constraint_violation(server, make_station, action, payload):
@@ -281,7 +307,9 @@ async def test_meter_value_that_is_not_a_number_changes_nothing(server, make_sta
 
 
 @pytest.mark.parametrize("action", ["MeterValues", "StopTransaction"])
-async def test_meter_value_that_is_not_a_number_is_a_property_constraint_violation(server, make_station, make_id_tag, action):
+async def test_meter_value_that_is_not_a_number_is_a_property_constraint_violation(
+    server, make_station, make_id_tag, action
+):
     # sampledValue.value is a string in the 1.6 schema ("a decimal number or SignedData"),
     # so only reading it tells it is not a number: a field holding an invalid value.
     await make_id_tag("RFID-1")
@@ -297,7 +325,9 @@ async def test_meter_value_that_is_not_a_number_is_a_property_constraint_violati
 # --- answers nobody asked for ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ['[3,"nobody-asked",{"status":"Accepted"}]', '[4,"nobody-asked","GenericError","",{}]'])
+@pytest.mark.parametrize(
+    "text", ['[3,"nobody-asked",{"status":"Accepted"}]', '[4,"nobody-asked","GenericError","",{}]']
+)
 async def test_answer_to_no_call_is_logged_as_ignored(server, make_station, text):
     ws, before = await connect(server, make_station, "CP-UNASKED")
     async with ws:
@@ -317,8 +347,12 @@ async def test_pending_station_may_boot_and_beat_but_not_charge(server, make_sta
         assert boot[0] == 3 and boot[2]["status"] == "Pending"
         assert (await call(ws, "Heartbeat", {}))[0] == 3
         before = await sync_to_async(domain_state)("CP-PENDING")
-        await assert_refused_and_logged(ws, "CP-PENDING", json.dumps([2, "auth", "Authorize", {"idTag": "RFID-1"}]), "auth", "SecurityError")
-        await assert_refused_and_logged(ws, "CP-PENDING", json.dumps([2, "start", "StartTransaction", START]), "start", "SecurityError")
+        await assert_refused_and_logged(
+            ws, "CP-PENDING", json.dumps([2, "auth", "Authorize", {"idTag": "RFID-1"}]), "auth", "SecurityError"
+        )
+        await assert_refused_and_logged(
+            ws, "CP-PENDING", json.dumps([2, "start", "StartTransaction", START]), "start", "SecurityError"
+        )
         await assert_unharmed(ws, "CP-PENDING", before)
 
 
@@ -364,12 +398,19 @@ async def test_storm_of_bad_frames_leaves_the_server_serving(server, make_statio
 
     await make_station("CP-CALM")
     async with open_socket(server, "CP-CALM") as calm:
-        assert (await call(calm, "BootNotification", {"chargePointVendor": "Alfen", "chargePointModel": "Eve"}))[2]["status"] == "Accepted"
+        assert (await call(calm, "BootNotification", {"chargePointVendor": "Alfen", "chargePointModel": "Eve"}))[2][
+            "status"
+        ] == "Accepted"
         assert (await call(calm, "StatusNotification", STATUS))[2] == {}
         assert (await call(calm, "Authorize", {"idTag": "RFID-1"}))[2]["idTagInfo"]["status"] == "Accepted"
         transaction_id = (await call(calm, "StartTransaction", START))[2]["transactionId"]
         assert (await call(calm, "MeterValues", {**meter_values("7400"), "transactionId": transaction_id}))[2] == {}
-        stop = {"transactionId": transaction_id, "meterStop": 5000, "timestamp": "2026-11-21T11:00:00Z", "idTag": "RFID-1"}
+        stop = {
+            "transactionId": transaction_id,
+            "meterStop": 5000,
+            "timestamp": "2026-11-21T11:00:00Z",
+            "idTag": "RFID-1",
+        }
         assert (await call(calm, "StopTransaction", stop))[2]["idTagInfo"]["status"] == "Accepted"
     tx = await sync_to_async(Transaction.objects.get)(pk=transaction_id)
     assert tx.station_id != before["station"]["id"]

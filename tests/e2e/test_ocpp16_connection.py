@@ -1,14 +1,14 @@
 """Connecting: subprotocol negotiation, security profile 1, auto-registration, one socket per station."""
+
 import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from stations.models import ChargingStation, NetworkSettings
 from tests.conftest import eventually
-from websockets.asyncio.client import connect
-
 from tests.ocpp_client import STATION_PASSWORD, basic_auth, call, open_socket
 
 pytestmark = pytest.mark.e2e
@@ -16,7 +16,9 @@ pytestmark = pytest.mark.e2e
 
 def connect_as(server, charge_point_id: str, user: str):
     return connect(
-        f"{server.ocpp_url}/{charge_point_id}", subprotocols=["ocpp1.6"], additional_headers=basic_auth(user, STATION_PASSWORD)
+        f"{server.ocpp_url}/{charge_point_id}",
+        subprotocols=["ocpp1.6"],
+        additional_headers=basic_auth(user, STATION_PASSWORD),
     )
 
 
@@ -80,7 +82,13 @@ async def test_rejected_station_is_told_so(server, make_station):
     async with open_socket(server, "CP-REJECTED") as ws:
         answer = await call(ws, "BootNotification", {"chargePointVendor": "X", "chargePointModel": "Y"})
         assert answer[2]["status"] == "Rejected"
-        assert (await call(ws, "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": "2026-11-21T08:00:00Z"}))[2] == "SecurityError"
+        assert (
+            await call(
+                ws,
+                "StartTransaction",
+                {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": "2026-11-21T08:00:00Z"},
+            )
+        )[2] == "SecurityError"
 
 
 async def test_reconnect_new_socket_wins_and_old_cleanup_leaves_it_alone(server, make_station):
@@ -95,6 +103,7 @@ async def test_reconnect_new_socket_wins_and_old_cleanup_leaves_it_alone(server,
             def new_socket_registered():
                 """the station is connected through the new socket"""
                 return ChargingStation.objects.get(charge_point_id="CP-TWICE").connection_channel
+
             channel = await eventually(new_socket_registered)
             await asyncio.sleep(0.3)  # give the old consumer's disconnect cleanup time to run
             assert (await sync_to_async(new_socket_registered)()) == channel
@@ -103,4 +112,5 @@ async def test_reconnect_new_socket_wins_and_old_cleanup_leaves_it_alone(server,
     def offline():
         """the station is offline once its last socket closed"""
         return ChargingStation.objects.get(charge_point_id="CP-TWICE").connection_channel == ""
+
     await eventually(offline)

@@ -1,5 +1,6 @@
 """A charger that crashes or forgets its transaction: the CSMS ends it from its last reading, bills it,
 completes the driver's session and frees the card, with the real 1.6 message sequences."""
+
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,10 @@ pytestmark = pytest.mark.e2e
 
 
 def energy(timestamp: str, wh: int) -> dict:
-    return {"timestamp": timestamp, "sampledValue": [{"value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]}
+    return {
+        "timestamp": timestamp,
+        "sampledValue": [{"value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}],
+    }
 
 
 @sync_to_async
@@ -35,23 +39,37 @@ async def cards(make_id_tag, *tags: str) -> None:
 async def charge(ws, tag: str, meter_start: int, readings: list[tuple[str, int]], at: str) -> int:
     """Preparing, StartTransaction, Charging, MeterValues: a session under way; its transaction id."""
     await call(ws, "StatusNotification", status(1, "Preparing", at))
-    start = await call(ws, "StartTransaction", {"connectorId": 1, "idTag": tag, "meterStart": meter_start, "timestamp": at})
+    start = await call(
+        ws, "StartTransaction", {"connectorId": 1, "idTag": tag, "meterStart": meter_start, "timestamp": at}
+    )
     assert start[2]["idTagInfo"]["status"] == "Accepted"
     transaction_id = start[2]["transactionId"]
     await call(ws, "StatusNotification", status(1, "Charging", at))
     for timestamp, wh in readings:
-        await call(ws, "MeterValues", {"connectorId": 1, "transactionId": transaction_id, "meterValue": [energy(timestamp, wh)]})
+        await call(
+            ws,
+            "MeterValues",
+            {"connectorId": 1, "transactionId": transaction_id, "meterValue": [energy(timestamp, wh)]},
+        )
     return transaction_id
 
 
-async def test_a_charger_killed_mid_session_and_rebooted_gets_its_session_closed_and_billed(server, make_station, make_id_tag):
+async def test_a_charger_killed_mid_session_and_rebooted_gets_its_session_closed_and_billed(
+    server, make_station, make_id_tag
+):
     station = await make_station("CP-CRASH", evse_count=1)
     await price_per_kwh(station, "0.40")
     await cards(make_id_tag, "CARD-A", "CARD-B")
     ws = await open_socket(server, "CP-CRASH")
     await call(ws, "BootNotification", BOOT)
     await call(ws, "StatusNotification", status(1, "Available", "2026-11-21T07:59:00Z"))
-    transaction_id = await charge(ws, "CARD-A", 20_000, [("2026-11-21T08:15:00Z", 22_500), ("2026-11-21T08:30:00Z", 25_000)], "2026-11-21T08:00:00Z")
+    transaction_id = await charge(
+        ws,
+        "CARD-A",
+        20_000,
+        [("2026-11-21T08:15:00Z", 22_500), ("2026-11-21T08:30:00Z", 25_000)],
+        "2026-11-21T08:00:00Z",
+    )
     ws.transport.abort()  # killed: no stop, no close frame
 
     async with open_socket(server, "CP-CRASH") as ws:
@@ -59,20 +77,31 @@ async def test_a_charger_killed_mid_session_and_rebooted_gets_its_session_closed
         await call(ws, "StatusNotification", status(0, "Available", "2026-11-21T09:00:00Z"))
         await call(ws, "StatusNotification", status(1, "Available", "2026-11-21T09:00:00Z"))
         tx = await sync_to_async(Transaction.objects.get)(pk=transaction_id)
-        assert (tx.status, tx.stop_reason, tx.meter_stop_wh, tx.energy_wh) == ("completed", "EndedByReboot", 25_000, 5_000)
+        assert (tx.status, tx.stop_reason, tx.meter_stop_wh, tx.energy_wh) == (
+            "completed",
+            "EndedByReboot",
+            25_000,
+            5_000,
+        )
         assert tx.stopped_at.isoformat() == "2026-11-21T08:30:00+00:00"  # its last reading, not the reboot
         cdr = await sync_to_async(ChargeDetailRecord.objects.get)(transaction_id=transaction_id)
         assert (cdr.total_energy_wh, cdr.total_cost_excl_vat) == (5_000, Decimal("2.00"))
         session = await sync_to_async(DriverSession.objects.get)(transaction_id=transaction_id)
         assert session.state == "completed"
 
-        assert (await call(ws, "Authorize", {"idTag": "CARD-A"}))[2]["idTagInfo"]["status"] == "Accepted"  # not ConcurrentTx
+        assert (await call(ws, "Authorize", {"idTag": "CARD-A"}))[2]["idTagInfo"][
+            "status"
+        ] == "Accepted"  # not ConcurrentTx
         next_id = await charge(ws, "CARD-B", 25_000, [], "2026-11-21T09:10:00Z")
-        active = await sync_to_async(lambda: list(Transaction.objects.filter(station=station, status="active").values_list("pk", flat=True)))()
+        active = await sync_to_async(
+            lambda: list(Transaction.objects.filter(station=station, status="active").values_list("pk", flat=True))
+        )()
         assert active == [next_id]
 
 
-async def test_a_new_start_on_a_single_connector_station_ends_the_forgotten_transaction(server, make_station, make_id_tag):
+async def test_a_new_start_on_a_single_connector_station_ends_the_forgotten_transaction(
+    server, make_station, make_id_tag
+):
     station = await make_station("CP-FORGOT", evse_count=1)
     await price_per_kwh(station, "0.40")
     await cards(make_id_tag, "CARD-A", "CARD-B")
@@ -90,5 +119,7 @@ async def test_a_new_start_on_a_single_connector_station_ends_the_forgotten_tran
         assert (await call(ws, "Authorize", {"idTag": "CARD-A"}))[2]["idTagInfo"]["status"] == "Accepted"
         states = await sync_to_async(lambda: dict(DriverSession.objects.values_list("transaction_id", "state")))()
         assert states == {forgotten: "completed", second: "active"}
-        events = await sync_to_async(lambda: list(station.events.filter(kind="deviation").values_list("summary", flat=True)))()
+        events = await sync_to_async(
+            lambda: list(station.events.filter(kind="deviation").values_list("summary", flat=True))
+        )()
         assert events == [f"Transaction {forgotten} ended without a stop: a new transaction started on its EVSE"]

@@ -6,6 +6,7 @@ each bend is recorded as a StationEvent(kind="deviation") naming the action.
 A strict station gets the CALLERROR for the same frame and nothing is
 stored. A missing required field is refused even from a lenient station.
 """
+
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -36,7 +37,9 @@ def stored(charge_point_id: str) -> dict:
     return {
         "station": station,
         "connectors": list(Connector.objects.filter(evse__station_id=station["id"]).order_by("pk").values()),
-        "rows": {table.__name__: table.objects.count() for table in (Transaction, MeterValue, StatusEvent, StationEvent)},
+        "rows": {
+            table.__name__: table.objects.count() for table in (Transaction, MeterValue, StatusEvent, StationEvent)
+        },
     }
 
 
@@ -105,7 +108,9 @@ async def test_extra_property_is_ignored_and_the_rest_stored(server, make_statio
         pytest.param("BootNotification", EXTRA_PROPERTY, "FormationViolation", id="extra-property"),
     ],
 )
-async def test_strict_station_gets_the_call_error_and_nothing_is_stored(server, make_station, make_id_tag, action, payload, code):
+async def test_strict_station_gets_the_call_error_and_nothing_is_stored(
+    server, make_station, make_id_tag, action, payload, code
+):
     await make_id_tag("RFID-1")
     await make_station("CP-STRICT")
     async with open_socket(server, "CP-STRICT") as ws:
@@ -120,7 +125,9 @@ async def test_lenient_station_missing_a_required_field_is_refused(server, make_
     await make_station("CP-LENIENT", lenient=True)
     async with open_socket(server, "CP-LENIENT") as ws:
         before = await sync_to_async(stored)("CP-LENIENT")
-        reply = await call(ws, "StartTransaction", {k: v for k, v in START.items() if k != "meterStart"}, unique_id="short")
+        reply = await call(
+            ws, "StartTransaction", {k: v for k, v in START.items() if k != "meterStart"}, unique_id="short"
+        )
         assert reply[:3] == [4, "short", "OccurenceConstraintViolation"], reply
         assert await sync_to_async(stored)("CP-LENIENT") == before
 
@@ -128,9 +135,15 @@ async def test_lenient_station_missing_a_required_field_is_refused(server, make_
 @pytest.mark.parametrize(
     "action, payload",
     [
-        pytest.param("MeterValues", {"connectorId": "1", "meterValue": [{"sampledValue": [{"value": "1"}]}]}, id="no-timestamp"),
-        pytest.param("MeterValues", {"connectorId": "1", "meterValue": [{"timestamp": NOW, "sampledValue": [{}]}]}, id="no-value"),
-        pytest.param("StartTransaction", {"connectorId": 1, "idTag": "RFID-1", "timestamp": NOW, "x": 1}, id="no-meterStart"),
+        pytest.param(
+            "MeterValues", {"connectorId": "1", "meterValue": [{"sampledValue": [{"value": "1"}]}]}, id="no-timestamp"
+        ),
+        pytest.param(
+            "MeterValues", {"connectorId": "1", "meterValue": [{"timestamp": NOW, "sampledValue": [{}]}]}, id="no-value"
+        ),
+        pytest.param(
+            "StartTransaction", {"connectorId": 1, "idTag": "RFID-1", "timestamp": NOW, "x": 1}, id="no-meterStart"
+        ),
     ],
 )
 async def test_missing_field_is_refused_even_beside_a_tolerated_bend(server, make_station, action, payload):

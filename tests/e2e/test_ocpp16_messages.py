@@ -1,4 +1,5 @@
 """Authorize, DataTransfer and the firmware/diagnostics notifications, as a charger sees them."""
+
 from datetime import timedelta
 
 import pytest
@@ -43,15 +44,25 @@ async def test_authorize_answers_every_status(server, make_station, make_id_tag)
 
 async def test_data_transfer_is_kept_and_answered_per_vendor(server, make_station):
     station = await make_station("CP-DT")
-    await sync_to_async(DataTransferVendor.objects.create)(vendor_id="com.acme", message_id="Ping", response_data="pong")
+    await sync_to_async(DataTransferVendor.objects.create)(
+        vendor_id="com.acme", message_id="Ping", response_data="pong"
+    )
     async with open_socket(server, "CP-DT") as ws:
-        known = await call(ws, "DataTransfer", {"vendorId": "com.acme", "messageId": "Ping", "data": "{\"n\":1}"})
+        known = await call(ws, "DataTransfer", {"vendorId": "com.acme", "messageId": "Ping", "data": '{"n":1}'})
         assert known[2] == {"status": "Accepted", "data": "pong"}
-        assert (await call(ws, "DataTransfer", {"vendorId": "com.acme", "messageId": "Other"}))[2] == {"status": "UnknownMessageId"}
+        assert (await call(ws, "DataTransfer", {"vendorId": "com.acme", "messageId": "Other"}))[2] == {
+            "status": "UnknownMessageId"
+        }
         assert (await call(ws, "DataTransfer", {"vendorId": "org.unknown"}))[2] == {"status": "UnknownVendorId"}
-    kept = await sync_to_async(lambda: list(DataTransferMessage.objects.filter(station=station).order_by("id").values_list("vendor_id", "message_id", "data", "response_status")))()
+    kept = await sync_to_async(
+        lambda: list(
+            DataTransferMessage.objects.filter(station=station)
+            .order_by("id")
+            .values_list("vendor_id", "message_id", "data", "response_status")
+        )
+    )()
     assert kept == [
-        ("com.acme", "Ping", "{\"n\":1}", "Accepted"),
+        ("com.acme", "Ping", '{"n":1}', "Accepted"),
         ("com.acme", "Other", "", "UnknownMessageId"),
         ("org.unknown", "", "", "UnknownVendorId"),
     ]
@@ -65,5 +76,11 @@ async def test_firmware_and_diagnostics_progress_is_kept(server, make_station):
         assert (await call(ws, "DiagnosticsStatusNotification", {"status": "Uploaded"}))[2] == {}
     station = await sync_to_async(ChargingStation.objects.get)(pk=station.pk)
     assert (station.firmware_status, station.diagnostics_status) == ("Installed", "Uploaded")
-    history = await sync_to_async(lambda: list(StationEvent.objects.filter(station=station, kind="firmware").order_by("id").values_list("summary", flat=True)))()
+    history = await sync_to_async(
+        lambda: list(
+            StationEvent.objects.filter(station=station, kind="firmware")
+            .order_by("id")
+            .values_list("summary", flat=True)
+        )
+    )()
     assert history == ["Firmware: Downloading", "Firmware: Downloaded", "Firmware: Installing", "Firmware: Installed"]

@@ -1,4 +1,5 @@
 """Idempotency: replayed frames and late, queued stops never open, count or charge anything twice."""
+
 import json
 
 import pytest
@@ -14,7 +15,10 @@ START = {"connectorId": 1, "idTag": "RFID-R", "meterStart": 500, "timestamp": "2
 
 
 def sample(timestamp: str, wh: int) -> dict:
-    return {"timestamp": timestamp, "sampledValue": [{"value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]}
+    return {
+        "timestamp": timestamp,
+        "sampledValue": [{"value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}],
+    }
 
 
 async def count(model, **filters) -> int:
@@ -31,15 +35,27 @@ async def test_replayed_start_meter_values_and_stop_change_nothing(server, make_
         transaction_id = first[2]["transactionId"]
         assert await count(Transaction, station=station) == 1
 
-        values = {"connectorId": 1, "transactionId": transaction_id, "meterValue": [sample("2026-11-21T08:05:00Z", 900), sample("2026-11-21T08:10:00Z", 1300)]}
+        values = {
+            "connectorId": 1,
+            "transactionId": transaction_id,
+            "meterValue": [sample("2026-11-21T08:05:00Z", 900), sample("2026-11-21T08:10:00Z", 1300)],
+        }
         await call(ws, "MeterValues", values)
         await call(ws, "MeterValues", values)
         assert await count(MeterValue, transaction_id=transaction_id) == 2
 
-        stop = {"transactionId": transaction_id, "meterStop": 2000, "timestamp": "2026-11-21T08:30:00Z", "idTag": "RFID-R", "reason": "Local"}
+        stop = {
+            "transactionId": transaction_id,
+            "meterStop": 2000,
+            "timestamp": "2026-11-21T08:30:00Z",
+            "idTag": "RFID-R",
+            "reason": "Local",
+        }
         first_stop = await call(ws, "StopTransaction", stop)
         tx = await sync_to_async(Transaction.objects.get)(pk=transaction_id)
-        replayed_stop = await call(ws, "StopTransaction", {**stop, "meterStop": 9999, "timestamp": "2026-11-21T09:30:00Z"})
+        replayed_stop = await call(
+            ws, "StopTransaction", {**stop, "meterStop": 9999, "timestamp": "2026-11-21T09:30:00Z"}
+        )
         assert replayed_stop[2] == first_stop[2]
 
     after = await sync_to_async(Transaction.objects.get)(pk=transaction_id)
@@ -53,20 +69,36 @@ async def test_stop_after_reconnect_completes_the_session_from_queued_data(serve
     await make_id_tag("RFID-R")
     async with open_socket(server, "CP-OFFLINE") as ws:
         transaction_id = (await call(ws, "StartTransaction", START))[2]["transactionId"]
-        await call(ws, "MeterValues", {"connectorId": 1, "transactionId": transaction_id, "meterValue": [sample("2026-11-21T08:05:00Z", 800)]})
+        await call(
+            ws,
+            "MeterValues",
+            {"connectorId": 1, "transactionId": transaction_id, "meterValue": [sample("2026-11-21T08:05:00Z", 800)]},
+        )
     # offline now; the charger reconnects and flushes its queue
     async with open_socket(server, "CP-OFFLINE") as ws:
-        queued = [sample("2026-11-21T08:05:00Z", 800), sample("2026-11-21T08:20:00Z", 1700), sample("2026-11-21T08:40:00Z", 2600)]
+        queued = [
+            sample("2026-11-21T08:05:00Z", 800),
+            sample("2026-11-21T08:20:00Z", 1700),
+            sample("2026-11-21T08:40:00Z", 2600),
+        ]
         answer = await call(
             ws,
             "StopTransaction",
-            {"transactionId": transaction_id, "meterStop": 2700, "timestamp": "2026-11-21T08:45:00Z", "reason": "PowerLoss", "transactionData": queued},
+            {
+                "transactionId": transaction_id,
+                "meterStop": 2700,
+                "timestamp": "2026-11-21T08:45:00Z",
+                "reason": "PowerLoss",
+                "transactionData": queued,
+            },
         )
         assert answer[0] == 3 and answer[2] == {}  # no idTag in the stop: no idTagInfo
     tx = await sync_to_async(Transaction.objects.get)(pk=transaction_id)
     assert tx.status == "completed" and tx.stop_reason == "PowerLoss"
     assert tx.energy_wh == 2200 and tx.stopped_at.isoformat() == "2026-11-21T08:45:00+00:00"
-    readings = await sync_to_async(lambda: list(MeterValue.objects.filter(transaction=tx).values_list("value", flat=True)))()
+    readings = await sync_to_async(
+        lambda: list(MeterValue.objects.filter(transaction=tx).values_list("value", flat=True))
+    )()
     assert readings == [800, 1700, 2600]  # the sample sent before the drop is not doubled
     assert await count(Transaction, station=station) == 1
 
@@ -75,9 +107,15 @@ async def test_stop_for_an_unknown_transaction_is_answered_and_noted(server, mak
     station = await make_station("CP-UNKNOWN-TX")
     await make_id_tag("RFID-R")
     async with open_socket(server, "CP-UNKNOWN-TX") as ws:
-        answer = await call(ws, "StopTransaction", {"transactionId": 424242, "meterStop": 10, "timestamp": "2026-11-21T08:45:00Z", "idTag": "RFID-R"})
+        answer = await call(
+            ws,
+            "StopTransaction",
+            {"transactionId": 424242, "meterStop": 10, "timestamp": "2026-11-21T08:45:00Z", "idTag": "RFID-R"},
+        )
     assert answer[0] == 3 and answer[2]["idTagInfo"]["status"] == "Accepted"  # or the charger retries it forever
-    events = await sync_to_async(lambda: list(station.events.filter(kind="deviation").values_list("summary", flat=True)))()
+    events = await sync_to_async(
+        lambda: list(station.events.filter(kind="deviation").values_list("summary", flat=True))
+    )()
     assert events == ["Stop for unknown transaction 424242"]
 
 
@@ -87,13 +125,19 @@ async def test_a_stop_sent_just_before_the_link_drops_is_kept(server, make_stati
     await make_id_tag("RFID-R")
     async with open_socket(server, "CP-DROP") as ws:
         transaction_id = (await call(ws, "StartTransaction", START))[2]["transactionId"]
-        stop = {"transactionId": transaction_id, "meterStop": 1800, "timestamp": "2026-11-21T08:30:00Z", "reason": "PowerLoss"}
+        stop = {
+            "transactionId": transaction_id,
+            "meterStop": 1800,
+            "timestamp": "2026-11-21T08:30:00Z",
+            "reason": "PowerLoss",
+        }
         await ws.send(json.dumps([2, "last-words", "StopTransaction", stop]))
     # closed without waiting for the answer
 
     def completed():
         """the stop received before the close completed the session"""
         return Transaction.objects.filter(pk=transaction_id, status="completed", meter_stop_wh=1800).exists()
+
     await eventually(completed)
 
 
@@ -104,13 +148,29 @@ async def test_a_second_session_with_the_same_start_time_is_not_a_replay(server,
     await make_id_tag("RFID-R")
     clockless = "1970-01-01T00:00:00Z"
     async with open_socket(server, "CP-NOCLOCK") as ws:
-        first = (await call(ws, "StartTransaction", {**START, "meterStart": 10_000, "timestamp": clockless}))[2]["transactionId"]
-        await call(ws, "StopTransaction", {"transactionId": first, "meterStop": 13_000, "timestamp": "1970-01-01T01:00:00Z", "reason": "Local"})
-        second = (await call(ws, "StartTransaction", {**START, "meterStart": 13_000, "timestamp": clockless}))[2]["transactionId"]
+        first = (await call(ws, "StartTransaction", {**START, "meterStart": 10_000, "timestamp": clockless}))[2][
+            "transactionId"
+        ]
+        await call(
+            ws,
+            "StopTransaction",
+            {"transactionId": first, "meterStop": 13_000, "timestamp": "1970-01-01T01:00:00Z", "reason": "Local"},
+        )
+        second = (await call(ws, "StartTransaction", {**START, "meterStart": 13_000, "timestamp": clockless}))[2][
+            "transactionId"
+        ]
         assert second != first
-        await call(ws, "StopTransaction", {"transactionId": second, "meterStop": 20_000, "timestamp": "1970-01-01T01:00:00Z", "reason": "Local"})
+        await call(
+            ws,
+            "StopTransaction",
+            {"transactionId": second, "meterStop": 20_000, "timestamp": "1970-01-01T01:00:00Z", "reason": "Local"},
+        )
 
-    energies = await sync_to_async(lambda: dict(Transaction.objects.filter(station=station).values_list("pk", "meter_stop_wh")))()
+    energies = await sync_to_async(
+        lambda: dict(Transaction.objects.filter(station=station).values_list("pk", "meter_stop_wh"))
+    )()
     assert energies == {first: 13_000, second: 20_000}
-    stored = await sync_to_async(lambda: {tx.pk: (tx.status, tx.energy_wh) for tx in Transaction.objects.filter(station=station)})()
+    stored = await sync_to_async(
+        lambda: {tx.pk: (tx.status, tx.energy_wh) for tx in Transaction.objects.filter(station=station)}
+    )()
     assert stored == {first: ("completed", 3_000), second: ("completed", 7_000)}

@@ -1,5 +1,6 @@
 """Refused handshakes through a real server: the HTTP status a charger hears, rate limits on
 guessing, bad paths, what operators see, and keepalive that never cuts a live connection."""
+
 import asyncio
 import os
 
@@ -12,7 +13,7 @@ from csms.ocpp.models import RefusedConnection
 from stations.models import ChargingStation, NetworkSettings
 from tests.conftest import AsgiServer, eventually, server_env
 from tests.conftest import _wait_until_all_stations_offline as wait_until_all_stations_offline
-from tests.ocpp_client import STATION_PASSWORD, call, open_socket
+from tests.ocpp_client import call, open_socket
 
 pytestmark = pytest.mark.e2e
 
@@ -46,6 +47,7 @@ def log_since(server, offset: int) -> str:
 
 # --- item 29: 401 for missing or wrong credentials ---------------------------------------
 
+
 async def test_missing_and_wrong_credentials_are_answered_401_with_a_basic_challenge(server, make_station):
     await make_station("CP-401")
     for response in (
@@ -59,6 +61,7 @@ async def test_missing_and_wrong_credentials_are_answered_401_with_a_basic_chall
 
 
 # --- item 3: unknown ids look like wrong passwords; per-station and per-address limits ------
+
 
 async def test_an_unknown_station_id_is_refused_exactly_like_a_wrong_password(server, make_station):
     await make_station("CP-KNOWN")
@@ -81,6 +84,7 @@ async def test_the_eleventh_attempt_after_ten_wrong_passwords_is_429_even_with_t
 
 
 # --- item 7: bad paths are a 4xx and one log line, never a 500 ------------------------------
+
 
 @pytest.mark.parametrize(
     "path, status",
@@ -118,6 +122,7 @@ async def test_no_supported_subprotocol_is_answered_400(server, make_station):
 
 
 # --- item 33: refused attempts are visible to operators, aggregated --------------------------
+
 
 async def test_refused_attempts_are_recorded_once_per_id_address_and_reason(server, make_station):
     await make_station("CP-AUDIT")
@@ -168,6 +173,7 @@ def tuned_server(tuned_asgi_server, transactional_db):
 
 # --- item 19: no timer of ours cuts a connection; pings find dead peers ----------------------
 
+
 async def test_an_idle_charger_that_answers_pings_stays_connected(tuned_server, make_station):
     await make_station("CP-IDLE")
     async with open_socket(tuned_server, "CP-IDLE") as ws:
@@ -187,11 +193,13 @@ async def test_a_peer_that_stops_answering_pings_is_disconnected(tuned_server, m
         def offline():
             """the server dropped the dead link and marked the station offline"""
             return ChargingStation.objects.get(charge_point_id="CP-DEAD-LINK").connection_channel == ""
+
         await eventually(offline, timeout=10)
         ws.transport.resume_reading()
 
 
 # --- item 3: the address limit, last: it locks 127.0.0.1 out of the tuned server -------------
+
 
 async def test_too_many_refusals_from_one_address_are_429_for_every_station(tuned_server, make_station):
     await make_station("CP-BEHIND-NAT")

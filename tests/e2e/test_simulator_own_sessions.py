@@ -1,5 +1,6 @@
 """A simulated charger whose own start the CSMS refused never stops a driver's session on that
 connector (issue 9, item 32): it ends only what it started itself."""
+
 import asyncio
 
 import pytest
@@ -20,8 +21,11 @@ OWN_SESSION_SECONDS = 8.0
 
 async def booted(server, charge_point_id: str, **overrides) -> SimulatedCharger:
     charger = SimulatedCharger(
-        charge_point_id, server.ocpp_url,
-        ChargerOptions(password=STATION_PASSWORD, id_tag=CARD, meter_interval=0, speedup=600, config_overrides=overrides),
+        charge_point_id,
+        server.ocpp_url,
+        ChargerOptions(
+            password=STATION_PASSWORD, id_tag=CARD, meter_interval=0, speedup=600, config_overrides=overrides
+        ),
     )
     await charger.connect()
     await charger.boot()
@@ -29,7 +33,9 @@ async def booted(server, charge_point_id: str, **overrides) -> SimulatedCharger:
 
 
 @pytest.mark.timeout(240)
-async def test_a_charger_whose_start_was_refused_leaves_the_drivers_app_session_alone(server, celery_worker, make_station, make_id_tag):
+async def test_a_charger_whose_start_was_refused_leaves_the_drivers_app_session_alone(
+    server, celery_worker, make_station, make_id_tag
+):
     await make_station("OWN-ELSEWHERE", evse_count=1)
     await make_station("OWN-0001", evse_count=1)
     await make_id_tag(CARD)

@@ -4,7 +4,9 @@ A server process killed with SIGKILL cannot mark its stations offline: its liven
 expires (OCPP_PROCESS_TTL), and from then on a start or a command is refused at once and
 the sweep records the station offline. A reconnect storm ends with the live socket recorded.
 """
+
 import asyncio
+import contextlib
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -35,12 +37,15 @@ async def test_a_station_on_a_killed_process_is_offline_and_a_start_is_refused_a
     doomed_server, make_station, django_user_model
 ):
     station = await make_station("CP-ON-KILLED")
-    driver = await sync_to_async(django_user_model.objects.create_user)("killed@example.com", "killed@example.com", "pw-123456789")
+    driver = await sync_to_async(django_user_model.objects.create_user)(
+        "killed@example.com", "killed@example.com", "pw-123456789"
+    )
     charger = await AnsweringCharger.connect(doomed_server, "CP-ON-KILLED")
 
     def held():
         """the doomed server holds the charger's socket"""
         return ChargingStation.objects.get(pk=station.pk).connection_channel
+
     await eventually(held)
     doomed_server.process.kill()  # SIGKILL: no disconnect handler runs
     await asyncio.to_thread(doomed_server.process.wait)
@@ -48,6 +53,7 @@ async def test_a_station_on_a_killed_process_is_offline_and_a_start_is_refused_a
     def offline_for_starts():
         """the station counts as offline: its process is dead"""
         return not station_online(station=ChargingStation.objects.get(pk=station.pk))
+
     await eventually(offline_for_starts, timeout=20)
     with pytest.raises(SessionRefused) as refused:
         await sync_to_async(request_start)(driver=driver, request=StartRequest(station_id="CP-ON-KILLED", evse_id=1))
@@ -58,10 +64,8 @@ async def test_a_station_on_a_killed_process_is_offline_and_a_start_is_refused_a
     assert await sync_to_async(clear_dead_connections)() == 1  # what the beat sweep records
     stored = await sync_to_async(ChargingStation.objects.get)(pk=station.pk)
     assert stored.connection_channel == "" and stored.disconnected_at is not None
-    try:
+    with contextlib.suppress(ConnectionClosed, OSError):
         await charger.close()
-    except (ConnectionClosed, OSError):
-        pass
 
 
 async def test_a_reconnect_storm_ends_with_the_live_socket_recorded(server, make_station):
@@ -85,12 +89,14 @@ async def test_a_reconnect_storm_ends_with_the_live_socket_recorded(server, make
     def at_most_one_open():
         """every socket but the newest was closed by the server"""
         return sum(ws.state is State.OPEN for ws in sockets) <= 1
+
     await eventually(at_most_one_open, timeout=15)
     survivors = [ws for ws in sockets if ws.state is State.OPEN]
 
     def recorded_matches_survivors():
         """a socket is recorded exactly when one is open"""
         return bool(ChargingStation.objects.get(pk=station.pk).connection_channel) == bool(survivors)
+
     await eventually(recorded_matches_survivors)
 
     final = await AnsweringCharger.connect(server, "CP-STORM", boot=False)
@@ -109,4 +115,5 @@ async def test_a_reconnect_storm_ends_with_the_live_socket_recorded(server, make
     def offline():
         """after every socket closed, the station is offline"""
         return ChargingStation.objects.get(pk=station.pk).connection_channel == ""
+
     await eventually(offline)

@@ -1,5 +1,6 @@
 """Issue 9 #5: an operator rejecting a connected station closes its socket at once, and a station
 that is not Accepted starts no transaction."""
+
 import asyncio
 
 import pytest
@@ -35,11 +36,13 @@ async def test_rejecting_a_connected_station_closes_its_socket_and_its_reconnect
         def connected():
             """the server holds the charger's socket"""
             return ChargingStation.objects.get(pk=station.pk).connection_channel
+
         await eventually(connected)
 
         response = await sync_to_async(operator.post)(
             reverse("admin:stations_chargingstation_changelist"),
-            {"action": "reject_stations", "_selected_action": [station.pk]}, follow=True,
+            {"action": "reject_stations", "_selected_action": [station.pk]},
+            follow=True,
         )
         assert "1 station(s) rejected." in response.content.decode()
         with pytest.raises(ConnectionClosed) as closed:
@@ -49,6 +52,7 @@ async def test_rejecting_a_connected_station_closes_its_socket_and_its_reconnect
     def offline():
         """the station is offline once its socket closed"""
         return ChargingStation.objects.get(pk=station.pk).connection_channel == ""
+
     await eventually(offline)
     event = await sync_to_async(StationEvent.objects.get)(station=station, kind="connection")
     assert event.summary == "Registration: Accepted → Rejected" and event.details["by"] == "op"
@@ -57,4 +61,6 @@ async def test_rejecting_a_connected_station_closes_its_socket_and_its_reconnect
         assert (await call(ws, "StartTransaction", START))[2] == "SecurityError"
         assert (await call(ws, "BootNotification", BOOT))[2]["status"] == "Rejected"
         assert (await call(ws, "StartTransaction", START))[2] == "SecurityError"
-    assert not await sync_to_async((await sync_to_async(ChargingStation.objects.get)(pk=station.pk)).transactions.exists)()
+    assert not await sync_to_async(
+        (await sync_to_async(ChargingStation.objects.get)(pk=station.pk)).transactions.exists
+    )()

@@ -5,6 +5,7 @@ prefix. The charger connects to the first; an operator logs in to the admin
 of the second over real HTTP and sends commands; each crosses Redis to the
 first process, which holds the socket, and the answer comes back the same way.
 """
+
 import asyncio
 import http.cookiejar
 import os
@@ -53,14 +54,20 @@ class AdminBrowser:
 
     def log_in(self, username: str, password: str) -> None:
         self.get("/admin/login/")  # sets the csrftoken cookie
-        url, page = self.post("/admin/login/?next=/admin/", {"username": username, "password": password, "next": "/admin/"})
+        url, page = self.post(
+            "/admin/login/?next=/admin/", {"username": username, "password": password, "next": "/admin/"}
+        )
         assert url == self.base_url + "/admin/", f"login failed: {url}"
 
 
 def shown_messages(page: str) -> list[str]:
     """The texts of the admin's message list on a page."""
     listing = re.search(r'<ul class="messagelist">(.*?)</ul>', page, re.S)
-    return [unescape(text).strip() for text in re.findall(r"<li[^>]*>(.*?)</li>", listing.group(1), re.S)] if listing else []
+    return (
+        [unescape(text).strip() for text in re.findall(r"<li[^>]*>(.*?)</li>", listing.group(1), re.S)]
+        if listing
+        else []
+    )
 
 
 @pytest.fixture
@@ -82,7 +89,8 @@ async def test_a_command_from_one_process_reaches_a_charger_on_another(two_serve
     await sync_to_async(django_user_model.objects.create_superuser)(OPERATOR, "ops@example.com", PASSWORD)
     station = await make_station("CP-TWO", evse_count=2)
     charger = SimulatedCharger(
-        "CP-TWO", first.ocpp_url,
+        "CP-TWO",
+        first.ocpp_url,
         ChargerOptions(password=STATION_PASSWORD, connectors=2, meter_interval=0, step_delay=0.05, reconnect_delay=0.1),
     )
     await charger.connect()
@@ -92,6 +100,7 @@ async def test_a_command_from_one_process_reaches_a_charger_on_another(two_serve
         def on_first():
             """the first server holds the charger's socket"""
             return ChargingStation.objects.get(pk=station.pk).connection_channel
+
         await eventually(on_first)
 
         browser = AdminBrowser(second.http_url)  # the operator only ever talks to the second server
@@ -112,7 +121,9 @@ async def test_a_command_from_one_process_reaches_a_charger_on_another(two_serve
 
         # Reset (hard): the charger answers, reboots, and boots again on the first server.
         booted_before = (await sync_to_async(ChargingStation.objects.get)(pk=station.pk)).last_boot_at
-        url, page = await asyncio.to_thread(browser.post, stations, {"action": "reset_hard", "_selected_action": station.pk})
+        url, page = await asyncio.to_thread(
+            browser.post, stations, {"action": "reset_hard", "_selected_action": station.pk}
+        )
         assert "CP-TWO: Reset Accepted" in shown_messages(page)
         [reset] = charger.exchanges("Reset", incoming=True)
         assert reset.request.payload == {"type": "Hard"} and reset.response.payload == {"status": "Accepted"}
@@ -120,6 +131,7 @@ async def test_a_command_from_one_process_reaches_a_charger_on_another(two_serve
         def rebooted():
             """a new BootNotification arrived after the reset"""
             return ChargingStation.objects.get(pk=station.pk).last_boot_at > booted_before
+
         await eventually(rebooted, timeout=15)
         assert len(charger.exchanges("BootNotification")) == 2
         assert charger.connect_count == 2

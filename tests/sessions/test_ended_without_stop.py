@@ -1,7 +1,8 @@
 """Transactions the charger never stops: ended by a new start, a reboot, silence or an operator,
 from their last reading, billed, and told to operators. Plus the identity of a replayed start
 and meter registers that are exact and never bill negative energy."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,8 +24,8 @@ from tests.api_fixtures import new_driver
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc)
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # what a charger without a clock reports
+T0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # what a charger without a clock reports
 
 
 @pytest.fixture
@@ -45,19 +46,27 @@ def cards(db):
 
 
 def start(station, tag: str, meter_wh: int, at: datetime) -> Transaction:
-    return start_transaction(station_id=station.pk, evse_id=1, id_tag=tag, meter_start_wh=meter_wh, started_at=at).transaction
+    return start_transaction(
+        station_id=station.pk, evse_id=1, id_tag=tag, meter_start_wh=meter_wh, started_at=at
+    ).transaction
 
 
 def reading(tx: Transaction, at: datetime, wh: int) -> None:
-    record_meter_values(station_id=tx.station_id, evse_id=1, transaction_id=tx.pk, samples=[Sample(timestamp=at, value=str(wh))])
+    record_meter_values(
+        station_id=tx.station_id, evse_id=1, transaction_id=tx.pk, samples=[Sample(timestamp=at, value=str(wh))]
+    )
 
 
 def stop(tx: Transaction, meter_wh: int, at: datetime) -> None:
-    stop_transaction(station_id=tx.station_id, transaction_id=tx.pk, meter_stop_wh=meter_wh, stopped_at=at, reason="Local")
+    stop_transaction(
+        station_id=tx.station_id, transaction_id=tx.pk, meter_stop_wh=meter_wh, stopped_at=at, reason="Local"
+    )
 
 
 def deviations(station) -> list[str]:
-    return list(StationEvent.objects.filter(station=station, kind="deviation").order_by("id").values_list("summary", flat=True))
+    return list(
+        StationEvent.objects.filter(station=station, kind="deviation").order_by("id").values_list("summary", flat=True)
+    )
 
 
 def cdr(tx: Transaction) -> ChargeDetailRecord:
@@ -66,6 +75,7 @@ def cdr(tx: Transaction) -> ChargeDetailRecord:
 
 # --- item 9: a new start on the EVSE ends the transaction it replaces ------------------------------
 
+
 def test_a_new_start_ends_the_open_transaction_from_its_last_reading_and_bills_it(station, cards):
     first = start(station, "CARD-A", 1_000, T0)
     reading(first, T0 + timedelta(minutes=30), 4_000)
@@ -73,22 +83,31 @@ def test_a_new_start_ends_the_open_transaction_from_its_last_reading_and_bills_i
 
     first.refresh_from_db()
     assert (first.status, first.stop_reason, first.meter_stop_wh, first.stopped_at) == (
-        "completed", "EndedByNewStart", 4_000, T0 + timedelta(hours=2)
+        "completed",
+        "EndedByNewStart",
+        4_000,
+        T0 + timedelta(hours=2),
     )
     assert first.energy_wh == 3_000 and "CARD-B" in first.end_note
     assert (cdr(first).total_energy_wh, cdr(first).total_cost_excl_vat) == (3_000, Decimal("0.90"))
     assert DriverSession.objects.get(transaction=first).state == "completed"
-    assert deviations(station) == [f"Transaction {first.pk} ended without a stop: a new transaction started on its EVSE"]
+    assert deviations(station) == [
+        f"Transaction {first.pk} ended without a stop: a new transaction started on its EVSE"
+    ]
     assert authorize(id_tag="CARD-A").status == "Accepted"  # no ConcurrentTx for the card any more
     assert Transaction.objects.get(pk=second.pk).status == "active"
 
 
 def test_the_same_card_starting_again_after_a_lost_transaction_is_accepted(station, cards):
     lost = start(station, "CARD-A", 1_000, T0)
-    again = start_transaction(station_id=station.pk, evse_id=1, id_tag="CARD-A", meter_start_wh=2_500, started_at=T0 + timedelta(hours=1))
+    again = start_transaction(
+        station_id=station.pk, evse_id=1, id_tag="CARD-A", meter_start_wh=2_500, started_at=T0 + timedelta(hours=1)
+    )
     assert again.id_tag_info.status == "Accepted"
     assert Transaction.objects.get(pk=lost.pk).status == "completed"
-    assert list(DriverSession.objects.filter(state="active").values_list("transaction", flat=True)) == [again.transaction.pk]
+    assert list(DriverSession.objects.filter(state="active").values_list("transaction", flat=True)) == [
+        again.transaction.pk
+    ]
 
 
 def test_a_queued_older_start_leaves_the_newer_open_transaction_alone(station, cards):
@@ -98,6 +117,7 @@ def test_a_queued_older_start_leaves_the_newer_open_transaction_alone(station, c
 
 
 # --- item 11: a replay is the same request, not merely the same time -------------------------------
+
 
 def test_two_sessions_of_a_clockless_charger_with_one_start_time_are_both_kept_and_billed(station, cards):
     first = start(station, "CARD-A", 10_000, EPOCH)
@@ -129,7 +149,14 @@ def test_a_second_start_at_the_same_time_ends_the_first_if_still_open(station, c
 
 def test_the_database_refuses_a_second_copy_of_one_start_request(station):
     connector = station.evses.get().connectors.get()
-    fields = dict(station=station, connector=connector, id_tag_value="CARD-A", authorization_status="Accepted", meter_start_wh=1, started_at=T0)
+    fields = {
+        "station": station,
+        "connector": connector,
+        "id_tag_value": "CARD-A",
+        "authorization_status": "Accepted",
+        "meter_start_wh": 1,
+        "started_at": T0,
+    }
     Transaction.objects.create(**fields)
     Transaction.objects.create(**{**fields, "meter_start_wh": 2})  # another session, same time
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -137,6 +164,7 @@ def test_the_database_refuses_a_second_copy_of_one_start_request(station):
 
 
 # --- item 16: exact registers, resets recorded, never negative energy ------------------------------
+
 
 def test_a_meter_stop_below_the_start_is_a_recorded_reset_and_bills_no_negative_energy(station, cards):
     tx = start(station, "CARD-A", 50_000, T0)
@@ -168,6 +196,7 @@ def test_large_registers_stay_exact(station, cards):
 
 # --- item 21: a crashed charger's transactions end ---------------------------------------------------
 
+
 def boot(station, at: datetime) -> None:
     ChargingStation.objects.filter(pk=station.pk).update(last_boot_at=at)
 
@@ -181,10 +210,17 @@ def test_an_evse_reported_free_after_a_reboot_ends_the_transaction_from_its_last
     boot(station, tx.created_at + timedelta(seconds=1))
     closing.end_transactions_lost_in_reboot(station_id=station.pk, evse_id=1, status="Available")
     tx.refresh_from_db()
-    assert (tx.status, tx.stop_reason, tx.meter_stop_wh, tx.stopped_at) == ("completed", "EndedByReboot", 2_500, T0 + timedelta(minutes=10))
+    assert (tx.status, tx.stop_reason, tx.meter_stop_wh, tx.stopped_at) == (
+        "completed",
+        "EndedByReboot",
+        2_500,
+        T0 + timedelta(minutes=10),
+    )
     assert cdr(tx).total_energy_wh == 1_500
     assert DriverSession.objects.get(transaction=tx).state == "completed"
-    assert not DriverSession.objects.filter(connector__evse__station=station, state__in=OPEN_STATES).exists()  # app starts pass
+    assert not DriverSession.objects.filter(
+        connector__evse__station=station, state__in=OPEN_STATES
+    ).exists()  # app starts pass
     assert authorize(id_tag="CARD-A").status == "Accepted"
 
 
@@ -200,19 +236,30 @@ def test_a_transaction_started_after_the_reboot_or_a_busy_status_keeps_it_open(s
 def test_silent_transactions_end_from_their_last_reading_measured_on_our_clock(station, cards):
     silent = start(station, "CARD-A", 1_000, T0)
     reading(silent, T0 + timedelta(minutes=5), 1_800)
-    heard = start_transaction(station_id=station.pk, evse_id=1, id_tag="CARD-B", meter_start_wh=0, started_at=EPOCH).transaction
+    heard = start_transaction(
+        station_id=station.pk, evse_id=1, id_tag="CARD-B", meter_start_wh=0, started_at=EPOCH
+    ).transaction
     now = Transaction.objects.get(pk=silent.pk).updated_at + timedelta(hours=1, seconds=1)
-    Transaction.objects.filter(pk=heard.pk).update(updated_at=now - timedelta(minutes=1))  # clockless, but heard of lately
+    Transaction.objects.filter(pk=heard.pk).update(
+        updated_at=now - timedelta(minutes=1)
+    )  # clockless, but heard of lately
 
     assert closing.end_stale_transactions(now=now) == 1
     silent.refresh_from_db()
-    assert (silent.status, silent.stop_reason, silent.meter_stop_wh, silent.stopped_at) == ("completed", "EndedStale", 1_800, T0 + timedelta(minutes=5))
+    assert (silent.status, silent.stop_reason, silent.meter_stop_wh, silent.stopped_at) == (
+        "completed",
+        "EndedStale",
+        1_800,
+        T0 + timedelta(minutes=5),
+    )
     assert silent.end_note == "No reading or message for 3600 s" and cdr(silent).total_energy_wh == 800
     assert Transaction.objects.get(pk=heard.pk).status == "active"
 
 
 def test_the_stale_sweep_is_scheduled():
-    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "sessions.tasks.end_stale_transactions")
+    entry = next(
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "sessions.tasks.end_stale_transactions"
+    )
     assert entry["schedule"] <= 3600 and tasks.end_stale_transactions.name == entry["task"]
     assert settings.OCPP_TRANSACTION_STALE_AFTER == 24 * 3600
 
@@ -223,12 +270,15 @@ def test_a_stop_arriving_after_the_end_changes_nothing_and_is_noted(station, car
     stop(tx, 9_000, T0 + timedelta(hours=2))
     tx.refresh_from_db()
     assert (tx.meter_stop_wh, tx.stop_reason, tx.end_note) == (1_000, "ForceClosed", "olga: charger replaced")
-    assert deviations(station)[-1] == f"Stop for transaction {tx.pk} came after it was ended without a stop (ForceClosed)"
+    assert (
+        deviations(station)[-1] == f"Stop for transaction {tx.pk} came after it was ended without a stop (ForceClosed)"
+    )
     assert ChargeDetailRecord.objects.filter(transaction=tx).count() == 1
     assert not closing.force_close(transaction_id=tx.pk, reason="again", operator="olga")
 
 
 # --- item 21c: operators force-close in the admin, with a reason and the permission -------------------
+
 
 def staff(django_user_model, username: str, *permissions: str):
     user = django_user_model.objects.create_user(username, f"{username}@example.com", "op-password-123", is_staff=True)
@@ -237,7 +287,10 @@ def staff(django_user_model, username: str, *permissions: str):
 
 
 def force_close_post(client, tx: Transaction, **extra):
-    return client.post(reverse("admin:charging_transaction_changelist"), {"action": "force_close", "_selected_action": [tx.pk], **extra})
+    return client.post(
+        reverse("admin:charging_transaction_changelist"),
+        {"action": "force_close", "_selected_action": [tx.pk], **extra},
+    )
 
 
 def test_an_operator_force_closes_a_transaction_with_a_reason_kept(client, django_user_model, station, cards):
@@ -253,7 +306,12 @@ def test_an_operator_force_closes_a_transaction_with_a_reason_kept(client, djang
     done = force_close_post(client, tx, apply="yes", reason="Charger replaced, session stuck")
     assert done.status_code == 302
     tx.refresh_from_db()
-    assert (tx.status, tx.stop_reason, tx.meter_stop_wh, tx.end_note) == ("completed", "ForceClosed", 3_000, "olga: Charger replaced, session stuck")
+    assert (tx.status, tx.stop_reason, tx.meter_stop_wh, tx.end_note) == (
+        "completed",
+        "ForceClosed",
+        3_000,
+        "olga: Charger replaced, session stuck",
+    )
     assert cdr(tx).total_energy_wh == 2_000 and DriverSession.objects.get(transaction=tx).state == "completed"
     assert deviations(station) == [f"Transaction {tx.pk} ended without a stop: an operator force-closed it"]
 

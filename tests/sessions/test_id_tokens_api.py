@@ -1,4 +1,5 @@
 """A driver's id tokens: the app token, RFID cards registered and removed."""
+
 import pytest
 
 from sessions.models import IdTag

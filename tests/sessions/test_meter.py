@@ -1,11 +1,11 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from sessions.meter import InvalidSample, Sample, energy_wh, normalise
 
-AT = datetime(2026, 11, 21, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 21, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

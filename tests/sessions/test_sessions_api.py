@@ -1,4 +1,5 @@
 """Starting, stopping and reading sessions through DRF's test client; the charger side is in tests/e2e."""
+
 from datetime import timedelta
 
 import pytest
@@ -32,7 +33,9 @@ def test_a_start_answers_pending_and_the_same_key_returns_the_same_session(drive
     first = start(client, key="k-1", max_power_kw=11)
     assert first.status_code == 202 and (first.json()["state"], first.json()["max_power_kw"]) == ("pending", 11.0)
     again = start(client, key="k-1", max_power_kw=11)
-    assert again.status_code == 202 and again.json()["id"] == first.json()["id"] and again["Idempotent-Replayed"] == "true"
+    assert (
+        again.status_code == 202 and again.json()["id"] == first.json()["id"] and again["Idempotent-Replayed"] == "true"
+    )
     other_body = start(client, key="k-1", evse_id=2)
     assert (other_body.status_code, other_body.json()["code"]) == (422, "idempotency_key_reused")
     assert DriverSession.objects.get().max_power_w == 11_000
@@ -94,7 +97,9 @@ def test_a_card_started_session_appears_in_the_drivers_history(driver, station):
     from sessions.services import start_transaction
 
     register_card(driver=driver, uid="0A0B0C0D")
-    started = start_transaction(station_id=station.pk, evse_id=2, id_tag="0A0B0C0D", meter_start_wh=0, started_at=timezone.now())
+    started = start_transaction(
+        station_id=station.pk, evse_id=2, id_tag="0A0B0C0D", meter_start_wh=0, started_at=timezone.now()
+    )
     session = DriverSession.objects.get()
     assert (session.driver, session.state, session.transaction) == (driver, "active", started.transaction)
     assert Transaction.objects.count() == 1

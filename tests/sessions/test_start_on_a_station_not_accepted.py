@@ -1,6 +1,7 @@
 """Issue 9 #5 at the service layer: a start reported by a station the operator does not accept
 (the socket not yet closed, a queued message) is kept but refused: idTagInfo Invalid."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +11,7 @@ from stations.models import StationEvent
 from stations.services import change_registration, provision_station
 
 pytestmark = pytest.mark.django_db
-T0 = datetime(2026, 11, 21, 8, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 21, 8, tzinfo=UTC)
 
 
 def test_a_rejected_station_gets_invalid_for_its_start_and_the_refusal_is_recorded():
@@ -20,16 +21,27 @@ def test_a_rejected_station_gets_invalid_for_its_start_and_the_refusal_is_record
     started = start_transaction(station_id=station.pk, evse_id=1, id_tag="GOOD-TAG", meter_start_wh=100, started_at=T0)
     assert started.id_tag_info.status == "Invalid"
     assert Transaction.objects.get(pk=started.transaction.pk).authorization_status == "Invalid"
-    assert StationEvent.objects.filter(station=station, summary="Transaction start refused: the station is not Accepted").exists()
+    assert StationEvent.objects.filter(
+        station=station, summary="Transaction start refused: the station is not Accepted"
+    ).exists()
 
 
 def test_a_pending_201_station_gets_invalid_for_the_token_of_its_transaction():
     station = provision_station(charge_point_id="CP-PENDING-201", password="x" * 16)
     IdTag.objects.create(id_tag="GOOD-TAG")
     change_registration(station_ids=[station.pk], status="Pending")
-    info = record_transaction_step(station_id=station.pk, step=TransactionStep(
-        uid="tx-1", seq_no=0, kind="started", trigger="Authorized", timestamp=T0, evse_id=1, id_tag="GOOD-TAG",
-    ))
+    info = record_transaction_step(
+        station_id=station.pk,
+        step=TransactionStep(
+            uid="tx-1",
+            seq_no=0,
+            kind="started",
+            trigger="Authorized",
+            timestamp=T0,
+            evse_id=1,
+            id_tag="GOOD-TAG",
+        ),
+    )
     assert info.status == "Invalid"
 
 

@@ -1,4 +1,5 @@
 """Fixtures for the drivers' station API: signed-in clients and located stations."""
+
 from dataclasses import dataclass
 
 import pytest
@@ -21,7 +22,9 @@ def client_for(user) -> APIClient:
 
 @pytest.fixture
 def driver(db):
-    return get_user_model().objects.create_user(username="driver@example.com", email="driver@example.com", password="x-long-password")
+    return get_user_model().objects.create_user(
+        username="driver@example.com", email="driver@example.com", password="x-long-password"
+    )
 
 
 @pytest.fixture
@@ -48,11 +51,17 @@ def create_site(
 ) -> ChargingStation:
     """A station at its own location, one EVSE per plug (numbered from 1)."""
     location = Location.objects.create(
-        name=location_fields.pop("name", f"Site {charge_point_id}"), latitude=latitude, longitude=longitude, **location_fields
+        name=location_fields.pop("name", f"Site {charge_point_id}"),
+        latitude=latitude,
+        longitude=longitude,
+        **location_fields,
     )
     station = ChargingStation.objects.create(
-        charge_point_id=charge_point_id, location=location, registration_status=registration_status,
-        connection_channel="specific.test!channel" if online else "", status=station_status,
+        charge_point_id=charge_point_id,
+        location=location,
+        registration_status=registration_status,
+        connection_channel="specific.test!channel" if online else "",
+        status=station_status,
     )
     for number, plug in enumerate(plugs or [Plug()], start=1):
         evse = Evse.objects.create(station=station, evse_id=number)

@@ -1,4 +1,5 @@
 """The operator's admin pages render, and a password set there opens the OCPP door."""
+
 import pytest
 from django.urls import reverse
 
@@ -17,7 +18,13 @@ def operator_client(client, django_user_model):
 
 def test_station_pages_and_message_log_render(operator_client):
     station = provision_station(charge_point_id="CP-ADMIN", password="x" * 16)
-    OcppMessage.objects.create(charge_point_id="CP-ADMIN", direction="in", action="Heartbeat", payload="[2,\"1\",\"Heartbeat\",{}]", created_at=station.created_at)
+    OcppMessage.objects.create(
+        charge_point_id="CP-ADMIN",
+        direction="in",
+        action="Heartbeat",
+        payload='[2,"1","Heartbeat",{}]',
+        created_at=station.created_at,
+    )
     change = operator_client.get(reverse("admin:stations_chargingstation_change", args=[station.pk]))
     assert change.status_code == 200 and b"?charge_point_id=CP-ADMIN" in change.content
     log = operator_client.get(reverse("admin:ocpp_ocppmessage_changelist"), {"q": "Heartbeat"})

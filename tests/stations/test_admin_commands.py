@@ -3,6 +3,7 @@
 The Django test client runs the admin in this process; the simulated charger
 is connected to the server process; each command crosses Redis between them.
 """
+
 from datetime import timedelta
 
 import pytest
@@ -46,9 +47,18 @@ async def online(server, make_station, make_id_tag):
     async def connect(charge_point_id: str, **answers) -> tuple[ChargingStation, SimulatedCharger]:
         station = await make_station(charge_point_id, evse_count=2)
         charger = SimulatedCharger(
-            charge_point_id, server.ocpp_url,
-            ChargerOptions(password=STATION_PASSWORD, connectors=2, id_tag=TAG, meter_interval=0, speedup=600,
-                           step_delay=0.05, reconnect_delay=0.1, answers=answers),
+            charge_point_id,
+            server.ocpp_url,
+            ChargerOptions(
+                password=STATION_PASSWORD,
+                connectors=2,
+                id_tag=TAG,
+                meter_interval=0,
+                speedup=600,
+                step_delay=0.05,
+                reconnect_delay=0.1,
+                answers=answers,
+            ),
         )
         chargers.append(charger)
         await charger.connect()
@@ -57,6 +67,7 @@ async def online(server, make_station, make_id_tag):
         def registered():
             """the server holds the charger's socket"""
             return ChargingStation.objects.get(pk=station.pk).connection_channel
+
         await eventually(registered)
         return station, charger
 
@@ -105,7 +116,9 @@ async def test_get_configuration_refreshes_the_stored_keys(operator, online):
     count = len(charger.configuration)
     assert told(response) == [("success", f"CP-ADM-CONF: GetConfiguration returned {count} keys")]
     assert charger.exchanges("GetConfiguration", incoming=True)[0].answered_ok
-    stored = await sync_to_async(lambda: dict(ConfigurationKey.objects.filter(station=station).values_list("key", "value")))()
+    stored = await sync_to_async(
+        lambda: dict(ConfigurationKey.objects.filter(station=station).values_list("key", "value"))
+    )()
     assert len(stored) == count and stored["NumberOfConnectors"] == "2"
 
     page = await sync_to_async(operator.get)(reverse("admin:stations_chargingstation_change", args=[station.pk]))
@@ -133,6 +146,7 @@ async def test_change_availability_asks_then_sends(operator, online):
     def unavailable():
         """EVSE 2 reported Unavailable"""
         return Connector.objects.get(evse__station=station, evse__evse_id=2).status == "Unavailable"
+
     await eventually(unavailable)
 
 
@@ -144,6 +158,7 @@ async def test_remote_stop_from_the_transaction_admin(operator, online):
     def active():
         """the charger started the session it agreed to"""
         return Transaction.objects.filter(station=station, status="active").first()
+
     tx = await eventually(active)
 
     stopped = await act(operator, TRANSACTIONS, "remote_stop", tx)
@@ -152,6 +167,7 @@ async def test_remote_stop_from_the_transaction_admin(operator, online):
     def completed():
         """the charger stopped it, reason Remote"""
         return Transaction.objects.filter(pk=tx.pk, status="completed", stop_reason="Remote").exists()
+
     await eventually(completed)
     again = await act(operator, TRANSACTIONS, "remote_stop", tx)
     assert told(again) == [("warning", f"Transaction {tx.pk} is not active; nothing to stop.")]
@@ -172,7 +188,9 @@ async def test_failures_are_told_per_station_never_raised(operator, online, make
     [(level, text)] = told(configuration)
     assert level == "error" and text.startswith("CP-ADM-NO: Get configuration failed with CALLERROR NotSupported")
     cache = await act(operator, STATIONS, "clear_cache", station)  # the server waits 5 s for answers
-    assert told(cache) == [("error", "CP-ADM-NO: Clear cache unconfirmed, the station did not answer ClearCache within 5s.")]
+    assert told(cache) == [
+        ("error", "CP-ADM-NO: Clear cache unconfirmed, the station did not answer ClearCache within 5s.")
+    ]
     assert await sync_to_async(ConfigurationKey.objects.filter(station=station).exists)() is False
 
 
@@ -181,24 +199,75 @@ async def test_every_station_action_reaches_the_charger(operator, online):
     soon = (timezone.now() + timedelta(minutes=20)).strftime("%Y-%m-%d %H:%M:%S")
     cases = [
         ("clear_cache", {}, "ClearCache", "CP-ADM-ALL: ClearCache Accepted"),
-        ("trigger_message", {"message": "Heartbeat"}, "TriggerMessage", "CP-ADM-ALL: TriggerMessage Accepted (Heartbeat)"),
-        ("change_configuration", {"key": "HeartbeatInterval", "value": "120"}, "ChangeConfiguration",
-         "CP-ADM-ALL: ChangeConfiguration Accepted (HeartbeatInterval=120)"),
+        (
+            "trigger_message",
+            {"message": "Heartbeat"},
+            "TriggerMessage",
+            "CP-ADM-ALL: TriggerMessage Accepted (Heartbeat)",
+        ),
+        (
+            "change_configuration",
+            {"key": "HeartbeatInterval", "value": "120"},
+            "ChangeConfiguration",
+            "CP-ADM-ALL: ChangeConfiguration Accepted (HeartbeatInterval=120)",
+        ),
         ("unlock_connector", {"evse_id": "1"}, "UnlockConnector", "CP-ADM-ALL: UnlockConnector Unlocked"),
-        ("set_charging_profile", {"evse_id": "1", "limit": "16", "rate_unit": "A", "purpose": "TxDefault",
-                                  "profile_id": "7", "stack_level": "1"}, "SetChargingProfile",
-         "CP-ADM-ALL: SetChargingProfile Accepted"),
-        ("get_composite_schedule", {"evse_id": "1", "duration_s": "600", "rate_unit": "A"}, "GetCompositeSchedule",
-         "CP-ADM-ALL: GetCompositeSchedule Accepted: 1 period(s), kept with the station"),
-        ("clear_charging_profile", {"profile_id": "7"}, "ClearChargingProfile", "CP-ADM-ALL: ClearChargingProfile Accepted"),
-        ("reserve_now", {"evse_id": "2", "id_tag": TAG, "expires_at": soon}, "ReserveNow", "CP-ADM-ALL: ReserveNow Accepted"),
-        ("send_local_list", {"version": "4"}, "SendLocalList", "CP-ADM-ALL: SendLocalList Accepted (1 id tags, version 4)"),
+        (
+            "set_charging_profile",
+            {
+                "evse_id": "1",
+                "limit": "16",
+                "rate_unit": "A",
+                "purpose": "TxDefault",
+                "profile_id": "7",
+                "stack_level": "1",
+            },
+            "SetChargingProfile",
+            "CP-ADM-ALL: SetChargingProfile Accepted",
+        ),
+        (
+            "get_composite_schedule",
+            {"evse_id": "1", "duration_s": "600", "rate_unit": "A"},
+            "GetCompositeSchedule",
+            "CP-ADM-ALL: GetCompositeSchedule Accepted: 1 period(s), kept with the station",
+        ),
+        (
+            "clear_charging_profile",
+            {"profile_id": "7"},
+            "ClearChargingProfile",
+            "CP-ADM-ALL: ClearChargingProfile Accepted",
+        ),
+        (
+            "reserve_now",
+            {"evse_id": "2", "id_tag": TAG, "expires_at": soon},
+            "ReserveNow",
+            "CP-ADM-ALL: ReserveNow Accepted",
+        ),
+        (
+            "send_local_list",
+            {"version": "4"},
+            "SendLocalList",
+            "CP-ADM-ALL: SendLocalList Accepted (1 id tags, version 4)",
+        ),
         ("get_local_list_version", {}, "GetLocalListVersion", "CP-ADM-ALL: local list version 4"),
-        ("update_firmware", {"location": "https://fw.example/2.0.bin", "retrieve_at": soon}, "UpdateFirmware",
-         "CP-ADM-ALL: UpdateFirmware acknowledged"),
-        ("get_diagnostics", {"location": "ftp://diag.example/up"}, "GetDiagnostics", "CP-ADM-ALL: GetDiagnostics: uploading"),
-        ("data_transfer", {"vendor_id": "com.voltstack", "message_id": "Ping", "data": "1"}, "DataTransfer",
-         "CP-ADM-ALL: DataTransfer"),
+        (
+            "update_firmware",
+            {"location": "https://fw.example/2.0.bin", "retrieve_at": soon},
+            "UpdateFirmware",
+            "CP-ADM-ALL: UpdateFirmware acknowledged",
+        ),
+        (
+            "get_diagnostics",
+            {"location": "ftp://diag.example/up"},
+            "GetDiagnostics",
+            "CP-ADM-ALL: GetDiagnostics: uploading",
+        ),
+        (
+            "data_transfer",
+            {"vendor_id": "com.voltstack", "message_id": "Ping", "data": "1"},
+            "DataTransfer",
+            "CP-ADM-ALL: DataTransfer",
+        ),
     ]
     for action, fields, ocpp_action, message in cases:
         response = await act(operator, STATIONS, action, station, **fields)
@@ -234,7 +303,9 @@ async def test_the_change_page_sends_commands_to_its_station(operator, online):
     form = await post(operator, command_url, {"action": "unlock_connector", "_selected_action": station.pk})
     assert redirected(form) is None and b"Unlock connector" in form.content
     unlocked = await post(
-        operator, command_url, {"action": "unlock_connector", "_selected_action": station.pk, "evse_id": "2", "apply": "yes"}
+        operator,
+        command_url,
+        {"action": "unlock_connector", "_selected_action": station.pk, "evse_id": "2", "apply": "yes"},
     )
     assert redirected(unlocked) == page_url
     assert told(unlocked) == [("success", "CP-ADM-PAGE: UnlockConnector Unlocked")]
@@ -245,16 +316,32 @@ async def test_the_change_page_sends_commands_to_its_station(operator, online):
     "error, level, text",
     [
         (StationNotConnected("CP-X"), "warning", "CP-X: Reset failed, the station is not connected."),
-        (StationNotConnected("CP-X", "disconnected before answering Reset"), "warning",
-         "CP-X: Reset failed, the station disconnected before answering Reset."),
-        (StationNotAccepted("CP-X", "reset", "is Pending, not Accepted"), "warning",
-         "CP-X: Reset not sent, the station is Pending, not Accepted."),
-        (CommandTimeout("CP-X", "Reset", 30), "error", "CP-X: Reset unconfirmed, the station did not answer Reset within 30s."),
+        (
+            StationNotConnected("CP-X", "disconnected before answering Reset"),
+            "warning",
+            "CP-X: Reset failed, the station disconnected before answering Reset.",
+        ),
+        (
+            StationNotAccepted("CP-X", "reset", "is Pending, not Accepted"),
+            "warning",
+            "CP-X: Reset not sent, the station is Pending, not Accepted.",
+        ),
+        (
+            CommandTimeout("CP-X", "Reset", 30),
+            "error",
+            "CP-X: Reset unconfirmed, the station did not answer Reset within 30s.",
+        ),
         (CommandRejected("CP-X", "Reset", "Rejected", {}), "warning", "CP-X: Reset rejected with status Rejected."),
-        (CommandCallError("CP-X", "Reset", "InternalError", "boom"), "error",
-         "CP-X: Reset failed with CALLERROR InternalError: boom"),
-        (CommandNotSupported("reset is not an operation of OCPP 2.0.1"), "warning",
-         "CP-X: Reset is not supported by its OCPP version (2.0.1)."),
+        (
+            CommandCallError("CP-X", "Reset", "InternalError", "boom"),
+            "error",
+            "CP-X: Reset failed with CALLERROR InternalError: boom",
+        ),
+        (
+            CommandNotSupported("reset is not an operation of OCPP 2.0.1"),
+            "warning",
+            "CP-X: Reset is not supported by its OCPP version (2.0.1).",
+        ),
         (CommandError("CP-X: the consumer failed"), "error", "CP-X: Reset failed: the consumer failed"),
         (RuntimeError("bug"), "error", "CP-X: Reset failed unexpectedly (RuntimeError); see the server log."),
     ],
@@ -280,25 +367,43 @@ async def test_connector_actions_reach_the_charger(operator, online):
     def unavailable():
         """EVSE 2 reported Unavailable"""
         return Connector.objects.get(pk=connector.pk).status == "Unavailable"
+
     await eventually(unavailable)
 
 
 async def test_201_device_model_actions(operator, server, make_station):
     station = await make_station("CP-ADM-201", evse_count=1)
-    charger = SimulatedCharger201("CP-ADM-201", server.ocpp_url, ChargerOptions201(password=STATION_PASSWORD, meter_interval=0))
+    charger = SimulatedCharger201(
+        "CP-ADM-201", server.ocpp_url, ChargerOptions201(password=STATION_PASSWORD, meter_interval=0)
+    )
     await charger.connect()
     await charger.boot()
 
     def registered():
         """the 2.0.1 socket is registered"""
-        return ChargingStation.objects.filter(pk=station.pk, ocpp_version="2.0.1").exclude(connection_channel="").exists()
+        return (
+            ChargingStation.objects.filter(pk=station.pk, ocpp_version="2.0.1").exclude(connection_channel="").exists()
+        )
+
     await eventually(registered)
-    response = await act(operator, STATIONS, "set_variables", station, component="OCPPCommCtrlr", variable="HeartbeatInterval", value="90")
+    response = await act(
+        operator,
+        STATIONS,
+        "set_variables",
+        station,
+        component="OCPPCommCtrlr",
+        variable="HeartbeatInterval",
+        value="90",
+    )
     assert told(response) == [("success", "CP-ADM-201: OCPPCommCtrlr.HeartbeatInterval Accepted")]
-    response = await act(operator, STATIONS, "get_variables", station, component="OCPPCommCtrlr", variable="HeartbeatInterval")
+    response = await act(
+        operator, STATIONS, "get_variables", station, component="OCPPCommCtrlr", variable="HeartbeatInterval"
+    )
     assert told(response) == [("success", "CP-ADM-201: OCPPCommCtrlr.HeartbeatInterval = 90 (Accepted)")]
     response = await act(operator, STATIONS, "get_base_report", station)
     assert told(response) == [("success", "CP-ADM-201: GetBaseReport Accepted")]
     response = await act(operator, STATIONS, "get_configuration", station)
-    assert told(response) == [("warning", "CP-ADM-201: Get configuration is not supported by its OCPP version (2.0.1).")]
+    assert told(response) == [
+        ("warning", "CP-ADM-201: Get configuration is not supported by its OCPP version (2.0.1).")
+    ]
     await charger.close()

@@ -3,6 +3,7 @@
 Staff users get one group each, as an administrator would give them in the
 admin; every page and action is exercised through the admin's own views.
 """
+
 import importlib
 import re
 
@@ -24,10 +25,28 @@ pytestmark = pytest.mark.django_db
 
 STATIONS = reverse("admin:stations_chargingstation_changelist")
 STATION_COMMANDS = {
-    "reset_soft", "reset_hard", "clear_cache", "trigger_message", "get_configuration", "change_configuration",
-    "get_base_report", "get_variables", "set_variables", "unlock_connector", "change_availability", "remote_start",
-    "reserve_now", "cancel_reservation", "set_charging_profile", "clear_charging_profile", "get_composite_schedule",
-    "get_local_list_version", "send_local_list", "update_firmware", "get_diagnostics", "data_transfer",
+    "reset_soft",
+    "reset_hard",
+    "clear_cache",
+    "trigger_message",
+    "get_configuration",
+    "change_configuration",
+    "get_base_report",
+    "get_variables",
+    "set_variables",
+    "unlock_connector",
+    "change_availability",
+    "remote_start",
+    "reserve_now",
+    "cancel_reservation",
+    "set_charging_profile",
+    "clear_charging_profile",
+    "get_composite_schedule",
+    "get_local_list_version",
+    "send_local_list",
+    "update_firmware",
+    "get_diagnostics",
+    "data_transfer",
 }
 ACCEPTANCE = {"accept_stations", "reject_stations"}
 
@@ -108,7 +127,9 @@ def test_an_operator_accepts_stations_and_sends_commands(client, django_user_mod
     assert offered(operator) >= STATION_COMMANDS | ACCEPTANCE
     assert accept(operator, pending_station) == RegistrationStatus.ACCEPTED
     reset = command(operator, pending_station)
-    assert reset.status_code == 200 and told(reset)[-1] == "CP-ROLES: Reset (soft) failed, the station is not connected."
+    assert (
+        reset.status_code == 200 and told(reset)[-1] == "CP-ROLES: Reset (soft) failed, the station is not connected."
+    )
     user = django_user_model.objects.get(username="operator")
     assert actions_of(Transaction, user) >= {"remote_stop"} and actions_of(Connector, user) >= {"unlock"}
     assert operator.get(reverse("admin:billing_tariff_add")).status_code == 403

@@ -1,5 +1,6 @@
 """Issue 9 item 33: the station list tells each station's real state; audit tables are read-only;
 a station saved without a password is named in a warning."""
+
 import re
 
 import pytest
@@ -36,18 +37,21 @@ def station_with(charge_point_id: str, *, online: bool, station_status: str = "A
     return ChargingStation.objects.get(pk=station.pk)
 
 
-@pytest.mark.parametrize("online, station_status, connectors, expected", [
-    (False, "Available", ["Charging"], StationState.OFFLINE),  # its last word, from before the socket went
-    (True, "Available", ["Available", "Charging"], StationState.CHARGING),
-    (True, "Available", ["SuspendedEV"], StationState.CHARGING),
-    (True, "Available", ["Preparing", "Available"], StationState.IN_USE),
-    (True, "Faulted", ["Available"], StationState.FAULTED),
-    (True, "Available", ["Faulted", "Faulted"], StationState.FAULTED),
-    (True, "Unavailable", ["Charging"], StationState.UNAVAILABLE),
-    (True, "Available", ["Reserved", "Faulted"], StationState.RESERVED),
-    (True, "Available", ["Available", "Faulted"], StationState.AVAILABLE),
-    (True, "", [""], StationState.UNKNOWN),
-])
+@pytest.mark.parametrize(
+    "online, station_status, connectors, expected",
+    [
+        (False, "Available", ["Charging"], StationState.OFFLINE),  # its last word, from before the socket went
+        (True, "Available", ["Available", "Charging"], StationState.CHARGING),
+        (True, "Available", ["SuspendedEV"], StationState.CHARGING),
+        (True, "Available", ["Preparing", "Available"], StationState.IN_USE),
+        (True, "Faulted", ["Available"], StationState.FAULTED),
+        (True, "Available", ["Faulted", "Faulted"], StationState.FAULTED),
+        (True, "Unavailable", ["Charging"], StationState.UNAVAILABLE),
+        (True, "Available", ["Reserved", "Faulted"], StationState.RESERVED),
+        (True, "Available", ["Available", "Faulted"], StationState.AVAILABLE),
+        (True, "", [""], StationState.UNKNOWN),
+    ],
+)
 def test_the_state_comes_from_the_socket_and_every_connector(online, station_status, connectors, expected):
     station = station_with("CP-STATE", online=online, station_status=station_status, connectors=connectors)
     assert station_state(station=station) == expected
@@ -68,14 +72,28 @@ def audit_records():
     station = station_with("CP-AUDIT", online=False)
     connector = Connector.objects.filter(evse__station=station).first()
     now = timezone.now()
-    tx = Transaction.objects.create(station=station, connector=connector, id_tag_value="TAG", started_at=now, meter_start_wh=0,
-                                    authorization_status="Accepted")
+    tx = Transaction.objects.create(
+        station=station,
+        connector=connector,
+        id_tag_value="TAG",
+        started_at=now,
+        meter_start_wh=0,
+        authorization_status="Accepted",
+    )
     return [
         StatusEvent.objects.create(station=station, connector=connector, status="Charging", timestamp=now),
-        MeterValue.objects.create(station=station, transaction=tx, timestamp=now, measurand="Energy.Active.Import.Register",
-                                  value=10, unit="Wh"),
+        MeterValue.objects.create(
+            station=station,
+            transaction=tx,
+            timestamp=now,
+            measurand="Energy.Active.Import.Register",
+            value=10,
+            unit="Wh",
+        ),
         tx,
-        OcppMessage.objects.create(charge_point_id="CP-AUDIT", direction="in", action="Heartbeat", payload="[]", created_at=now),
+        OcppMessage.objects.create(
+            charge_point_id="CP-AUDIT", direction="in", action="Heartbeat", payload="[]", created_at=now
+        ),
         StationEvent.objects.create(station=station, kind="deviation", summary="bent a rule", occurred_at=now),
     ]
 
@@ -86,20 +104,29 @@ def test_audit_tables_are_read_only_even_for_a_superuser(superuser_client, djang
     for record in audit_records:
         model_admin = admin.site._registry[type(record)]
         info = record._meta.app_label, record._meta.model_name
-        assert superuser_client.get(reverse("admin:%s_%s_add" % info)).status_code == 403
-        change_url = reverse("admin:%s_%s_change" % info, args=[record.pk])
+        assert superuser_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 403
+        change_url = reverse("admin:{}_{}_change".format(*info), args=[record.pk])
         assert superuser_client.get(change_url).status_code == 200  # shown
         assert superuser_client.post(change_url, {}).status_code == 403
-        assert superuser_client.post(reverse("admin:%s_%s_delete" % info, args=[record.pk]), {"post": "yes"}).status_code == 403
+        assert (
+            superuser_client.post(
+                reverse("admin:{}_{}_delete".format(*info), args=[record.pk]), {"post": "yes"}
+            ).status_code
+            == 403
+        )
         assert "delete_selected" not in model_admin.get_actions(request)
         assert type(record).objects.filter(pk=record.pk).exists()
 
 
 def add_station(client, charge_point_id: str, new_password: str = ""):
     data = {
-        "charge_point_id": charge_point_id, "registration_status": "Accepted", "new_password": new_password,
-        "evses-TOTAL_FORMS": "0", "evses-INITIAL_FORMS": "0",
-        "configuration-TOTAL_FORMS": "0", "configuration-INITIAL_FORMS": "0",
+        "charge_point_id": charge_point_id,
+        "registration_status": "Accepted",
+        "new_password": new_password,
+        "evses-TOTAL_FORMS": "0",
+        "evses-INITIAL_FORMS": "0",
+        "configuration-TOTAL_FORMS": "0",
+        "configuration-INITIAL_FORMS": "0",
     }
     return client.post(reverse("admin:stations_chargingstation_add"), data, follow=True)
 

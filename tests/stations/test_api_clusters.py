@@ -1,4 +1,5 @@
 """GET /api/v1/stations/clusters: stations counted per grid cell for a map."""
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -36,10 +37,22 @@ def clusters(api, **params) -> list[dict]:
 def test_counts_per_cell_with_availability(api, grid):
     munich, berlin, hamburg = clusters(api, bbox=GERMANY, zoom=8)  # south to north
     assert munich == {
-        "count": 1, "latitude": 48.14, "longitude": 11.58, "available": 1, "busy": 0, "unknown": 0, "station_id": "M-1",
+        "count": 1,
+        "latitude": 48.14,
+        "longitude": 11.58,
+        "available": 1,
+        "busy": 0,
+        "unknown": 0,
+        "station_id": "M-1",
     }
     assert berlin == {
-        "count": 5, "latitude": 52.552, "longitude": 13.402, "available": 1, "busy": 2, "unknown": 2, "station_id": None,
+        "count": 5,
+        "latitude": 52.552,
+        "longitude": 13.402,
+        "available": 1,
+        "busy": 2,
+        "unknown": 2,
+        "station_id": None,
     }
     assert (hamburg["count"], hamburg["available"], hamburg["busy"], hamburg["unknown"]) == (3, 3, 0, 0)
     assert (hamburg["latitude"], hamburg["longitude"]) == (53.551, 10.001)

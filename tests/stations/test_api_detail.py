@@ -1,4 +1,5 @@
 """GET /api/v1/stations/{station_id} and .../evses/{evse_id}; OCPP statuses as OCPI EVSE statuses."""
+
 from urllib.parse import quote
 
 import pytest
@@ -49,7 +50,10 @@ def test_the_evse_a_qr_code_names(api, site):
     evse = body["evse"]
     assert (evse["evse_id"], evse["status"], evse["connectors"][0]["standard"]) == (2, "CHARGING", "IEC_62196_T2_COMBO")
     missing = api.get(station_url("CP-QR", "evses", "3"))
-    assert missing.status_code == 404 and missing.json() == {"code": "not_found", "message": "This station has no such EVSE."}
+    assert missing.status_code == 404 and missing.json() == {
+        "code": "not_found",
+        "message": "This station has no such EVSE.",
+    }
 
 
 def test_anonymous_is_refused(site, db):
@@ -83,6 +87,15 @@ def test_ocpp_statuses_as_ocpi_evse_statuses(statuses, expected):
 
 def test_a_station_offline_or_down_as_a_whole_overrides_its_connectors():
     assert ocpi_evse_status(connector_statuses=["Available"], station_online=False) == EvseStatus.UNKNOWN
-    assert ocpi_evse_status(connector_statuses=["Available"], station_online=True, station_status="Faulted") == EvseStatus.OUTOFORDER
-    assert ocpi_evse_status(connector_statuses=["Available"], station_online=True, station_status="Unavailable") == EvseStatus.INOPERATIVE
-    assert ocpi_evse_status(connector_statuses=["Available"], station_online=True, station_status="Available") == EvseStatus.AVAILABLE
+    assert (
+        ocpi_evse_status(connector_statuses=["Available"], station_online=True, station_status="Faulted")
+        == EvseStatus.OUTOFORDER
+    )
+    assert (
+        ocpi_evse_status(connector_statuses=["Available"], station_online=True, station_status="Unavailable")
+        == EvseStatus.INOPERATIVE
+    )
+    assert (
+        ocpi_evse_status(connector_statuses=["Available"], station_online=True, station_status="Available")
+        == EvseStatus.AVAILABLE
+    )

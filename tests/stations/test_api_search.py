@@ -1,4 +1,5 @@
 """GET /api/v1/stations: nearby stations, nearest first, filtered and paged."""
+
 import math
 from decimal import Decimal
 
@@ -82,24 +83,44 @@ def test_only_accepted_stations_with_a_location(api, site):
 
 def test_station_shape(api, site):
     site(
-        "CP-SHAPE", 52.5201, 13.4051, Plug("IEC_62196_T2_COMBO", 150_000, "Charging"), Plug("IEC_62196_T2", 22_000, "Available"),
-        name="Alexanderplatz", address="Alexanderstraße 1", city="Berlin", postal_code="10178",
-        opening_hours={"twentyfourseven": False, "regular_hours": [{"weekday": 1, "period_begin": "08:00", "period_end": "20:00"}]},
+        "CP-SHAPE",
+        52.5201,
+        13.4051,
+        Plug("IEC_62196_T2_COMBO", 150_000, "Charging"),
+        Plug("IEC_62196_T2", 22_000, "Available"),
+        name="Alexanderplatz",
+        address="Alexanderstraße 1",
+        city="Berlin",
+        postal_code="10178",
+        opening_hours={
+            "twentyfourseven": False,
+            "regular_hours": [{"weekday": 1, "period_begin": "08:00", "period_end": "20:00"}],
+        },
     )
     station = search(api)["results"][0]
     assert station["id"] == "CP-SHAPE" and station["name"] == "Alexanderplatz" and station["is_online"] is True
     assert station["operator"] is None and station["coordinates"] == {"latitude": 52.5201, "longitude": 13.4051}
     location = station["location"]
     assert (location["address"], location["city"], location["postal_code"], location["country"]) == (
-        "Alexanderstraße 1", "Berlin", "10178", "DEU",
+        "Alexanderstraße 1",
+        "Berlin",
+        "10178",
+        "DEU",
     )
     assert location["time_zone"] == "Europe/Berlin"
     assert location["opening_times"]["regular_hours"][0]["period_begin"] == "08:00"
     assert [(e["evse_id"], e["status"]) for e in station["evses"]] == [(1, "CHARGING"), (2, "AVAILABLE")]
-    assert station["evses"][0]["connectors"] == [{
-        "id": "1", "standard": "IEC_62196_T2_COMBO", "format": "SOCKET", "power_type": "AC_3_PHASE",
-        "max_electric_power": 150_000, "max_power_kw": 150.0, "tariff": None,
-    }]
+    assert station["evses"][0]["connectors"] == [
+        {
+            "id": "1",
+            "standard": "IEC_62196_T2_COMBO",
+            "format": "SOCKET",
+            "power_type": "AC_3_PHASE",
+            "max_electric_power": 150_000,
+            "max_power_kw": 150.0,
+            "tariff": None,
+        }
+    ]
     assert station["tariff_summary"] == [] and station["last_updated"].endswith("Z")
 
 

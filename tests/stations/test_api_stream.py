@@ -1,4 +1,5 @@
 """WebSocket /ws/v1/stations through a real server: a charger changes, the app is told."""
+
 import asyncio
 import json
 
@@ -44,7 +45,9 @@ def status(connector_id: int, value: str, at: str) -> dict:
 def driver_token(transactional_db):
     @sync_to_async
     def make() -> str:
-        return access_token(get_user_model().objects.create_user(username="app@example.com", password="x-long-password"))
+        return access_token(
+            get_user_model().objects.create_user(username="app@example.com", password="x-long-password")
+        )
 
     return make
 
@@ -52,7 +55,9 @@ def driver_token(transactional_db):
 @sync_to_async
 def provision_located(charge_point_id: str) -> ChargingStation:
     location = Location.objects.create(name="Depot", latitude=52.52, longitude=13.405)
-    return provision_station(charge_point_id=charge_point_id, password=STATION_PASSWORD, location=location, evse_count=2)
+    return provision_station(
+        charge_point_id=charge_point_id, password=STATION_PASSWORD, location=location, evse_count=2
+    )
 
 
 def evses(snapshot: dict) -> list[tuple[int, str]]:
@@ -66,7 +71,10 @@ async def test_the_state_is_pushed_whenever_the_charger_changes(server, driver_t
         snapshot = await receive(app)
         assert snapshot["type"] == "station"
         assert snapshot["station"] == {
-            "id": "CP-LIVE", "is_online": False, "available_evses": 0, "total_evses": 2,
+            "id": "CP-LIVE",
+            "is_online": False,
+            "available_evses": 0,
+            "total_evses": 2,
             "evses": [
                 {"uid": str((await sync_to_async(station.evses.get)(evse_id=1)).pk), "evse_id": 1, "status": "UNKNOWN"},
                 {"uid": str((await sync_to_async(station.evses.get)(evse_id=2)).pk), "evse_id": 2, "status": "UNKNOWN"},
@@ -80,7 +88,9 @@ async def test_the_state_is_pushed_whenever_the_charger_changes(server, driver_t
             assert online["station"]["is_online"] is True and evses(online) == [(1, "UNKNOWN"), (2, "UNKNOWN")]
             await call(charger, "StatusNotification", status(1, "Available", "2026-11-21T09:00:00Z"))
             available = await receive(app)
-            assert evses(available) == [(1, "AVAILABLE"), (2, "UNKNOWN")] and available["station"]["available_evses"] == 1
+            assert (
+                evses(available) == [(1, "AVAILABLE"), (2, "UNKNOWN")] and available["station"]["available_evses"] == 1
+            )
             await call(charger, "StatusNotification", status(2, "Charging", "2026-11-21T09:00:01Z"))
             assert evses(await receive(app)) == [(1, "AVAILABLE"), (2, "CHARGING")]
             await call(charger, "StatusNotification", status(1, "Faulted", "2026-11-21T09:00:02Z"))
@@ -157,7 +167,9 @@ async def test_a_change_whose_event_was_lost_arrives_with_the_next_resync(transa
     monkeypatch.setattr(consumers, "RESYNC_SECONDS", 0.2)
     station = await provision_located("CP-QUIET")
     headers = [(b"authorization", f"Bearer {await driver_token()}".encode())]
-    app = WebsocketCommunicator(JwtAuthMiddleware(consumers.StationStatusConsumer.as_asgi()), "/ws/v1/stations", headers=headers)
+    app = WebsocketCommunicator(
+        JwtAuthMiddleware(consumers.StationStatusConsumer.as_asgi()), "/ws/v1/stations", headers=headers
+    )
     assert (await app.connect())[0]
     await app.send_json_to({"subscribe": ["CP-QUIET"]})
     assert (await app.receive_json_from(timeout=5))["station"]["is_online"] is False

@@ -1,5 +1,6 @@
 """A station's EVSEs are the operator's plus the ones the station declared; a charger cannot invent more (item 15)."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
 
@@ -7,7 +8,7 @@ from stations.models import ConfigurationKey, Connector, DeviceModelVariable, Ev
 from stations.services import StatusReport, UnknownEvse, ensure_connector, provision_station, record_status
 
 pytestmark = pytest.mark.django_db
-T0 = datetime(2026, 11, 21, 10, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 21, 10, tzinfo=UTC)
 
 
 def evse_numbers(station) -> list[int]:
@@ -47,8 +48,12 @@ def test_a_16_station_declares_its_connectors_with_number_of_connectors(settings
 
 def test_a_201_station_declares_evses_and_connectors_in_its_device_model():
     station = provision_station(charge_point_id="CP-DM", password="x" * 16, evse_count=1)
-    DeviceModelVariable.objects.create(station=station, component="EVSE", evse_id=2, variable="AvailabilityState", value="Available")
-    DeviceModelVariable.objects.create(station=station, component="Connector", evse_id=2, connector_id=2, variable="ConnectorType", value="cCCS2")
+    DeviceModelVariable.objects.create(
+        station=station, component="EVSE", evse_id=2, variable="AvailabilityState", value="Available"
+    )
+    DeviceModelVariable.objects.create(
+        station=station, component="Connector", evse_id=2, connector_id=2, variable="ConnectorType", value="cCCS2"
+    )
     assert ensure_connector(station_id=station.pk, evse_id=2).connector_id == 1
     assert ensure_connector(station_id=station.pk, evse_id=2, connector_id=2).connector_id == 2
     with pytest.raises(UnknownEvse):

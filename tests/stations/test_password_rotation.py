@@ -1,5 +1,6 @@
 """A station's new HTTP Basic password, set through OCPP and accepted by the station, is the one
 that lets it in from then on (issue 9, item 28); the admin rotates it in one action."""
+
 import re
 
 import pytest
@@ -16,7 +17,9 @@ from tests.stations.test_admin_commands import STATIONS, act, operator, told  # 
 
 pytestmark = pytest.mark.e2e
 
-SHOWN = re.compile(r"^(?P<station>\S+): new password accepted and kept: (?P<password>[A-Za-z0-9]{20}) — shown only this once")
+SHOWN = re.compile(
+    r"^(?P<station>\S+): new password accepted and kept: (?P<password>[A-Za-z0-9]{20}) — shown only this once"
+)
 
 
 @pytest.fixture
@@ -26,8 +29,14 @@ async def connected(server, make_station):
 
     async def connect(charge_point_id: str, version: str, **answers):
         station = await make_station(charge_point_id, evse_count=1)
-        kind, options = (SimulatedCharger201, ChargerOptions201) if version == "2.0.1" else (SimulatedCharger, ChargerOptions)
-        charger = kind(charge_point_id, server.ocpp_url, options(password=STATION_PASSWORD, meter_interval=0, reconnect_delay=0.1, answers=answers))
+        kind, options = (
+            (SimulatedCharger201, ChargerOptions201) if version == "2.0.1" else (SimulatedCharger, ChargerOptions)
+        )
+        charger = kind(
+            charge_point_id,
+            server.ocpp_url,
+            options(password=STATION_PASSWORD, meter_interval=0, reconnect_delay=0.1, answers=answers),
+        )
         chargers.append(charger)
         await charger.connect()
         await charger.boot()
@@ -53,7 +62,9 @@ async def refused(server, charge_point_id: str, password: str, version: str) -> 
 
 
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
-async def test_the_admin_rotates_the_password_and_the_station_reconnects_with_the_new_one_only(operator, server, connected, version):
+async def test_the_admin_rotates_the_password_and_the_station_reconnects_with_the_new_one_only(
+    operator, server, connected, version
+):
     charge_point_id = f"CP-ROT-{version}"
     station, charger = await connected(charge_point_id, version)
     response = await act(operator, STATIONS, "rotate_password", station)
@@ -95,7 +106,9 @@ async def test_an_authorization_key_the_operator_sets_is_the_password_from_then_
     """The operator enters the key as the whitepaper has it (hex); the station presents what it encodes."""
     station, charger = await connected("CP-ROT-KEY", "1.6")
     new_password = "operator-chosen-pw-1"
-    response = await act(operator, STATIONS, "change_configuration", station, key="AuthorizationKey", value=new_password.encode().hex())
+    response = await act(
+        operator, STATIONS, "change_configuration", station, key="AuthorizationKey", value=new_password.encode().hex()
+    )
     assert [level for level, _ in told(response)] == ["success"]
     kept = await sync_to_async(ChargingStation.objects.get)(pk=station.pk)
     assert kept.check_password(new_password) and not kept.check_password(STATION_PASSWORD)
@@ -103,12 +116,15 @@ async def test_an_authorization_key_the_operator_sets_is_the_password_from_then_
     assert charger.registration == "Accepted" and charger.password == new_password
 
 
-@pytest.mark.parametrize("key, value", [
-    ("AuthorizationKey", "not-hex"),
-    ("AuthorizationKey", "ab" * 8 + "a"),  # odd digits
-    ("AuthorizationKey", "41" * 15),  # 15 bytes: too short
-    ("AuthorizationKey", "ff" * 16),  # bytes that are no UTF-8 password
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("AuthorizationKey", "not-hex"),
+        ("AuthorizationKey", "ab" * 8 + "a"),  # odd digits
+        ("AuthorizationKey", "41" * 15),  # 15 bytes: too short
+        ("AuthorizationKey", "ff" * 16),  # bytes that are no UTF-8 password
+    ],
+)
 async def test_a_key_no_station_could_present_is_refused_before_it_is_sent(server, connected, key, value):
     station, charger = await connected("CP-ROT-BAD", "1.6")
     with pytest.raises(CommandInvalid):

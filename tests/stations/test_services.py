@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -20,13 +20,19 @@ from stations.services import (
 )
 
 pytestmark = pytest.mark.django_db
-T0 = datetime(2026, 11, 21, 10, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 21, 10, tzinfo=UTC)
 
 
 def test_a_late_status_is_history_but_does_not_overwrite_a_newer_one():
     station = provision_station(charge_point_id="CP-S", password="x" * 16)
     record_status(station_id=station.pk, evse_id=1, connector_id=1, report=StatusReport("Charging"), timestamp=T0)
-    record_status(station_id=station.pk, evse_id=1, connector_id=1, report=StatusReport("Preparing"), timestamp=T0 - timedelta(minutes=1))
+    record_status(
+        station_id=station.pk,
+        evse_id=1,
+        connector_id=1,
+        report=StatusReport("Preparing"),
+        timestamp=T0 - timedelta(minutes=1),
+    )
     connector = Connector.objects.get(evse__station=station, evse__evse_id=1)
     assert connector.status == "Charging"
     assert list(StatusEvent.objects.filter(connector=connector).values_list("status", "previous_status")) == [
@@ -40,31 +46,45 @@ def test_status_of_connector_zero_is_the_station_and_declared_connectors_are_cre
     ConfigurationKey.objects.create(station=station, key="NumberOfConnectors", value="3", readonly=True)
     record_status(station_id=station.pk, evse_id=0, connector_id=1, report=StatusReport("Unavailable"), timestamp=T0)
     record_status(
-        station_id=station.pk, evse_id=3, connector_id=1,
-        report=StatusReport("Faulted", error_code="GroundFailure", vendor_error_code="E42", info="RCD"), timestamp=T0,
+        station_id=station.pk,
+        evse_id=3,
+        connector_id=1,
+        report=StatusReport("Faulted", error_code="GroundFailure", vendor_error_code="E42", info="RCD"),
+        timestamp=T0,
     )
     station.refresh_from_db()
     assert station.status == "Unavailable"
     faulted = Connector.objects.get(evse__station=station, evse__evse_id=3)
-    assert (faulted.status, faulted.error_code, faulted.vendor_error_code, faulted.info) == ("Faulted", "GroundFailure", "E42", "RCD")
+    assert (faulted.status, faulted.error_code, faulted.vendor_error_code, faulted.info) == (
+        "Faulted",
+        "GroundFailure",
+        "E42",
+        "RCD",
+    )
 
 
 def test_silent_stations_are_marked_offline(settings):
     settings.OCPP_HEARTBEAT_INTERVAL = 60
     quiet = provision_station(charge_point_id="CP-QUIET", password="x" * 16)
     lively = provision_station(charge_point_id="CP-LIVELY", password="x" * 16)
-    now = datetime.now(timezone.utc)
-    ChargingStation.objects.filter(pk=quiet.pk).update(connection_channel="c1", last_heartbeat_at=now - timedelta(minutes=10))
+    now = datetime.now(UTC)
+    ChargingStation.objects.filter(pk=quiet.pk).update(
+        connection_channel="c1", last_heartbeat_at=now - timedelta(minutes=10)
+    )
     ChargingStation.objects.filter(pk=lively.pk).update(connection_channel="c2", last_heartbeat_at=now)
     assert mark_silent_stations_offline(now=now) == 1
-    assert list(ChargingStation.objects.exclude(connection_channel="").values_list("charge_point_id", flat=True)) == ["CP-LIVELY"]
+    assert list(ChargingStation.objects.exclude(connection_channel="").values_list("charge_point_id", flat=True)) == [
+        "CP-LIVELY"
+    ]
 
 
 def test_message_log_retention(settings):
     settings.OCPP_MESSAGE_LOG_RETENTION_DAYS = 7
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for age in (1, 6, 8, 30):
-        OcppMessage.objects.create(charge_point_id="CP", direction="in", payload="[]", created_at=now - timedelta(days=age))
+        OcppMessage.objects.create(
+            charge_point_id="CP", direction="in", payload="[]", created_at=now - timedelta(days=age)
+        )
     assert purge_message_log(now=now) == 2
     assert OcppMessage.objects.count() == 2
 
@@ -73,9 +93,11 @@ def test_a_station_that_reconnects_after_a_long_absence_is_not_silent(settings):
     """Issue 9 #17: silence counts from the later of the last heartbeat and the connection."""
     settings.OCPP_HEARTBEAT_INTERVAL = 60
     back = provision_station(charge_point_id="CP-BACK", password="x" * 16)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ChargingStation.objects.filter(pk=back.pk).update(
-        connection_channel="specific.p!back", connected_at=now - timedelta(seconds=5), last_heartbeat_at=now - timedelta(days=2)
+        connection_channel="specific.p!back",
+        connected_at=now - timedelta(seconds=5),
+        last_heartbeat_at=now - timedelta(days=2),
     )
     assert mark_silent_stations_offline(now=now) == 0
     assert ChargingStation.objects.get(pk=back.pk).connection_channel == "specific.p!back"
@@ -84,7 +106,9 @@ def test_a_station_that_reconnects_after_a_long_absence_is_not_silent(settings):
 def test_the_newest_handshake_holds_the_station_whatever_order_they_are_recorded_in():
     """Issue 9 #17 (reconnect storm): an older handshake recorded after a newer one loses."""
     station = provision_station(charge_point_id="CP-STORMY", password="x" * 16)
-    assert station_connected(station_id=station.pk, channel_name="specific.p!new", ocpp_version="1.6", since=T0 + timedelta(seconds=1))
+    assert station_connected(
+        station_id=station.pk, channel_name="specific.p!new", ocpp_version="1.6", since=T0 + timedelta(seconds=1)
+    )
     assert not station_connected(station_id=station.pk, channel_name="specific.p!old", ocpp_version="1.6", since=T0)
     station_disconnected(station_id=station.pk, channel_name="specific.p!old")  # the loser's cleanup
     assert ChargingStation.objects.get(pk=station.pk).connection_channel == "specific.p!new"
@@ -98,14 +122,21 @@ def test_stations_of_a_dead_process_are_cleared_and_no_others(settings):
     settings.OCPP_PROCESS_TTL = 30
     processes.keep_alive("specific.live-process!x")
     cache.set("ocpp-process:specific.dead-process:seen", 1, timeout=60)  # alive once, its key expired
-    channels = {"CP-ON-DEAD": "specific.dead-process!a", "CP-ON-LIVE": "specific.live-process!b", "CP-ON-UNKNOWN": "specific.never-seen!c"}
+    channels = {
+        "CP-ON-DEAD": "specific.dead-process!a",
+        "CP-ON-LIVE": "specific.live-process!b",
+        "CP-ON-UNKNOWN": "specific.never-seen!c",
+    }
     for charge_point_id, channel in channels.items():
         station = provision_station(charge_point_id=charge_point_id, password="x" * 16)
         ChargingStation.objects.filter(pk=station.pk).update(connection_channel=channel)
     dead = ChargingStation.objects.get(charge_point_id="CP-ON-DEAD")
     assert not station_online(station=dead) and connection_channel(station_id=dead.pk) == ""
     assert clear_dead_connections() == 1
-    assert set(ChargingStation.objects.exclude(connection_channel="").values_list("charge_point_id", flat=True)) == {"CP-ON-LIVE", "CP-ON-UNKNOWN"}
+    assert set(ChargingStation.objects.exclude(connection_channel="").values_list("charge_point_id", flat=True)) == {
+        "CP-ON-LIVE",
+        "CP-ON-UNKNOWN",
+    }
     assert ChargingStation.objects.get(pk=dead.pk).disconnected_at is not None
 
 

@@ -1,5 +1,6 @@
 """authenticate_station costs one password hash whatever the outcome, so a refusal's timing
 does not tell a guesser whether a station id exists (issue 9, item 3)."""
+
 import pytest
 
 from stations.hashers import StationPasswordHasher

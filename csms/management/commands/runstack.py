@@ -4,6 +4,7 @@ Starts the embedded Redis (when REDIS_URL is unset), migrates, loads demo
 data, then runs the ASGI server, a Celery worker and Celery beat as child
 processes, prints where to look, and stops everything on Ctrl-C.
 """
+
 import os
 import signal
 import subprocess
@@ -42,10 +43,20 @@ class Command(BaseCommand):
             bin_dir = Path(sys.executable).parent
             children += [
                 subprocess.Popen([sys.executable, "-m", "csms.serve", "--host", host, "--port", str(port)]),
-                subprocess.Popen([str(bin_dir / "celery"), "-A", "csms", "worker", "-l", "warning", "--concurrency", "2"]),
                 subprocess.Popen(
-                    [str(bin_dir / "celery"), "-A", "csms", "beat", "-l", "warning",
-                     "-s", str(Path(settings.VAR_DIR) / "celerybeat-schedule")]
+                    [str(bin_dir / "celery"), "-A", "csms", "worker", "-l", "warning", "--concurrency", "2"]
+                ),
+                subprocess.Popen(
+                    [
+                        str(bin_dir / "celery"),
+                        "-A",
+                        "csms",
+                        "beat",
+                        "-l",
+                        "warning",
+                        "-s",
+                        str(Path(settings.VAR_DIR) / "celerybeat-schedule"),
+                    ]
                 ),
             ]
             self._wait_until_up(host, port)
@@ -72,7 +83,9 @@ class Command(BaseCommand):
             "data was first loaded (or is DEMO_OPERATOR_PASSWORD); `manage.py changepassword operator` sets a new one"
         )
         self.stdout.write(f"  drivers' API        {base}/api/v1/  (docs: {base}/api/docs/, {base}/api/redoc/)")
-        self.stdout.write(f"  live sessions       ws://{host}:{port}/ws/v1/sessions/<id>, ws://{host}:{port}/ws/v1/stations")
+        self.stdout.write(
+            f"  live sessions       ws://{host}:{port}/ws/v1/sessions/<id>, ws://{host}:{port}/ws/v1/stations"
+        )
         self.stdout.write("  demo driver         driver@example.com / voltstack-driver  (POST /api/v1/auth/token)")
         self.stdout.write(f"  OCPP endpoint       ws://{host}:{port}/ocpp/<charge_point_id>  (ocpp1.6, ocpp2.0.1)")
         self.stdout.write(

@@ -5,6 +5,7 @@ once and kept nowhere in plain text (DEMO_OPERATOR_PASSWORD chooses one
 instead); running again never resets it. Each demo station has its own RFID
 card, `<station>-TAG`, which is what `manage.py simulate` presents by default.
 """
+
 import os
 import secrets
 from datetime import timedelta
@@ -64,15 +65,21 @@ class Command(BaseCommand):
         self._invoice_issuer()
         DataTransferVendor.objects.get_or_create(vendor_id="com.voltstack.demo", message_id="")
         self.stdout.write(operator_login)
-        self.stdout.write(f"demo stations: {', '.join(s for s, _, _ in DEMO_STATIONS)} (password {DEMO_STATION_PASSWORD})")
+        self.stdout.write(
+            f"demo stations: {', '.join(s for s, _, _ in DEMO_STATIONS)} (password {DEMO_STATION_PASSWORD})"
+        )
         cards = ", ".join(station_tag(s) for s, _, _ in DEMO_STATIONS)
-        self.stdout.write(f"demo id tags: {cards} (one per station), DEMO-TAG-001 (accepted), DEMO-TAG-BLOCKED, DEMO-TAG-EXPIRED")
+        self.stdout.write(
+            f"demo id tags: {cards} (one per station), DEMO-TAG-001 (accepted), DEMO-TAG-BLOCKED, DEMO-TAG-EXPIRED"
+        )
 
     def _operator(self) -> str:
         """Create the operator once; the line that tells its login (the password only when we made it up)."""
         User = get_user_model()
         if User.objects.filter(username=OPERATOR).exists():
-            return f"operator login: {OPERATOR} (password unchanged; `manage.py changepassword {OPERATOR}` sets a new one)"
+            return (
+                f"operator login: {OPERATOR} (password unchanged; `manage.py changepassword {OPERATOR}` sets a new one)"
+            )
         chosen = os.environ.get("DEMO_OPERATOR_PASSWORD")
         password = chosen or secrets.token_urlsafe(12)
         User.objects.create_superuser(OPERATOR, "operator@example.com", password)
@@ -83,13 +90,19 @@ class Command(BaseCommand):
     def _driver(self):
         """The demo driver is billed monthly by invoice, so the demo charges without reaching Stripe."""
         User = get_user_model()
-        driver, created = User.objects.get_or_create(username="driver@example.com", defaults={"email": "driver@example.com"})
+        driver, created = User.objects.get_or_create(
+            username="driver@example.com", defaults={"email": "driver@example.com"}
+        )
         if created:
             driver.set_password("voltstack-driver")
             driver.save()
         BillingAccount.objects.get_or_create(
             driver=driver,
-            defaults={"pays_by_invoice": True, "name": "Demo Fleet GmbH", "address": "Fleet Street 7\n10115 Berlin\nGermany"},
+            defaults={
+                "pays_by_invoice": True,
+                "name": "Demo Fleet GmbH",
+                "address": "Fleet Street 7\n10115 Berlin\nGermany",
+            },
         )
         return driver
 
@@ -97,7 +110,11 @@ class Command(BaseCommand):
         """Invoices name their issuer's legal name, address and VAT id; the operator edits them in the admin."""
         InvoiceIssuer.objects.get_or_create(
             is_default=True,
-            defaults={"name": "Voltstack Demo GmbH", "address": "Friedrichstraße 1\n10117 Berlin\nGermany", "vat_id": "DE000000000"},
+            defaults={
+                "name": "Voltstack Demo GmbH",
+                "address": "Friedrichstraße 1\n10117 Berlin\nGermany",
+                "vat_id": "DE000000000",
+            },
         )
 
     def _tariff(self, location: Location) -> None:
@@ -105,8 +122,12 @@ class Command(BaseCommand):
         tariff, created = Tariff.objects.get_or_create(tariff_id="DEMO-AC", defaults={"currency": "EUR"})
         if created:
             element = TariffElement.objects.create(tariff=tariff, position=0)
-            PriceComponent.objects.create(element=element, type="ENERGY", price=Decimal("0.35"), vat=Decimal("19"), step_size=1)
-            PriceComponent.objects.create(element=element, type="PARKING_TIME", price=Decimal("6.00"), vat=Decimal("19"), step_size=60)
+            PriceComponent.objects.create(
+                element=element, type="ENERGY", price=Decimal("0.35"), vat=Decimal("19"), step_size=1
+            )
+            PriceComponent.objects.create(
+                element=element, type="PARKING_TIME", price=Decimal("6.00"), vat=Decimal("19"), step_size=60
+            )
             TariffAssignment.objects.create(tariff=tariff, location=location)
 
     def _id_tags(self, driver) -> None:
@@ -115,8 +136,12 @@ class Command(BaseCommand):
         IdTag.objects.get_or_create(id_tag="DEMO-TAG-001", defaults={"owner": driver})
         IdTag.objects.get_or_create(
             id_tag="DEMO-APP-001",
-            defaults={"owner": driver, "token_type": IdTag.TokenType.APP, "id_token_type": IdTag.IdTokenType.CENTRAL,
-                      "allow_concurrent_transactions": True},
+            defaults={
+                "owner": driver,
+                "token_type": IdTag.TokenType.APP,
+                "id_token_type": IdTag.IdTokenType.CENTRAL,
+                "allow_concurrent_transactions": True,
+            },
         )
         IdTag.objects.get_or_create(id_tag="DEMO-TAG-BLOCKED", defaults={"status": AuthorizationStatus.BLOCKED})
         IdTag.objects.get_or_create(

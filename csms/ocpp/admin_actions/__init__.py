@@ -14,6 +14,7 @@ Commanding a charger takes the `stations.command_station` permission (the
 operator role): actions declare `permissions=["command"]`, and `send` checks
 it again, so no path to a charger skips it.
 """
+
 import logging
 from collections.abc import Callable, Iterable
 
@@ -87,8 +88,9 @@ def failure(station: ChargingStation, label: str, error: Exception) -> tuple[int
     return messages.ERROR, f"{station}: {label} failed unexpectedly ({type(error).__name__}); see the server log."
 
 
-def send(modeladmin, request, station: ChargingStation, label: str, call: Callable[[], Answer],
-         describe: Describe = answered) -> Answer | None:
+def send(
+    modeladmin, request, station: ChargingStation, label: str, call: Callable[[], Answer], describe: Describe = answered
+) -> Answer | None:
     """Run one command for one station and tell the operator how it went; the answer, or None."""
     require_command_permission(request)
     try:
@@ -101,8 +103,15 @@ def send(modeladmin, request, station: ChargingStation, label: str, call: Callab
     return answer
 
 
-def send_each(modeladmin, request, stations: Iterable[ChargingStation], label: str, command,
-              describe: Describe = answered, **params) -> None:
+def send_each(
+    modeladmin,
+    request,
+    stations: Iterable[ChargingStation],
+    label: str,
+    command,
+    describe: Describe = answered,
+    **params,
+) -> None:
     """`command.sync(station, **params)` for each station, one message each."""
     for station in stations:
         send(modeladmin, request, station, label, lambda: command.sync(station, **params), describe)
@@ -139,6 +148,7 @@ def chosen_action(request) -> str:
 
 # --- success messages that say more than the status ------------------------------------
 
+
 def configuration_read(station: ChargingStation, answer: Answer) -> str:
     count = len(answer.data.get("configuration_key", []))
     unknown = answer.data.get("unknown_key", [])
@@ -152,6 +162,7 @@ def local_list_version(station: ChargingStation, answer: Answer) -> str:
 
 # --- commands on things other than a station --------------------------------------------
 
+
 def remote_stop_each(modeladmin, request, transactions: QuerySet) -> None:
     """RemoteStopTransaction for each active transaction; the others are named and skipped."""
     for tx in transactions.select_related("station"):
@@ -159,7 +170,10 @@ def remote_stop_each(modeladmin, request, transactions: QuerySet) -> None:
             modeladmin.message_user(request, f"Transaction {tx.pk} is not active; nothing to stop.", messages.WARNING)
             continue
         send(
-            modeladmin, request, tx.station, f"Remote stop of transaction {tx.pk}",
+            modeladmin,
+            request,
+            tx.station,
+            f"Remote stop of transaction {tx.pk}",
             lambda: commands.remote_stop.sync(tx.station, transaction=tx),
             lambda station, answer: f"{station}: {answer.action} {answer.status} (transaction {tx.pk})",
         )
@@ -176,7 +190,10 @@ def cancel_each(modeladmin, request, reservations: QuerySet) -> None:
             modeladmin.message_user(request, f"{reservation} is not held; nothing to cancel.", messages.WARNING)
             continue
         send(
-            modeladmin, request, reservation.station, f"Cancel reservation {reservation.pk}",
+            modeladmin,
+            request,
+            reservation.station,
+            f"Cancel reservation {reservation.pk}",
             lambda: commands.cancel_reservation.sync(reservation.station, reservation_id=reservation.pk),
             lambda station, answer: f"{station}: {answer.action} {answer.status} (reservation {reservation.pk})",
         )

@@ -3,6 +3,7 @@
 Each form names its command (`label`), sends it to one station (`send`) and
 may word the success message itself (`describe`).
 """
+
 from datetime import timedelta
 from functools import cached_property
 
@@ -36,7 +37,9 @@ class CommandForm(forms.Form):
         return answered(station, answer)
 
 
-def evse_field(*, minimum: int = 1, initial: int | None = 1, required: bool = True, help_text: str = "") -> forms.IntegerField:
+def evse_field(
+    *, minimum: int = 1, initial: int | None = 1, required: bool = True, help_text: str = ""
+) -> forms.IntegerField:
     """An EVSE number: OCPP 1.6 calls it the connector id, and 0 is the whole station."""
     return forms.IntegerField(label="EVSE", min_value=minimum, initial=initial, required=required, help_text=help_text)
 
@@ -47,13 +50,18 @@ def location_field(help_text: str) -> forms.CharField:
 
 
 RATE_UNITS = [("A", "A (current)"), ("W", "W (power)")]
-PURPOSES = [("TxDefault", "TxDefault: every session on the EVSE"), ("Tx", "Tx: the running session"),
-            ("StationMax", "StationMax: the whole station (EVSE 0)")]
+PURPOSES = [
+    ("TxDefault", "TxDefault: every session on the EVSE"),
+    ("Tx", "Tx: the running session"),
+    ("StationMax", "StationMax: the whole station (EVSE 0)"),
+]
 
 
 class TriggerMessageForm(CommandForm):
     label = "Trigger message"
-    message = forms.ChoiceField(choices=[(m, m) for m in ("BootNotification", "StatusNotification", "Heartbeat", "MeterValues")])
+    message = forms.ChoiceField(
+        choices=[(m, m) for m in ("BootNotification", "StatusNotification", "Heartbeat", "MeterValues")]
+    )
     evse_id = evse_field(initial=None, required=False, help_text="For StatusNotification and MeterValues; empty: all.")
 
     def send(self, station):
@@ -141,7 +149,9 @@ class GetVariablesForm(CommandForm):
     variable = forms.CharField(max_length=50, initial="HeartbeatInterval")
 
     def send(self, station):
-        return commands.get_variables.sync(station, variables=[(self.cleaned_data["component"], self.cleaned_data["variable"])])
+        return commands.get_variables.sync(
+            station, variables=[(self.cleaned_data["component"], self.cleaned_data["variable"])]
+        )
 
     def describe(self, station, answer):
         [result] = answer.data.get("get_variable_result", [{}])
@@ -167,7 +177,9 @@ class SetVariablesForm(CommandForm):
 class SetChargingProfileForm(CommandForm):
     label = "Set charging profile"
     intro = "One limit from now on, until the profile is cleared or replaced (same profile id)."
-    evse_id = evse_field(minimum=0, initial=1, help_text="0: the whole station (StationMax, or TxDefault for every EVSE).")
+    evse_id = evse_field(
+        minimum=0, initial=1, help_text="0: the whole station (StationMax, or TxDefault for every EVSE)."
+    )
     limit = forms.DecimalField(min_value=0, max_digits=9, decimal_places=1)
     rate_unit = forms.ChoiceField(label="Unit", choices=RATE_UNITS)
     purpose = forms.ChoiceField(choices=PURPOSES)
@@ -185,8 +197,11 @@ class SetChargingProfileForm(CommandForm):
     def send(self, station):
         data = self.cleaned_data
         profile = commands.ChargingProfile(
-            profile_id=data["profile_id"], stack_level=data["stack_level"], purpose=data["purpose"],
-            rate_unit=data["rate_unit"], periods=[commands.SchedulePeriod(start_s=0, limit=float(data["limit"]))],
+            profile_id=data["profile_id"],
+            stack_level=data["stack_level"],
+            purpose=data["purpose"],
+            rate_unit=data["rate_unit"],
+            periods=[commands.SchedulePeriod(start_s=0, limit=float(data["limit"]))],
             starts_at=iso(timezone.now()),
         )
         return commands.set_charging_profile.sync(station, evse_id=data["evse_id"], profile=profile)
@@ -201,7 +216,9 @@ class ClearChargingProfileForm(CommandForm):
     stack_level = forms.IntegerField(label="Stack level", min_value=0, required=False)
 
     def send(self, station):
-        return commands.clear_charging_profile.sync(station, **{k: v if v != "" else None for k, v in self.cleaned_data.items()})
+        return commands.clear_charging_profile.sync(
+            station, **{k: v if v != "" else None for k, v in self.cleaned_data.items()}
+        )
 
 
 class GetCompositeScheduleForm(CommandForm):
@@ -245,7 +262,9 @@ class SendLocalListForm(CommandForm):
         super().__init__(*args, **kwargs)
         latest = self.stations.aggregate(latest=Max("local_list_version"))["latest"]
         self.fields["version"].initial = max(latest or 0, 0) + 1
-        self.intro = f"A full update: the {len(self.entries)} accepted id tags of the system replace the station's list."
+        self.intro = (
+            f"A full update: the {len(self.entries)} accepted id tags of the system replace the station's list."
+        )
 
     @cached_property
     def entries(self) -> list[dict]:
@@ -258,13 +277,19 @@ class SendLocalListForm(CommandForm):
         )
         tags = IdTag.objects.filter(valid & parent_valid).select_related("parent").order_by("id_tag")
         return [
-            {"id_tag": tag.id_tag, "status": AuthorizationStatus.ACCEPTED.value, "expires_at": iso(tag.expires_at),
-             "parent_id_tag": tag.parent.id_tag if tag.parent else None}
+            {
+                "id_tag": tag.id_tag,
+                "status": AuthorizationStatus.ACCEPTED.value,
+                "expires_at": iso(tag.expires_at),
+                "parent_id_tag": tag.parent.id_tag if tag.parent else None,
+            }
             for tag in tags
         ]
 
     def send(self, station):
-        return commands.send_local_list.sync(station, version=self.cleaned_data["version"], entries=self.entries, full=True)
+        return commands.send_local_list.sync(
+            station, version=self.cleaned_data["version"], entries=self.entries, full=True
+        )
 
     def describe(self, station, answer):
         return f"{answered(station, answer)} ({len(self.entries)} id tags, version {self.cleaned_data['version']})"

@@ -7,6 +7,7 @@ hashed and the old one stops working (see csms.ocpp.commands). The operator sees
 password this once, to note down for the station's records; a refusal is reported and
 the old password stays in force.
 """
+
 import secrets
 import string
 
@@ -31,7 +32,11 @@ def rotate_passwords(modeladmin, request, stations) -> None:
     for station in stations:
         password = new_station_password()
         send(
-            modeladmin, request, station, LABEL, lambda: send_password(station, password),
+            modeladmin,
+            request,
+            station,
+            LABEL,
+            lambda: send_password(station, password),
             lambda rotated, answer: (
                 f"{rotated}: new password accepted and kept: {password} — shown only this once; "
                 "the station uses it from its next connection, the old one no longer works."

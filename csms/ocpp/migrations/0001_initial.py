@@ -4,29 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='OcppMessage',
+            name="OcppMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('charge_point_id', models.CharField(db_index=True, max_length=64)),
-                ('direction', models.CharField(choices=[('in', 'charger → CSMS'), ('out', 'CSMS → charger')], max_length=3)),
-                ('message_type', models.PositiveSmallIntegerField(blank=True, help_text='2 CALL, 3 CALLRESULT, 4 CALLERROR', null=True)),
-                ('action', models.CharField(blank=True, max_length=64)),
-                ('unique_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('payload', models.TextField(help_text='The frame exactly as sent or received')),
-                ('error', models.CharField(blank=True, help_text='Why the frame was refused, if it was', max_length=255)),
-                ('created_at', models.DateTimeField(db_index=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("charge_point_id", models.CharField(db_index=True, max_length=64)),
+                (
+                    "direction",
+                    models.CharField(choices=[("in", "charger → CSMS"), ("out", "CSMS → charger")], max_length=3),
+                ),
+                (
+                    "message_type",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="2 CALL, 3 CALLRESULT, 4 CALLERROR", null=True
+                    ),
+                ),
+                ("action", models.CharField(blank=True, max_length=64)),
+                ("unique_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("payload", models.TextField(help_text="The frame exactly as sent or received")),
+                (
+                    "error",
+                    models.CharField(blank=True, help_text="Why the frame was refused, if it was", max_length=255),
+                ),
+                ("created_at", models.DateTimeField(db_index=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['charge_point_id', '-created_at'], name='ocpp_ocppme_charge__4621a3_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["charge_point_id", "-created_at"], name="ocpp_ocppme_charge__4621a3_idx")
+                ],
             },
         ),
     ]

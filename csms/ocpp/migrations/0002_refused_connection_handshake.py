@@ -4,26 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ocpp', '0001_initial'),
+        ("ocpp", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RefusedConnection',
+            name="RefusedConnection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('charge_point_id', models.CharField(max_length=64)),
-                ('client_address', models.CharField(blank=True, max_length=64)),
-                ('reason', models.CharField(choices=[('invalid_id', 'malformed charge point id'), ('no_subprotocol', 'no supported OCPP subprotocol'), ('missing_password', 'no HTTP Basic credentials for this id'), ('unknown_station', 'unknown station id'), ('wrong_password', 'wrong password'), ('no_password_set', 'the station has no password set'), ('rate_limited', 'too many refused attempts (429)')], max_length=32)),
-                ('attempts', models.PositiveIntegerField(default=1)),
-                ('first_seen_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField(db_index=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("charge_point_id", models.CharField(max_length=64)),
+                ("client_address", models.CharField(blank=True, max_length=64)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("invalid_id", "malformed charge point id"),
+                            ("no_subprotocol", "no supported OCPP subprotocol"),
+                            ("missing_password", "no HTTP Basic credentials for this id"),
+                            ("unknown_station", "unknown station id"),
+                            ("wrong_password", "wrong password"),
+                            ("no_password_set", "the station has no password set"),
+                            ("rate_limited", "too many refused attempts (429)"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=1)),
+                ("first_seen_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField(db_index=True)),
             ],
             options={
-                'ordering': ['-last_seen_at'],
-                'constraints': [models.UniqueConstraint(fields=('charge_point_id', 'client_address', 'reason'), name='refused_connection_once_per_kind')],
+                "ordering": ["-last_seen_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("charge_point_id", "client_address", "reason"), name="refused_connection_once_per_kind"
+                    )
+                ],
             },
         ),
     ]

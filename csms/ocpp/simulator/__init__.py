@@ -1,4 +1,5 @@
 """Simulated OCPP chargers for tests, demos and load; free of Django imports."""
+
 from csms.ocpp.simulator.charger16 import AuthorizationRejected, LinkDown, SimulatedCharger, SimulatorError
 from csms.ocpp.simulator.charger201 import SimulatedCharger201
 from csms.ocpp.simulator.fleet import FleetOptions, FleetSummary, run_fleet, run_fleet_blocking

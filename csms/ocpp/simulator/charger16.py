@@ -9,12 +9,14 @@ For negative tests an action can be answered with a rejection or not at
 all.  The module deliberately imports nothing from Django so it runs from a
 plain script, a load generator or a test.
 """
+
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ocpp.exceptions import OCPPError
@@ -199,7 +201,7 @@ class SimulatedCharger(ChargerLink, ChargePoint):
             session.reservation_id = connector.reservation.reservation_id
             connector.reservation = None
         connector.meter.plug_in(self.options.soc_start)
-        session.started = datetime.now(timezone.utc)
+        session.started = datetime.now(UTC)
         session.meter_start_wh = connector.meter.meter_wh
         session.begin_sample = connector.meter.sample(ReadingContext.transaction_begin, self._measurands())
         start = call.StartTransaction(
@@ -690,10 +692,8 @@ class SimulatedCharger(ChargerLink, ChargePoint):
     async def _wait_for_boot_retry(self, delay: float) -> None:
         """Sleep until the next BootNotification, cut short by a TriggerMessage(BootNotification)."""
         self._boot_now.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._boot_now.wait(), delay)
-        except TimeoutError:
-            pass
 
     async def _resume_sending(self) -> None:
         """After boot or an outage: queued transaction messages first, then the current statuses."""
@@ -738,16 +738,16 @@ class SimulatedCharger(ChargerLink, ChargePoint):
     async def _hold_reservation(self, connector: Connector, reservation: Reservation) -> None:
         """Show Reserved until the reservation is used, cancelled or expires."""
         await self._set_status(connector.connector_id, ChargePointStatus.reserved)
-        expiry = reservation.expiry if reservation.expiry.tzinfo else reservation.expiry.replace(tzinfo=timezone.utc)
-        await asyncio.sleep(max(0.0, (expiry - datetime.now(timezone.utc)).total_seconds()))
+        expiry = reservation.expiry if reservation.expiry.tzinfo else reservation.expiry.replace(tzinfo=UTC)
+        await asyncio.sleep(max(0.0, (expiry - datetime.now(UTC)).total_seconds()))
         if connector.reservation is reservation:
             connector.reservation = None
             self.emit(f"reservation {reservation.reservation_id} expired")
             await self._set_status(connector.connector_id, self._idle_status(connector))
 
     async def _update_firmware(self, retrieve_date: datetime) -> None:
-        when = retrieve_date if retrieve_date.tzinfo else retrieve_date.replace(tzinfo=timezone.utc)
-        await asyncio.sleep(max(0.0, (when - datetime.now(timezone.utc)).total_seconds()))
+        when = retrieve_date if retrieve_date.tzinfo else retrieve_date.replace(tzinfo=UTC)
+        await asyncio.sleep(max(0.0, (when - datetime.now(UTC)).total_seconds()))
         for status in FIRMWARE_STEPS:
             self.firmware_status = status
             await self._notify(call.FirmwareStatusNotification(status))

@@ -17,9 +17,11 @@ TransactionEvents), handlers201 (remote control, availability, device
 model, triggers), smartcharging201, services201 (reservations, local list,
 firmware, logs), devicemodel201 and model201 (EVSEs, transactions).
 """
+
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
 from collections.abc import Callable
@@ -167,10 +169,8 @@ class SimulatedCharger201(Transactions201, CsmsCalls201, SmartCharging201, Stati
     async def _wait_for_boot_retry(self, delay: float) -> None:
         """Sleep until the next BootNotification, cut short by a TriggerMessage(BootNotification)."""
         self._boot_now.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._boot_now.wait(), delay)
-        except TimeoutError:
-            pass
 
     async def _resume_sending(self) -> None:
         """After boot or an outage: queued TransactionEvents first, then the current statuses."""

@@ -8,6 +8,7 @@ the variables a CSMS commonly touches, knows which are read-only and what
 values each accepts.  Only the Actual attribute is kept.  Live values
 (AvailabilityState, list sizes) are read from the station on demand.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -197,12 +198,27 @@ class DeviceModel:
 def _evse_variables(evse_id: int, connector_type: str, power_w: float, state: Callable[[int], str]) -> list[Variable]:
     states = "Available,Occupied,Reserved,Unavailable,Faulted"
     return [
-        Variable("EVSE", "AvailabilityState", mutability=RO, data_type=DataEnumType.option_list, values_list=states,
-                 evse_id=evse_id, read=lambda: state(evse_id)),
+        Variable(
+            "EVSE",
+            "AvailabilityState",
+            mutability=RO,
+            data_type=DataEnumType.option_list,
+            values_list=states,
+            evse_id=evse_id,
+            read=lambda: state(evse_id),
+        ),
         Variable("EVSE", "Power", f"{power_w:.0f}", RO, DataEnumType.decimal, unit="W", evse_id=evse_id),
         Variable("Connector", "ConnectorType", connector_type, RO, evse_id=evse_id, connector_id=1),
-        Variable("Connector", "AvailabilityState", mutability=RO, data_type=DataEnumType.option_list,
-                 values_list=states, evse_id=evse_id, connector_id=1, read=lambda: state(evse_id)),
+        Variable(
+            "Connector",
+            "AvailabilityState",
+            mutability=RO,
+            data_type=DataEnumType.option_list,
+            values_list=states,
+            evse_id=evse_id,
+            connector_id=1,
+            read=lambda: state(evse_id),
+        ),
     ]
 
 
@@ -231,8 +247,14 @@ def default_device_model(
         Variable("ChargingStation", "Model", model, RO),
         Variable("ChargingStation", "VendorName", vendor, RO),
         Variable("ChargingStation", "SupplyPhases", str(phases), RO, i),
-        Variable("ChargingStation", "AvailabilityState", mutability=RO, data_type=DataEnumType.option_list,
-                 values_list=states, read=station_state),
+        Variable(
+            "ChargingStation",
+            "AvailabilityState",
+            mutability=RO,
+            data_type=DataEnumType.option_list,
+            values_list=states,
+            read=station_state,
+        ),
         Variable("OCPPCommCtrlr", "HeartbeatInterval", "300", RW, i, unit="s"),
         Variable("OCPPCommCtrlr", "MessageTimeout", message_timeout, RW, i, unit="s", instance="Default"),
         Variable("OCPPCommCtrlr", "MessageAttempts", "3", RW, i, instance="TransactionEvent"),

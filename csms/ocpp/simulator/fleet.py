@@ -11,6 +11,7 @@ several stations gets one start and ConcurrentTx for the others. A station
 only ever stops the sessions it started itself, never a driver's remote start
 on the same connector.
 """
+
 from __future__ import annotations
 
 import asyncio

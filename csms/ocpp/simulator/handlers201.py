@@ -8,6 +8,7 @@ BootNotification after Reset), queues them with `_after_reply` so they go
 out only after the CALLRESULT.  `CsmsCalls201` is a mixin of
 SimulatedCharger201, whose state it reads and changes.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
@@ -53,7 +54,11 @@ class CsmsCalls201:
 
     @on(Action.request_start_transaction)
     def _on_request_start_transaction(
-        self, id_token: dict, remote_start_id: int, evse_id: int | None = None, charging_profile: dict | None = None,
+        self,
+        id_token: dict,
+        remote_start_id: int,
+        evse_id: int | None = None,
+        charging_profile: dict | None = None,
         **_: Any,
     ) -> call_result.RequestStartTransaction:
         """Accepted when an EVSE is free; the transaction then starts with triggerReason RemoteStart."""
@@ -206,7 +211,7 @@ class CsmsCalls201:
     async def _send_report(self, request_id: int, variables: list[Variable]) -> None:
         """NotifyReport in pages of DeviceDataCtrlr.ItemsPerMessage[GetReport], seqNo from 0, tbc but the last."""
         size = int(self._setting("DeviceDataCtrlr", "ItemsPerMessage", "GetReport"))
-        pages = [variables[start:start + size] for start in range(0, len(variables), size)]
+        pages = [variables[start : start + size] for start in range(0, len(variables), size)]
         for seq_no, page in enumerate(pages):
             await self._notify(
                 call.NotifyReport(

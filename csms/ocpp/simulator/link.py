@@ -8,6 +8,7 @@ configured reject/ignore answers for negative tests.  `ChargerLink` holds
 that once; `SimulatedCharger` (1.6) and `StationLink201` (2.0.1) mix it in
 before the version's `ocpp` ChargePoint and supply the version's parts.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -9,6 +9,7 @@ complete when made (the station names transactions), so the queue can tell
 which transactions still wait.  `SimulatedCharger201` builds the station on
 top of it and supplies `boot()`, `_resume_sending()` and `_retry_policy()`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -58,9 +59,7 @@ class StationLink201(ChargerLink, ChargePoint):
 
     def queued_for(self, transaction_id: str | None = None) -> bool:
         """Whether messages of this transaction (any, when None) still wait to be delivered."""
-        return any(
-            transaction_id in (None, item.message.transaction_info["transaction_id"]) for item in self._tx_queue
-        )
+        return any(transaction_id in (None, item.message.transaction_info["transaction_id"]) for item in self._tx_queue)
 
     async def _send_transaction_event(
         self, payload: call.TransactionEvent, on_result: Callable[[Any], None] | None = None

@@ -6,6 +6,7 @@ above 80 % state of charge, current follows from power and voltage, and a
 charging-profile limit caps the power.  `speedup` compresses time so tests
 see kWh move within a fraction of a second.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,7 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ocpp.v16.datatypes import MeterValue, SampledValue
 from ocpp.v16.enums import Location, Measurand, Phase, ReadingContext, UnitOfMeasure
@@ -35,11 +36,11 @@ TAPER_FLOOR = 0.1
 
 def ocpp_time(moment: datetime) -> str:
     """An OCPP timestamp: UTC, millisecond precision, Z suffix."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def utc_now() -> str:
-    return ocpp_time(datetime.now(timezone.utc))
+    return ocpp_time(datetime.now(UTC))
 
 
 @dataclass
@@ -58,11 +59,15 @@ class Meter:
     _clock: float = field(default_factory=time.monotonic, repr=False)
 
     @classmethod
-    def for_charger(cls, options, limit_w: Callable[[], float | None]) -> "Meter":
+    def for_charger(cls, options, limit_w: Callable[[], float | None]) -> Meter:
         """The meter of one connector/EVSE of a simulated charger with these ChargerOptions."""
         return cls(
-            max_power_w=options.power_w, voltage_v=options.voltage_v, phases=options.phases,
-            battery_wh=options.battery_wh, speedup=options.speedup, limit_w=limit_w,
+            max_power_w=options.power_w,
+            voltage_v=options.voltage_v,
+            phases=options.phases,
+            battery_wh=options.battery_wh,
+            speedup=options.speedup,
+            limit_w=limit_w,
         )
 
     @property

@@ -1,4 +1,5 @@
 """The data a simulated charger keeps: its options, configuration keys, connectors, sessions and traffic log."""
+
 from __future__ import annotations
 
 import asyncio

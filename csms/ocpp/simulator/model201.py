@@ -7,6 +7,7 @@ messages (seqNo), and meter values carry numbers with a unitOfMeasure
 object.  The energy model is the shared `Meter`; its 1.6-shaped samples are
 translated here.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -5,10 +5,11 @@ period of each profile becomes a power cap on the connector's meter, so a
 CSMS that limits a charger sees Power.Active.Import drop.  Profiles arrive as
 the snake_case dicts the `ocpp` library hands to handlers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ocpp.v16.enums import ChargingProfileKindType, ChargingProfilePurposeType, ChargingRateUnitType, RecurrencyKind
 
@@ -43,7 +44,7 @@ def _parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class ChargingProfiles:
@@ -90,10 +91,9 @@ class ChargingProfiles:
         """The power cap on a connector now: TxProfile beats TxDefaultProfile, ChargePointMaxProfile caps both."""
         if not self.installed:
             return None
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         by_purpose = {
-            purpose: self._top_limit(connector_id, purpose, now, tx_started)
-            for purpose in ChargingProfilePurposeType
+            purpose: self._top_limit(connector_id, purpose, now, tx_started) for purpose in ChargingProfilePurposeType
         }
         tx_limit = by_purpose[ChargingProfilePurposeType.tx_profile]
         if tx_limit is None:

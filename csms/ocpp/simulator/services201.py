@@ -6,11 +6,12 @@ Reserved, ReservationStatusUpdate when a reservation expires,
 FirmwareStatusNotification and LogStatusNotification steps carrying the
 requestId).  `StationServices201` is a mixin of SimulatedCharger201.
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ocpp.routing import on
@@ -37,11 +38,11 @@ LOCAL_LIST_CAPACITY = 1000
 
 def _parse_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 async def _sleep_until(moment: datetime) -> None:
-    await asyncio.sleep(max(0.0, (moment - datetime.now(timezone.utc)).total_seconds()))
+    await asyncio.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
 
 
 class StationServices201:
@@ -169,7 +170,7 @@ class StationServices201:
         self._firmware_task = asyncio.current_task()
         self.firmware_request_id = request_id
         retrieve = _parse_time(firmware["retrieve_date_time"])
-        if retrieve > datetime.now(timezone.utc):
+        if retrieve > datetime.now(UTC):
             await self._firmware_step(FirmwareStatusEnumType.download_scheduled)
             await _sleep_until(retrieve)
         await self._firmware_step(FirmwareStatusEnumType.downloading)
@@ -177,7 +178,7 @@ class StationServices201:
         if firmware.get("signature"):
             await self._firmware_step(FirmwareStatusEnumType.signature_verified)
         install = firmware.get("install_date_time")
-        if install and _parse_time(install) > datetime.now(timezone.utc):
+        if install and _parse_time(install) > datetime.now(UTC):
             await self._firmware_step(FirmwareStatusEnumType.install_scheduled)
             await _sleep_until(_parse_time(install))
         await self._firmware_step(FirmwareStatusEnumType.installing)

@@ -7,6 +7,7 @@ connector ids) and keeps the profiles as the CSMS sent them, so
 GetChargingProfiles can report them back unchanged.  `SmartCharging201` is
 the mixin of SimulatedCharger201 that answers the smart-charging calls.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

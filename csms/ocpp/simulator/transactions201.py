@@ -9,10 +9,11 @@ wait for the CSMS to name the transaction, a transaction can run entirely
 offline; its events are marked `offline` and queued in seqNo order.
 `Transactions201` is a mixin of SimulatedCharger201.
 """
+
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ocpp.exceptions import OCPPError
 from ocpp.v201 import call, call_result
@@ -58,7 +59,7 @@ class Transactions201:
         evse.plugged = True
         evse.meter.plug_in(self.options.soc_start)
         evse.meter.charging = False  # no power flows before the idToken is authorized
-        tx.started = datetime.now(timezone.utc)
+        tx.started = datetime.now(UTC)
         tx.meter_start_wh = evse.meter.meter_wh
         await self._update_status(evse)
         on_plug = "EVConnected" in self._setting_list("TxCtrlr", "TxStartPoint")
@@ -77,9 +78,7 @@ class Transactions201:
         self.emit(f"transaction {tx.transaction_id} started on EVSE {evse_id}")
         return tx
 
-    async def send_meter_values(
-        self, evse_id: int = 1, context: str = ReadingContextEnumType.sample_periodic
-    ) -> bool:
+    async def send_meter_values(self, evse_id: int = 1, context: str = ReadingContextEnumType.sample_periodic) -> bool:
         """Sample the EVSE's meter: a TransactionEvent Updated during a transaction (queued while offline),
         else a MeterValues message.  Returns whether it was delivered now."""
         evse = self._evse(evse_id)

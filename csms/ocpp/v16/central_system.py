@@ -4,6 +4,7 @@ Each handler reads the payload into plain values, calls one domain
 service, and turns its answer back into the 1.6 response. 1.6 connector N
 is EVSE N (with its single connector 1); connector 0 is the station itself.
 """
+
 from django.utils import timezone
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
@@ -53,7 +54,13 @@ def _samples(meter_values: list[dict] | None) -> list[Sample]:
 
 class CentralSystem16(ProtocolEngine, ChargePoint):
     allowed_before_acceptance = frozenset(
-        {"BootNotification", "Heartbeat", "StatusNotification", "FirmwareStatusNotification", "DiagnosticsStatusNotification"}
+        {
+            "BootNotification",
+            "Heartbeat",
+            "StatusNotification",
+            "FirmwareStatusNotification",
+            "DiagnosticsStatusNotification",
+        }
     )
     known_actions = frozenset(a.value for a in Action)
     command_table = COMMANDS
@@ -96,7 +103,9 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
             report=report,
             timestamp=to_datetime(timestamp, "timestamp") if timestamp else timezone.now(),
         )
-        await db_async(closing.end_transactions_lost_in_reboot)(station_id=self.station_id, evse_id=evse_id, status=report.status)
+        await db_async(closing.end_transactions_lost_in_reboot)(
+            station_id=self.station_id, evse_id=evse_id, status=report.status
+        )
         return call_result.StatusNotification()
 
     @on(Action.authorize)

@@ -4,6 +4,7 @@
 means the whole station. 1.6 id tags carry no type: a token's 2.0.1 type
 (id_token_type) is not sent.
 """
+
 from dataclasses import dataclass
 
 from ocpp.v16 import call
@@ -29,7 +30,14 @@ def charging_profile(profile: dict) -> dict:
     }
 
 
-def remote_start(*, id_tag: str, id_token_type: str = "", evse_id: int | None = None, profile: dict | None = None, request_id: int | None = None):
+def remote_start(
+    *,
+    id_tag: str,
+    id_token_type: str = "",
+    evse_id: int | None = None,
+    profile: dict | None = None,
+    request_id: int | None = None,
+):
     return call.RemoteStartTransaction(
         id_tag=id_tag, connector_id=evse_id, charging_profile=charging_profile(profile) if profile else None
     )
@@ -72,12 +80,31 @@ def trigger_message(*, message: str, evse_id: int | None = None):
     return call.TriggerMessage(requested_message=message, connector_id=evse_id)
 
 
-def update_firmware(*, location: str, retrieve_at: str, retries: int | None = None, retry_interval: int | None = None, request_id: int | None = None):
-    return call.UpdateFirmware(location=location, retrieve_date=retrieve_at, retries=retries, retry_interval=retry_interval)
+def update_firmware(
+    *,
+    location: str,
+    retrieve_at: str,
+    retries: int | None = None,
+    retry_interval: int | None = None,
+    request_id: int | None = None,
+):
+    return call.UpdateFirmware(
+        location=location, retrieve_date=retrieve_at, retries=retries, retry_interval=retry_interval
+    )
 
 
-def get_diagnostics(*, location: str, start: str | None = None, stop: str | None = None, retries: int | None = None, retry_interval: int | None = None, request_id: int | None = None):
-    return call.GetDiagnostics(location=location, start_time=start, stop_time=stop, retries=retries, retry_interval=retry_interval)
+def get_diagnostics(
+    *,
+    location: str,
+    start: str | None = None,
+    stop: str | None = None,
+    retries: int | None = None,
+    retry_interval: int | None = None,
+    request_id: int | None = None,
+):
+    return call.GetDiagnostics(
+        location=location, start_time=start, stop_time=stop, retries=retries, retry_interval=retry_interval
+    )
 
 
 def data_transfer(*, vendor_id: str, message_id: str | None = None, data: str | None = None):
@@ -88,7 +115,13 @@ def set_charging_profile(*, evse_id: int, profile: dict):
     return call.SetChargingProfile(connector_id=evse_id, cs_charging_profiles=charging_profile(profile))
 
 
-def clear_charging_profile(*, profile_id: int | None = None, evse_id: int | None = None, purpose: str | None = None, stack_level: int | None = None):
+def clear_charging_profile(
+    *,
+    profile_id: int | None = None,
+    evse_id: int | None = None,
+    purpose: str | None = None,
+    stack_level: int | None = None,
+):
     return call.ClearChargingProfile(
         id=profile_id, connector_id=evse_id, charging_profile_purpose=_PURPOSE.get(purpose), stack_level=stack_level
     )
@@ -98,9 +131,21 @@ def get_composite_schedule(*, evse_id: int, duration_s: int, rate_unit: str | No
     return call.GetCompositeSchedule(connector_id=evse_id, duration=duration_s, charging_rate_unit=rate_unit)
 
 
-def reserve_now(*, evse_id: int, id_tag: str, expires_at: str, reservation_id: int, id_token_type: str = "", parent_id_tag: str | None = None):
+def reserve_now(
+    *,
+    evse_id: int,
+    id_tag: str,
+    expires_at: str,
+    reservation_id: int,
+    id_token_type: str = "",
+    parent_id_tag: str | None = None,
+):
     return call.ReserveNow(
-        connector_id=evse_id, expiry_date=expires_at, id_tag=id_tag, reservation_id=reservation_id, parent_id_tag=parent_id_tag
+        connector_id=evse_id,
+        expiry_date=expires_at,
+        id_tag=id_tag,
+        reservation_id=reservation_id,
+        parent_id_tag=parent_id_tag,
     )
 
 
@@ -147,9 +192,24 @@ def get_local_list_version():
 COMMANDS = {
     builder.__name__: builder
     for builder in (
-        remote_start, remote_stop, reset, unlock_connector, change_availability, get_configuration,
-        change_configuration, clear_cache, trigger_message, update_firmware, get_diagnostics, data_transfer,
-        set_charging_profile, clear_charging_profile, get_composite_schedule, reserve_now, cancel_reservation,
-        send_local_list, get_local_list_version,
+        remote_start,
+        remote_stop,
+        reset,
+        unlock_connector,
+        change_availability,
+        get_configuration,
+        change_configuration,
+        clear_cache,
+        trigger_message,
+        update_firmware,
+        get_diagnostics,
+        data_transfer,
+        set_charging_profile,
+        clear_charging_profile,
+        get_composite_schedule,
+        reserve_now,
+        cancel_reservation,
+        send_local_list,
+        get_local_list_version,
     )
 }

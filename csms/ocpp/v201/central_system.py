@@ -4,6 +4,7 @@
 transactions with strings: both land in the same EVSE/Connector and
 Transaction models as 1.6 (the string id in Transaction.uid).
 """
+
 import json
 
 from django.utils import timezone
@@ -20,7 +21,6 @@ from sessions import services as sessions
 from sessions.meter import Sample
 from stations import services as stations
 from stations.models import StationEvent
-
 
 
 def _token_info(info: sessions.IdTagInfo | None) -> dict | None:
@@ -61,7 +61,9 @@ def _scaled(value, multiplier) -> str:
 
 
 class CentralSystem201(ProtocolEngine, ChargePoint):
-    allowed_before_acceptance = frozenset({"BootNotification", "Heartbeat", "StatusNotification", "NotifyReport", "FirmwareStatusNotification"})
+    allowed_before_acceptance = frozenset(
+        {"BootNotification", "Heartbeat", "StatusNotification", "NotifyReport", "FirmwareStatusNotification"}
+    )
     known_actions = frozenset(a.value for a in Action)
     command_table = COMMANDS
 
@@ -94,7 +96,9 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
             report=report,
             timestamp=to_datetime(timestamp, "timestamp"),
         )
-        await db_async(closing.end_transactions_lost_in_reboot)(station_id=self.station_id, evse_id=evse_id, status=report.status)
+        await db_async(closing.end_transactions_lost_in_reboot)(
+            station_id=self.station_id, evse_id=evse_id, status=report.status
+        )
         return call_result.StatusNotification()
 
     @on(Action.authorize)
@@ -157,13 +161,20 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.security_event_notification)
     async def on_security_event_notification(self, type, timestamp, **optional):
-        await self._station_event(StationEvent.Kind.SECURITY, f"Security: {type}", {"type": type, **optional}, timestamp)
+        await self._station_event(
+            StationEvent.Kind.SECURITY, f"Security: {type}", {"type": type, **optional}, timestamp
+        )
         return call_result.SecurityEventNotification()
 
     @on(Action.notify_charging_limit)
     async def on_notify_charging_limit(self, charging_limit, **optional):
         source = charging_limit.get("charging_limit_source", "")
-        await self._station_event(StationEvent.Kind.CHARGING_LIMIT, f"Charging limit set by {source}", {"charging_limit": charging_limit, **optional}, None)
+        await self._station_event(
+            StationEvent.Kind.CHARGING_LIMIT,
+            f"Charging limit set by {source}",
+            {"charging_limit": charging_limit, **optional},
+            None,
+        )
         return call_result.NotifyChargingLimit()
 
     @on(Action.report_charging_profiles)
@@ -178,12 +189,16 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status_notification(self, status, **_):
-        await db_async(stations.record_firmware_status)(station_id=self.station_id, status=to_str(status), now=timezone.now())
+        await db_async(stations.record_firmware_status)(
+            station_id=self.station_id, status=to_str(status), now=timezone.now()
+        )
         return call_result.FirmwareStatusNotification()
 
     @on(Action.log_status_notification)
     async def on_log_status_notification(self, status, **_):
-        await db_async(stations.record_diagnostics_status)(station_id=self.station_id, status=to_str(status), now=timezone.now())
+        await db_async(stations.record_diagnostics_status)(
+            station_id=self.station_id, status=to_str(status), now=timezone.now()
+        )
         return call_result.LogStatusNotification()
 
     @on(Action.reservation_status_update)

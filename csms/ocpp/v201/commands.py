@@ -1,4 +1,5 @@
 """The gateway's commands as OCPP 2.0.1 CALLs: neutral parameters in, a 2.0.1 payload out."""
+
 from dataclasses import dataclass
 
 from ocpp.v201 import call
@@ -28,9 +29,13 @@ def charging_profile(profile: dict) -> dict:
     }
 
 
-def remote_start(*, id_tag: str, id_token_type: str, evse_id: int | None = None, profile: dict | None = None, request_id: int):
+def remote_start(
+    *, id_tag: str, id_token_type: str, evse_id: int | None = None, profile: dict | None = None, request_id: int
+):
     return call.RequestStartTransaction(
-        id_token=_token(id_tag, id_token_type), remote_start_id=request_id, evse_id=evse_id,
+        id_token=_token(id_tag, id_token_type),
+        remote_start_id=request_id,
+        evse_id=evse_id,
         charging_profile=charging_profile(profile) if profile else None,
     )
 
@@ -83,18 +88,33 @@ def trigger_message(*, message: str, evse_id: int | None = None):
     return call.TriggerMessage(requested_message=message, evse={"id": evse_id} if evse_id else None)
 
 
-def update_firmware(*, location: str, retrieve_at: str, retries: int | None = None, retry_interval: int | None = None, request_id: int):
+def update_firmware(
+    *, location: str, retrieve_at: str, retries: int | None = None, retry_interval: int | None = None, request_id: int
+):
     return call.UpdateFirmware(
-        request_id=request_id, firmware={"location": location, "retrieve_date_time": retrieve_at},
-        retries=retries, retry_interval=retry_interval,
+        request_id=request_id,
+        firmware={"location": location, "retrieve_date_time": retrieve_at},
+        retries=retries,
+        retry_interval=retry_interval,
     )
 
 
-def get_diagnostics(*, location: str, start: str | None = None, stop: str | None = None, retries: int | None = None, retry_interval: int | None = None, request_id: int):
+def get_diagnostics(
+    *,
+    location: str,
+    start: str | None = None,
+    stop: str | None = None,
+    retries: int | None = None,
+    retry_interval: int | None = None,
+    request_id: int,
+):
     log = {"remote_location": location, "oldest_timestamp": start, "latest_timestamp": stop}
     return call.GetLog(
-        log={k: v for k, v in log.items() if v is not None}, log_type="DiagnosticsLog", request_id=request_id,
-        retries=retries, retry_interval=retry_interval,
+        log={k: v for k, v in log.items() if v is not None},
+        log_type="DiagnosticsLog",
+        request_id=request_id,
+        retries=retries,
+        retry_interval=retry_interval,
     )
 
 
@@ -106,7 +126,13 @@ def set_charging_profile(*, evse_id: int, profile: dict):
     return call.SetChargingProfile(evse_id=evse_id, charging_profile=charging_profile(profile))
 
 
-def clear_charging_profile(*, profile_id: int | None = None, evse_id: int | None = None, purpose: str | None = None, stack_level: int | None = None):
+def clear_charging_profile(
+    *,
+    profile_id: int | None = None,
+    evse_id: int | None = None,
+    purpose: str | None = None,
+    stack_level: int | None = None,
+):
     criteria = {"evse_id": evse_id, "charging_profile_purpose": _PURPOSE.get(purpose), "stack_level": stack_level}
     criteria = {k: v for k, v in criteria.items() if v is not None}
     return call.ClearChargingProfile(charging_profile_id=profile_id, charging_profile_criteria=criteria or None)
@@ -117,7 +143,9 @@ def get_composite_schedule(*, evse_id: int, duration_s: int, rate_unit: str | No
 
 
 def reserve_now(*, evse_id: int, id_tag: str, id_token_type: str, expires_at: str, reservation_id: int):
-    return call.ReserveNow(id=reservation_id, expiry_date_time=expires_at, id_token=_token(id_tag, id_token_type), evse_id=evse_id)
+    return call.ReserveNow(
+        id=reservation_id, expiry_date_time=expires_at, id_token=_token(id_tag, id_token_type), evse_id=evse_id
+    )
 
 
 def cancel_reservation(*, reservation_id: int):
@@ -163,9 +191,25 @@ def get_local_list_version():
 COMMANDS = {
     builder.__name__: builder
     for builder in (
-        remote_start, remote_stop, reset, unlock_connector, change_availability, get_variables, set_variables,
-        get_base_report, clear_cache, trigger_message, update_firmware, get_diagnostics, data_transfer,
-        set_charging_profile, clear_charging_profile, get_composite_schedule, reserve_now, cancel_reservation,
-        send_local_list, get_local_list_version,
+        remote_start,
+        remote_stop,
+        reset,
+        unlock_connector,
+        change_availability,
+        get_variables,
+        set_variables,
+        get_base_report,
+        clear_cache,
+        trigger_message,
+        update_firmware,
+        get_diagnostics,
+        data_transfer,
+        set_charging_profile,
+        clear_charging_profile,
+        get_composite_schedule,
+        reserve_now,
+        cancel_reservation,
+        send_local_list,
+        get_local_list_version,
     )
 }

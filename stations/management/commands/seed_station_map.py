@@ -4,6 +4,7 @@ Stations crowd around cities as real networks do (and a third are spread
 evenly), with a realistic mix of plugs, power and live status. Rows are
 bulk-inserted: 10,000 stations take seconds, not minutes.
 """
+
 import random
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -30,12 +31,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--count", type=int, default=10_000)
         parser.add_argument("--prefix", default="MAP-")
-        parser.add_argument("--box", default="5.9,47.3,15.0,55.0", help="min_lon,min_lat,max_lon,max_lat (default: Germany)")
+        parser.add_argument(
+            "--box", default="5.9,47.3,15.0,55.0", help="min_lon,min_lat,max_lon,max_lat (default: Germany)"
+        )
         parser.add_argument("--cities", type=int, default=40, help="centres the stations crowd around")
         parser.add_argument("--online", type=float, default=0.85, help="share of stations connected")
         parser.add_argument("--seed", type=int, default=1)
 
-    def handle(self, *args, count: int, prefix: str, box: str, cities: int, online: float, seed: int, **options) -> None:
+    def handle(
+        self, *args, count: int, prefix: str, box: str, cities: int, online: float, seed: int, **options
+    ) -> None:
         rng = random.Random(seed)
         bounds = [float(part) for part in box.split(",")]
         centres = [_uniform(rng, bounds) for _ in range(cities)]
@@ -81,13 +86,22 @@ def _place(rng: random.Random, bounds: list[float], centres: list[tuple[float, f
 
 def _create(rng: random.Random, prefix: str, numbers: range, places: list[tuple[float, float]], online: float) -> None:
     locations = Location.objects.bulk_create(
-        Location(name=f"Site {number}", address=f"Street {number}", city="Bench", postal_code=f"{number % 100000:05d}",
-                 latitude=round(latitude, 6), longitude=round(longitude, 6))
+        Location(
+            name=f"Site {number}",
+            address=f"Street {number}",
+            city="Bench",
+            postal_code=f"{number % 100000:05d}",
+            latitude=round(latitude, 6),
+            longitude=round(longitude, 6),
+        )
         for number, (latitude, longitude) in zip(numbers, places)
     )
     stations = ChargingStation.objects.bulk_create(
-        ChargingStation(charge_point_id=f"{prefix}{number:05d}", location=location,
-                        connection_channel="seeded" if rng.random() < online else "")
+        ChargingStation(
+            charge_point_id=f"{prefix}{number:05d}",
+            location=location,
+            connection_channel="seeded" if rng.random() < online else "",
+        )
         for number, location in zip(numbers, locations)
     )
     evses = Evse.objects.bulk_create(
@@ -97,6 +111,8 @@ def _create(rng: random.Random, prefix: str, numbers: range, places: list[tuple[
 
 
 def _connector(rng: random.Random, evse: Evse) -> Connector:
-    (standard, format_, power_type, power), = rng.choices([plug for plug, _ in PLUGS], [w for _, w in PLUGS])
-    status, = rng.choices([s for s, _ in STATUSES], [w for _, w in STATUSES])
-    return Connector(evse=evse, standard=standard, format=format_, power_type=power_type, max_power_w=power, status=status)
+    ((standard, format_, power_type, power),) = rng.choices([plug for plug, _ in PLUGS], [w for _, w in PLUGS])
+    (status,) = rng.choices([s for s, _ in STATUSES], [w for _, w in STATUSES])
+    return Connector(
+        evse=evse, standard=standard, format=format_, power_type=power_type, max_power_w=power, status=status
+    )

@@ -5,6 +5,7 @@ which has no Django in it and can be driven from tests and benches too. The
 one thing it takes from this CSMS's database is each known station's EVSE
 count, so a simulated demo station reports every EVSE the demo data gave it.
 """
+
 import os
 from datetime import datetime
 from typing import Any
@@ -27,16 +28,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--stations", type=int, default=1, help="number of chargers (default 1)")
-        parser.add_argument("--url", default=default_url(), help="OCPP endpoint without the charger id (default from HOST, PORT)")
+        parser.add_argument(
+            "--url", default=default_url(), help="OCPP endpoint without the charger id (default from HOST, PORT)"
+        )
         parser.add_argument("--ocpp", choices=OCPP_VERSIONS, default="1.6", help="protocol version (default 1.6)")
         parser.add_argument("--prefix", default="SIM-", help="charge point id prefix (default SIM-)")
         parser.add_argument("--password", default=None, help="HTTP Basic password of every charger")
         parser.add_argument(
-            "--connectors", type=int, default=None,
+            "--connectors",
+            type=int,
+            default=None,
             help="connectors (1.6) or EVSEs (2.0.1) per charger (default: as many EVSEs as the station has here, else 1)",
         )
         parser.add_argument(
-            "--id-tag", default="{station}-TAG",
+            "--id-tag",
+            default="{station}-TAG",
             help="RFID tag each charger starts its sessions with; {station} is its charge point id (default {station}-TAG)",
         )
         parser.add_argument("--meter-interval", type=float, default=5.0, help="seconds between MeterValues (default 5)")
