@@ -76,16 +76,16 @@ async def test_the_readme_simulator_charges_on_every_demo_station_and_the_app_st
         assert set(charged) == {station for station, _, _ in DEMO_STATIONS}
         count = await sync_to_async(Transaction.objects.filter(id_tag__id_tag__endswith="-TAG").count)()
         assert count == len(DEMO_STATIONS)  # one per station: no card was refused
-        parked = await sync_to_async(
-            lambda: sorted(
-                ChargeDetailRecord.objects.filter(transaction__id_tag__id_tag__endswith="-TAG").values_list(
-                    "total_parking_time", "total_parking_cost_incl_vat"
-                )
-            )
-        )()
-        assert parked == [(timedelta(0), Decimal("0.00"))] * len(
-            DEMO_STATIONS
-        )  # a session that only charged parks for nothing
+
+        def each_session_billed():
+            """the CDRs are sealed just after the transactions complete"""
+            records = ChargeDetailRecord.objects.filter(transaction__id_tag__id_tag__endswith="-TAG")
+            parked = sorted(records.values_list("total_parking_time", "total_parking_cost_incl_vat"))
+            return len(parked) == len(DEMO_STATIONS) and parked
+
+        parked = await eventually(each_session_billed, timeout=30, interval=0.5)
+        # a session that only charged parks for nothing
+        assert parked == [(timedelta(0), Decimal("0.00"))] * len(DEMO_STATIONS)
 
         app = DriverApp(server)
         signed_in = await app.post(
