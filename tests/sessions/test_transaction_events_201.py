@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sessions.models import DriverSession, MeterValue, Transaction
+from sessions.models import DriverSession, IdTag, MeterValue, Transaction
 from tests.sessions.chargers import Station201, energy
 from tests.stations.conftest import create_site
 
@@ -73,6 +73,14 @@ def test_a_replayed_started_returns_the_same_answer_and_opens_nothing(station201
     assert again == first and first.status == "Accepted"
     assert Transaction.objects.count() == 1 and DriverSession.objects.count() == 1
     assert steps() == [(0, "started")] and registers() == [1_000]
+
+
+def test_a_replayed_started_keeps_its_first_answer_when_the_token_was_blocked_since(station201, card):
+    first = started(station201, energy(T0, 1_000))
+    IdTag.objects.filter(pk=card.pk).update(status="Blocked")
+
+    assert started(station201, energy(T0, 1_000)) == first
+    assert Transaction.objects.get().authorization_status == "Accepted"
 
 
 def test_an_unknown_token_is_invalid_on_the_started_and_on_its_replay(station201):
