@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from billing import invoices, payments
+from billing import invoices
 from billing.invoice_pdf import money
 from billing.invoices import InvoiceError, email_invoice, render_pdf
 from billing.models import (
@@ -29,6 +29,8 @@ from billing.models import (
     TariffAssignment,
     TariffElement,
 )
+from billing.payments import refunds
+from billing.payments.errors import PaymentError
 from billing.preview import preview
 from billing.tariffs import pricing_tariff
 from stations.models import Location
@@ -402,7 +404,7 @@ class RefundForm(forms.Form):
                 min_value=Decimal("0.01"),
                 max_digits=12,
                 decimal_places=2,
-                initial=payments.refundable(payment),
+                initial=refunds.refundable(payment),
                 label=f"{payment} ({payment.currency})",
             )
 
@@ -474,7 +476,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         """The selected payments with money left to refund; the others are named and left out."""
         selected = []
         for payment in queryset:
-            if payments.refundable(payment) > 0:
+            if refunds.refundable(payment) > 0:
                 selected.append(payment)
             else:
                 self.message_user(request, f"{payment}: nothing left to refund.", messages.WARNING)
@@ -482,8 +484,8 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     def _refund_one(self, request, payment: Payment, amount: Decimal) -> None:
         try:
-            payments.refund(payment=payment, amount=amount)
-        except payments.PaymentError as error:
+            refunds.refund(payment=payment, amount=amount)
+        except PaymentError as error:
             self.message_user(request, f"{payment}: {error}", messages.ERROR)
         else:
             self.message_user(request, f"{payment}: {amount} {payment.currency} refunded.")

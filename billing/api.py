@@ -1,6 +1,5 @@
 """A driver's saved cards (save one with a SetupIntent, list, remove) and invoices."""
 
-import stripe
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -9,18 +8,19 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import payments
 from billing.models import Invoice
+from billing.payments import cards
+from billing.payments.errors import NotYourPaymentMethod, ProviderUnavailable
 from billing.serializers import InvoiceSerializer, SavedCardSerializer, SetupIntentSerializer
 from csms.api.errors import ApiError, ErrorSerializer
 
 PROVIDER_DOWN = {503: ErrorSerializer}
 
 
-def provider_unavailable(error: stripe.StripeError) -> ApiError:
+def provider_unavailable(error: ProviderUnavailable) -> ApiError:
     return ApiError(
         "payment_provider_unavailable",
-        f"The payment provider could not be reached ({type(error).__name__}); try again.",
+        f"The payment provider could not be reached ({error.kind}); try again.",
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
     )
 
@@ -30,10 +30,10 @@ class PaymentMethodsView(APIView):
     @extend_schema(summary="My saved cards", responses={200: SavedCardSerializer(many=True), **PROVIDER_DOWN})
     def get(self, request):
         try:
-            cards = payments.list_payment_methods(driver=request.user)
-        except stripe.StripeError as error:
+            saved = cards.list_payment_methods(driver=request.user)
+        except ProviderUnavailable as error:
             raise provider_unavailable(error)
-        return Response(SavedCardSerializer(cards, many=True).data)
+        return Response(SavedCardSerializer(saved, many=True).data)
 
 
 @extend_schema(tags=["payment methods"])
@@ -46,8 +46,8 @@ class SetupIntentView(APIView):
     )
     def post(self, request):
         try:
-            secret = payments.create_setup_intent(driver=request.user)
-        except stripe.StripeError as error:
+            secret = cards.create_setup_intent(driver=request.user)
+        except ProviderUnavailable as error:
             raise provider_unavailable(error)
         return Response({"client_secret": secret}, status=status.HTTP_201_CREATED)
 
@@ -62,10 +62,10 @@ class PaymentMethodView(APIView):
     )
     def delete(self, request, payment_method_id: str):
         try:
-            payments.detach_payment_method(driver=request.user, payment_method_id=payment_method_id)
-        except payments.NotYourPaymentMethod:
+            cards.detach_payment_method(driver=request.user, payment_method_id=payment_method_id)
+        except NotYourPaymentMethod:
             raise ApiError("not_found", "Not found.", status_code=status.HTTP_404_NOT_FOUND)
-        except stripe.StripeError as error:
+        except ProviderUnavailable as error:
             raise provider_unavailable(error)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

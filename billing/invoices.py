@@ -60,6 +60,7 @@ from billing.models import (
     InvoiceLine,
 )
 from billing.pricing.rounding import round_money
+from billing.selectors import PaysBy, how_driver_pays, invoice_payers
 
 log = logging.getLogger(__name__)
 _Dim = InvoiceLine.Dimension
@@ -144,7 +145,7 @@ def close_period(*, driver: AbstractBaseUser, now: datetime | None = None) -> In
     The month's own invoice later continues from this one's end. None when
     nothing is left to bill.
     """
-    if not BillingAccount.objects.filter(driver=driver, pays_by_invoice=True).exists():
+    if how_driver_pays(driver_id=driver.pk) == PaysBy.CARD:
         raise PaysByCard("pays by card, each session is invoiced on its own.")
     issuer = default_issuer()
     moment = now or timezone.now()
@@ -203,7 +204,7 @@ def bill_session(*, cdr_id: int) -> Invoice | None:
         "transaction__id_tag__owner", "transaction__station__location", "transaction__driver_session"
     ).get(pk=cdr_id)
     owner = cdr.transaction.id_tag.owner if cdr.transaction.id_tag else None
-    if owner is None or BillingAccount.objects.filter(driver=owner, pays_by_invoice=True).exists():
+    if owner is None or how_driver_pays(driver_id=owner.pk) == PaysBy.INVOICE:
         return None
     return deliver(invoice_session(cdr=cdr))
 
@@ -213,7 +214,7 @@ def bill_previous_month(*, now: datetime | None = None) -> list[Invoice]:
     local = (now or timezone.now()).astimezone(ZoneInfo(default_issuer().time_zone))
     year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
     invoices = []
-    for account in BillingAccount.objects.filter(pays_by_invoice=True).select_related("driver"):
+    for account in invoice_payers():
         try:
             invoice = invoice_month(driver=account.driver, year=year, month=month)
         except InvoiceError:

@@ -1,16 +1,17 @@
-"""Reads: which tariff a connector charges a driver, tariff summaries for lists, a session's cost."""
+"""Reads: how a driver pays, which tariff a connector charges a driver, tariff summaries for lists, a session's cost."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from billing import pricing
-from billing.models import Tariff, TariffAssignment
+from billing.models import BillingAccount, Tariff, TariffAssignment
 from billing.summary import TariffSummary, summarise
 from billing.tariffs import PREFETCH, pricing_tariff
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT
@@ -28,6 +29,23 @@ NOT_PARKING_STATUSES = {ConnectorStatus.CHARGING, ConnectorStatus.PREPARING, Con
 PARKING_AT_START = {ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE}
 _SUSPENDED_201 = {ChargingState.SUSPENDED_EV, ChargingState.SUSPENDED_EVSE}
 _PHASES = {"L1", "L2", "L3", "L1-N", "L2-N", "L3-N"}
+
+
+class PaysBy(StrEnum):
+    CARD = "card"  # each session: a hold at the start, its cost captured at the end, a session invoice
+    INVOICE = "invoice"  # fleets: nothing held or captured, one invoice a month
+
+
+def how_driver_pays(*, driver_id: int) -> PaysBy:
+    """The one place that decides: by card, unless the driver's BillingAccount says invoice."""
+    if BillingAccount.objects.filter(driver_id=driver_id, pays_by_invoice=True).exists():
+        return PaysBy.INVOICE
+    return PaysBy.CARD
+
+
+def invoice_payers() -> QuerySet[BillingAccount]:
+    """The accounts billed monthly by invoice (see how_driver_pays), with their drivers."""
+    return BillingAccount.objects.filter(pays_by_invoice=True).select_related("driver")
 
 
 def tariff_for_connector(

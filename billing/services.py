@@ -1,20 +1,58 @@
-"""Writes: sealing a finished session into its charge detail record."""
+"""Writes: pricing a running session, sealing a finished one into its charge detail record."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
+from django.utils import timezone
 
 from billing import pricing
 from billing.models import ChargeDetailRecord
-from billing.selectors import SessionPricing, dated_before_start, session_pricing
+from billing.selectors import SessionPricing, dated_before_start, session_cost, session_pricing
+from sessions.costs import record_cost
 from sessions.models import Transaction
 from stations.services import record_deviation
 
 
 class SessionNotFinished(ValueError):
     """A CDR is sealed once, so only a stopped session gets one."""
+
+
+def price_running_session(*, transaction_id: int) -> None:
+    """Price a running session once its readings arrived, and keep the cost on its transaction.
+
+    Readers show the stored cost; nobody else prices a running session. A
+    stopped session's cost is its sealed record's (seal_session).
+    """
+    session = Transaction.objects.select_related("id_tag__owner").filter(pk=transaction_id).first()
+    if session is None or session.stopped_at is not None:
+        return
+    priced_at = timezone.now()
+    cost = session_cost(transaction=session, now=priced_at)
+    if cost is not None:
+        record_cost(
+            transaction_id=transaction_id,
+            currency=cost.currency,
+            excl_vat=cost.total_cost.excl_vat,
+            incl_vat=cost.total_cost.incl_vat,
+            priced_at=priced_at,
+        )
+
+
+def seal_session(*, transaction_id: int) -> ChargeDetailRecord | None:
+    """The first step after a stop: its charge detail record, once, and its cost on the transaction as final."""
+    record = record_charge_detail_record(transaction_id=transaction_id)
+    if record is not None:
+        record_cost(
+            transaction_id=transaction_id,
+            currency=record.currency,
+            excl_vat=record.total_cost_excl_vat,
+            incl_vat=record.total_cost_incl_vat,
+            priced_at=record.created_at,
+            final=True,
+        )
+    return record
 
 
 def record_charge_detail_record(*, transaction_id: int) -> ChargeDetailRecord | None:

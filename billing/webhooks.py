@@ -10,32 +10,25 @@ Every event is verified with Stripe's signature, recorded once by its id
 handled in the same transaction: a failed handler records nothing, answers
 500, and Stripe's retry handles the event again.
 
-Setting: STRIPE_WEBHOOK_SECRET (the endpoint's signing secret; no default in the code, see csms/secrets.py).
+The signature check and the SDK live in billing.payments.events.
 Mount: path("stripe/webhook", billing.webhooks.stripe_webhook).
 """
 
 from collections.abc import Callable
 
-import stripe
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from billing import payments
 from billing.models import Payment, StripeEvent
-from billing.stripe_client import stripe_client
+from billing.payments import refunds
+from billing.payments.amounts import from_minor_units
+from billing.payments.events import InvalidPayload, InvalidSignature, verified_event
 
 HOLD, EXCESS = "hold", "excess"
-# A refund that failed or was canceled gave nothing back.
-GIVEN_BACK = ("succeeded", "pending")
 Outcome = StripeEvent.Outcome
-
-
-class InvalidPayload(ValueError):
-    """Correctly signed, but not a Stripe event we can read."""
 
 
 @csrf_exempt
@@ -44,27 +37,12 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
     """Stripe posts events here; 2xx tells it to stop retrying, so only a bad request or our own failure answers otherwise."""
     try:
         event = verified_event(request.body, request.headers.get("Stripe-Signature"))
-    except stripe.SignatureVerificationError as error:
+    except InvalidSignature as error:
         return _refused("invalid_signature", str(error))
     except InvalidPayload as error:
         return _refused("invalid_payload", str(error))
     record = receive(event)
     return JsonResponse({"received": True, "duplicate": record is None})
-
-
-def verified_event(payload: bytes, signature: str | None) -> dict:
-    """The event as a plain dict, once the SDK has checked it was signed with our secret within its tolerance."""
-    secret = settings.STRIPE_WEBHOOK_SECRET
-    try:
-        event = stripe_client().construct_event(payload, signature, secret).to_dict()
-    except (
-        ValueError,
-        AttributeError,
-    ) as error:  # not JSON (ValueError), or JSON but no object (the SDK calls .get on it)
-        raise InvalidPayload(f"the body is not a JSON event: {error}") from error
-    if not _is_event(event):
-        raise InvalidPayload("an event needs an id, a type and data.object")
-    return event
 
 
 def receive(event: dict) -> StripeEvent | None:
@@ -97,7 +75,7 @@ def intent_succeeded(intent: dict) -> str:
     if found is None:
         return Outcome.UNMATCHED
     payment, role = found
-    received = payments.from_minor_units(intent["amount_received"], payment.currency)
+    received = from_minor_units(intent["amount_received"], payment.currency)
     if role == HOLD:
         _update(
             payment,
@@ -148,15 +126,15 @@ def charge_refunded(charge: dict) -> str:
     if found is None:
         return Outcome.UNMATCHED
     payment = Payment.objects.select_for_update().get(pk=found[0].pk)
-    for stripe_refund in _refunds_of(charge["id"]):
-        payments.record_refund(
+    for stripe_refund in refunds.refunds_of_charge(charge_id=charge["id"]):
+        refunds.record_refund(
             payment=payment,
             payment_intent_id=charge["payment_intent"],
             refund_id=stripe_refund["id"],
             amount=stripe_refund["amount"],
             reason=stripe_refund.get("reason") or "",
         )
-    payments.sync_refund_status(payment)
+    refunds.sync_refund_status(payment)
     return Outcome.HANDLED
 
 
@@ -166,16 +144,6 @@ HANDLERS: dict[str, Callable[[dict], str]] = {
     "payment_intent.canceled": intent_canceled,
     "charge.refunded": charge_refunded,
 }
-
-
-def _is_event(event: dict) -> bool:
-    data = event.get("data")
-    return (
-        isinstance(event.get("id"), str)
-        and isinstance(event.get("type"), str)
-        and isinstance(data, dict)
-        and isinstance(data.get("object"), dict)
-    )
 
 
 def _excess_of(intent: dict) -> str | None:
@@ -206,11 +174,6 @@ def _payment_for(intent_id: str | None, excess_of: str | None = None) -> tuple[P
 def _update(payment: Payment, only_if: dict, **changes) -> None:
     """A conditional UPDATE: it waits for a settle holding the row, then applies only if the row still matches."""
     Payment.objects.filter(pk=payment.pk, **only_if).update(**changes, updated_at=timezone.now())
-
-
-def _refunds_of(charge_id: str) -> list[dict]:
-    listing = stripe_client().v1.refunds.list(params={"charge": charge_id, "limit": 100})
-    return [r.to_dict() for r in listing.auto_paging_iter() if r.status in GIVEN_BACK]
 
 
 def _refused(code: str, message: str) -> JsonResponse:

@@ -1,7 +1,9 @@
 """Publishing small JSON events to channel groups, for dashboards and apps.
 
-Domain services call `publish` after their transaction commits, so a
-subscriber never sees an event for data that was rolled back. Delivery runs
+The live subscribers of each app (stations/live.py, sessions/live.py) call
+`publish` as they hear lifecycle events, which arrive after the change
+commits; a service calling it directly waits for its commit too, so a socket
+never sees an event for data that was rolled back. Delivery runs
 on a background thread with its own event loop: a write (an OCPP answer, a
 Celery task) never waits on Redis for a live view, and events leave in the
 order they were published.
@@ -16,8 +18,6 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
-
-DASHBOARD_GROUP = "dashboard"
 
 
 def station_group(station_id: int) -> str:

@@ -6,3 +6,13 @@ class ChargingConfig(AppConfig):
     name = "sessions"
     label = "charging"
     verbose_name = "Charging sessions"
+
+    def ready(self) -> None:
+        from csms import lifecycle
+        from sessions import charger_requests, live
+        from sessions.events import DriverSessionChanged, MeterReadingsRecorded, TransactionCostChanged
+
+        lifecycle.subscribe(DriverSessionChanged, charger_requests.ask_the_charger)
+        lifecycle.subscribe(DriverSessionChanged, live.driver_session_changed)
+        lifecycle.subscribe(MeterReadingsRecorded, live.readings_recorded)
+        lifecycle.subscribe(TransactionCostChanged, live.cost_changed)

@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from billing import services as billing
+from csms import lifecycle
 from csms.columns import fit
-from sessions import driver_sessions, events
+from sessions import driver_sessions
+from sessions.events import TransactionStopped
 from sessions.meter import ENERGY_REGISTER
 from sessions.models import Transaction
 from stations.models import ConnectorStatus
@@ -42,7 +43,10 @@ def complete_transaction(
     stop_id_tag: str = "",
     end_note: str = "",
 ) -> bool:
-    """Complete an active transaction once: store its end, bill it, complete the driver's session, tell everyone.
+    """Complete an active transaction once: store its end, complete the driver's session, tell everyone.
+
+    Billing hears of it (TransactionStopped) after commit and seals, settles and
+    invoices in the background: the charger's stop is answered without pricing.
 
     False when it was no longer active (a replayed or late stop): nothing changes.
     A register that went backwards (a meter reset or replacement) is recorded;
@@ -76,22 +80,10 @@ def complete_transaction(
                 "drop_wh": drop,
             },
         )
-    _seal_cost(tx)
-    events.transaction_stopped(tx)
     driver_sessions.complete(tx=tx)
+    # Last: a subscriber that settles the driver's payment finds the driver's session complete.
+    lifecycle.publish(TransactionStopped(transaction_id=tx.pk, station_id=tx.station_id))
     return True
-
-
-def _seal_cost(tx: Transaction) -> None:
-    """Price the finished session once (its charge detail record) before anyone is told it ended.
-
-    A pricing failure is logged, never passed on: the charger's stop must be
-    answered and kept whatever the tariff does; the record can be made later.
-    """
-    try:
-        billing.record_charge_detail_record(transaction_id=tx.pk)
-    except Exception:
-        logger.exception("could not price transaction %s", tx.pk)
 
 
 def register_drop_wh(*, tx: Transaction, end_wh: int | None = None, end_at: datetime | None = None) -> int:

@@ -3,10 +3,12 @@
 Every message is the session's whole current state (the REST representation),
 so a client that reconnects only needs the next message to be up to date.
 
-Besides each change, an open session's state is sent again every
-REFRESH_SECONDS: its duration and a time-priced cost move while the charger is
-quiet, and a group message the Redis layer dropped (django/channels_redis#366)
-is made good.
+Each change is a nudge from sessions/live.py (the session moved, readings
+arrived, billing stored a new cost); the state is read in one query and the
+cost is the one stored on the transaction, so a watcher never prices the
+session. Besides each change, an open session's state is sent again every
+REFRESH_SECONDS: its duration moves while the charger is quiet, and a group
+message the Redis layer dropped (django/channels_redis#366) is made good.
 """
 
 import asyncio

@@ -9,7 +9,9 @@ by what the charger reports.
 
 Every move is a conditional update on the state it leaves, so a late answer
 (the start timing out after the charger did start) can never undo a newer
-state. Each move is published for the session's WebSocket.
+state. Each move is published (DriverSessionChanged) once it commits: the live
+layer pushes it to the session's WebSocket, sessions.charger_requests asks the
+charger to start or stop, billing releases a hold that is no longer needed.
 """
 
 import hashlib
@@ -17,14 +19,13 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing import payments
-from billing.models import BillingAccount, Payment
-from sessions import events
+from csms import lifecycle
+from sessions import guards
+from sessions.events import DriverSessionChanged
 from sessions.id_tokens import issue_app_token
 from sessions.models import AuthorizationStatus, DriverSession, Transaction
 from stations.models import ChargingStation, Connector, ConnectorStatus, Evse, RegistrationStatus
@@ -98,15 +99,8 @@ def request_start(*, driver, request: StartRequest, idempotency_key: str | None 
             )
     except IntegrityError:  # the same key, sent twice at once: the other request opened it
         return request_start(driver=driver, request=request, idempotency_key=idempotency_key)
-    events.driver_session_changed(session.pk)
-    from sessions import tasks  # tasks -> remote_control -> csms.ocpp.commands -> this module's importers
-
-    # Scheduled first, so a session whose hold fails unexpectedly still ends instead of blocking the EVSE.
-    transaction.on_commit(
-        lambda: tasks.expire_pending_session.apply_async((session.pk,), countdown=settings.SESSION_START_TIMEOUT)
-    )
-    _hold_payment(session)  # before the charger hears of it: no energy without a hold
-    transaction.on_commit(lambda: tasks.send_remote_start.delay(session.pk))
+    _check_start(session)  # before the charger hears of it: no energy without a hold
+    _published(session.pk, State.PENDING)  # the charger is asked once this commits
     return session, True
 
 
@@ -117,28 +111,22 @@ def _claim_evse(connector: Connector) -> None:
         raise SessionRefused("connector_occupied", "Another session is starting or running on this connector.")
 
 
-def _hold_payment(session: DriverSession) -> None:
-    """Hold money on the driver's card when the session will cost something.
+def _check_start(session: DriverSession) -> None:
+    """Run the start guards other apps registered (billing holds money on the card).
 
-    A session no tariff prices is free, and a fleet account billed monthly by
-    invoice pays later: nothing is held. When the card is refused (or there is
-    none, or Stripe cannot be reached), the session fails with the reason and
-    the start is refused.
+    A refusal fails the session with the reason and refuses the start. So does
+    a guard that fails unexpectedly: the session must not hold the EVSE while
+    nobody asks the charger.
     """
-    if BillingAccount.objects.filter(driver_id=session.driver_id, pays_by_invoice=True).exists():
-        return
     try:
-        payments.preauthorize(session=session)
-    except payments.NoTariff:
-        return
-    except payments.NoPaymentMethod:
-        refusal = SessionRefused("payment_method_required", "Save a card before charging here.")
-    except payments.PaymentDeclined as declined:
-        refusal = SessionRefused("payment_declined", f"The card was refused: {declined.message}")
-    except stripe.StripeError as error:
-        refusal = SessionRefused(
-            "payment_provider_unavailable", f"The payment provider could not be reached ({type(error).__name__})."
-        )
+        guards.check_start(session=session)
+    except guards.PaymentRefused as refused:
+        refusal = SessionRefused(refused.code, refused.message)
+    except guards.PaymentUnavailable as unavailable:
+        refusal = SessionRefused("payment_provider_unavailable", str(unavailable))
+    except Exception:
+        fail(session_id=session.pk, code="payment_provider_unavailable", message="The payment could not be prepared.")
+        raise
     else:
         return
     fail(session_id=session.pk, code=refusal.code, message=refusal.message)
@@ -183,8 +171,7 @@ def fail(*, session_id: int, code: str, message: str) -> bool:
         state=State.FAILED, error_code=code, error_message=message[:255], updated_at=timezone.now()
     )
     if failed:
-        events.driver_session_changed(session_id)
-        _settle_later(session_id)  # a hold on a session that never started is released
+        _published(session_id, State.FAILED)
     return bool(failed)
 
 
@@ -221,10 +208,7 @@ def request_stop(*, session: DriverSession) -> DriverSession:
         raise SessionRefused(
             "session_not_active", f"The session is {session.state}; only an active session can be stopped."
         )
-    from sessions import tasks  # see request_start
-
-    transaction.on_commit(lambda: tasks.send_remote_stop.delay(session.pk))
-    events.driver_session_changed(session.pk)
+    _published(session.pk, State.STOPPING)  # the charger is asked once this commits
     return session
 
 
@@ -234,7 +218,7 @@ def stop_refused(*, session_id: int, code: str, message: str) -> None:
         state=State.ACTIVE, error_code=code, error_message=message[:255], updated_at=timezone.now()
     )
     if moved:
-        events.driver_session_changed(session_id)
+        _published(session_id, State.ACTIVE)
 
 
 def attach_transaction(*, tx: Transaction) -> None:
@@ -263,7 +247,7 @@ def attach_transaction(*, tx: Transaction) -> None:
     if pending is not None and DriverSession.objects.filter(pk=pending.pk, state=State.PENDING).update(
         transaction=tx, state=State.ACTIVE, updated_at=timezone.now()
     ):
-        events.driver_session_changed(pending.pk)
+        _published(pending.pk, State.ACTIVE)
         return
     if accepted:
         # A card start, or an app start reported after its session timed out: it is the driver's
@@ -276,7 +260,7 @@ def attach_transaction(*, tx: Transaction) -> None:
             transaction=tx,
             state=State.ACTIVE,
         )
-        events.driver_session_changed(session.pk)
+        _published(session.pk, State.ACTIVE)
 
 
 def complete(*, tx: Transaction) -> None:
@@ -288,20 +272,8 @@ def complete(*, tx: Transaction) -> None:
         .update(state=State.COMPLETED, error_code="", error_message="", updated_at=timezone.now())
     )
     if completed:
-        events.driver_session_changed(session_id)
-        _settle_later(session_id)
+        _published(session_id, State.COMPLETED)
 
 
-def _settle_later(session_id: int) -> None:
-    """Take the session's cost (from its card hold, or by charging the card when it had none) or
-    release the hold, in the background: the charger's message is answered without waiting for
-    Stripe, and a failure is retried. Drivers billed by invoice are billed monthly instead."""
-    session = DriverSession.objects.filter(pk=session_id).values("driver_id", "state").first()
-    if BillingAccount.objects.filter(driver_id=session["driver_id"], pays_by_invoice=True).exists():
-        return
-    held = Payment.objects.filter(driver_session_id=session_id, status=Payment.Status.AUTHORISED).exists()
-    unpaid = session["state"] == State.COMPLETED and not Payment.objects.filter(driver_session_id=session_id).exists()
-    if held or unpaid:
-        from billing import tasks as billing_tasks  # billing.tasks -> billing.payments -> this module's importers
-
-        transaction.on_commit(lambda: billing_tasks.settle_session.delay(session_id))
+def _published(session_id: int, state: str) -> None:
+    lifecycle.publish(DriverSessionChanged(session_id=session_id, state=state))

@@ -1,39 +1,47 @@
-"""Live events about charging sessions."""
+"""Lifecycle events of charging sessions, for whatever hangs on them (billing, the live layer, roaming).
 
-from csms.live import DASHBOARD_GROUP, driver_session_group, publish, station_group, transaction_group
-from sessions.models import Transaction
+Published through csms.lifecycle: subscribers, registered in their app's
+AppConfig.ready(), hear of each once the change that caused it commits.
+Each event names what changed, by id; a subscriber reads what it needs.
+"""
 
-
-def _summary(tx: Transaction) -> dict:
-    return {
-        "transaction_id": tx.pk,
-        "station_id": tx.station_id,
-        "connector_id": tx.connector_id,
-        "status": tx.status,
-        "energy_wh": tx.energy_wh,
-        "power_w": tx.last_power_w,
-        "soc_percent": tx.last_soc_percent,
-        "started_at": tx.started_at.isoformat(),
-        "stopped_at": tx.stopped_at.isoformat() if tx.stopped_at else None,
-    }
+from dataclasses import dataclass
 
 
-def _groups(tx: Transaction) -> list[str]:
-    return [transaction_group(tx.pk), station_group(tx.station_id), DASHBOARD_GROUP]
+@dataclass(frozen=True)
+class TransactionStarted:
+    transaction_id: int
+    station_id: int
+    connector_id: int
 
 
-def transaction_started(tx: Transaction) -> None:
-    publish(_groups(tx), {"type": "transaction_started", **_summary(tx)})
+@dataclass(frozen=True)
+class MeterReadingsRecorded:
+    """New readings of a running (or, late, of a completed) transaction were stored."""
+
+    transaction_id: int
+    station_id: int
 
 
-def meter_values(tx: Transaction) -> None:
-    publish(_groups(tx), {"type": "meter_values", **_summary(tx)})
+@dataclass(frozen=True)
+class TransactionStopped:
+    """Published once per transaction: by the charger's stop, or by the CSMS ending it without one."""
+
+    transaction_id: int
+    station_id: int
 
 
-def transaction_stopped(tx: Transaction) -> None:
-    publish(_groups(tx), {"type": "transaction_stopped", **_summary(tx)})
+@dataclass(frozen=True)
+class TransactionCostChanged:
+    """The stored cost of a transaction changed (sessions.costs); `final` once it is the sealed one."""
+
+    transaction_id: int
+    final: bool
 
 
-def driver_session_changed(session_id: int) -> None:
-    """A driver session moved; its subscribers read and send its whole state."""
-    publish([driver_session_group(session_id)], {"type": "session_changed", "session_id": session_id})
+@dataclass(frozen=True)
+class DriverSessionChanged:
+    """A driver session was opened or moved to `state` (a DriverSession.State)."""
+
+    session_id: int
+    state: str

@@ -107,6 +107,14 @@ class Transaction(models.Model):
     last_soc_percent = models.IntegerField(null=True, blank=True)
     last_reading_at = models.DateTimeField(null=True, blank=True)
 
+    # The cost as billing priced it (sessions.costs): so far while running, final once the CDR is sealed.
+    # Readers (the drivers' API, the live socket, roaming) show it; none of them prices the session.
+    cost_currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217; empty until priced")
+    cost_excl_vat = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    cost_incl_vat = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    cost_priced_at = models.DateTimeField(null=True, blank=True, help_text="When the cost was priced")
+    cost_final = models.BooleanField(default=False, help_text="The sealed cost of the finished session")
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

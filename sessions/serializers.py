@@ -5,7 +5,6 @@ from rest_framework import serializers
 
 from billing.serializers import PaymentSerializer
 from csms.api.fields import StrictCharField, StrictFloatField, StrictIntegerField, StrictRegexField
-from sessions import selectors
 from sessions.models import DriverSession, IdTag
 
 
@@ -96,11 +95,14 @@ class SessionSerializer(serializers.ModelSerializer):
         return session.transaction.last_soc_percent if session.transaction else None
 
     def get_cost(self, session) -> CostSerializer(allow_null=True):
-        cost = selectors.session_cost(session=session)
-        if cost is None:
+        """As billing priced it and stored it on the transaction (sessions.costs): nothing is priced here.
+        A stopped session shows its cost once it is sealed."""
+        tx = session.transaction
+        if tx is None or tx.cost_incl_vat is None or (tx.stopped_at is not None and not tx.cost_final):
             return None
-        currency, excl_vat, incl_vat = cost
-        return CostSerializer({"currency": currency, "excl_vat": excl_vat, "incl_vat": incl_vat}).data
+        return CostSerializer(
+            {"currency": tx.cost_currency, "excl_vat": tx.cost_excl_vat, "incl_vat": tx.cost_incl_vat}
+        ).data
 
     def get_payment(self, session) -> PaymentSerializer(allow_null=True):
         payment = getattr(session, "payment", None)

@@ -11,8 +11,10 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from csms import lifecycle
 from csms.columns import fit
-from sessions import closing, driver_sessions, events
+from sessions import closing, driver_sessions
+from sessions.events import MeterReadingsRecorded, TransactionStarted
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT, STATE_OF_CHARGE, NormalisedSample, Sample, normalise
 from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction, TransactionEvent
 from stations.selectors import is_accepted
@@ -134,9 +136,13 @@ def start_transaction(
         return StartedTransaction(tx, _stored_info(tx), replayed=True)
     if reservation_id is not None:
         Reservation.objects.filter(pk=reservation_id, station_id=station_id).update(status=Reservation.Status.USED)
-    events.transaction_started(tx)
+    _published_start(tx)
     driver_sessions.attach_transaction(tx=tx)
     return StartedTransaction(tx, info, replayed=False)
+
+
+def _published_start(tx: Transaction) -> None:
+    lifecycle.publish(TransactionStarted(transaction_id=tx.pk, station_id=tx.station_id, connector_id=tx.connector_id))
 
 
 def _stored_info(tx: Transaction) -> IdTagInfo:
@@ -206,6 +212,7 @@ def _update_latest_readings(tx: Transaction, normalised: list[NormalisedSample])
     if tx.last_reading_at and tx.last_reading_at > newest:
         # late, queued values: history is stored, the live view keeps the newer reading
         Transaction.objects.filter(pk=tx.pk).update(updated_at=heard_at)
+        _published_readings(tx)
         return
     changes = {"last_reading_at": newest, "updated_at": heard_at}
     if ENERGY_REGISTER in latest:
@@ -221,7 +228,12 @@ def _update_latest_readings(tx: Transaction, normalised: list[NormalisedSample])
     Transaction.objects.filter(pk=tx.pk).update(**changes)
     for field, value in changes.items():
         setattr(tx, field, value)
-    events.meter_values(tx)
+    _published_readings(tx)
+
+
+def _published_readings(tx: Transaction) -> None:
+    """Readings change what the session costs so far (priced by a subscriber) and what live views show."""
+    lifecycle.publish(MeterReadingsRecorded(transaction_id=tx.pk, station_id=tx.station_id))
 
 
 def stop_transaction(
@@ -399,7 +411,7 @@ def _transaction_by_uid(*, station_id: int, step: TransactionStep) -> Transactio
         return Transaction.objects.select_related("connector__evse", "id_tag").get(station_id=station_id, uid=step.uid)
     if step.reservation_id is not None:
         Reservation.objects.filter(pk=step.reservation_id, station_id=station_id).update(status=Reservation.Status.USED)
-    events.transaction_started(tx)
+    _published_start(tx)
     if step.id_tag:
         driver_sessions.attach_transaction(tx=tx)
     return Transaction.objects.select_related("connector__evse", "id_tag").get(pk=tx.pk)

@@ -28,7 +28,6 @@ from stations.serializers import MAX_SUBSCRIPTIONS, StationStatusSerializer, Sub
 # receiving at that moment (django/channels_redis#366): typically a station's own "offline" event, as
 # its OCPP socket closes. Every so often the watched states are read again and sent where they differ.
 RESYNC_SECONDS = 15
-AVAILABILITY_EVENTS = {"status_changed", "connection_changed"}
 
 
 class StationStatusConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
@@ -68,10 +67,9 @@ class StationStatusConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
         await self._subscribe(request.validated_data.get("subscribe", []))
 
     async def live_event(self, message):
-        """A watched station's status or connection changed: send its state again. (Its group also
-        carries every meter value and transaction event, which change no availability.)"""
+        """A watched station's status or connection changed (stations/live.py): send its state again."""
         event = message["event"]
-        if event.get("type") in AVAILABILITY_EVENTS and event.get("station_id") in self.watched:
+        if event.get("station_id") in self.watched:  # not unsubscribed meanwhile
             await self._send_states([event["station_id"]])
 
     async def _subscribe(self, charge_point_ids: list[str]) -> None:

@@ -1,10 +1,11 @@
-"""Events about stations: lifecycle events for the layers above, live events for dashboards."""
+"""Lifecycle events of stations, for the layers above (the OCPP central system, the live layer, smart charging).
+
+Published through csms.lifecycle once the change commits; subscribers register
+in their app's AppConfig.ready().
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from csms import lifecycle
-from csms.live import DASHBOARD_GROUP, publish, station_group
 
 
 @dataclass(frozen=True)
@@ -17,29 +18,33 @@ class RegistrationChanged:
     previous: str
 
 
-def registration_changed(event: RegistrationChanged) -> None:
-    lifecycle.publish(event)
+@dataclass(frozen=True)
+class StationConnected:
+    """A socket holds the station now (or holds it again, after a sweep took it for dead)."""
+
+    station_id: int
 
 
-def status_changed(
-    *, station_id: int, evse_id: int, connector_id: int, status: str, error_code: str, at: datetime
-) -> None:
-    publish(
-        [station_group(station_id), DASHBOARD_GROUP],
-        {
-            "type": "status_changed",
-            "station_id": station_id,
-            "evse_id": evse_id,
-            "connector_id": connector_id,
-            "status": status,
-            "error_code": error_code,
-            "at": at.isoformat(),
-        },
-    )
+@dataclass(frozen=True)
+class StationDisconnected:
+    station_id: int
 
 
-def connection_changed(*, station_id: int, connected: bool) -> None:
-    publish(
-        [station_group(station_id), DASHBOARD_GROUP],
-        {"type": "connection_changed", "station_id": station_id, "connected": connected},
-    )
+@dataclass(frozen=True)
+class StationStatusChanged:
+    """The station as a whole (OCPP EVSE 0) reported a status."""
+
+    station_id: int
+    status: str
+    error_code: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ConnectorStatusChanged:
+    station_id: int
+    evse_id: int
+    connector_id: int
+    status: str
+    error_code: str
+    at: datetime

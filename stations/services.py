@@ -16,9 +16,15 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from csms import processes
+from csms import lifecycle, processes
 from csms.columns import fit
-from stations import events
+from stations.events import (
+    ConnectorStatusChanged,
+    RegistrationChanged,
+    StationConnected,
+    StationDisconnected,
+    StationStatusChanged,
+)
 from stations.hashers import StationPasswordHasher
 from stations.models import (
     ChargingStation,
@@ -130,7 +136,7 @@ def station_connected(*, station_id: int, channel_name: str, ocpp_version: str, 
         connection_channel=channel_name, connected_at=since, ocpp_version=ocpp_version
     )
     if recorded:
-        events.connection_changed(station_id=station_id, connected=True)
+        lifecycle.publish(StationConnected(station_id=station_id))
     return bool(recorded)
 
 
@@ -140,7 +146,7 @@ def station_disconnected(*, station_id: int, channel_name: str) -> None:
         connection_channel="", disconnected_at=timezone.now()
     )
     if updated:
-        events.connection_changed(station_id=station_id, connected=False)
+        lifecycle.publish(StationDisconnected(station_id=station_id))
 
 
 def clear_dead_connections() -> int:
@@ -185,7 +191,7 @@ def mark_silent_stations_offline(*, now: datetime | None = None) -> int:
             connection_channel="", disconnected_at=now
         )
         if updated:
-            events.connection_changed(station_id=station_id, connected=False)
+            lifecycle.publish(StationDisconnected(station_id=station_id))
             cleared += 1
     return cleared
 
@@ -213,7 +219,7 @@ def change_registration(*, station_ids: list[int], status: str, by: str = "") ->
                 occurred_at=now,
             )
             changed.append(
-                events.RegistrationChanged(
+                RegistrationChanged(
                     station_id=station.pk,
                     charge_point_id=station.charge_point_id,
                     status=status,
@@ -221,7 +227,7 @@ def change_registration(*, station_ids: list[int], status: str, by: str = "") ->
                 )
             )
         for event in changed:
-            events.registration_changed(event)
+            lifecycle.publish(event)
     return len(changed)
 
 
@@ -272,7 +278,7 @@ def record_heartbeat(*, station_id: int, now: datetime, channel_name: str = "") 
     if channel_name and ChargingStation.objects.filter(pk=station_id, connection_channel="").update(
         connection_channel=channel_name  # connected_at stays: it orders a reconnect storm's handshakes
     ):
-        events.connection_changed(station_id=station_id, connected=True)
+        lifecycle.publish(StationConnected(station_id=station_id))
 
 
 class UnknownEvse(Exception):
@@ -409,14 +415,21 @@ def record_status(
             connector.info = report.info
             fields += ["vendor_error_code", "vendor_id", "info"]
         target.save(update_fields=fields)
-    events.status_changed(
-        station_id=station_id,
-        evse_id=evse_id,
-        connector_id=connector_id,
-        status=report.status,
-        error_code=report.error_code,
-        at=at,
-    )
+    if connector is None:
+        lifecycle.publish(
+            StationStatusChanged(station_id=station_id, status=report.status, error_code=report.error_code, at=at)
+        )
+    else:
+        lifecycle.publish(
+            ConnectorStatusChanged(
+                station_id=station_id,
+                evse_id=evse_id,
+                connector_id=connector_id,
+                status=report.status,
+                error_code=report.error_code,
+                at=at,
+            )
+        )
 
 
 # No OCPP-J message can be older than OCPP 1.6J itself (published in 2015): a time before this is

@@ -238,3 +238,14 @@ async def eventually(check, timeout: float = 5.0, interval: float = 0.05):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: {check.__doc__ or check}")
         await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery tasks run where they are sent, as a worker would run them, for tests of what a commit sets going
+    (lifecycle subscribers hand their work to Celery). A task's failure is raised, not kept in a result."""
+    from csms.celery import app
+
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    app.conf.update(task_always_eager=False, task_eager_propagates=False)

@@ -313,7 +313,7 @@ def test_celery_tasks_call_the_services(priced, session_cdr, mailoutbox):
 
     priced(*MIXED_VAT)
     cdr = session_cdr()
-    number = tasks.invoice_session.apply(args=[cdr.pk]).get()
+    number = tasks.invoice_session.apply(args=[cdr.transaction_id]).get()
     assert Invoice.objects.get(number=number).charge_detail_records.get() == cdr
     assert tasks.invoice_monthly_accounts.apply().get() == []
     assert InvoiceLine.objects.count() == 3

@@ -6,9 +6,11 @@ import pytest
 import stripe
 
 from accounts.services import register_driver
-from billing import payments
 from billing.models import Payment, PaymentCustomer
-from billing.payments import NoPaymentMethod, NotYourPaymentMethod, PaymentDeclined, to_minor_units
+from billing.payments import cards, holds, settlement
+from billing.payments import client as payments_client
+from billing.payments.amounts import to_minor_units
+from billing.payments.errors import NoPaymentMethod, NotYourPaymentMethod, PaymentDeclined
 from sessions.models import DriverSession
 from tests.billing.localstripe_server import amount_received, localstripe, save_card, stripe_api  # noqa: F401 (fixtures)
 from tests.billing.stored_sessions import stored_transaction
@@ -32,7 +34,7 @@ def saved_card(stripe_api, driver):
 
     def save(payment_method: str = "pm_card_visa", owner=None) -> str:
         owner = owner or driver
-        secret = payments.create_setup_intent(driver=owner)
+        secret = cards.create_setup_intent(driver=owner)
         return save_card(stripe_api, secret, owner.payment_customer.stripe_customer_id, payment_method)
 
     return save
@@ -69,8 +71,8 @@ def test_minor_units_round_half_up_and_know_zero_decimal_currencies():
 
 
 def test_the_customer_is_created_once(stripe_api, driver):
-    first = payments.ensure_customer(driver=driver)
-    second = payments.ensure_customer(driver=driver)
+    first = cards.ensure_customer(driver=driver)
+    second = cards.ensure_customer(driver=driver)
     assert first.pk == second.pk and PaymentCustomer.objects.count() == 1
     customers = stripe_api.v1.customers.list().data
     assert [c.id for c in customers] == [first.stripe_customer_id]
@@ -79,36 +81,36 @@ def test_the_customer_is_created_once(stripe_api, driver):
 
 def test_a_card_saved_through_a_setup_intent_is_listed(saved_card, driver):
     card_id = saved_card()
-    cards = payments.list_payment_methods(driver=driver)
-    assert [(c.id, c.last4, c.exp_year) for c in cards] == [(card_id, "4242", 2030)]
+    listed = cards.list_payment_methods(driver=driver)
+    assert [(c.id, c.last4, c.exp_year) for c in listed] == [(card_id, "4242", 2030)]
 
 
 def test_a_driver_without_a_customer_has_no_cards_and_stripe_is_not_asked(stripe_api, driver):
-    assert payments.list_payment_methods(driver=driver) == []
+    assert cards.list_payment_methods(driver=driver) == []
     assert stripe_api.v1.customers.list().data == []
 
 
 def test_a_driver_detaches_their_own_card(saved_card, driver):
     card_id = saved_card()
-    payments.detach_payment_method(driver=driver, payment_method_id=card_id)
-    assert payments.list_payment_methods(driver=driver) == []
+    cards.detach_payment_method(driver=driver, payment_method_id=card_id)
+    assert cards.list_payment_methods(driver=driver) == []
 
 
 def test_another_drivers_card_or_an_unknown_one_cannot_be_detached(saved_card, driver, other_driver):
     theirs = saved_card(owner=other_driver)
-    payments.ensure_customer(driver=driver)
+    cards.ensure_customer(driver=driver)
     for payment_method_id in (theirs, "pm_does_not_exist"):
         with pytest.raises(NotYourPaymentMethod):
-            payments.detach_payment_method(driver=driver, payment_method_id=payment_method_id)
-    assert [c.id for c in payments.list_payment_methods(driver=other_driver)] == [theirs]
+            cards.detach_payment_method(driver=driver, payment_method_id=payment_method_id)
+    assert [c.id for c in cards.list_payment_methods(driver=other_driver)] == [theirs]
 
 
 def test_preauthorize_holds_the_configured_amount_once(stripe_api, saved_card, make_session, settings):
     settings.PAYMENT_PREAUTH_AMOUNT = Decimal("40.00")
     card_id = saved_card()
     session = make_session("10.00")
-    payment = payments.preauthorize(session=session)
-    assert payments.preauthorize(session=session).pk == payment.pk
+    payment = holds.preauthorize(session=session)
+    assert holds.preauthorize(session=session).pk == payment.pk
     assert (payment.status, payment.amount_authorised, payment.currency) == ("authorised", Decimal("40.00"), "EUR")
     [intent] = intents(stripe_api)
     assert intent.id == payment.stripe_payment_intent_id
@@ -125,7 +127,7 @@ def test_a_card_declined_at_the_hold_raises_payment_declined(stripe_api, saved_c
     saved_card("pm_card_chargeCustomerFail")  # 4000000000000341: saves fine, every charge is declined
     session = make_session("10.00")
     with pytest.raises(PaymentDeclined) as declined:
-        payments.preauthorize(session=session)
+        holds.preauthorize(session=session)
     assert declined.value.code == "card_declined" and "declined" in declined.value.message
     payment = Payment.objects.get(driver_session=session)
     assert (payment.status, payment.failure_code) == ("failed", "card_declined")
@@ -133,15 +135,15 @@ def test_a_card_declined_at_the_hold_raises_payment_declined(stripe_api, saved_c
 
 def test_no_saved_card_no_hold(stripe_api, make_session):
     with pytest.raises(NoPaymentMethod):
-        payments.preauthorize(session=make_session("10.00"))
+        holds.preauthorize(session=make_session("10.00"))
     assert intents(stripe_api) == [] and not Payment.objects.exists()
 
 
 def test_settle_captures_the_exact_cost(stripe_api, saved_card, make_session):
     saved_card()
     session = make_session("12.34")
-    payment = payments.preauthorize(session=session)
-    payment = payments.settle(session=session)
+    payment = holds.preauthorize(session=session)
+    payment = settlement.settle(session=session)
     assert (payment.status, payment.amount_captured, payment.excess_payment_intent_id) == (
         "captured",
         Decimal("12.34"),
@@ -154,8 +156,8 @@ def test_settle_captures_the_exact_cost(stripe_api, saved_card, make_session):
 def test_a_free_session_releases_the_hold(stripe_api, saved_card, make_session):
     saved_card()
     session = make_session("0.00")
-    payments.preauthorize(session=session)
-    payment = payments.settle(session=session)
+    holds.preauthorize(session=session)
+    payment = settlement.settle(session=session)
     assert (payment.status, payment.amount_captured) == ("cancelled", Decimal("0"))
     intent = stripe_api.v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
     assert intent.status == "canceled" and amount_received(stripe_api, intent.id) == 0
@@ -164,8 +166,8 @@ def test_a_free_session_releases_the_hold(stripe_api, saved_card, make_session):
 def test_a_cost_above_the_hold_is_charged_by_a_second_intent(stripe_api, saved_card, make_session):
     card_id = saved_card()
     session = make_session("73.21")
-    payments.preauthorize(session=session)
-    payment = payments.settle(session=session)
+    holds.preauthorize(session=session)
+    payment = settlement.settle(session=session)
     assert (payment.status, payment.amount_captured, payment.amount_excess) == (
         "captured",
         Decimal("50.00"),
@@ -181,10 +183,10 @@ def test_a_cost_above_the_hold_is_charged_by_a_second_intent(stripe_api, saved_c
 def test_settling_again_changes_nothing(stripe_api, saved_card, make_session, cost):
     saved_card()
     session = make_session(cost)
-    payments.preauthorize(session=session)
-    first = payments.settle(session=session)
+    holds.preauthorize(session=session)
+    first = settlement.settle(session=session)
     before = [(i.id, i.status, amount_received(stripe_api, i.id)) for i in intents(stripe_api)]
-    second = payments.settle(session=session)
+    second = settlement.settle(session=session)
     assert [(i.id, i.status, amount_received(stripe_api, i.id)) for i in intents(stripe_api)] == before
     assert (second.status, second.amount_captured, second.amount_excess, second.updated_at) == (
         first.status,
@@ -201,9 +203,9 @@ def test_every_write_carries_an_idempotency_key_named_after_our_records(
     session = make_session("73.21")
     recorder = KeyRecorder()
     client = stripe.StripeClient("sk_test_voltstack", base_addresses={"api": localstripe.url}, http_client=recorder)
-    monkeypatch.setattr(payments, "stripe_client", lambda: client)
-    payment = payments.preauthorize(session=session)
-    payments.settle(session=session)
+    monkeypatch.setattr(payments_client, "stripe_client", lambda: client)
+    payment = holds.preauthorize(session=session)
+    settlement.settle(session=session)
     assert recorder.keys == [f"preauth-{session.pk}-{card_id}", f"capture-{payment.pk}", f"excess-{payment.pk}"]
 
 

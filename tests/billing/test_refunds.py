@@ -7,9 +7,10 @@ import pytest
 import stripe
 from django.urls import reverse
 
-from billing import payments
 from billing.models import Payment, Refund, StripeEvent
-from billing.payments import NothingToRefund
+from billing.payments import client as payments_client
+from billing.payments import holds, refunds, settlement
+from billing.payments.errors import NothingToRefund
 from tests.billing.localstripe_server import amount_received, localstripe, stripe_api  # noqa: F401 (fixtures)
 from tests.billing.test_admin import operator_client  # noqa: F401 (fixture)
 from tests.billing.test_payments import driver, make_session, saved_card  # noqa: F401 (fixtures)
@@ -38,7 +39,7 @@ class RefundRecorder(stripe.RequestsClient):
 def refunds_sent(stripe_api, localstripe, monkeypatch) -> list[tuple[str, str]]:
     recorder = RefundRecorder()
     client = stripe.StripeClient("sk_test_voltstack", base_addresses={"api": localstripe.url}, http_client=recorder)
-    monkeypatch.setattr(payments, "stripe_client", lambda: client)
+    monkeypatch.setattr(payments_client, "stripe_client", lambda: client)
     return recorder.sent
 
 
@@ -49,15 +50,15 @@ def settle(stripe_api, saved_card, make_session):
 
     def run(cost: str) -> Payment:
         session = make_session(cost)
-        payments.preauthorize(session=session)
-        return payments.settle(session=session)
+        holds.preauthorize(session=session)
+        return settlement.settle(session=session)
 
     return run
 
 
 def test_refund_part_then_the_rest_then_nothing_more(stripe_api, refunds_sent, settle):
     payment = settle("12.34")
-    [first] = payments.refund(payment=payment, amount=Decimal("5.00"))
+    [first] = refunds.refund(payment=payment, amount=Decimal("5.00"))
     assert (first.amount, first.stripe_payment_intent_id, first.reason, payment.status) == (
         Decimal("5.00"),
         payment.stripe_payment_intent_id,
@@ -66,12 +67,12 @@ def test_refund_part_then_the_rest_then_nothing_more(stripe_api, refunds_sent, s
     )
     assert amount_received(stripe_api, payment.stripe_payment_intent_id) == 734
 
-    [rest] = payments.refund(payment=payment)
-    assert (rest.amount, payment.status, payments.refundable(payment)) == (Decimal("7.34"), "refunded", Decimal("0"))
+    [rest] = refunds.refund(payment=payment)
+    assert (rest.amount, payment.status, refunds.refundable(payment)) == (Decimal("7.34"), "refunded", Decimal("0"))
     assert amount_received(stripe_api, payment.stripe_payment_intent_id) == 0
 
     with pytest.raises(NothingToRefund, match="0.00 EUR left to refund, not 1.00"):
-        payments.refund(payment=payment, amount=Decimal("1.00"))
+        refunds.refund(payment=payment, amount=Decimal("1.00"))
     assert refunds_sent == [
         (f"refund-{payment.pk}-0", "requested_by_customer"),
         (f"refund-{payment.pk}-1", "requested_by_customer"),
@@ -81,7 +82,7 @@ def test_refund_part_then_the_rest_then_nothing_more(stripe_api, refunds_sent, s
 
 def test_a_refund_takes_from_the_hold_first_then_the_excess(stripe_api, refunds_sent, settle):
     payment = settle("73.21")
-    rows = payments.refund(payment=payment, amount=Decimal("60.00"), reason="duplicate")
+    rows = refunds.refund(payment=payment, amount=Decimal("60.00"), reason="duplicate")
     assert [(r.stripe_payment_intent_id, r.amount, r.reason) for r in rows] == [
         (payment.stripe_payment_intent_id, Decimal("50.00"), "duplicate"),
         (payment.excess_payment_intent_id, Decimal("10.00"), "duplicate"),
@@ -89,28 +90,28 @@ def test_a_refund_takes_from_the_hold_first_then_the_excess(stripe_api, refunds_
     assert amount_received(stripe_api, payment.stripe_payment_intent_id) == 0
     assert amount_received(stripe_api, payment.excess_payment_intent_id) == 1321
     assert [key for key, _ in refunds_sent] == [f"refund-{payment.pk}-0", f"refund-{payment.pk}-1"]
-    assert payment.status == "captured" and payments.refundable(payment) == Decimal("13.21")
+    assert payment.status == "captured" and refunds.refundable(payment) == Decimal("13.21")
 
 
 @pytest.mark.parametrize("amount", ["12.35", "0.00", "-1.00"])
 def test_more_than_was_charged_or_nothing_is_refused(refunds_sent, settle, amount):
     payment = settle("12.34")
     with pytest.raises(NothingToRefund, match="12.34 EUR left to refund"):
-        payments.refund(payment=payment, amount=Decimal(amount))
+        refunds.refund(payment=payment, amount=Decimal(amount))
     assert refunds_sent == [] and not Refund.objects.exists()
 
 
 def test_a_payment_that_took_nothing_has_nothing_to_refund(refunds_sent, settle):
     payment = settle("0.00")
     with pytest.raises(NothingToRefund):
-        payments.refund(payment=payment)
+        refunds.refund(payment=payment)
     assert refunds_sent == [] and payment.status == "cancelled"
 
 
 @pytest.mark.urls("tests.billing.test_webhooks")
 def test_stripes_charge_refunded_after_our_refund_records_it_once(client, stripe_api, refunds_sent, settle):
     payment = settle("73.21")
-    payments.refund(payment=payment, amount=Decimal("73.21"))
+    refunds.refund(payment=payment, amount=Decimal("73.21"))
     charge = stripe_api.v1.payment_intents.retrieve(payment.excess_payment_intent_id).latest_charge.to_dict()
     assert send(client, stripe_event("charge.refunded", charge)).status_code == 200
     payment.refresh_from_db()

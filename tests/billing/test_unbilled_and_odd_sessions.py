@@ -6,8 +6,9 @@ from unittest import mock
 
 import pytest
 
-from billing import invoices, payments
+from billing import invoices
 from billing.models import BillingAccount, ChargeDetailRecord, Payment
+from billing.payments import holds, settlement
 from billing.selectors import session_cost
 from billing.services import record_charge_detail_record
 from sessions import services as sessions
@@ -81,8 +82,8 @@ class TestRefusedStarts:
             transaction=refused_start(station, "APP-1"),
             state="completed",
         )
-        payments.preauthorize(session=session)
-        payment = payments.settle(session=session)
+        holds.preauthorize(session=session)
+        payment = settlement.settle(session=session)
         assert (payment.status, payment.amount_captured, payment.amount_excess) == ("cancelled", 0, 0)
         assert amount_received(stripe_api, payment.stripe_payment_intent_id) == 0
         assert not ChargeDetailRecord.objects.exists()
@@ -93,28 +94,31 @@ class TestRefusedStarts:
         session = DriverSession.objects.create(
             driver=driver, id_tag=tag, station=station, connector=priced, transaction=refused_start(station, "CARD-2")
         )
-        assert payments.settle(session=session) is None
+        assert settlement.settle(session=session) is None
         assert intents(stripe_api) == [] and not Payment.objects.exists()
 
-    def test_a_201_token_named_later_decides_at_the_stop(self, priced, station, driver):
+    def test_a_201_token_named_later_decides_at_the_stop(
+        self, priced, station, driver, stripe_api, eager_tasks, django_capture_on_commit_callbacks
+    ):
         IdTag.objects.create(id_tag="GOOD", owner=driver)
         IdTag.objects.create(id_tag="BAD", owner=driver, status="Blocked")
         for uid, token in (("TX-GOOD", "GOOD"), ("TX-BAD", "BAD")):
             for seq_no, (kind, seconds, id_tag) in enumerate(
                 (("started", 0, None), ("updated", 5, token), ("ended", 600, None))
             ):
-                sessions.record_transaction_step(
-                    station_id=station.pk,
-                    step=sessions.TransactionStep(
-                        uid=uid,
-                        seq_no=seq_no,
-                        kind=kind,
-                        trigger="Authorized",
-                        timestamp=START + timedelta(seconds=seconds),
-                        evse_id=1 if uid == "TX-GOOD" else 2,
-                        id_tag=id_tag,
-                    ),
-                )
+                with django_capture_on_commit_callbacks(execute=True):  # billing seals once the stop commits
+                    sessions.record_transaction_step(
+                        station_id=station.pk,
+                        step=sessions.TransactionStep(
+                            uid=uid,
+                            seq_no=seq_no,
+                            kind=kind,
+                            trigger="Authorized",
+                            timestamp=START + timedelta(seconds=seconds),
+                            evse_id=1 if uid == "TX-GOOD" else 2,
+                            id_tag=id_tag,
+                        ),
+                    )
         good, bad = Transaction.objects.get(uid="TX-GOOD"), Transaction.objects.get(uid="TX-BAD")
         assert (good.authorization_status, bad.authorization_status) == ("Accepted", "Blocked")
         assert ChargeDetailRecord.objects.get(transaction=good).total_fixed_cost_excl_vat == Decimal("1.00")
@@ -122,7 +126,9 @@ class TestRefusedStarts:
 
 
 class TestStopBeforeStart:
-    def test_priced_over_our_own_clock_and_recorded(self, priced, station, driver):
+    def test_priced_over_our_own_clock_and_recorded(
+        self, priced, station, driver, stripe_api, eager_tasks, django_capture_on_commit_callbacks
+    ):
         IdTag.objects.create(id_tag="CARD-3", owner=driver)
         started = sessions.start_transaction(
             station_id=station.pk, evse_id=1, id_tag="CARD-3", meter_start_wh=100_000, started_at=START
@@ -131,7 +137,10 @@ class TestStopBeforeStart:
         # We received the start at 10:00 and the stop 30 minutes later; the charger's clock had been reset meanwhile.
         Transaction.objects.filter(pk=tx.pk).update(created_at=START)
         received_stop = START + timedelta(minutes=30)
-        with mock.patch("django.utils.timezone.now", return_value=received_stop):
+        with (
+            mock.patch("django.utils.timezone.now", return_value=received_stop),
+            django_capture_on_commit_callbacks(execute=True),  # billing seals once the stop commits
+        ):
             sessions.stop_transaction(
                 station_id=station.pk,
                 transaction_id=tx.pk,
@@ -151,7 +160,9 @@ class TestStopBeforeStart:
         assert deviation.details["stopped_at"] == "2000-01-01T00:00:00+00:00"
         assert deviation.details["billed_until"] == received_stop.isoformat()
 
-    def test_billed_at_least_until_its_own_last_reading(self, priced, station, driver):
+    def test_billed_at_least_until_its_own_last_reading(
+        self, priced, station, driver, stripe_api, eager_tasks, django_capture_on_commit_callbacks
+    ):
         IdTag.objects.create(id_tag="CARD-4", owner=driver)
         tx = sessions.start_transaction(
             station_id=station.pk, evse_id=1, id_tag="CARD-4", meter_start_wh=0, started_at=START
@@ -164,9 +175,10 @@ class TestStopBeforeStart:
                 Sample(timestamp=START + timedelta(minutes=45), value="9000", unit="Wh"),
             ],
         )
-        sessions.stop_transaction(
-            station_id=station.pk, transaction_id=tx.pk, meter_stop_wh=10_000, stopped_at=START - timedelta(days=1)
-        )
+        with django_capture_on_commit_callbacks(execute=True):  # billing seals once the stop commits
+            sessions.stop_transaction(
+                station_id=station.pk, transaction_id=tx.pk, meter_stop_wh=10_000, stopped_at=START - timedelta(days=1)
+            )
         record = ChargeDetailRecord.objects.get(transaction_id=tx.pk)
         assert record.end_date_time == START + timedelta(minutes=45)
         assert record.total_energy_wh == 10_000 and record.total_cost_excl_vat == Decimal("4.50")

@@ -14,8 +14,8 @@ import stripe
 from django.conf import settings
 from django.urls import path
 
-from billing import payments
 from billing.models import Payment, Refund, StripeEvent
+from billing.payments import holds, refunds, settlement
 from billing.webhooks import stripe_webhook
 from tests.billing.localstripe_server import localstripe, stripe_api  # noqa: F401 (fixtures)
 from tests.billing.test_payments import driver, make_session, saved_card  # noqa: F401 (fixtures)
@@ -59,7 +59,7 @@ def state(payment: Payment) -> tuple:
 
 @pytest.fixture
 def hold(make_session):
-    """A session with an authorised hold, as `payments.preauthorize` leaves it (no Stripe needed here)."""
+    """A session with an authorised hold, as `holds.preauthorize` leaves it (no Stripe needed here)."""
     return Payment.objects.create(
         driver_session=make_session("10.00"),
         stripe_payment_intent_id="pi_hold",
@@ -201,8 +201,8 @@ def settled(stripe_api, saved_card, make_session):
     """
     saved_card()
     session = make_session("73.21")
-    payments.preauthorize(session=session)
-    return payments.settle(session=session)
+    holds.preauthorize(session=session)
+    return settlement.settle(session=session)
 
 
 def charge_of(stripe_api, payment_intent_id: str) -> dict:
@@ -219,7 +219,7 @@ def test_refunds_made_in_the_dashboard_are_recorded_until_all_is_back(client, st
         Decimal("10.00"),
     )
     settled.refresh_from_db()
-    assert settled.status == "captured" and payments.refundable(settled) == Decimal("63.21")
+    assert settled.status == "captured" and refunds.refundable(settled) == Decimal("63.21")
 
     for intent_id in (settled.stripe_payment_intent_id, settled.excess_payment_intent_id):
         stripe_api.v1.refunds.create(

@@ -49,7 +49,7 @@ def assert_20_minutes_parked(record: ChargeDetailRecord) -> None:
     assert (record.total_cost_excl_vat, record.total_cost_incl_vat) == (Decimal("5.50"), Decimal("6.55"))
 
 
-async def test_16_preparing_start_charging_idle_stop_finishing(server, make_station, make_id_tag):
+async def test_16_preparing_start_charging_idle_stop_finishing(server, celery_worker, make_station, make_id_tag):
     station = await make_station("PARK-16")
     await sync_to_async(demo_tariff)(station)
     await make_id_tag("PARK-CARD-16")
@@ -79,7 +79,7 @@ async def test_16_preparing_start_charging_idle_stop_finishing(server, make_stat
     assert_20_minutes_parked(record)
 
 
-async def test_201_ev_connected_charging_suspended_ended(server, make_station, make_id_tag):
+async def test_201_ev_connected_charging_suspended_ended(server, celery_worker, make_station, make_id_tag):
     station = await make_station("PARK-201")
     await sync_to_async(demo_tariff)(station)
     await make_id_tag("PARK-CARD-201")

@@ -153,7 +153,8 @@ async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_wor
                 ],
             },
         )
-        metered = await session_until(live, lambda s: s["energy_kwh"] == 2.5)
+        # The cost is priced by the worker once the readings are in: the message after it carries it.
+        metered = await session_until(live, lambda s: s["energy_kwh"] == 2.5 and s["cost"] is not None)
         assert metered["power_kw"] == 7.4 and metered["soc_percent"] == 55 and metered["state"] == "active"
         assert metered["cost"] == {"currency": "EUR", "excl_vat": "1.25", "incl_vat": "1.50"}
 
@@ -172,7 +173,8 @@ async def test_sign_up_find_start_watch_stop_and_read_history(server, celery_wor
                 "reason": "Remote",
             },
         )
-        completed = await session_until(live, lambda s: s["state"] == "completed")
+        # Its sealed cost follows the completion, once the worker has sealed the record.
+        completed = await session_until(live, lambda s: s["state"] == "completed" and s["cost"] is not None)
     assert completed["energy_kwh"] == 5.0 and completed["duration_s"] == 2400 and completed["soc_percent"] == 55
     assert completed["power_kw"] is None and completed["stopped_at"] == "2026-11-21T10:40:00Z"
     assert completed["cost"] == {"currency": "EUR", "excl_vat": "2.00", "incl_vat": "2.40"}

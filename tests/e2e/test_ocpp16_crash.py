@@ -9,6 +9,7 @@ from asgiref.sync import sync_to_async
 from billing.models import ChargeDetailRecord, PriceComponent, Tariff, TariffAssignment, TariffElement
 from sessions.models import DriverSession, Transaction
 from tests.api_fixtures import new_driver
+from tests.conftest import eventually
 from tests.e2e.test_ocpp16_session import BOOT, status
 from tests.ocpp_client import call, open_socket
 
@@ -55,7 +56,7 @@ async def charge(ws, tag: str, meter_start: int, readings: list[tuple[str, int]]
 
 
 async def test_a_charger_killed_mid_session_and_rebooted_gets_its_session_closed_and_billed(
-    server, make_station, make_id_tag
+    server, celery_worker, make_station, make_id_tag
 ):
     station = await make_station("CP-CRASH", evse_count=1)
     await price_per_kwh(station, "0.40")
@@ -84,7 +85,7 @@ async def test_a_charger_killed_mid_session_and_rebooted_gets_its_session_closed
             5_000,
         )
         assert tx.stopped_at.isoformat() == "2026-11-21T08:30:00+00:00"  # its last reading, not the reboot
-        cdr = await sync_to_async(ChargeDetailRecord.objects.get)(transaction_id=transaction_id)
+        cdr = await sealed(transaction_id)
         assert (cdr.total_energy_wh, cdr.total_cost_excl_vat) == (5_000, Decimal("2.00"))
         session = await sync_to_async(DriverSession.objects.get)(transaction_id=transaction_id)
         assert session.state == "completed"
@@ -100,7 +101,7 @@ async def test_a_charger_killed_mid_session_and_rebooted_gets_its_session_closed
 
 
 async def test_a_new_start_on_a_single_connector_station_ends_the_forgotten_transaction(
-    server, make_station, make_id_tag
+    server, celery_worker, make_station, make_id_tag
 ):
     station = await make_station("CP-FORGOT", evse_count=1)
     await price_per_kwh(station, "0.40")
@@ -114,7 +115,7 @@ async def test_a_new_start_on_a_single_connector_station_ends_the_forgotten_tran
         tx = await sync_to_async(Transaction.objects.get)(pk=forgotten)
         assert (tx.status, tx.stop_reason, tx.meter_stop_wh) == ("completed", "EndedByNewStart", 3_000)
         assert tx.stopped_at.isoformat() == "2026-11-21T09:05:00+00:00"
-        cdr = await sync_to_async(ChargeDetailRecord.objects.get)(transaction_id=forgotten)
+        cdr = await sealed(forgotten)
         assert (cdr.total_energy_wh, cdr.total_cost_excl_vat) == (2_000, Decimal("0.80"))
         assert (await call(ws, "Authorize", {"idTag": "CARD-A"}))[2]["idTagInfo"]["status"] == "Accepted"
         states = await sync_to_async(lambda: dict(DriverSession.objects.values_list("transaction_id", "state")))()
@@ -123,3 +124,13 @@ async def test_a_new_start_on_a_single_connector_station_ends_the_forgotten_tran
             lambda: list(station.events.filter(kind="deviation").values_list("summary", flat=True))
         )()
         assert events == [f"Transaction {forgotten} ended without a stop: a new transaction started on its EVSE"]
+
+
+async def sealed(transaction_id: int) -> ChargeDetailRecord:
+    """The transaction's record, once the Celery worker has sealed it (billing hears of the end after commit)."""
+
+    def found():
+        """the charge detail record was sealed"""
+        return ChargeDetailRecord.objects.filter(transaction_id=transaction_id).first()
+
+    return await eventually(found, timeout=15.0)

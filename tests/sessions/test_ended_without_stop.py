@@ -21,8 +21,10 @@ from sessions.services import authorize, record_meter_values, start_transaction,
 from stations.models import ChargingStation, StationEvent
 from stations.services import provision_station
 from tests.api_fixtures import new_driver
+from tests.billing.localstripe_server import localstripe, stripe_api  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.django_db
+# Committed as the server commits, so billing's subscribers seal each ended transaction (eager tasks, localstripe).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_tasks", "stripe_api")]
 
 T0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # what a charger without a clock reports
