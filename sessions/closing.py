@@ -80,10 +80,21 @@ def complete_transaction(
                 "drop_wh": drop,
             },
         )
+    _stopped(tx)
+    return True
+
+
+def _stopped(tx: Transaction) -> None:
     driver_sessions.complete(tx=tx)
     # Last: a subscriber that settles the driver's payment finds the driver's session complete.
     lifecycle.publish(TransactionStopped(transaction_id=tx.pk, station_id=tx.station_id))
-    return True
+
+
+def token_named_after_the_end(*, tx: Transaction) -> None:
+    """A 2.0.1 station sent the Started that names the token after the Ended (queued events out of
+    order): the driver's session the token opens is already over. It is completed, and billing hears of
+    the stop again so that it settles that session (its chain is idempotent by transaction)."""
+    _stopped(tx)
 
 
 def register_drop_wh(*, tx: Transaction, end_wh: int | None = None, end_at: datetime | None = None) -> int:

@@ -200,15 +200,19 @@ def record_meter_values(*, station_id: int, evse_id: int, transaction_id: int | 
 
 
 def _update_latest_readings(tx: Transaction, normalised: list[NormalisedSample]) -> None:
-    """Keep the newest reading per measurand on the transaction for live views."""
+    """Keep the newest reading per measurand on the transaction for live views.
+
+    A completed transaction's readings are history only: its last reading is its meter stop, which
+    a stop replayed with its transactionData (or values queued past the stop) must not move back.
+    """
+    if tx.status != Transaction.Status.ACTIVE:
+        return
     latest = {}
     for n in sorted(normalised, key=lambda n: n.sample.timestamp):
         if not n.sample.phase:  # per-phase values are parts; only the totals are "the" reading
             latest[n.sample.measurand] = n
     newest = max(n.sample.timestamp for n in normalised)
-    # Our clock: what the sweep for silent transactions reads. A completed transaction keeps the
-    # moment its stop arrived, which billing reads for a stop dated before its start.
-    heard_at = timezone.now() if tx.status == Transaction.Status.ACTIVE else tx.updated_at
+    heard_at = timezone.now()  # our clock: what the sweep for silent transactions reads
     if tx.last_reading_at and tx.last_reading_at > newest:
         # late, queued values: history is stored, the live view keeps the newer reading
         Transaction.objects.filter(pk=tx.pk).update(updated_at=heard_at)
@@ -217,9 +221,7 @@ def _update_latest_readings(tx: Transaction, normalised: list[NormalisedSample])
     changes = {"last_reading_at": newest, "updated_at": heard_at}
     if ENERGY_REGISTER in latest:
         changes["last_meter_wh"] = int(latest[ENERGY_REGISTER].value)
-        if tx.status == Transaction.Status.ACTIVE and changes["last_meter_wh"] < (
-            tx.last_meter_wh or 0
-        ):  # a meter reset
+        if changes["last_meter_wh"] < (tx.last_meter_wh or 0):  # a meter reset
             changes["meter_drop_wh"] = closing.register_drop_wh(tx=tx)
     if POWER_IMPORT in latest:
         changes["last_power_w"] = int(latest[POWER_IMPORT].value)
@@ -462,6 +464,8 @@ def _attach_id_tag(tx: Transaction, id_tag: str) -> IdTagInfo:
     )
     tx.refresh_from_db()
     driver_sessions.attach_transaction(tx=tx)
+    if tx.status != Transaction.Status.ACTIVE:
+        closing.token_named_after_the_end(tx=tx)
     return info
 
 

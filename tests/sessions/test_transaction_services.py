@@ -197,11 +197,6 @@ def test_a_stop_after_reconnect_completes_the_session_from_its_queued_transactio
     assert Transaction.objects.filter(station=station).count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a replayed StopTransaction with transactionData re-applies its samples as the live reading: "
-    "the completed transaction's last_meter_wh falls from its meter stop (2700) to the last sample (2600)",
-)
 def test_a_stop_with_transaction_data_replayed_after_reconnect_changes_nothing(charger16, card):
     transaction_id = charger16.session(id_tag="CARD-A", meter_start=500, at=T0)
     queued = (energy(minutes(20), 1_700), energy(minutes(40), 2_600))
