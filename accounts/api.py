@@ -24,7 +24,7 @@ from accounts.serializers import (
     SignUpSerializer,
     TokenPairSerializer,
 )
-from csms.api.errors import ApiError
+from csms.api.errors import ApiError, ErrorCode, listed
 from csms.api.throttling import ClientScopedRateThrottle
 
 
@@ -52,7 +52,7 @@ class SignUpView(AuthView):
         request=SignUpSerializer,
         responses={201: SignedUpSerializer},
         summary="Create a driver account",
-        description="Error codes: `email_taken`, `validation_error`.",
+        description=f"Error codes: {listed(ErrorCode.EMAIL_TAKEN, ErrorCode.VALIDATION_ERROR)}.",
     )
     def post(self, request):
         data = SignUpSerializer(data=request.data)
@@ -60,7 +60,7 @@ class SignUpView(AuthView):
         try:
             user = services.register_driver(**data.validated_data)
         except services.EmailTaken:
-            raise ApiError("email_taken", "An account with this e-mail exists.", status_code=status.HTTP_409_CONFLICT)
+            raise ApiError(ErrorCode.EMAIL_TAKEN, "An account with this e-mail exists.")
         except DjangoValidationError as error:
             raise _password_errors(error, "password")
         body = {"profile": ProfileSerializer(user).data, "tokens": _token_pair(user)}
@@ -73,7 +73,7 @@ class LoginView(AuthView):
         request=LoginSerializer,
         responses={200: TokenPairSerializer},
         summary="Sign in",
-        description="Error codes: `invalid_credentials` (401).",
+        description=f"Error codes: {listed(ErrorCode.INVALID_CREDENTIALS)}.",
     )
     def post(self, request):
         data = LoginSerializer(data=request.data)
@@ -84,7 +84,7 @@ class LoginView(AuthView):
             password=data.validated_data["password"],
         )
         if user is None or user.is_staff:  # operators sign in to the admin, not here
-            raise ApiError("invalid_credentials", "Wrong e-mail or password.", status_code=status.HTTP_401_UNAUTHORIZED)
+            raise ApiError(ErrorCode.INVALID_CREDENTIALS, "Wrong e-mail or password.")
         return Response(_token_pair(user))
 
 
@@ -94,16 +94,16 @@ class RefreshView(AuthView):
         request=RefreshSerializer,
         responses={200: TokenPairSerializer},
         summary="Exchange a refresh token for a new pair",
-        description="The refresh token sent is revoked (rotation). Error codes: `token_not_valid` (401).",
+        description=f"The refresh token sent is revoked (rotation). Error codes: {listed(ErrorCode.TOKEN_NOT_VALID)}.",
     )
     def post(self, request):
         data = TokenRefreshSerializer(data=request.data)
         try:
             data.is_valid(raise_exception=True)
         except TokenError as error:
-            raise ApiError("token_not_valid", str(error), status_code=status.HTTP_401_UNAUTHORIZED)
+            raise ApiError(ErrorCode.TOKEN_NOT_VALID, str(error))
         except ObjectDoesNotExist:  # the account was deleted since the token was issued
-            raise ApiError("token_not_valid", "The account no longer exists.", status_code=status.HTTP_401_UNAUTHORIZED)
+            raise ApiError(ErrorCode.TOKEN_NOT_VALID, "The account no longer exists.")
         return Response(data.validated_data)
 
 
@@ -139,7 +139,7 @@ class PasswordChangeView(APIView):
         responses={200: TokenPairSerializer},
         summary="Change the password",
         description="Signs the account out on every other device and answers a fresh token pair for this "
-        "one. Error codes: `wrong_password`.",
+        f"one. Error codes: {listed(ErrorCode.WRONG_PASSWORD)}.",
     )
     def post(self, request):
         data = PasswordChangeSerializer(data=request.data, context={"request": request})
@@ -149,5 +149,5 @@ class PasswordChangeView(APIView):
         except DjangoValidationError as error:
             raise _password_errors(error, "new_password")
         if not changed:
-            raise ApiError("wrong_password", "The current password is wrong.", status_code=status.HTTP_400_BAD_REQUEST)
+            raise ApiError(ErrorCode.WRONG_PASSWORD, "The current password is wrong.")
         return Response(_token_pair(request.user))

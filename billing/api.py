@@ -12,16 +12,15 @@ from billing.models import Invoice
 from billing.payments import cards
 from billing.payments.errors import NotYourPaymentMethod, ProviderUnavailable
 from billing.serializers import InvoiceSerializer, SavedCardSerializer, SetupIntentSerializer
-from csms.api.errors import ApiError, ErrorSerializer
+from csms.api.errors import ApiError, ErrorCode, ErrorSerializer
 
 PROVIDER_DOWN = {503: ErrorSerializer}
 
 
 def provider_unavailable(error: ProviderUnavailable) -> ApiError:
     return ApiError(
-        "payment_provider_unavailable",
+        ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE,
         f"The payment provider could not be reached ({error.kind}); try again.",
-        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
     )
 
 
@@ -64,7 +63,7 @@ class PaymentMethodView(APIView):
         try:
             cards.detach_payment_method(driver=request.user, payment_method_id=payment_method_id)
         except NotYourPaymentMethod:
-            raise ApiError("not_found", "Not found.", status_code=status.HTTP_404_NOT_FOUND)
+            raise ApiError(ErrorCode.NOT_FOUND, "Not found.")
         except ProviderUnavailable as error:
             raise provider_unavailable(error)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -87,5 +86,5 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def pdf(self, request, pk=None):
         invoice = self.get_object()
         if not invoice.pdf or not invoice.pdf.storage.exists(invoice.pdf.name):
-            raise ApiError("not_found", "The PDF is not ready yet.", status_code=status.HTTP_404_NOT_FOUND)
+            raise ApiError(ErrorCode.NOT_FOUND, "The PDF is not ready yet.")
         return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")

@@ -4,6 +4,8 @@ from django.shortcuts import redirect
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as django_server_error
 
+from csms.api.errors import ErrorCode
+
 
 def home(request: HttpRequest):
     return redirect("admin:index")
@@ -19,11 +21,13 @@ def health(request: HttpRequest) -> JsonResponse:
 def not_found(request: HttpRequest, exception=None):
     """API clients get the API's JSON error shape; people get Django's page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "message": "No such endpoint."}, status=404)
+        return JsonResponse({"code": ErrorCode.NOT_FOUND, "message": "No such endpoint."}, status=404)
     return page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest):
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "server_error", "message": "Something went wrong on our side."}, status=500)
+        return JsonResponse(
+            {"code": ErrorCode.SERVER_ERROR, "message": "Something went wrong on our side."}, status=500
+        )
     return django_server_error(request)

@@ -11,21 +11,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
-from csms.api.errors import ApiError, ErrorSerializer
+from csms.api.errors import ApiError, ErrorCode, ErrorSerializer
 from csms.api.filters import StrictFilterSet, UtcDateTimeFilter
-from sessions import driver_sessions, id_tokens, selectors
+from sessions import api_errors, driver_sessions, id_tokens, selectors
 from sessions.models import DriverSession, IdTag
 from sessions.serializers import IdTokenSerializer, RegisterCardSerializer, SessionSerializer, StartSessionSerializer
-
-# The HTTP status of each refusal; any other is a conflict with the current state (409).
-_REFUSAL_STATUS = {
-    "station_not_found": status.HTTP_404_NOT_FOUND,
-    "connector_not_found": status.HTTP_404_NOT_FOUND,
-    "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY,
-    "payment_method_required": status.HTTP_402_PAYMENT_REQUIRED,
-    "payment_declined": status.HTTP_402_PAYMENT_REQUIRED,
-    "payment_provider_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
-}
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -34,12 +24,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     required=False,
     description="Any unique string (a UUID) per start: a retried request with the same key returns the same session.",
 )
-
-
-def _refusal(refused: driver_sessions.SessionRefused) -> ApiError:
-    return ApiError(
-        refused.code, refused.message, status_code=_REFUSAL_STATUS.get(refused.code, status.HTTP_409_CONFLICT)
-    )
 
 
 class SessionFilter(StrictFilterSet):
@@ -112,7 +96,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key") or None
         if key is not None and len(key) > 255:
-            raise ApiError("validation_error", "Idempotency-Key is longer than 255 characters.", status_code=400)
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "Idempotency-Key is longer than 255 characters.")
         values = data.validated_data
         power = values.get("max_power_kw")
         start = driver_sessions.StartRequest(
@@ -124,7 +108,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         try:
             session, created = driver_sessions.request_start(driver=request.user, request=start, idempotency_key=key)
         except driver_sessions.SessionRefused as refused:
-            raise _refusal(refused)
+            raise api_errors.refusal(code=refused.code, message=refused.message)
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(self._fresh(session), status=status.HTTP_202_ACCEPTED, headers=headers)
 
@@ -143,7 +127,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         try:
             session = driver_sessions.request_stop(session=self.get_object())
         except driver_sessions.SessionRefused as refused:
-            raise _refusal(refused)
+            raise api_errors.refusal(code=refused.code, message=refused.message)
         return Response(self._fresh(session), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -196,11 +180,11 @@ class IdTokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Dest
         try:
             token = id_tokens.register_card(driver=request.user, uid=data.validated_data["uid"])
         except id_tokens.IdTokenTaken:
-            raise ApiError("id_token_taken", "This card is registered already.")
+            raise ApiError(ErrorCode.ID_TOKEN_TAKEN, "This card is registered already.")
         return Response(IdTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, token):
         try:
             id_tokens.remove_card(token=token)
         except id_tokens.AppTokenNotRemovable:
-            raise ApiError("app_token_not_removable", "The app's own token cannot be removed.")
+            raise ApiError(ErrorCode.APP_TOKEN_NOT_REMOVABLE, "The app's own token cannot be removed.")

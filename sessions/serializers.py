@@ -4,17 +4,14 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from billing.serializers import PaymentSerializer
+from csms.api.errors import choices
 from csms.api.fields import StrictCharField, StrictFloatField, StrictIntegerField, StrictRegexField
+from sessions import api_errors
 from sessions.models import DriverSession, IdTag
 
 
 class ErrorStateSerializer(serializers.Serializer):
-    code = serializers.CharField(
-        help_text=(
-            "station_offline, station_not_responding, station_rejected, station_error, start_timeout, "
-            "authorization_rejected"
-        )
-    )
+    code = serializers.ChoiceField(choices=choices(api_errors.SESSION_ERRORS))
     message = serializers.CharField()
 
 
@@ -70,7 +67,7 @@ class SessionSerializer(serializers.ModelSerializer):
     def get_error(self, session) -> ErrorStateSerializer(allow_null=True):
         if not session.error_code:
             return None
-        return {"code": session.error_code, "message": session.error_message}
+        return {"code": api_errors.session_error(code=session.error_code), "message": session.error_message}
 
     def get_max_power_kw(self, session) -> float | None:
         return None if session.max_power_w is None else session.max_power_w / 1000

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from billing.selectors import tariff_summaries
-from csms.api.errors import ErrorSerializer
+from csms.api.errors import ErrorCode, ErrorSerializer, listed
 from stations import selectors
 from stations.models import ChargingStation
 from stations.serializers import (
@@ -43,8 +43,8 @@ class StationViewSet(viewsets.GenericViewSet):
         responses={200: StationDistanceSerializer(many=True)},
         description=(
             "Accepted stations with a location within `radius_km` of (`lat`, `lon`), with every EVSE and "
-            "connector, sorted by distance; `distance_m` is the exact great-circle distance. `validation_error` "
-            "(400) names each invalid parameter in `fields`."
+            "connector, sorted by distance; `distance_m` is the exact great-circle distance. "
+            f"{listed(ErrorCode.VALIDATION_ERROR)} names each invalid parameter in `fields`."
         ),
     )
     def list(self, request):
@@ -73,7 +73,9 @@ class StationViewSet(viewsets.GenericViewSet):
         parameters=[STATION_ID],
         responses={
             200: StationSerializer,
-            404: OpenApiResponse(ErrorSerializer, description="`not_found`: no such station, or not accepted yet"),
+            404: OpenApiResponse(
+                ErrorSerializer, description=f"{listed(ErrorCode.NOT_FOUND)}: no such station, or not accepted yet"
+            ),
         },
     )
     def retrieve(self, request, station_id: str):
@@ -85,7 +87,9 @@ class StationViewSet(viewsets.GenericViewSet):
         parameters=[STATION_ID, EVSE_ID],
         responses={
             200: StationEvseSerializer,
-            404: OpenApiResponse(ErrorSerializer, description="`not_found`: no such station or EVSE"),
+            404: OpenApiResponse(
+                ErrorSerializer, description=f"{listed(ErrorCode.NOT_FOUND)}: no such station or EVSE"
+            ),
         },
     )
     @action(detail=True, url_path=r"evses/(?P<evse_id>\d+)")

@@ -12,6 +12,7 @@ socket stays open.
 import asyncio
 import json
 from collections.abc import Iterable
+from enum import StrEnum
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -28,6 +29,15 @@ from stations.serializers import MAX_SUBSCRIPTIONS, StationStatusSerializer, Sub
 # receiving at that moment (django/channels_redis#366): typically a station's own "offline" event, as
 # its OCPP socket closes. Every so often the watched states are read again and sent where they differ.
 RESYNC_SECONDS = 15
+
+
+class SocketError(StrEnum):
+    """The `code` of this socket's error messages: its own API, apart from the REST API's ErrorCode."""
+
+    INVALID_JSON = "invalid_json"  # the frame is not JSON text
+    INVALID_MESSAGE = "invalid_message"  # not {"subscribe": [...]} / {"unsubscribe": [...]}; the message says why
+    TOO_MANY_SUBSCRIPTIONS = "too_many_subscriptions"  # the subscription would watch more than MAX_SUBSCRIPTIONS
+    STATION_NOT_FOUND = "station_not_found"  # some ids subscribed name no accepted station (the others are watched)
 
 
 class StationStatusConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
@@ -57,11 +67,11 @@ class StationStatusConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
         try:
             message = json.loads(text_data)
         except (TypeError, ValueError):  # TypeError: a binary frame
-            await self._error("invalid_json", "Send a JSON text message.")
+            await self._error(SocketError.INVALID_JSON, "Send a JSON text message.")
             return
         request = SubscriptionSerializer(data=message)
         if not request.is_valid():
-            await self._error("invalid_message", _describe(request.errors))
+            await self._error(SocketError.INVALID_MESSAGE, _describe(request.errors))
             return
         await self._unsubscribe(request.validated_data.get("unsubscribe", []))
         await self._subscribe(request.validated_data.get("subscribe", []))
@@ -77,7 +87,9 @@ class StationStatusConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
             return
         found = await database_sync_to_async(selectors.accepted_station_ids)(charge_point_ids=charge_point_ids)
         if len(self.watched.keys() | set(found.values())) > MAX_SUBSCRIPTIONS:
-            await self._error("too_many_subscriptions", f"Watch at most {MAX_SUBSCRIPTIONS} stations at once.")
+            await self._error(
+                SocketError.TOO_MANY_SUBSCRIPTIONS, f"Watch at most {MAX_SUBSCRIPTIONS} stations at once."
+            )
             return
         for charge_point_id, station_id in found.items():
             # Join before reading, so no change between the snapshot and the join is missed.
@@ -86,7 +98,7 @@ class StationStatusConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
         await self._send_states(found.values(), always=True)
         unknown = [charge_point_id for charge_point_id in charge_point_ids if charge_point_id not in found]
         if unknown:
-            await self._error("station_not_found", f"No such station: {', '.join(unknown)}.")
+            await self._error(SocketError.STATION_NOT_FOUND, f"No such station: {', '.join(unknown)}.")
 
     async def _unsubscribe(self, charge_point_ids: list[str]) -> None:
         for station_id, charge_point_id in list(self.watched.items()):
@@ -113,7 +125,7 @@ class StationStatusConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
                     self.last_sent[station_id] = payload
                     await self.send(text_data=payload)
 
-    async def _error(self, code: str, message: str) -> None:
+    async def _error(self, code: SocketError, message: str) -> None:
         await self.send(text_data=json.dumps({"type": "error", "code": code, "message": message}))
 
 

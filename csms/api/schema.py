@@ -2,15 +2,23 @@
 
 from drf_spectacular import openapi
 
-from csms.api.errors import ErrorSerializer
+from csms.api.errors import ErrorCode, ErrorSerializer, listed
 from csms.api.permissions import IsDriver
 
+_AUTHENTICATION = (
+    ErrorCode.NOT_AUTHENTICATED,
+    ErrorCode.TOKEN_NOT_VALID,
+    ErrorCode.BAD_AUTHORIZATION_HEADER,
+    ErrorCode.USER_NOT_FOUND,
+    ErrorCode.USER_INACTIVE,
+)
 _DESCRIPTIONS = {
-    "400": "Invalid input: `code` is `validation_error` and `fields` names each invalid field.",
-    "401": "No valid access token (`not_authenticated`, `token_not_valid`).",
-    "403": "Not a driver account (`permission_denied`).",
-    "404": "No such object, or not yours; or a page past the last one (`not_found`).",
-    "429": "Too many requests (`throttled`); retry after the `Retry-After` header's seconds.",
+    "400": f"Invalid input: {listed(ErrorCode.VALIDATION_ERROR, ErrorCode.PARSE_ERROR)}; `fields` names each invalid "
+    "field.",
+    "401": f"No valid access token: {listed(*_AUTHENTICATION)}.",
+    "403": f"Not a driver account: {listed(ErrorCode.PERMISSION_DENIED)}.",
+    "404": f"No such object, or not yours; or a page past the last one: {listed(ErrorCode.NOT_FOUND)}.",
+    "429": f"Too many requests: {listed(ErrorCode.THROTTLED)}; retry after the `Retry-After` header's seconds.",
 }
 
 
