@@ -25,7 +25,7 @@ from ocpp.messages import MessageType, get_validator
 from ocpp.routing import on
 from ocpp.v201 import call, call_result
 
-from csms.ocpp.simulator import ChargerOptions201, SimulatedCharger201
+from simulator import ChargerOptions201, SimulatedCharger201
 from tests.csms.bare_support import bare_server, free_port, load_script, run, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

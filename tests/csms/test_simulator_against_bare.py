@@ -24,7 +24,7 @@ from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
-from csms.ocpp.simulator import ChargerOptions, SimulatedCharger
+from simulator import ChargerOptions, SimulatedCharger
 from tests.csms.bare_support import bare_server, free_port, load_script, run, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

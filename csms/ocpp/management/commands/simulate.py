@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from csms.ocpp.simulator import FleetOptions, run_fleet_blocking
-from csms.ocpp.simulator.fleet import OCPP_VERSIONS
+from simulator import FleetOptions, run_fleet_blocking
+from simulator.fleet import OCPP_VERSIONS
 from stations.selectors import evse_counts
 
 

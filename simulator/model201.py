@@ -21,8 +21,8 @@ from ocpp.v201.datatypes import MeterValueType, SampledValueType, UnitOfMeasureT
 from ocpp.v201.enums import ChargingStateEnumType, ConnectorStatusEnumType, IdTokenEnumType, ReasonEnumType
 from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 
-from csms.ocpp.simulator.meter import Meter
-from csms.ocpp.simulator.model import ChargerOptions, Reservation
+from simulator.meter import Meter
+from simulator.model import ChargerOptions, Reservation
 
 # The trigger a real station reports with each stoppedReason when nothing more specific is known.
 END_TRIGGERS: dict[str, str] = {

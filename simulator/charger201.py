@@ -42,16 +42,16 @@ from ocpp.v201.enums import (
 )
 from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 
-from csms.ocpp.simulator.devicemodel201 import apply_overrides, default_device_model
-from csms.ocpp.simulator.handlers201 import CsmsCalls201
-from csms.ocpp.simulator.link import SimulatorError
-from csms.ocpp.simulator.link201 import StationLink201
-from csms.ocpp.simulator.meter import Meter, utc_now
-from csms.ocpp.simulator.model import ChargerOptions
-from csms.ocpp.simulator.model201 import ChargerOptions201, Evse, Transaction, meter_value_201
-from csms.ocpp.simulator.services201 import StationServices201
-from csms.ocpp.simulator.smartcharging201 import SmartCharging201, StationProfiles
-from csms.ocpp.simulator.transactions201 import Transactions201
+from simulator.devicemodel201 import apply_overrides, default_device_model
+from simulator.handlers201 import CsmsCalls201
+from simulator.link import SimulatorError
+from simulator.link201 import StationLink201
+from simulator.meter import Meter, utc_now
+from simulator.model import ChargerOptions
+from simulator.model201 import ChargerOptions201, Evse, Transaction, meter_value_201
+from simulator.services201 import StationServices201
+from simulator.smartcharging201 import SmartCharging201, StationProfiles
+from simulator.transactions201 import Transactions201
 
 
 class SimulatedCharger201(Transactions201, CsmsCalls201, SmartCharging201, StationServices201, StationLink201):

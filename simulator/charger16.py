@@ -56,10 +56,10 @@ from ocpp.v16.enums import (
 )
 from websockets.exceptions import ConnectionClosed
 
-from csms.ocpp.simulator.link import CONNECT_ERRORS as CONNECT_ERRORS  # re-exported: fleet and bench import it here
-from csms.ocpp.simulator.link import ChargerLink, LinkDown, Queued, SimulatorError
-from csms.ocpp.simulator.meter import Meter, ocpp_time, utc_now
-from csms.ocpp.simulator.model import (
+from simulator.link import CONNECT_ERRORS as CONNECT_ERRORS  # re-exported: fleet and bench import it here
+from simulator.link import ChargerLink, LinkDown, Queued, SimulatorError
+from simulator.meter import Meter, ocpp_time, utc_now
+from simulator.model import (
     ChargerOptions,
     Connector,
     Reservation,
@@ -67,7 +67,7 @@ from csms.ocpp.simulator.model import (
     authorization_key_password,
     default_configuration,
 )
-from csms.ocpp.simulator.profiles import ChargingProfiles
+from simulator.profiles import ChargingProfiles
 
 SUBPROTOCOL = "ocpp1.6"
 # What "reject" answers for actions whose response carries a status; the

@@ -26,8 +26,8 @@ from ocpp.v201.enums import (
     GetChargingProfileStatusEnumType,
 )
 
-from csms.ocpp.simulator.meter import utc_now
-from csms.ocpp.simulator.profiles import ChargingProfiles
+from simulator.meter import utc_now
+from simulator.profiles import ChargingProfiles
 
 Purpose = ChargingProfilePurposeEnumType
 # The one purpose 2.0.1 renamed; the engine speaks 1.6.

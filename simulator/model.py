@@ -13,7 +13,7 @@ from ocpp.messages import MessageType
 from ocpp.v16.datatypes import MeterValue
 from ocpp.v16.enums import ChargePointStatus
 
-from csms.ocpp.simulator.meter import DEFAULT_MEASURANDS, SUPPORTED_MEASURANDS, Meter
+from simulator.meter import DEFAULT_MEASURANDS, SUPPORTED_MEASURANDS, Meter
 
 Answer = Literal["reject", "ignore"]
 

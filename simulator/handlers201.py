@@ -40,9 +40,9 @@ from ocpp.v201.enums import ChargingProfilePurposeEnumType as Purpose
 from ocpp.v201.enums import TransactionEventEnumType as Event
 from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 
-from csms.ocpp.simulator.devicemodel201 import Variable
-from csms.ocpp.simulator.meter import utc_now
-from csms.ocpp.simulator.model201 import Evse
+from simulator.devicemodel201 import Variable
+from simulator.meter import utc_now
+from simulator.model201 import Evse
 
 Sender = Callable[[list[Evse]], Coroutine[Any, Any, Any]]
 

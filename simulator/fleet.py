@@ -21,10 +21,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from csms.ocpp.simulator.charger16 import CONNECT_ERRORS, SimulatedCharger, SimulatorError
-from csms.ocpp.simulator.charger201 import SimulatedCharger201
-from csms.ocpp.simulator.model import ChargerOptions
-from csms.ocpp.simulator.model201 import ChargerOptions201
+from simulator.charger16 import CONNECT_ERRORS, SimulatedCharger, SimulatorError
+from simulator.charger201 import SimulatedCharger201
+from simulator.model import ChargerOptions
+from simulator.model201 import ChargerOptions201
 
 # Stations start this many seconds apart, so a big fleet does not open every socket in the same instant.
 STAGGER_SECONDS = 0.01

@@ -29,11 +29,11 @@ from ocpp.v201.enums import TransactionEventEnumType as Event
 from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 from websockets.exceptions import ConnectionClosed
 
-from csms.ocpp.simulator.charger16 import AuthorizationRejected
-from csms.ocpp.simulator.link import LinkDown
-from csms.ocpp.simulator.meter import utc_now
-from csms.ocpp.simulator.model201 import END_TRIGGERS, Evse, Transaction
-from csms.ocpp.simulator.model201 import id_token as make_id_token
+from simulator.charger16 import AuthorizationRejected
+from simulator.link import LinkDown
+from simulator.meter import utc_now
+from simulator.model201 import END_TRIGGERS, Evse, Transaction
+from simulator.model201 import id_token as make_id_token
 
 
 class Transactions201:

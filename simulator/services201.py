@@ -30,8 +30,8 @@ from ocpp.v201.enums import (
     UploadLogStatusEnumType,
 )
 
-from csms.ocpp.simulator.model import Reservation
-from csms.ocpp.simulator.model201 import Evse
+from simulator.model import Reservation
+from simulator.model201 import Evse
 
 LOCAL_LIST_CAPACITY = 1000
 

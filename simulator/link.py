@@ -26,7 +26,7 @@ from ocpp.messages import Call, CallError, CallResult, MessageType
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from csms.ocpp.simulator.model import ChargerOptions, Exchange, Frame
+from simulator.model import ChargerOptions, Exchange, Frame
 
 logger = logging.getLogger(__name__)
 

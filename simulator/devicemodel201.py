@@ -23,7 +23,7 @@ from ocpp.v201.enums import (
     SetVariableStatusEnumType,
 )
 
-from csms.ocpp.simulator.meter import SUPPORTED_MEASURANDS
+from simulator.meter import SUPPORTED_MEASURANDS
 
 RO, RW, WO = MutabilityEnumType.read_only, MutabilityEnumType.read_write, MutabilityEnumType.write_only
 ENERGY = "Energy.Active.Import.Register"

@@ -1,0 +1,25 @@
+"""Simulated OCPP chargers for tests, demos and load; free of Django imports."""
+
+from simulator.charger16 import AuthorizationRejected, LinkDown, SimulatedCharger, SimulatorError
+from simulator.charger201 import SimulatedCharger201
+from simulator.fleet import FleetOptions, FleetSummary, run_fleet, run_fleet_blocking
+from simulator.model import ChargerOptions, Exchange, Frame, Session
+from simulator.model201 import ChargerOptions201, Transaction
+
+__all__ = [
+    "AuthorizationRejected",
+    "ChargerOptions",
+    "ChargerOptions201",
+    "Exchange",
+    "FleetOptions",
+    "FleetSummary",
+    "Frame",
+    "LinkDown",
+    "Session",
+    "SimulatedCharger",
+    "SimulatedCharger201",
+    "SimulatorError",
+    "Transaction",
+    "run_fleet",
+    "run_fleet_blocking",
+]
