@@ -1,4 +1,9 @@
-"""Simulated OCPP chargers for tests, demos and load; free of Django imports."""
+"""Simulated OCPP 1.6J and 2.0.1 chargers for tests, demos and load: `python -m simulator --help`.
+
+Plain asyncio on the `ocpp` and `websockets` packages; it imports no Django,
+no Celery and nothing of Voltstack (import-linter and tests/simulator hold it
+to that), so it runs against any CSMS. `manage.py simulate` wraps its CLI.
+"""
 
 from simulator.charger16 import AuthorizationRejected, LinkDown, SimulatedCharger, SimulatorError
 from simulator.charger201 import SimulatedCharger201

@@ -1,4 +1,4 @@
-"""A fleet of simulated chargers run against a CSMS: the engine behind `manage.py simulate`.
+"""A fleet of simulated chargers run against a CSMS: the engine behind `python -m simulator` (simulator.cli).
 
 Every station boots (OCPP 1.6J or 2.0.1), runs its sessions one after another
 (rotating over its connectors), optionally loses its network link at a fixed
