@@ -21,8 +21,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from simulator.charger16 import CONNECT_ERRORS, SimulatedCharger, SimulatorError
+from simulator.charger16 import SimulatedCharger
 from simulator.charger201 import SimulatedCharger201
+from simulator.link import CONNECT_ERRORS, SimulatorError
 from simulator.model import ChargerOptions
 from simulator.model201 import ChargerOptions201
 

@@ -5,7 +5,7 @@ to its CSMS: one WebSocket (a subprotocol, HTTP Basic auth), CALLs that wait
 for their answer, a frame log, reconnecting with back-off after an outage,
 one FIFO that keeps transaction messages in order across outages, and the
 configured reject/ignore answers for negative tests.  `ChargerLink` holds
-that once; `SimulatedCharger` (1.6) and `StationLink201` (2.0.1) mix it in
+that once; `ChargerLink16` (1.6) and `StationLink201` (2.0.1) mix it in
 before the version's `ocpp` ChargePoint and supply the version's parts.
 """
 
@@ -35,6 +35,10 @@ ACCEPTED = "Accepted"  # RegistrationStatus in 1.6 and RegistrationStatusEnumTyp
 
 class SimulatorError(RuntimeError):
     """The simulated charger was asked to do something a real one could not."""
+
+
+class AuthorizationRejected(SimulatorError):
+    """The CSMS refused the id tag, so no session started."""
 
 
 class LinkDown(ConnectionError):
