@@ -152,11 +152,12 @@ class SimulatedCharger(Transactions16, CsmsCalls16, SmartCharging16, ChargerServ
         except KeyError:
             raise SimulatorError(f"{self.id} has no connector {connector_id}") from None
 
-    def _connector_with_session(self, connector_id: int | None) -> Connector:
+    def _running_session(self, connector_id: int | None) -> tuple[Connector, Session]:
+        """The session to stop (on `connector_id`, or the first running) and its connector."""
         candidates = self.connectors.values() if connector_id is None else [self._connector(connector_id)]
         for connector in candidates:
             if connector.session is not None and not connector.session.stopping.is_set():
-                return connector
+                return connector, connector.session
         raise SimulatorError(f"{self.id} has no running session to stop")
 
     def _check_can_start(self, connector: Connector, id_tag: str) -> None:
@@ -198,6 +199,10 @@ class SimulatedCharger(Transactions16, CsmsCalls16, SmartCharging16, ChargerServ
                 connector_id=connector_id, error_code=ChargePointErrorCode.no_error, status=status, timestamp=utc_now()
             )
         )
+
+    async def _report_idle_status(self, connector: Connector) -> None:
+        """The status a connector shows without a session, as it stands when this runs."""
+        await self._set_status(connector.connector_id, self._idle_status(connector))
 
     async def _report_statuses(self) -> None:
         """Tell the CSMS where every connector stands (after boot and after an outage)."""

@@ -45,7 +45,6 @@ from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 from simulator.devicemodel201 import apply_overrides, default_device_model
 from simulator.handlers201 import CsmsCalls201
 from simulator.link import SimulatorError
-from simulator.link201 import StationLink201
 from simulator.meter import Meter, utc_now
 from simulator.model import ChargerOptions
 from simulator.model201 import ChargerOptions201, Evse, Transaction, meter_value_201
@@ -54,7 +53,7 @@ from simulator.smartcharging201 import SmartCharging201, StationProfiles
 from simulator.transactions201 import Transactions201
 
 
-class SimulatedCharger201(Transactions201, CsmsCalls201, SmartCharging201, StationServices201, StationLink201):
+class SimulatedCharger201(Transactions201, CsmsCalls201, SmartCharging201, StationServices201):
     """An OCPP 2.0.1 charging station: connect(), boot(), start_session(), stop_session(), close().
 
     `options.connectors` is the number of EVSEs, each with connector 1.
@@ -289,11 +288,12 @@ class SimulatedCharger201(Transactions201, CsmsCalls201, SmartCharging201, Stati
         except KeyError:
             raise SimulatorError(f"{self.id} has no EVSE {evse_id}") from None
 
-    def _evse_with_transaction(self, evse_id: int | None) -> Evse:
+    def _running_transaction(self, evse_id: int | None) -> tuple[Evse, Transaction]:
+        """The transaction to stop (on `evse_id`, or the first running) and its EVSE."""
         candidates = self.evses.values() if evse_id is None else [self._evse(evse_id)]
         for evse in candidates:
             if evse.running is not None:
-                return evse
+                return evse, evse.running
         raise SimulatorError(f"{self.id} has no running transaction to stop")
 
     def _check_can_start(self, evse: Evse, token: str) -> None:

@@ -10,6 +10,7 @@ queues them with `_after_reply` so they go out only after the CALLRESULT.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ocpp.routing import on
@@ -93,7 +94,7 @@ class CsmsCalls16(ChargerBase16):
                 busy = True
             else:
                 connector.operative = operative
-                self._after_reply(lambda c=connector: self._set_status(c.connector_id, self._idle_status(c)))
+                self._after_reply(partial(self._report_idle_status, connector))
         return call_result.ChangeAvailability(AvailabilityStatus.scheduled if busy else AvailabilityStatus.accepted)
 
     @on(Action.get_configuration)

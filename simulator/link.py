@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from ocpp.charge_point import ChargePoint
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallError, CallResult, MessageType
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.typing import Subprotocol
 
 from simulator.model import ChargerOptions, Exchange, Frame
 
@@ -64,8 +66,8 @@ class Queued:
             self.settled.set_result(delivered)
 
 
-class ChargerLink:
-    """WebSocket, CALL machinery and offline queue; mix in before an `ocpp` ChargePoint (see module docstring)."""
+class ChargerLink(ChargePoint):
+    """WebSocket, CALL machinery and offline queue; mix in before a version's `ocpp` ChargePoint (see module docstring)."""
 
     subprotocol: str  # "ocpp1.6" or "ocpp2.0.1"
     rejection_status: dict[str, str]  # what "reject" answers per action; others get a NotSupported CALLERROR
@@ -158,7 +160,7 @@ class ChargerLink:
             return
         ws = await connect(
             f"{self.url.rstrip('/')}/{quote(self.id, safe='')}",
-            subprotocols=[self.subprotocol],
+            subprotocols=[Subprotocol(self.subprotocol)],
             additional_headers=self._auth_headers(),
             compression=None,  # chargers rarely negotiate permessage-deflate
             proxy=None,
@@ -168,7 +170,7 @@ class ChargerLink:
             await ws.close()
             raise SimulatorError(f"CSMS did not select subprotocol {self.subprotocol}")
         self._ws = self._connection = ws
-        self._response_queue = asyncio.Queue()
+        self._response_queue: asyncio.Queue[Any] = asyncio.Queue()
         self._link_wanted = True
         self.connect_count += 1
         self._reader = self._spawn(self._read_loop(ws))
@@ -233,7 +235,7 @@ class ChargerLink:
     async def _read_loop(self, ws: ClientConnection) -> None:
         try:
             async for text in ws:
-                await self.route_message(text)
+                await self.route_message(text if isinstance(text, str) else text.decode())  # OCPP-J is text
         except (ConnectionClosed, LinkDown):
             pass
         finally:

@@ -195,6 +195,13 @@ class Session:
         """StartTransaction has been issued (it may still wait in the offline queue)."""
         return self.meter_start_wh is not None
 
+    @property
+    def energy_wh(self) -> int:
+        """What the meter advanced from start to stop; 0 until both are known."""
+        if self.meter_start_wh is None or self.meter_stop_wh is None:
+            return 0
+        return self.meter_stop_wh - self.meter_start_wh
+
 
 @dataclass
 class Reservation:

@@ -112,6 +112,13 @@ class Transaction:
         """Its first TransactionEvent (Started) is made; before that, readings are not the transaction's."""
         return self.seq_no > 0
 
+    @property
+    def energy_wh(self) -> int:
+        """What the meter advanced from start to stop; 0 until both are known."""
+        if self.meter_start_wh is None or self.meter_stop_wh is None:
+            return 0
+        return self.meter_stop_wh - self.meter_start_wh
+
     def next_seq_no(self) -> int:
         self.seq_no += 1
         return self.seq_no - 1

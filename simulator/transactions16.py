@@ -85,8 +85,7 @@ class Transactions16(ChargerBase16):
         """End the session as a compliant charger does: StopTransaction (meterStop, reason,
         transactionData), then Finishing while the cable is unplugged, then Available. (Finishing
         before the stop would be time parked inside the transaction, and billed as such.)"""
-        connector = self._connector_with_session(connector_id)
-        session = connector.session
+        connector, session = self._running_session(connector_id)
         session.stopping.set()
         if session.meter_task is not None:
             await asyncio.wait([session.meter_task])  # let an in-flight MeterValues finish first
@@ -106,7 +105,7 @@ class Transactions16(ChargerBase16):
         await self._set_status(connector.connector_id, self._idle_status(connector))
         self.emit(
             f"session stopped on connector {connector.connector_id}, transaction {session.transaction_id}, "
-            f"{session.meter_stop_wh - session.meter_start_wh} Wh, reason {reason}"
+            f"{session.energy_wh} Wh, reason {reason}"
         )
         return session
 
