@@ -7,8 +7,8 @@ to that), so it runs against any CSMS. `manage.py simulate` wraps its CLI.
 
 from simulator.charger16 import SimulatedCharger
 from simulator.charger201 import SimulatedCharger201
+from simulator.errors import AuthorizationRejected, LinkDown, SimulatorError
 from simulator.fleet import FleetOptions, FleetSummary, run_fleet, run_fleet_blocking
-from simulator.link import AuthorizationRejected, LinkDown, SimulatorError
 from simulator.model import ChargerOptions, Exchange, Frame, Session
 from simulator.model201 import ChargerOptions201, Transaction
 

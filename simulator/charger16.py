@@ -33,8 +33,8 @@ from ocpp.v16.enums import (
     RegistrationStatus,
 )
 
+from simulator.errors import SimulatorError
 from simulator.handlers16 import CsmsCalls16
-from simulator.link import SimulatorError
 from simulator.meter import Meter, utc_now
 from simulator.model import ChargerOptions, Connector, Session, default_configuration
 from simulator.profiles import ChargingProfiles

@@ -43,8 +43,8 @@ from ocpp.v201.enums import (
 from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 
 from simulator.devicemodel201 import apply_overrides, default_device_model
+from simulator.errors import SimulatorError
 from simulator.handlers201 import CsmsCalls201
-from simulator.link import SimulatorError
 from simulator.meter import Meter, utc_now
 from simulator.model import ChargerOptions
 from simulator.model201 import ChargerOptions201, Evse, Transaction, meter_value_201

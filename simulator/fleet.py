@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 from simulator.charger16 import SimulatedCharger
 from simulator.charger201 import SimulatedCharger201
-from simulator.link import CONNECT_ERRORS, SimulatorError
+from simulator.errors import CONNECT_ERRORS, SimulatorError
 from simulator.model import ChargerOptions
 from simulator.model201 import ChargerOptions201
 

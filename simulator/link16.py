@@ -33,7 +33,8 @@ from ocpp.v16.enums import (
     UpdateStatus,
 )
 
-from simulator.link import ChargerLink, Queued
+from simulator.link import ChargerLink
+from simulator.offline_queue import Queued
 
 SUBPROTOCOL = "ocpp1.6"
 # What "reject" answers for actions whose response carries a status; the

@@ -20,7 +20,7 @@ from ocpp.v16.enums import AuthorizationStatus, ChargePointStatus, ReadingContex
 from websockets.exceptions import ConnectionClosed
 
 from simulator.base16 import ChargerBase16
-from simulator.link import AuthorizationRejected, LinkDown
+from simulator.errors import AuthorizationRejected, LinkDown
 from simulator.meter import ocpp_time
 from simulator.model import Session
 

@@ -30,7 +30,7 @@ from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 from websockets.exceptions import ConnectionClosed
 
 from simulator.base201 import StationBase201
-from simulator.link import AuthorizationRejected, LinkDown
+from simulator.errors import AuthorizationRejected, LinkDown
 from simulator.meter import utc_now
 from simulator.model201 import END_TRIGGERS, Evse, Transaction
 from simulator.model201 import id_token as make_id_token
