@@ -27,11 +27,13 @@ $(NODE_CLIENT)/node_modules/.installed: $(NODE_CLIENT)/package.json $(NODE_CLIEN
 	npm ci --prefix $(NODE_CLIENT) --no-audit --no-fund
 	touch $@
 
-# Style and the one-way layering (pyproject.toml): the suite does not start while either is broken.
+# Style, the one-way layering and the types of the plain-Python parts (pyproject.toml):
+# the suite does not start while any of them is broken.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PYTHONPATH=. $(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 # Without REDIS_URL, csms.embedded starts a private Redis for the run.
 # pytest's exit code 5 (no tests selected) is not a failure of a filtered run.

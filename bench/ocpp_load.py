@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))  # run as a plain script, yet use the project's si
 
 from bench.servers import deployment_secrets, embedded_redis, percentile, run_logged, running  # noqa: E402
 from csms.embedded import free_port, port_open  # noqa: E402
-from csms.ocpp.simulator import ChargerOptions, SimulatedCharger  # noqa: E402
-from csms.ocpp.simulator.charger16 import CONNECT_ERRORS, SimulatorError  # noqa: E402
+from simulator import ChargerOptions, SimulatedCharger  # noqa: E402
+from simulator.errors import CONNECT_ERRORS, SimulatorError  # noqa: E402
 
 BARE_CSMS = ROOT / "bench" / "bare_csms.py"
 SETUP_CALL_SLACK = 3  # a charger's setup (connect, boot, start) may take this many response timeouts

@@ -20,7 +20,7 @@ from billing.pricing.result import Cdr, CdrDimension, ChargingPeriod
 from billing.pricing.rounding import round_price
 from billing.pricing.slicing import Span, slices
 from billing.pricing.tariff import Dimension, Price, ReservationRestriction, Tariff
-from billing.pricing.timeline import SessionTimeline
+from billing.pricing.timeline import ReservationSpan, SessionTimeline
 
 _KILO = Decimal(1000)
 _HOUR = Decimal(3600)
@@ -38,14 +38,13 @@ _NOTHING = _Priced(periods=[], lines=[])
 def price_session(tariff: Tariff, timeline: SessionTimeline) -> Cdr:
     curve = energy_curve(timeline.readings)
     reservation = timeline.reservation
-    booked = _price_span(tariff, timeline, curve, _reservation_span(timeline)) if reservation else _NOTHING
+    booked = _price_span(tariff, timeline, curve, _reservation_span(reservation)) if reservation else _NOTHING
     expired = reservation is not None and reservation.expired
     session = _NOTHING if expired else _price_span(tariff, timeline, curve, Span(timeline.start, timeline.end, None))
     return _cdr(tariff, timeline, booked, session)
 
 
-def _reservation_span(timeline: SessionTimeline) -> Span:
-    reservation = timeline.reservation
+def _reservation_span(reservation: ReservationSpan) -> Span:
     phase = ReservationRestriction.RESERVATION_EXPIRES if reservation.expired else ReservationRestriction.RESERVATION
     return Span(reservation.start, reservation.end, phase)
 
@@ -92,10 +91,12 @@ def _limited(total: Price, tariff: Tariff) -> Price:
     excl, incl = total.excl_vat, total.incl_vat
     if tariff.min_price is not None:
         excl = max(excl, tariff.min_price.excl_vat)
-        incl = incl if tariff.min_price.incl_vat is None else max(incl, tariff.min_price.incl_vat)
+        if incl is not None and tariff.min_price.incl_vat is not None:
+            incl = max(incl, tariff.min_price.incl_vat)
     if tariff.max_price is not None:
         excl = min(excl, tariff.max_price.excl_vat)
-        incl = incl if tariff.max_price.incl_vat is None else min(incl, tariff.max_price.incl_vat)
+        if incl is not None and tariff.max_price.incl_vat is not None:
+            incl = min(incl, tariff.max_price.incl_vat)
     return Price(excl, incl)
 
 

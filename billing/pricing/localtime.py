@@ -8,6 +8,7 @@ spring gap the local clock jumps over the restriction's time instead of
 passing it.
 """
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,7 +39,7 @@ def _wall_clock_instants(start: datetime, end: datetime, zone: ZoneInfo, times_o
     return instants
 
 
-def _dates(first: date, last: date):
+def _dates(first: date, last: date) -> Iterator[date]:
     day = first
     while day <= last:
         yield day

@@ -17,8 +17,11 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
+from typing import TypeVar
 
 from billing.pricing.timeline import MeterReading, duration_seconds
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def energy_curve(readings: tuple[MeterReading, ...]) -> EnergyCurve:
     with_energy = [s for s in samples if s.energy_wh is not None]
     if not with_energy:
         return EnergyCurve(times=(), consumed_wh=(), levels=())
-    consumed = _consumed(with_energy)
+    consumed = _consumed([s.energy_wh for s in with_energy if s.energy_wh is not None])
     levels = tuple(_levels(with_energy, consumed, i) for i in range(len(with_energy) + 1))
     return EnergyCurve(times=tuple(s.timestamp for s in with_energy), consumed_wh=consumed, levels=levels)
 
@@ -90,14 +93,14 @@ def _merged(readings: tuple[MeterReading, ...]) -> list[MeterReading]:
     return [merged[t] for t in sorted(merged)]
 
 
-def _first_set(*values):
+def _first_set(*values: _T | None) -> _T | None:
     return next((v for v in values if v is not None), None)
 
 
-def _consumed(samples: list[MeterReading]) -> tuple[int, ...]:
+def _consumed(energies_wh: list[int]) -> tuple[int, ...]:
     total, values = 0, [0]
-    for previous, sample in zip(samples, samples[1:]):
-        total += max(0, sample.energy_wh - previous.energy_wh)
+    for previous, current in zip(energies_wh, energies_wh[1:]):
+        total += max(0, current - previous)
         values.append(total)
     return tuple(values)
 
@@ -105,7 +108,7 @@ def _consumed(samples: list[MeterReading]) -> tuple[int, ...]:
 def _levels(samples: list[MeterReading], consumed: tuple[int, ...], i: int) -> Levels:
     closing = samples[min(i, len(samples) - 1)]
     opening = samples[max(i - 1, 0)]
-    power = _first_set(closing.power_w, opening.power_w)
+    power: int | Decimal | None = _first_set(closing.power_w, opening.power_w)
     current = _first_set(closing.current_a, opening.current_a)
     if power is None and 0 < i < len(samples):
         seconds = duration_seconds(closing.timestamp - opening.timestamp)

@@ -70,8 +70,12 @@ def parse_time_of_day(value: str) -> time:
     return time(int(value[:2]), int(value[3:]))
 
 
-def _decimal(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def _optional_decimal(value: Any) -> Decimal | None:
+    return None if value is None else _decimal(value)
 
 
 def _datetime(value: str | None) -> datetime | None:
@@ -81,7 +85,7 @@ def _datetime(value: str | None) -> datetime | None:
 def _price(value: Mapping[str, Any] | None) -> Price | None:
     if value is None:
         return None
-    return Price(excl_vat=_decimal(value["excl_vat"]), incl_vat=_decimal(value.get("incl_vat")))
+    return Price(excl_vat=_decimal(value["excl_vat"]), incl_vat=_optional_decimal(value.get("incl_vat")))
 
 
 def _element(data: Mapping[str, Any]) -> TariffElement:
@@ -90,7 +94,7 @@ def _element(data: Mapping[str, Any]) -> TariffElement:
             type=Dimension(c["type"]),
             price=_decimal(c["price"]),
             step_size=int(c["step_size"]),
-            vat=_decimal(c.get("vat")),
+            vat=_optional_decimal(c.get("vat")),
         )
         for c in data["price_components"]
     )
@@ -98,7 +102,7 @@ def _element(data: Mapping[str, Any]) -> TariffElement:
 
 
 def _restrictions(data: Mapping[str, Any]) -> Restrictions:
-    values: dict[str, Any] = {name: _decimal(data.get(name)) for name in _DECIMAL_RESTRICTIONS}
+    values: dict[str, Any] = {name: _optional_decimal(data.get(name)) for name in _DECIMAL_RESTRICTIONS}
     values.update({name: data[name] for name in _INT_RESTRICTIONS if data.get(name) is not None})
     for name in ("start_time", "end_time"):
         if data.get(name):

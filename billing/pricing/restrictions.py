@@ -75,12 +75,10 @@ def _phase_matches(wanted: ReservationRestriction | None, phase: ReservationRest
 
 
 def _time_of_day_matches(start: time | None, end: time | None, now: time) -> bool:
-    if start is None and end is None:
-        return True
+    if start is None:
+        return end is None or end == _MIDNIGHT or now < end
     if end is None:
         return now >= start
-    if start is None:
-        return end == _MIDNIGHT or now < end
     if start < end:
         return start <= now < end
     if start > end:  # wraps past midnight
@@ -88,7 +86,7 @@ def _time_of_day_matches(start: time | None, end: time | None, now: time) -> boo
     return True
 
 
-def _within(value: Decimal | None, low, high) -> bool:
+def _within(value: Decimal | None, low: Decimal | int | None, high: Decimal | int | None) -> bool:
     """low inclusive, high exclusive; a bound on an unknown value never matches."""
     if low is None and high is None:
         return True

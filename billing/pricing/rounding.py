@@ -24,4 +24,5 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 
 
 def round_price(price: Price, currency: str) -> Price:
-    return Price(excl_vat=round_money(price.excl_vat, currency), incl_vat=round_money(price.incl_vat, currency))
+    incl_vat = None if price.incl_vat is None else round_money(price.incl_vat, currency)
+    return Price(excl_vat=round_money(price.excl_vat, currency), incl_vat=incl_vat)

@@ -11,6 +11,7 @@ boundaries rounding to the microsecond may have moved.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from billing.pricing.localtime import local_cuts, to_local
@@ -57,8 +58,9 @@ def _cuts(tariff: Tariff, timeline: SessionTimeline, curve: EnergyCurve, span: S
         candidates.add(span.start + timedelta(seconds=seconds))
     if span.reservation is None:
         for kwh in {k for r in restrictions for k in (r.min_kwh, r.max_kwh) if k is not None}:
-            candidates.add(curve.crossing(kwh * 1000))
-    return {c for c in candidates if c is not None and span.start < c < span.end}
+            if (crossing := curve.crossing(kwh * 1000)) is not None:
+                candidates.add(crossing)
+    return {c for c in candidates if span.start < c < span.end}
 
 
 def _slice(
@@ -70,7 +72,7 @@ def _slice(
     moment = Moment(
         local=to_local(middle, zone),
         elapsed_s=duration_seconds(middle - span.start),
-        energy_wh=curve.at(middle) if in_session else 0,
+        energy_wh=curve.at(middle) if in_session else Decimal(0),
         power_w=levels.power_w if in_session else None,
         current_a=levels.current_a if in_session else None,
         reservation=span.reservation,

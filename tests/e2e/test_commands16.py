@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from csms.ocpp import commands
 from csms.ocpp.models import OcppMessage
-from csms.ocpp.simulator import ChargerOptions, SimulatedCharger
 from sessions.models import Reservation, Transaction
+from simulator import ChargerOptions, SimulatedCharger
 from stations import services as stations_services
 from stations.models import ChargingStation, CompositeSchedule, ConfigurationKey, Connector
 from tests.conftest import eventually

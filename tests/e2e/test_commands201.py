@@ -8,9 +8,9 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from csms.ocpp import commands
-from csms.ocpp.simulator import ChargerOptions201, SimulatedCharger201
 from csms.ocpp.soc import ensure_soc_sampling
 from sessions.models import Reservation, Transaction
+from simulator import ChargerOptions201, SimulatedCharger201
 from stations.models import ChargingStation, CompositeSchedule, Connector, DeviceModelVariable
 from tests.conftest import eventually
 from tests.e2e.answering import AnsweringCharger

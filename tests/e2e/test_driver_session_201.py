@@ -6,8 +6,8 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from csms.ocpp.simulator import ChargerOptions201, SimulatedCharger201
 from sessions.models import Transaction
+from simulator import ChargerOptions201, SimulatedCharger201
 from stations.models import ChargingStation
 from tests.api_client import DriverApp, session_until
 from tests.conftest import eventually

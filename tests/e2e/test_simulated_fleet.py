@@ -3,8 +3,8 @@
 import pytest
 from asgiref.sync import sync_to_async
 
-from csms.ocpp.simulator import ChargerOptions, FleetOptions, SimulatedCharger, run_fleet
 from sessions.models import MeterValue, Transaction
+from simulator import ChargerOptions, FleetOptions, SimulatedCharger, run_fleet
 from stations.models import ChargingStation, Connector
 from tests.conftest import eventually
 from tests.ocpp_client import STATION_PASSWORD

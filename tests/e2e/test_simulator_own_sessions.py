@@ -6,9 +6,9 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from csms.ocpp.simulator import ChargerOptions, FleetOptions, SimulatedCharger
-from csms.ocpp.simulator.fleet import _run_sessions
 from sessions.models import DriverSession, Transaction
+from simulator import ChargerOptions, FleetOptions, SimulatedCharger
+from simulator.fleet import _run_sessions
 from tests.api_client import DriverApp
 from tests.conftest import eventually
 from tests.ocpp_client import STATION_PASSWORD

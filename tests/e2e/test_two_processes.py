@@ -17,7 +17,7 @@ from html import unescape
 import pytest
 from asgiref.sync import sync_to_async
 
-from csms.ocpp.simulator import ChargerOptions, SimulatedCharger
+from simulator import ChargerOptions, SimulatedCharger
 from stations.models import ChargingStation, ConfigurationKey
 from tests.conftest import AsgiServer, eventually, server_env
 from tests.ocpp_client import STATION_PASSWORD

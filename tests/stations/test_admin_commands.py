@@ -21,8 +21,8 @@ from csms.ocpp.commands import (
     StationNotAccepted,
     StationNotConnected,
 )
-from csms.ocpp.simulator import ChargerOptions, ChargerOptions201, SimulatedCharger, SimulatedCharger201
 from sessions.models import Reservation, Transaction
+from simulator import ChargerOptions, ChargerOptions201, SimulatedCharger, SimulatedCharger201
 from stations.models import ChargingStation, CompositeSchedule, ConfigurationKey, Connector
 from tests.conftest import eventually
 from tests.ocpp_client import STATION_PASSWORD

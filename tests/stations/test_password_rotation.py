@@ -9,7 +9,7 @@ from websockets.exceptions import InvalidStatus
 
 from csms.ocpp import commands
 from csms.ocpp.commands import CommandInvalid
-from csms.ocpp.simulator import ChargerOptions, ChargerOptions201, SimulatedCharger, SimulatedCharger201
+from simulator import ChargerOptions, ChargerOptions201, SimulatedCharger, SimulatedCharger201
 from stations.models import ChargingStation, ConfigurationKey
 from tests.conftest import eventually
 from tests.ocpp_client import STATION_PASSWORD, open_socket

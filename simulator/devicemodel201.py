@@ -23,7 +23,7 @@ from ocpp.v201.enums import (
     SetVariableStatusEnumType,
 )
 
-from csms.ocpp.simulator.meter import SUPPORTED_MEASURANDS
+from simulator.meter import SUPPORTED_MEASURANDS
 
 RO, RW, WO = MutabilityEnumType.read_only, MutabilityEnumType.read_write, MutabilityEnumType.write_only
 ENERGY = "Energy.Active.Import.Register"
@@ -66,10 +66,11 @@ class Variable:
                 return False
         if self.data_type == DataEnumType.boolean:
             return value.lower() in ("true", "false")
+        choices = self.values_list.split(",") if self.values_list is not None else []
         if self.data_type == DataEnumType.option_list:
-            return value in self.values_list.split(",")
+            return value in choices
         if self.data_type in (DataEnumType.member_list, DataEnumType.sequence_list):
-            return all(item.strip() in self.values_list.split(",") for item in value.split(","))
+            return all(item.strip() in choices for item in value.split(","))
         return len(value) <= 1000
 
     def component_dict(self) -> dict:
@@ -306,8 +307,8 @@ def apply_overrides(device_model: DeviceModel, overrides: dict[str, str]) -> Non
     """
     for key, value in overrides.items():
         component, _, rest = key.partition(".")
-        name, _, instance = rest.partition("[")
-        instance = instance.rstrip("]") or None
+        name, _, bracketed = rest.partition("[")
+        instance = bracketed.rstrip("]") or None
         found = device_model.variables.get((component, None, None, None, name, instance))
         if found is None:
             found = Variable(component, name, instance=instance)

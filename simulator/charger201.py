@@ -42,19 +42,18 @@ from ocpp.v201.enums import (
 )
 from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 
-from csms.ocpp.simulator.devicemodel201 import apply_overrides, default_device_model
-from csms.ocpp.simulator.handlers201 import CsmsCalls201
-from csms.ocpp.simulator.link import SimulatorError
-from csms.ocpp.simulator.link201 import StationLink201
-from csms.ocpp.simulator.meter import Meter, utc_now
-from csms.ocpp.simulator.model import ChargerOptions
-from csms.ocpp.simulator.model201 import ChargerOptions201, Evse, Transaction, meter_value_201
-from csms.ocpp.simulator.services201 import StationServices201
-from csms.ocpp.simulator.smartcharging201 import SmartCharging201, StationProfiles
-from csms.ocpp.simulator.transactions201 import Transactions201
+from simulator.devicemodel201 import apply_overrides, default_device_model
+from simulator.errors import SimulatorError
+from simulator.handlers201 import CsmsCalls201
+from simulator.meter import Meter, utc_now
+from simulator.model import ChargerOptions
+from simulator.model201 import ChargerOptions201, Evse, Transaction, meter_value_201
+from simulator.services201 import StationServices201
+from simulator.smartcharging201 import SmartCharging201, StationProfiles
+from simulator.transactions201 import Transactions201
 
 
-class SimulatedCharger201(Transactions201, CsmsCalls201, SmartCharging201, StationServices201, StationLink201):
+class SimulatedCharger201(Transactions201, CsmsCalls201, SmartCharging201, StationServices201):
     """An OCPP 2.0.1 charging station: connect(), boot(), start_session(), stop_session(), close().
 
     `options.connectors` is the number of EVSEs, each with connector 1.
@@ -289,11 +288,12 @@ class SimulatedCharger201(Transactions201, CsmsCalls201, SmartCharging201, Stati
         except KeyError:
             raise SimulatorError(f"{self.id} has no EVSE {evse_id}") from None
 
-    def _evse_with_transaction(self, evse_id: int | None) -> Evse:
+    def _running_transaction(self, evse_id: int | None) -> tuple[Evse, Transaction]:
+        """The transaction to stop (on `evse_id`, or the first running) and its EVSE."""
         candidates = self.evses.values() if evse_id is None else [self._evse(evse_id)]
         for evse in candidates:
             if evse.running is not None:
-                return evse
+                return evse, evse.running
         raise SimulatorError(f"{self.id} has no running transaction to stop")
 
     def _check_can_start(self, evse: Evse, token: str) -> None:

@@ -26,8 +26,9 @@ from ocpp.v201.enums import (
     GetChargingProfileStatusEnumType,
 )
 
-from csms.ocpp.simulator.meter import utc_now
-from csms.ocpp.simulator.profiles import ChargingProfiles
+from simulator.base201 import StationBase201
+from simulator.meter import utc_now
+from simulator.profiles import ChargingProfiles
 
 Purpose = ChargingProfilePurposeEnumType
 # The one purpose 2.0.1 renamed; the engine speaks 1.6.
@@ -106,7 +107,7 @@ class StationProfiles:
         self.installed = {pid: entry for pid, entry in self.installed.items() if pid in self.engine.installed}
 
 
-class SmartCharging201:
+class SmartCharging201(StationBase201):
     """CSMS-initiated smart-charging calls; mixed into SimulatedCharger201, whose state it uses."""
 
     def _profile_problem(self, evse_id: int, profile: dict) -> str | None:

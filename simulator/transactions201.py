@@ -29,14 +29,14 @@ from ocpp.v201.enums import TransactionEventEnumType as Event
 from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 from websockets.exceptions import ConnectionClosed
 
-from csms.ocpp.simulator.charger16 import AuthorizationRejected
-from csms.ocpp.simulator.link import LinkDown
-from csms.ocpp.simulator.meter import utc_now
-from csms.ocpp.simulator.model201 import END_TRIGGERS, Evse, Transaction
-from csms.ocpp.simulator.model201 import id_token as make_id_token
+from simulator.base201 import StationBase201
+from simulator.errors import AuthorizationRejected, LinkDown
+from simulator.meter import utc_now
+from simulator.model201 import END_TRIGGERS, Evse, Transaction
+from simulator.model201 import id_token as make_id_token
 
 
-class Transactions201:
+class Transactions201(StationBase201):
     """start_session(), send_meter_values(), stop_session() and the TransactionEvents they cause."""
 
     async def start_session(
@@ -106,8 +106,7 @@ class Transactions201:
         The triggerReason follows from the reason (Local → StopAuthorized,
         Remote → RemoteStop, EVDisconnected → EVCommunicationLost, ...) unless given.
         """
-        evse = self._evse_with_transaction(evse_id)
-        tx = evse.transaction
+        evse, tx = self._running_transaction(evse_id)
         tx.stopping.set()
         if tx.meter_task is not None:
             await asyncio.wait([tx.meter_task])  # let an in-flight Updated go first
@@ -129,10 +128,7 @@ class Transactions201:
         self.completed_sessions.append(tx)
         self.profiles.discard_tx_profiles(evse.evse_id)
         await self._after_transaction(evse)
-        self.emit(
-            f"transaction {tx.transaction_id} ended on EVSE {evse.evse_id}, "
-            f"{tx.meter_stop_wh - tx.meter_start_wh} Wh, reason {reason}"
-        )
+        self.emit(f"transaction {tx.transaction_id} ended on EVSE {evse.evse_id}, {tx.energy_wh} Wh, reason {reason}")
         return tx
 
     async def stop_own_session(self, tx: Transaction, *, reason: str = ReasonEnumType.local) -> Transaction | None:

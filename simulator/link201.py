@@ -18,7 +18,7 @@ from typing import Any
 from ocpp.v201 import ChargePoint, call
 from ocpp.v201.enums import Action
 
-from csms.ocpp.simulator.link import ChargerLink
+from simulator.link import ChargerLink
 
 SUBPROTOCOL = "ocpp2.0.1"
 # What "reject" answers for actions whose response carries a status; the others

@@ -15,9 +15,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from ocpp.v16.datatypes import MeterValue, SampledValue
 from ocpp.v16.enums import Location, Measurand, Phase, ReadingContext, UnitOfMeasure
+
+if TYPE_CHECKING:
+    from simulator.model import ChargerOptions  # which imports this module
 
 DEFAULT_MEASURANDS: tuple[str, ...] = (
     Measurand.energy_active_import_register,
@@ -59,7 +63,7 @@ class Meter:
     _clock: float = field(default_factory=time.monotonic, repr=False)
 
     @classmethod
-    def for_charger(cls, options, limit_w: Callable[[], float | None]) -> Meter:
+    def for_charger(cls, options: ChargerOptions, limit_w: Callable[[], float | None]) -> Meter:
         """The meter of one connector/EVSE of a simulated charger with these ChargerOptions."""
         return cls(
             max_power_w=options.power_w,

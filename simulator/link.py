@@ -3,9 +3,9 @@
 OCPP 1.6 and 2.0.1 differ in their messages but not in how a charger talks
 to its CSMS: one WebSocket (a subprotocol, HTTP Basic auth), CALLs that wait
 for their answer, a frame log, reconnecting with back-off after an outage,
-one FIFO that keeps transaction messages in order across outages, and the
+the offline queue of transaction messages (offline_queue.py), and the
 configured reject/ignore answers for negative tests.  `ChargerLink` holds
-that once; `SimulatedCharger` (1.6) and `StationLink201` (2.0.1) mix it in
+that once; `ChargerLink16` (1.6) and `StationLink201` (2.0.1) mix it in
 before the version's `ocpp` ChargePoint and supply the version's parts.
 """
 
@@ -17,55 +17,31 @@ import logging
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from ocpp.charge_point import ChargePoint
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallError, CallResult, MessageType
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
-from csms.ocpp.simulator.model import ChargerOptions, Exchange, Frame
+from simulator.errors import CONNECT_ERRORS, LinkDown, SimulatorError
+from simulator.model import ChargerOptions, Exchange, Frame
+from simulator.offline_queue import OfflineQueue
 
 logger = logging.getLogger(__name__)
 
 ACCEPTED = "Accepted"  # RegistrationStatus in 1.6 and RegistrationStatusEnumType in 2.0.1 alike
-
-
-class SimulatorError(RuntimeError):
-    """The simulated charger was asked to do something a real one could not."""
-
-
-class LinkDown(ConnectionError):
-    """The WebSocket is gone; the message was not (or not surely) delivered."""
-
-
-# Failures a charger expects from its network and its CSMS; it retries on these.
-CONNECT_ERRORS = (OSError, TimeoutError, InvalidHandshake, InvalidURI, ConnectionClosed, LinkDown, OCPPError)
 _LINK_DOWN = object()  # put into the response queue to fail a CALL waiting on a dead link
 
 
-@dataclass
-class Queued:
-    """A transaction message waiting for its turn; `_payload` turns `message` into what is sent."""
-
-    message: Any
-    on_result: Callable[[Any], None] | None
-    settled: asyncio.Future[bool]
-    attempts: int = 0
-
-    def settle(self, delivered: bool) -> None:
-        if not self.settled.done():
-            self.settled.set_result(delivered)
-
-
-class ChargerLink:
-    """WebSocket, CALL machinery and offline queue; mix in before an `ocpp` ChargePoint (see module docstring)."""
+class ChargerLink(OfflineQueue, ChargePoint):
+    """WebSocket, CALL machinery and offline queue; mix in before a version's `ocpp` ChargePoint (see module docstring)."""
 
     subprotocol: str  # "ocpp1.6" or "ocpp2.0.1"
     rejection_status: dict[str, str]  # what "reject" answers per action; others get a NotSupported CALLERROR
-    queued_noun: str  # how events name a queued transaction message
 
     def __init__(
         self,
@@ -89,8 +65,6 @@ class ChargerLink:
         self._reader: asyncio.Task | None = None
         self._reconnecting: asyncio.Task | None = None
         self._link_wanted = False
-        self._tx_queue: deque[Queued] = deque()
-        self._flushing = False
         self._tasks: set[asyncio.Task] = set()
         self._follow_ups: list[Callable[[], Coroutine[Any, Any, Any]]] = []
 
@@ -101,14 +75,6 @@ class ChargerLink:
 
     async def _resume_sending(self) -> None:
         """Catch up after boot or an outage: the offline queue first, then whatever the version reports."""
-        raise NotImplementedError
-
-    def _payload(self, item: Queued) -> Any | None:
-        """What to send for a queued message now; None when there is nothing to send any more."""
-        return item.message
-
-    def _retry_policy(self) -> tuple[float, float]:
-        """(attempts, seconds between them) for a transaction message that times out; configurable per version."""
         raise NotImplementedError
 
     def _basic_auth_password(self) -> str | None:
@@ -125,11 +91,6 @@ class ChargerLink:
     def online(self) -> bool:
         """Connected and accepted: the only state in which a charger may send freely."""
         return self.connected and self.registration == ACCEPTED
-
-    @property
-    def pending_messages(self) -> int:
-        """Transaction messages waiting in the offline queue."""
-        return len(self._tx_queue)
 
     def exchanges(self, action: str | None = None, *, incoming: bool = False) -> list[Exchange]:
         """Pair the CALLs this charger sent (or, with incoming, received) with their answers, oldest first."""
@@ -154,7 +115,7 @@ class ChargerLink:
             return
         ws = await connect(
             f"{self.url.rstrip('/')}/{quote(self.id, safe='')}",
-            subprotocols=[self.subprotocol],
+            subprotocols=[Subprotocol(self.subprotocol)],
             additional_headers=self._auth_headers(),
             compression=None,  # chargers rarely negotiate permessage-deflate
             proxy=None,
@@ -164,7 +125,7 @@ class ChargerLink:
             await ws.close()
             raise SimulatorError(f"CSMS did not select subprotocol {self.subprotocol}")
         self._ws = self._connection = ws
-        self._response_queue = asyncio.Queue()
+        self._response_queue: asyncio.Queue[Any] = asyncio.Queue()
         self._link_wanted = True
         self.connect_count += 1
         self._reader = self._spawn(self._read_loop(ws))
@@ -229,7 +190,7 @@ class ChargerLink:
     async def _read_loop(self, ws: ClientConnection) -> None:
         try:
             async for text in ws:
-                await self.route_message(text)
+                await self.route_message(text if isinstance(text, str) else text.decode())  # OCPP-J is text
         except (ConnectionClosed, LinkDown):
             pass
         finally:
@@ -288,66 +249,6 @@ class ChargerLink:
         except (TimeoutError, LinkDown, ConnectionClosed, OCPPError) as exc:
             self.emit(f"{type(payload).__name__} failed: {exc!r}")
             return None
-
-    async def _enqueue(self, message: Any, on_result: Callable[[Any], None] | None) -> bool:
-        """Transaction messages share one FIFO so they reach the CSMS in order, also across outages.
-
-        Returns True once delivered, False when it stays queued for later (or was given up).
-        """
-        item = Queued(message, on_result, asyncio.get_running_loop().create_future())
-        self._tx_queue.append(item)
-        if not self.online:
-            self.emit(f"offline, {len(self._tx_queue)} {self.queued_noun}(s) queued")
-            return False
-        if not self._flushing:
-            await self._flush()
-        return await item.settled
-
-    async def _flush(self) -> None:
-        """Deliver queued transaction messages oldest first until the queue is empty or the link drops."""
-        self._flushing = True
-        try:
-            while self._tx_queue and self.online:
-                item = self._tx_queue[0]
-                try:
-                    delivered = await self._deliver(item)
-                except (LinkDown, ConnectionClosed):
-                    break
-                except TimeoutError:
-                    if await self._may_retry(item):
-                        continue
-                    delivered = False
-                self._tx_queue.popleft()
-                item.settle(delivered)
-        finally:
-            self._flushing = False
-            if not self.online:
-                for waiting in self._tx_queue:
-                    waiting.settle(False)
-
-    async def _may_retry(self, item: Queued) -> bool:
-        """After a timeout: wait and say True while attempts remain, else report giving up."""
-        item.attempts += 1
-        attempts, interval = self._retry_policy()
-        if item.attempts < attempts:
-            await asyncio.sleep(interval * item.attempts)
-            return True
-        self.emit(f"{self.queued_noun} given up after timeouts")
-        return False
-
-    async def _deliver(self, item: Queued) -> bool:
-        """Send one queued message; False when there was nothing to send or the CSMS refused it."""
-        payload = self._payload(item)
-        if payload is None:
-            return False
-        try:
-            result = await self._call(payload)
-        except OCPPError as error:
-            self.emit(f"{type(payload).__name__} refused by the CSMS: {error}")
-            return False
-        if item.on_result is not None:
-            item.on_result(result)
-        return True
 
     # ----------------------------------------------- ocpp.ChargePoint hooks
 

@@ -40,14 +40,15 @@ from ocpp.v201.enums import ChargingProfilePurposeEnumType as Purpose
 from ocpp.v201.enums import TransactionEventEnumType as Event
 from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 
-from csms.ocpp.simulator.devicemodel201 import Variable
-from csms.ocpp.simulator.meter import utc_now
-from csms.ocpp.simulator.model201 import Evse
+from simulator.base201 import StationBase201
+from simulator.devicemodel201 import Variable
+from simulator.meter import utc_now
+from simulator.model201 import Evse
 
 Sender = Callable[[list[Evse]], Coroutine[Any, Any, Any]]
 
 
-class CsmsCalls201:
+class CsmsCalls201(StationBase201):
     """The everyday CSMS-initiated 2.0.1 calls (see module docstring)."""
 
     # ------------------------------------------------------------ transactions

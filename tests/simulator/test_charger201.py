@@ -1,6 +1,6 @@
 """The OCPP 2.0.1 station simulator against bench/bare_csms201.py: no Django, no database.
 
-    .venv/bin/python -m csms.embedded -- .venv/bin/python -m pytest tests/csms/test_simulator201.py -q
+    .venv/bin/python -m csms.embedded -- .venv/bin/python -m pytest tests/simulator/test_charger201.py -q
 
 The transaction and outage tests talk to bare_csms201.py started as a
 subprocess.  The CSMS-initiated calls run the same central system
@@ -25,8 +25,8 @@ from ocpp.messages import MessageType, get_validator
 from ocpp.routing import on
 from ocpp.v201 import call, call_result
 
-from csms.ocpp.simulator import ChargerOptions201, SimulatedCharger201
-from tests.csms.bare_support import bare_server, free_port, load_script, run, wait_until
+from simulator import ChargerOptions201, SimulatedCharger201
+from tests.simulator.bare_support import bare_server, free_port, load_script, run, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 BARE_CSMS = ROOT / "bench" / "bare_csms201.py"

@@ -1,6 +1,6 @@
 """The charger simulator against bench/bare_csms.py: no Django, no database.
 
-    make test PYTEST_ARGS=tests/csms/test_simulator_against_bare.py
+    make test PYTEST_ARGS=tests/simulator/test_charger16.py
 
 The session and outage tests talk to bare_csms.py started as a subprocess,
 exactly as the bench uses it.  The CSMS-initiated calls run the same
@@ -24,8 +24,8 @@ from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
-from csms.ocpp.simulator import ChargerOptions, SimulatedCharger
-from tests.csms.bare_support import bare_server, free_port, load_script, run, wait_until
+from simulator import ChargerOptions, SimulatedCharger
+from tests.simulator.bare_support import bare_server, free_port, load_script, run, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 BARE_CSMS = ROOT / "bench" / "bare_csms.py"

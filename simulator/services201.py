@@ -30,8 +30,9 @@ from ocpp.v201.enums import (
     UploadLogStatusEnumType,
 )
 
-from csms.ocpp.simulator.model import Reservation
-from csms.ocpp.simulator.model201 import Evse
+from simulator.base201 import StationBase201
+from simulator.model import Reservation
+from simulator.model201 import Evse
 
 LOCAL_LIST_CAPACITY = 1000
 
@@ -45,7 +46,7 @@ async def _sleep_until(moment: datetime) -> None:
     await asyncio.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
 
 
-class StationServices201:
+class StationServices201(StationBase201):
     """CSMS-initiated reservation, local list, firmware and log calls; state lives in SimulatedCharger201."""
 
     # ------------------------------------------------------------ reservations
@@ -137,11 +138,11 @@ class StationServices201:
             return call_result.SendLocalList(SendLocalListStatusEnumType.version_mismatch)
         updated = {} if update_type == UpdateEnumType.full else dict(self.local_list)
         for entry in local_authorization_list or []:
-            token, info = entry["id_token"]["id_token"], entry.get("id_token_info")
-            if info is None:
+            token, token_info = entry["id_token"]["id_token"], entry.get("id_token_info")
+            if token_info is None:
                 updated.pop(token, None)
             else:
-                updated[token] = info
+                updated[token] = token_info
         if len(updated) > LOCAL_LIST_CAPACITY:
             info = {"reason_code": "OutOfStorage"}
             return call_result.SendLocalList(SendLocalListStatusEnumType.failed, status_info=info)

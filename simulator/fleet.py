@@ -1,4 +1,4 @@
-"""A fleet of simulated chargers run against a CSMS: the engine behind `manage.py simulate`.
+"""A fleet of simulated chargers run against a CSMS: the engine behind `python -m simulator` (simulator.cli).
 
 Every station boots (OCPP 1.6J or 2.0.1), runs its sessions one after another
 (rotating over its connectors), optionally loses its network link at a fixed
@@ -20,11 +20,13 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
-from csms.ocpp.simulator.charger16 import CONNECT_ERRORS, SimulatedCharger, SimulatorError
-from csms.ocpp.simulator.charger201 import SimulatedCharger201
-from csms.ocpp.simulator.model import ChargerOptions
-from csms.ocpp.simulator.model201 import ChargerOptions201
+from simulator.charger16 import SimulatedCharger
+from simulator.charger201 import SimulatedCharger201
+from simulator.errors import CONNECT_ERRORS, SimulatorError
+from simulator.model import ChargerOptions
+from simulator.model201 import ChargerOptions201
 
 # Stations start this many seconds apart, so a big fleet does not open every socket in the same instant.
 STAGGER_SECONDS = 0.01
@@ -34,6 +36,23 @@ SHUTDOWN_TIMEOUT = 15.0
 EventSink = Callable[[str, str], None]
 OCPP_VERSIONS = ("1.6", "2.0.1")
 Charger = SimulatedCharger | SimulatedCharger201
+SessionT = TypeVar("SessionT")
+
+
+class OwnSessions(Protocol[SessionT]):
+    """A charger as far as running its own sessions goes: what start_session returns, stop_own_session takes.
+
+    A 1.6 charger's sessions are `Session`s, a 2.0.1 station's `Transaction`s;
+    the fleet holds both kinds, so it sees them as `OwnSessions[Any]` and only
+    ever hands a charger back a session that charger made.
+    """
+
+    @property
+    def options(self) -> ChargerOptions: ...
+    @property
+    def active_sessions(self) -> list[SessionT]: ...
+    async def start_session(self, number: int = ..., /) -> SessionT: ...
+    async def stop_own_session(self, session: SessionT, /) -> SessionT | None: ...
 
 
 @dataclass
@@ -182,7 +201,7 @@ async def _bring_up(charger: Charger, options: FleetOptions, stop: asyncio.Event
     return False
 
 
-async def _run_sessions(charger: Charger, options: FleetOptions, stop: asyncio.Event) -> None:
+async def _run_sessions(charger: OwnSessions[Any], options: FleetOptions, stop: asyncio.Event) -> None:
     connectors = charger.options.connectors
     for number in range(options.sessions):
         session = await charger.start_session(number % connectors + 1)
@@ -214,12 +233,16 @@ async def _shut_down(charger: Charger, failures: list[str]) -> None:
         async with asyncio.timeout(SHUTDOWN_TIMEOUT):
             if charger.connect_count and not charger.online:
                 await charger.reconnect()
-            for session in charger.active_sessions:
-                await charger.stop_own_session(session)
+            await _stop_running_sessions(charger)
     except (TimeoutError, SimulatorError, *CONNECT_ERRORS) as exc:
         failures.append(f"{charger.id}: shutdown: {exc!r}")
     finally:
         await charger.close()
+
+
+async def _stop_running_sessions(charger: OwnSessions[Any]) -> None:
+    for session in charger.active_sessions:
+        await charger.stop_own_session(session)
 
 
 async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
@@ -245,7 +268,7 @@ def _summarize(chargers: list[Charger], failures: list[str], elapsed: float) -> 
         stations=len(chargers),
         booted=sum(1 for charger in chargers if charger.registration == "Accepted"),
         sessions_completed=len(sessions),
-        energy_wh=sum(s.meter_stop_wh - s.meter_start_wh for s in sessions),
+        energy_wh=sum(s.energy_wh for s in sessions),
         reconnects=sum(max(0, charger.connect_count - 1) for charger in chargers),
         calls=calls,
         failures=failures,

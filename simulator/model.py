@@ -13,7 +13,7 @@ from ocpp.messages import MessageType
 from ocpp.v16.datatypes import MeterValue
 from ocpp.v16.enums import ChargePointStatus
 
-from csms.ocpp.simulator.meter import DEFAULT_MEASURANDS, SUPPORTED_MEASURANDS, Meter
+from simulator.meter import DEFAULT_MEASURANDS, SUPPORTED_MEASURANDS, Meter
 
 Answer = Literal["reject", "ignore"]
 
@@ -194,6 +194,13 @@ class Session:
     def in_transaction(self) -> bool:
         """StartTransaction has been issued (it may still wait in the offline queue)."""
         return self.meter_start_wh is not None
+
+    @property
+    def energy_wh(self) -> int:
+        """What the meter advanced from start to stop; 0 until both are known."""
+        if self.meter_start_wh is None or self.meter_stop_wh is None:
+            return 0
+        return self.meter_stop_wh - self.meter_start_wh
 
 
 @dataclass

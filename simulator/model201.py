@@ -21,8 +21,8 @@ from ocpp.v201.datatypes import MeterValueType, SampledValueType, UnitOfMeasureT
 from ocpp.v201.enums import ChargingStateEnumType, ConnectorStatusEnumType, IdTokenEnumType, ReasonEnumType
 from ocpp.v201.enums import TriggerReasonEnumType as Trigger
 
-from csms.ocpp.simulator.meter import Meter
-from csms.ocpp.simulator.model import ChargerOptions, Reservation
+from simulator.meter import Meter
+from simulator.model import ChargerOptions, Reservation
 
 # The trigger a real station reports with each stoppedReason when nothing more specific is known.
 END_TRIGGERS: dict[str, str] = {
@@ -111,6 +111,13 @@ class Transaction:
     def begun(self) -> bool:
         """Its first TransactionEvent (Started) is made; before that, readings are not the transaction's."""
         return self.seq_no > 0
+
+    @property
+    def energy_wh(self) -> int:
+        """What the meter advanced from start to stop; 0 until both are known."""
+        if self.meter_start_wh is None or self.meter_stop_wh is None:
+            return 0
+        return self.meter_stop_wh - self.meter_start_wh
 
     def next_seq_no(self) -> int:
         self.seq_no += 1
