@@ -135,7 +135,7 @@ def ask_then_send(modeladmin, request, stations: QuerySet, form_class) -> Templa
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "media": modeladmin.media + form.media,
     }
-    return TemplateResponse(request, "admin/ocpp/command_form.html", context)
+    return TemplateResponse(request, "admin/stations/command_form.html", context)
 
 
 def chosen_action(request) -> str:

@@ -146,7 +146,7 @@ class ChargingStationAdmin(StationCommands, admin.ModelAdmin):
         "auto_registered",
     ]
     inlines = [EvseInline, ConfigurationKeyInline]
-    change_form_template = "admin/ocpp/station_change_form.html"
+    change_form_template = "admin/stations/station_change_form.html"
     # The commands are StationCommands' (remote start, reservations and the local list: sessions').
     actions = [
         "accept_stations",
