@@ -166,7 +166,7 @@ class ProtocolEngine:
             frames.call_result(frame.unique_id, payload), frames.CALLRESULT, frame.action, frame.unique_id
         )
         after = handlers.get("_after_action")
-        if after is not None:
+        if after is not None and not self.closed:  # an answer never sent asks for no follow-up
             self._follow_up(frame.action, after(**arguments))
 
     def _follow_up(self, action: str, hook) -> None:
