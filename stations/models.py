@@ -32,6 +32,12 @@ class NetworkSettings(models.Model):
         default=False,
         help_text="Let unknown charge point ids connect; they are created Pending until accepted.",
     )
+    sample_soc = models.BooleanField(
+        "sample SoC",
+        default=False,
+        help_text="Make every station sample the EV's state of charge (SoC) in its meter values, "
+        "set after each boot; a station's own setting overrides this.",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "network settings"
@@ -64,6 +70,13 @@ class ChargingStation(models.Model):
         help_text="Accept frames that bend the OCPP schema (recorded as deviations) instead of rejecting them.",
     )
     auto_registered = models.BooleanField(default=False)
+    sample_soc = models.BooleanField(
+        "sample SoC",
+        null=True,
+        blank=True,
+        help_text="Make the station sample the EV's state of charge (SoC), set after each boot; "
+        "empty: as the network settings say.",
+    )
 
     vendor = models.CharField(max_length=50, blank=True)
     model = models.CharField(max_length=50, blank=True)

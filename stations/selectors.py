@@ -10,7 +10,7 @@ from django.db.models import Avg, Count, Exists, FloatField, Min, OuterRef, Q, Q
 from django.db.models.functions import Abs, Cast, Floor, Least
 
 from csms.processes import holder_is_dead
-from stations.models import ChargingStation, Connector, ConnectorStatus, RegistrationStatus
+from stations.models import ChargingStation, Connector, ConnectorStatus, NetworkSettings, RegistrationStatus
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG), as haversine distances commonly use
 KM_PER_DEGREE = EARTH_RADIUS_M / 1000 * math.pi / 180
@@ -38,6 +38,7 @@ def station_online(*, station: ChargingStation) -> bool:
 class CommandRoute:
     """Where a command to a station goes, and what the charger has been told about its registration."""
 
+    charge_point_id: str
     channel: str
     registration_status: str
     booted: bool  # it has sent a BootNotification at least once (a reconnect need not repeat it)
@@ -47,15 +48,25 @@ class CommandRoute:
 def command_route(*, station_id: int) -> CommandRoute | None:
     row = (
         ChargingStation.objects.filter(pk=station_id)
-        .values_list("connection_channel", "registration_status", "last_boot_at", "ocpp_version")
+        .values_list("charge_point_id", "connection_channel", "registration_status", "last_boot_at", "ocpp_version")
         .first()
     )
     if row is None:
         return None
-    channel, status, last_boot_at, version = row
+    charge_point_id, channel, status, last_boot_at, version = row
     return CommandRoute(
-        channel=_live(channel), registration_status=status, booted=last_boot_at is not None, ocpp_version=version
+        charge_point_id=charge_point_id,
+        channel=_live(channel),
+        registration_status=status,
+        booted=last_boot_at is not None,
+        ocpp_version=version,
     )
+
+
+def samples_soc(*, station_id: int) -> bool:
+    """Whether the operator wants the station to sample SoC: its own switch, else the network's."""
+    own = ChargingStation.objects.filter(pk=station_id).values_list("sample_soc", flat=True).first()
+    return NetworkSettings.current().sample_soc if own is None else own
 
 
 def is_accepted(*, station_id: int) -> bool:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from csms import lifecycle, processes
 from csms.columns import fit
+from csms.ocpp.commands import ConfigurationRead
 from stations.events import (
     ConnectorStatusChanged,
     RegistrationChanged,
@@ -542,16 +543,14 @@ def receive_data_transfer(*, station_id: int, vendor_id: str, message_id: str, d
     return answer
 
 
-def record_configuration(*, station_id: int, keys: list[dict], unknown: list[str]) -> None:
+def record_configuration(*, station_id: int, read: ConfigurationRead) -> None:
     """Keep the configuration a station reported; keys it says it does not know are dropped."""
     with transaction.atomic():
-        for entry in keys:
+        for entry in read.keys:
             ConfigurationKey.objects.update_or_create(
-                station_id=station_id,
-                key=entry["key"],
-                defaults={"value": entry.get("value"), "readonly": entry.get("readonly", False)},
+                station_id=station_id, key=entry.key, defaults={"value": entry.value, "readonly": entry.readonly}
             )
-        ConfigurationKey.objects.filter(station_id=station_id, key__in=unknown).delete()
+        ConfigurationKey.objects.filter(station_id=station_id, key__in=read.unknown).delete()
 
 
 def record_configuration_change(*, station_id: int, key: str, value: str) -> None:
@@ -564,7 +563,7 @@ def record_composite_schedule(
     return CompositeSchedule.objects.create(station_id=station_id, evse_id=evse_id, status=status, schedule=schedule)
 
 
-def record_local_list_version(*, station_id: int, version: int) -> None:
+def record_local_list_version(*, station_id: int, version: int | None) -> None:
     ChargingStation.objects.filter(pk=station_id).update(local_list_version=version)
 
 

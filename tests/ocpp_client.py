@@ -1,4 +1,10 @@
-"""A raw OCPP-J client for tests: sends exactly the frames a test writes, byte for byte."""
+"""A raw OCPP-J client for tests: sends exactly the frames a test writes, byte for byte.
+
+After an Accepted BootNotification the central system reads the station's
+configuration (GetConfiguration, or 2.0.1 GetBaseReport): a raw client leaves
+those follow-ups unanswered, and `answer`/`no_answer` pass over them unless a
+test asks for them (`follow_ups=True`).
+"""
 
 import asyncio
 import base64
@@ -32,13 +38,27 @@ async def call(ws: ClientConnection, action: str, payload: dict, unique_id: str 
     return await answer(ws)
 
 
-async def answer(ws: ClientConnection, timeout: float = 5.0) -> list:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+# The CALLs the central system sends of its own accord once a boot is Accepted.
+BOOT_FOLLOW_UPS = frozenset({"GetConfiguration", "GetBaseReport"})
+
+
+def is_follow_up(frame: list) -> bool:
+    return len(frame) > 2 and frame[0] == 2 and frame[2] in BOOT_FOLLOW_UPS
+
+
+async def answer(ws: ClientConnection, timeout: float = 5.0, *, follow_ups: bool = False) -> list:
+    """The next frame from the server (passing over boot follow-ups, unless asked for)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), deadline - asyncio.get_running_loop().time()))
+        if follow_ups or not is_follow_up(frame):
+            return frame
 
 
 async def no_answer(ws: ClientConnection, within: float = 0.5) -> bool:
+    """Nothing but boot follow-ups arrives within the time."""
     try:
-        await asyncio.wait_for(ws.recv(), within)
+        await answer(ws, within)
     except TimeoutError:
         return True
     return False

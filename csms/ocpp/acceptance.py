@@ -17,26 +17,30 @@ say why (StationNotAccepted) instead of sending them.
   booted yet: only TriggerMessage(BootNotification), the one way to ask a
   station to register again.
 
+Each command type says which versions let a Pending station take it
+(`Command.while_pending` in commands.py) and whether it asks the station to
+register again (`reregisters`).
+
 A station that booted once and reconnects without a new BootNotification keeps
 the registration it was given (OCPP-J does not repeat the boot on reconnect).
 """
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from csms.ocpp.commands import Command
+
 ACCEPTED, PENDING = "Accepted", "Pending"
 
-WHILE_PENDING = {
-    "1.6": frozenset({"get_configuration", "change_configuration", "trigger_message"}),
-    "2.0.1": frozenset({"get_variables", "set_variables", "get_base_report", "trigger_message"}),
-}
 
-
-def refusal(*, command: str, params: dict, registration_status: str, booted: bool, ocpp_version: str) -> str | None:
+def refusal(*, command: "Command", registration_status: str, booted: bool, ocpp_version: str) -> str | None:
     """Why `command` may not be sent to a station in this state, or None when it may."""
-    if command == "trigger_message" and params.get("message") == "BootNotification":
+    if command.reregisters:
         return None
     if not booted:
         return "has not booted yet (no BootNotification answered)"
     if registration_status == ACCEPTED:
         return None
-    if registration_status == PENDING and command in WHILE_PENDING.get(ocpp_version, frozenset()):
+    if registration_status == PENDING and ocpp_version in command.while_pending:
         return None
     return f"is {registration_status}, not Accepted"

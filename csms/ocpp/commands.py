@@ -1,8 +1,11 @@
-"""The version-neutral command API: what the rest of Voltstack asks chargers to do.
+"""The version-neutral command port: what the rest of Voltstack asks chargers to do.
 
-Every function takes domain objects and plain values, picks nothing
-version-specific itself (the station's consumer translates to the OCPP 1.6
-or 2.0.1 CALL), and returns the charger's `Answer` — or raises:
+A caller names the station by its pk and says what to do with one typed
+command (a frozen dataclass below: `Reset(hard=True)`, `ReserveNow(...)`);
+`send` carries it to the process holding the station's socket, which builds
+the station's OCPP 1.6 or 2.0.1 CALL from it (csms/ocpp/v16/commands.py,
+v201/commands.py, each builder registered on the command type it builds), and
+returns the charger's `Answer` — or raises (see outcome.py):
 
 - `StationNotConnected`: no socket for this station right now;
 - `StationNotAccepted`: connected, but not booted and Accepted, and the command
@@ -14,21 +17,29 @@ or 2.0.1 CALL), and returns the charger's `Answer` — or raises:
 - `CommandNotSupported`: the station's OCPP version has no such operation;
 - `CommandInvalid`: the request would break the version's schema, so it was not sent.
 
-Each command is a coroutine; `command.sync(...)` runs it from sync code
-(views, Celery tasks, the admin). What the charger reports back is kept:
-configuration keys, composite schedules, reservations, the local list version.
+The port writes nothing: what a charger's answer teaches us (configuration
+keys, schedules, reservations, the local list version, a new password) is
+recorded by the domain service that asked. A command whose answer carries
+such a lesson reads it into a typed value (`Answer.result`, see `read`).
 """
 
 import functools
 import itertools
+import re
 import time
-from dataclasses import asdict, dataclass
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
+from typing import Any, ClassVar
 
 from asgiref.sync import async_to_sync
+from django.utils.dateparse import parse_datetime
 
-from csms.db import db_async
-from csms.ocpp.gateway import (
+from csms.ocpp import gateway
+from csms.ocpp.outcome import (
+    AGREED,
     Answer,
     CommandCallError,
     CommandError,
@@ -36,33 +47,38 @@ from csms.ocpp.gateway import (
     CommandNotSupported,
     CommandRejected,
     CommandTimeout,
+    Outcome,
     StationNotAccepted,
     StationNotConnected,
-    dispatch,
 )
-from csms.ocpp.values import iso
-from sessions import selectors as tokens
-from sessions import services as sessions
-from sessions.models import Transaction
-from stations import services as stations
-from stations.models import ChargingStation
 
 __all__ = [
+    "AGREED",
     "Answer",
-    "ChargingProfile",
     "CommandCallError",
     "CommandError",
     "CommandInvalid",
     "CommandNotSupported",
     "CommandRejected",
     "CommandTimeout",
-    "SchedulePeriod",
+    "Outcome",
     "StationNotAccepted",
     "StationNotConnected",
 ]
 
-# Statuses that mean the charger will do (or did) what was asked.
-AGREED = frozenset({"Accepted", "Unlocked", "Scheduled", "RebootRequired"})
+# Request ids (2.0.1 remoteStartId, requestId) the station echoes in its follow-up messages.
+_request_ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
+
+
+def new_request_id() -> int:
+    return next(_request_ids) % 2**31
+
+
+class NotExpressible(ValueError):
+    """A command a version's CALLs cannot say (a per-EVSE reset on 1.6): nothing is sent."""
+
+
+# --- plain values the commands carry ------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -92,306 +108,408 @@ class ChargingProfile:
     min_rate: float | None = None
 
 
-# Request ids (2.0.1 remoteStartId, requestId) the station echoes in its follow-up messages.
-_request_ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
+@dataclass(frozen=True)
+class Variable:
+    """A variable of a 2.0.1 station's device model (of one EVSE's component, with evse_number)."""
+
+    component: str
+    variable: str
+    evse_number: int | None = None
 
 
-def _request_id() -> int:
-    return next(_request_ids) % 2**31
+@dataclass(frozen=True)
+class VariableValue:
+    component: str
+    variable: str
+    value: str
+
+
+@dataclass(frozen=True)
+class LocalListEntry:
+    """One id token of a local authorization list; without a status it removes the token
+    (differential updates only). Types are 2.0.1's IdTokenType (1.6 sends none)."""
+
+    id_tag: str
+    status: str | None
+    id_token_type: str = ""
+    expires_at: str | None = None
+    parent_id_tag: str | None = None
+    parent_id_token_type: str | None = None
+
+
+# --- what some answers teach: read into plain values ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfigurationValue:
+    key: str
+    value: str | None
+    readonly: bool
+
+
+@dataclass(frozen=True)
+class ConfigurationRead:
+    keys: tuple[ConfigurationValue, ...]
+    unknown: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VariableResult:
+    """A station's word on one variable it was asked to read or set: its status, and the value read."""
+
+    component: str
+    variable: str
+    status: str
+    value: str | None = None
+
+    @property
+    def agreed(self) -> bool:
+        return self.status in AGREED
+
+
+# --- the commands -----------------------------------------------------------------------
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@dataclass(frozen=True)
+class Command:
+    """One thing a charger can be asked to do. `name` (snake_case) names it in messages;
+    `while_pending` lists the OCPP versions whose spec lets a Pending station take it."""
+
+    name: ClassVar[str] = ""
+    while_pending: ClassVar[frozenset[str]] = frozenset()
+    by_name: ClassVar[dict[str, type["Command"]]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.name = _snake(cls.__name__)
+        Command.by_name[cls.__name__] = cls
+
+    @property
+    def reregisters(self) -> bool:
+        """It asks the station to register again, which a station in any state may be asked."""
+        return False
+
+    def read(self, data: dict) -> Any:
+        """What the answer teaches, as a plain value; None for commands whose answer is only a status."""
+        return None
+
+    def to_wire(self) -> dict:
+        """The command as plain JSON values, for the channel layer (see `from_wire`)."""
+        return {"command": type(self).__name__, "params": _plain(self)}
+
+
+@dataclass(frozen=True)
+class RemoteStart(Command):
+    """Ask the station to start a session. Accepted only means it agreed: the session exists
+    once the station reports its start. The token goes with its own type (2.0.1)."""
+
+    id_tag: str
+    id_token_type: str
+    evse_number: int | None = None
+    profile: ChargingProfile | None = None
+    request_id: int = field(default_factory=new_request_id)
+
+
+@dataclass(frozen=True)
+class RemoteStop(Command):
+    transaction_id: int
+    transaction_uid: str | None = None
+
+
+@dataclass(frozen=True)
+class Reset(Command):
+    """The station, or one EVSE of it (2.0.1 only; 1.6 resets whole stations)."""
+
+    hard: bool = False
+    evse_number: int | None = None
+
+
+@dataclass(frozen=True)
+class UnlockConnector(Command):
+    evse_number: int
+    connector_id: int = 1
+
+
+@dataclass(frozen=True)
+class ChangeAvailability(Command):
+    """evse_number 0 is the whole station; with connector_id, only that connector of the EVSE."""
+
+    evse_number: int
+    operative: bool
+    connector_id: int | None = None
+
+
+@dataclass(frozen=True)
+class GetConfiguration(Command):
+    """OCPP 1.6: read configuration keys (all of them when none are named)."""
+
+    while_pending: ClassVar = frozenset({"1.6"})
+    keys: tuple[str, ...] = ()
+
+    def read(self, data: dict) -> ConfigurationRead:
+        return ConfigurationRead(
+            keys=tuple(
+                ConfigurationValue(key=k["key"], value=k.get("value"), readonly=bool(k.get("readonly")))
+                for k in data.get("configuration_key", [])
+            ),
+            unknown=tuple(data.get("unknown_key", [])),
+        )
+
+
+@dataclass(frozen=True)
+class ChangeConfiguration(Command):
+    """OCPP 1.6: set one configuration key."""
+
+    while_pending: ClassVar = frozenset({"1.6"})
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class GetVariables(Command):
+    """OCPP 2.0.1: read variables of the device model."""
+
+    while_pending: ClassVar = frozenset({"2.0.1"})
+    variables: tuple[Variable, ...]
+
+    def read(self, data: dict) -> tuple[VariableResult, ...]:
+        return tuple(
+            VariableResult(
+                component=r["component"]["name"],
+                variable=r["variable"]["name"],
+                status=r.get("attribute_status", ""),
+                value=r.get("attribute_value"),
+            )
+            for r in data.get("get_variable_result", [])
+        )
+
+
+@dataclass(frozen=True)
+class SetVariables(Command):
+    """OCPP 2.0.1: set variables of the device model; each is answered on its own."""
+
+    while_pending: ClassVar = frozenset({"2.0.1"})
+    values: tuple[VariableValue, ...]
+
+    def read(self, data: dict) -> tuple[VariableResult, ...]:
+        return tuple(
+            VariableResult(
+                component=r["component"]["name"], variable=r["variable"]["name"], status=r.get("attribute_status", "")
+            )
+            for r in data.get("set_variable_result", [])
+        )
+
+
+@dataclass(frozen=True)
+class GetBaseReport(Command):
+    """OCPP 2.0.1: ask for (part of) the device model; it arrives in NotifyReport messages."""
+
+    while_pending: ClassVar = frozenset({"2.0.1"})
+    report: str = "FullInventory"
+    request_id: int = field(default_factory=new_request_id)
+
+
+@dataclass(frozen=True)
+class ClearCache(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class TriggerMessage(Command):
+    """Ask the station to send a message now (BootNotification, StatusNotification, MeterValues, ...)."""
+
+    while_pending: ClassVar = frozenset({"1.6", "2.0.1"})
+    message: str
+    evse_number: int | None = None
+
+    @property
+    def reregisters(self) -> bool:
+        return self.message == "BootNotification"
+
+
+@dataclass(frozen=True)
+class UpdateFirmware(Command):
+    location: str
+    retrieve_at: datetime
+    retries: int | None = None
+    retry_interval: int | None = None
+    request_id: int = field(default_factory=new_request_id)
+
+
+@dataclass(frozen=True)
+class GetDiagnostics(Command):
+    """Ask the station to upload its diagnostics (1.6 GetDiagnostics, 2.0.1 GetLog)."""
+
+    location: str
+    start: datetime | None = None
+    stop: datetime | None = None
+    request_id: int = field(default_factory=new_request_id)
+
+
+@dataclass(frozen=True)
+class DataTransfer(Command):
+    vendor_id: str
+    message_id: str | None = None
+    data: str | None = None
+
+
+@dataclass(frozen=True)
+class SetChargingProfile(Command):
+    evse_number: int
+    profile: ChargingProfile
+
+
+@dataclass(frozen=True)
+class ClearChargingProfile(Command):
+    """Clears the profiles that match every field given; with none given, every profile."""
+
+    profile_id: int | None = None
+    evse_number: int | None = None
+    purpose: str | None = None
+    stack_level: int | None = None
+
+
+@dataclass(frozen=True)
+class GetCompositeSchedule(Command):
+    """The schedule the EVSE will follow for the next `duration_s` seconds."""
+
+    evse_number: int
+    duration_s: int
+    rate_unit: str | None = None
+
+    def read(self, data: dict) -> dict | None:
+        """The schedule as the station sent it (snake_case), kept for operators to read."""
+        return data.get("charging_schedule")
+
+
+@dataclass(frozen=True)
+class ReserveNow(Command):
+    evse_number: int
+    id_tag: str
+    id_token_type: str
+    expires_at: datetime
+    reservation_id: int
+
+
+@dataclass(frozen=True)
+class CancelReservation(Command):
+    reservation_id: int
+
+
+@dataclass(frozen=True)
+class SendLocalList(Command):
+    """Replace the station's local authorization list (full), or change some entries of it."""
+
+    version: int
+    entries: tuple[LocalListEntry, ...]
+    full: bool = True
+
+    def __post_init__(self):
+        if self.full and any(entry.status is None for entry in self.entries):
+            raise CommandInvalid("not sent, a full local list gives every entry a status")
+
+
+@dataclass(frozen=True)
+class GetLocalListVersion(Command):
+    def read(self, data: dict) -> int | None:
+        """The version, or None when the station keeps no local list (1.6 answers -1)."""
+        version = data.get("list_version", data.get("version_number"))
+        return None if version == -1 else version
+
+
+# --- sending ------------------------------------------------------------------------------
 
 
 def command(func):
-    """Give an async command a `.sync` twin for callers without an event loop."""
+    """Give an async command (or a domain service that sends one) a `.sync` twin for callers
+    without an event loop (views, Celery tasks, the admin)."""
     func.sync = functools.wraps(func)(async_to_sync(func))
     return func
 
 
-async def _send(station: ChargingStation, name: str, **params) -> Answer:
-    answer = await dispatch(station_id=station.pk, charge_point_id=station.charge_point_id, command=name, params=params)
-    if answer.status is not None and answer.status not in AGREED:
-        raise CommandRejected(station.charge_point_id, answer.action, answer.status, answer.data)
-    return answer
-
-
 @command
-async def remote_start(
-    station: ChargingStation,
-    *,
-    id_tag: str,
-    evse_id: int | None = None,
-    profile: ChargingProfile | None = None,
-    id_token_type: str | None = None,
-) -> Answer:
-    """Ask the station to start a session. Accepted only means it agreed: the session
-    exists once the station reports its start. The token goes with its own type (2.0.1),
-    the stored one unless given."""
-    token_type = id_token_type or (await db_async(tokens.id_token_types)(id_tags=[id_tag]))[id_tag]
-    return await _send(
-        station,
-        "remote_start",
-        id_tag=id_tag,
-        id_token_type=token_type,
-        evse_id=evse_id,
-        profile=asdict(profile) if profile else None,
-        request_id=_request_id(),
-    )
+async def send(station_id: int, command: Command) -> Answer:
+    """Carry `command` to the station and return its answer; a `CommandError` unless it agreed."""
+    reply = await gateway.dispatch(station_id=station_id, command=command)
+    return Answer(action=reply.action, status=reply.status, data=reply.data, result=command.read(reply.data))
 
 
-@command
-async def remote_stop(station: ChargingStation, *, transaction: Transaction) -> Answer:
-    return await _send(station, "remote_stop", transaction_id=transaction.pk, transaction_uid=transaction.uid)
+# --- the wire: a command as plain JSON values, for the channel layer ------------------------
 
 
-@command
-async def reset(station: ChargingStation, *, hard: bool = False, evse_id: int | None = None) -> Answer:
-    """Reset the station, or one EVSE of it (2.0.1 only; 1.6 resets whole stations)."""
-    return await _send(station, "reset", hard=hard, evse_id=evse_id)
+def _plain(value):
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
-@command
-async def unlock_connector(station: ChargingStation, *, evse_id: int, connector_id: int = 1) -> Answer:
-    return await _send(station, "unlock_connector", evse_id=evse_id, connector_id=connector_id)
+def from_wire(name: str, params: dict) -> Command:
+    """The command a `to_wire` message stands for; KeyError for a command this process does not know."""
+    return _typed(Command.by_name[name], params)
 
 
-@command
-async def change_availability(
-    station: ChargingStation, *, evse_id: int, operative: bool, connector_id: int | None = None
-) -> Answer:
-    """evse_id 0 is the whole station; with connector_id, only that connector of the EVSE."""
-    return await _send(station, "change_availability", evse_id=evse_id, operative=operative, connector_id=connector_id)
+def _typed(kind, value):
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        [kind] = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        return _typed(kind, value)
+    if origin in (list, tuple):
+        item = typing.get_args(kind)[0]
+        return origin(_typed(item, v) for v in value)
+    if is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        return kind(**{name: _typed(hints[name], v) for name, v in value.items()})
+    if kind is datetime:
+        return parse_datetime(value)
+    return value
 
 
-@command
-async def get_configuration(station: ChargingStation, *, keys: list[str] | None = None) -> Answer:
-    """OCPP 1.6: read configuration keys, and keep them."""
-    answer = await _send(station, "get_configuration", keys=keys)
-    await db_async(stations.record_configuration)(
-        station_id=station.pk,
-        keys=answer.data.get("configuration_key", []),
-        unknown=answer.data.get("unknown_key", []),
-    )
-    return answer
+# --- each OCPP version's builders, registered on the command types -------------------------
 
 
-@command
-async def change_configuration(station: ChargingStation, *, key: str, value: str) -> Answer:
-    """OCPP 1.6: set one configuration key; the kept value follows when the station agrees.
-    A new AuthorizationKey is the station's password from then on (kept hashed, never as a key)."""
-    password = _new_password(station, stations.password_set_by_configuration, key=key, value=value)
-    answer = await _send(station, "change_configuration", key=key, value=value)
-    if password is not None:
-        await db_async(stations.record_station_password)(station_id=station.pk, password=password)
-    else:
-        await db_async(stations.record_configuration_change)(station_id=station.pk, key=key, value=value)
-    return answer
+Builder = Callable[[Any], Any]  # a command → the version's CALL payload dataclass
 
 
-@command
-async def get_variables(station: ChargingStation, *, variables: list[tuple[str, str]]) -> Answer:
-    """OCPP 2.0.1: read (component, variable) pairs of the device model, and keep the values read."""
-    refs = [{"component": component, "variable": variable} for component, variable in variables]
-    answer = await _send(station, "get_variables", variables=refs)
-    read = [
-        stations.DeviceModelAttribute(
-            component=r["component"]["name"], variable=r["variable"]["name"], value=r.get("attribute_value")
-        )
-        for r in answer.data.get("get_variable_result", [])
-        if r.get("attribute_status") == "Accepted"
-    ]
-    await db_async(stations.record_device_model)(station_id=station.pk, attributes=read)
-    return answer
+class Builders:
+    """One OCPP version's builders, by the command type each builds: `@builders(Reset)`.
 
+    `complete()` ends the version's module: every command type has a builder there, or is
+    declared not supported by that version, or the module fails to import.
+    """
 
-@command
-async def set_variables(station: ChargingStation, *, values: list[tuple[str, str, str]]) -> Answer:
-    """OCPP 2.0.1: set (component, variable, value) triples; the kept device model follows what was accepted.
-    An accepted SecurityCtrlr.BasicAuthPassword is the station's password from then on (kept hashed only)."""
-    passwords = [
-        _new_password(station, stations.password_set_by_variable, component=c, variable=v, value=value)
-        for c, v, value in values
-    ]
-    refs = [{"component": c, "variable": v, "value": value} for c, v, value in values]
-    answer = await _send(station, "set_variables", variables=refs)
-    results = answer.data.get("set_variable_result", [])
-    agreed = [result.get("attribute_status") in AGREED for result in results]
-    accepted = [
-        stations.DeviceModelAttribute(component=c, variable=v, value=value)
-        for (c, v, value), ok, password in zip(values, agreed, passwords)
-        if ok and password is None
-    ]
-    await db_async(stations.record_device_model)(station_id=station.pk, attributes=accepted)
-    for password in (password for password, ok in zip(passwords, agreed) if ok and password is not None):
-        await db_async(stations.record_station_password)(station_id=station.pk, password=password)
-    return answer
+    def __init__(self, ocpp_version: str):
+        self.ocpp_version = ocpp_version
+        self._builders: dict[type[Command], Builder] = {}
 
+    def __call__(self, kind: type[Command]) -> Callable[[Builder], Builder]:
+        if not (isinstance(kind, type) and issubclass(kind, Command) and kind is not Command):
+            raise TypeError(f"OCPP {self.ocpp_version}: {kind!r} is not a command type")
 
-def _new_password(station: ChargingStation, password_set_by, **setting) -> str | None:
-    """The password this setting gives the station; CommandInvalid, before anything is sent, for one
-    the station could never present."""
-    try:
-        return password_set_by(**setting)
-    except stations.InvalidStationPassword as error:
-        raise CommandInvalid(f"{station.charge_point_id}: {error}") from None
+        def register(build: Builder) -> Builder:
+            if kind in self._builders:
+                raise TypeError(f"OCPP {self.ocpp_version}: two builders for {kind.__name__}")
+            self._builders[kind] = build
+            return build
 
+        return register
 
-@command
-async def get_base_report(station: ChargingStation, *, report: str = "FullInventory") -> Answer:
-    """OCPP 2.0.1: ask for the device model; it arrives in NotifyReport messages and is kept."""
-    return await _send(station, "get_base_report", request_id=_request_id(), report=report)
-
-
-@command
-async def clear_cache(station: ChargingStation) -> Answer:
-    return await _send(station, "clear_cache")
-
-
-@command
-async def trigger_message(station: ChargingStation, *, message: str, evse_id: int | None = None) -> Answer:
-    """Ask the station to send a message now (BootNotification, StatusNotification, MeterValues, ...)."""
-    return await _send(station, "trigger_message", message=message, evse_id=evse_id)
-
-
-@command
-async def update_firmware(
-    station: ChargingStation,
-    *,
-    location: str,
-    retrieve_at: datetime,
-    retries: int | None = None,
-    retry_interval: int | None = None,
-) -> Answer:
-    return await _send(
-        station,
-        "update_firmware",
-        location=location,
-        retrieve_at=iso(retrieve_at),
-        retries=retries,
-        retry_interval=retry_interval,
-        request_id=_request_id(),
-    )
-
-
-@command
-async def get_diagnostics(
-    station: ChargingStation, *, location: str, start: datetime | None = None, stop: datetime | None = None
-) -> Answer:
-    """Ask the station to upload its diagnostics (1.6 GetDiagnostics, 2.0.1 GetLog)."""
-    return await _send(
-        station, "get_diagnostics", location=location, start=iso(start), stop=iso(stop), request_id=_request_id()
-    )
-
-
-@command
-async def data_transfer(
-    station: ChargingStation, *, vendor_id: str, message_id: str | None = None, data: str | None = None
-) -> Answer:
-    return await _send(station, "data_transfer", vendor_id=vendor_id, message_id=message_id, data=data)
-
-
-@command
-async def set_charging_profile(station: ChargingStation, *, evse_id: int, profile: ChargingProfile) -> Answer:
-    return await _send(station, "set_charging_profile", evse_id=evse_id, profile=asdict(profile))
-
-
-@command
-async def clear_charging_profile(
-    station: ChargingStation,
-    *,
-    profile_id: int | None = None,
-    evse_id: int | None = None,
-    purpose: str | None = None,
-    stack_level: int | None = None,
-) -> Answer:
-    return await _send(
-        station,
-        "clear_charging_profile",
-        profile_id=profile_id,
-        evse_id=evse_id,
-        purpose=purpose,
-        stack_level=stack_level,
-    )
-
-
-@command
-async def get_composite_schedule(
-    station: ChargingStation, *, evse_id: int, duration_s: int, rate_unit: str | None = None
-) -> Answer:
-    """The schedule the EVSE will follow for the next `duration_s` seconds; kept for operators."""
-    answer = await _send(station, "get_composite_schedule", evse_id=evse_id, duration_s=duration_s, rate_unit=rate_unit)
-    await db_async(stations.record_composite_schedule)(
-        station_id=station.pk,
-        evse_id=evse_id,
-        status=answer.status or "",
-        schedule=answer.data.get("charging_schedule"),
-    )
-    return answer
-
-
-@command
-async def reserve_now(station: ChargingStation, *, evse_id: int, id_tag: str, expires_at: datetime) -> Answer:
-    """Hold an EVSE for an id tag. The reservation is kept, with the station's answer."""
-    reservation = await db_async(sessions.create_reservation)(
-        station_id=station.pk, evse_id=evse_id, id_tag=id_tag, expires_at=expires_at
-    )
-    types = await db_async(tokens.id_token_types)(id_tags=[id_tag])
-    try:
-        answer = await _send(
-            station,
-            "reserve_now",
-            evse_id=evse_id,
-            id_tag=id_tag,
-            id_token_type=types[id_tag],
-            expires_at=iso(expires_at),
-            reservation_id=reservation.pk,
-        )
-    except CommandTimeout:
-        raise  # the station may still hold it: stays "requested" until it says otherwise
-    except CommandError as error:
-        await db_async(sessions.record_reservation_answer)(
-            reservation_id=reservation.pk, answer=getattr(error, "status", "NotSent")
-        )
-        raise
-    await db_async(sessions.record_reservation_answer)(reservation_id=reservation.pk, answer=answer.status)
-    return answer
-
-
-@command
-async def cancel_reservation(station: ChargingStation, *, reservation_id: int) -> Answer:
-    answer = await _send(station, "cancel_reservation", reservation_id=reservation_id)
-    await db_async(sessions.cancel_reservation)(reservation_id=reservation_id)
-    return answer
-
-
-@command
-async def send_local_list(station: ChargingStation, *, version: int, entries: list[dict], full: bool = True) -> Answer:
-    """Send the station's local authorization list: entries of id_tag, status, expires_at,
-    parent_id_tag (and id_token_type, else the stored one). An entry without a status
-    removes its tag, which only a differential update can do."""
-    if full and any(entry.get("status") is None for entry in entries):
-        raise CommandInvalid(f"{station.charge_point_id}: not sent, a full local list gives every entry a status")
-    tags = [entry["id_tag"] for entry in entries] + [
-        entry["parent_id_tag"] for entry in entries if entry.get("parent_id_tag")
-    ]
-    types = await db_async(tokens.id_token_types)(id_tags=tags)
-    typed = [
-        {
-            **entry,
-            "id_token_type": entry.get("id_token_type") or types[entry["id_tag"]],
-            "parent_id_token_type": types.get(entry.get("parent_id_tag")),
-        }
-        for entry in entries
-    ]
-    answer = await _send(station, "send_local_list", version=version, full=full, entries=typed)
-    await db_async(stations.record_local_list_version)(station_id=station.pk, version=version)
-    return answer
-
-
-@command
-async def get_local_list_version(station: ChargingStation) -> Answer:
-    answer = await _send(station, "get_local_list_version")
-    version = answer.data.get("list_version", answer.data.get("version_number"))
-    # 1.6 answers -1 when the station has no local list support at all.
-    await db_async(stations.record_local_list_version)(
-        station_id=station.pk, version=None if version == -1 else version
-    )
-    return answer
+    def complete(self, *, not_supported: frozenset[type[Command]] = frozenset()) -> Mapping[type[Command], Builder]:
+        every = set(Command.by_name.values())
+        missing = every - set(self._builders) - not_supported
+        both = set(self._builders) & not_supported
+        if missing or both:
+            raise TypeError(
+                f"OCPP {self.ocpp_version}: no builder for {sorted(k.__name__ for k in missing)}; "
+                f"both built and not supported: {sorted(k.__name__ for k in both)}"
+            )
+        return types.MappingProxyType(dict(self._builders))

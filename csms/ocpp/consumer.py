@@ -19,6 +19,7 @@ from csms.db import db_async
 from csms.denial import DenyingConsumer
 from csms.ocpp.handshake import HandshakeRefused, admit, basic_auth_password
 from csms.ocpp.messagelog import message_log
+from csms.ocpp.outcome import Outcome
 from csms.ocpp.v16.central_system import CentralSystem16
 from csms.ocpp.v201.central_system import CentralSystem201
 from stations import services as stations
@@ -150,7 +151,7 @@ class OcppConsumer(DenyingConsumer):
             reply = await self.engine.perform(event["command"], event["params"])
         except Exception as error:
             logger.exception("%s: command %s failed", self.charge_point_id, event["command"])
-            reply = {"outcome": "failed", "action": event["command"], "description": str(error)}
+            reply = {"outcome": Outcome.FAILED, "action": event["command"], "description": str(error)}
         await self.channel_layer.send(event["reply_to"], {"type": "ocpp.command.reply", **reply})
 
     async def ocpp_replaced(self, event: dict) -> None:

@@ -9,12 +9,15 @@ answer nobody asked for is ever taken for the answer to a later call.
 
 Incoming CALLs are answered one at a time, in order, by a worker task;
 CALLRESULTs are routed at once, so a handler that awaits a `call()` to the
-charger never blocks the frame that answers it.
+charger never blocks the frame that answers it. A handler's `@after` hook (the
+`ocpp` package's contract) runs once the CALLRESULT is written, in a task of
+its own, so a follow-up that sends commands to the charger delays no CALL.
 """
 
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.conf import settings
@@ -26,18 +29,19 @@ from ocpp.messages import CallError, CallResult, UnknownCallErrorCodeError
 from csms.db import db_async
 from csms.ocpp import frames
 from csms.ocpp.acceptance import refusal
+from csms.ocpp.commands import AGREED, Builder, Command, NotExpressible, from_wire
 from csms.ocpp.errors import CallRefused, Fault, error_code
 from csms.ocpp.messagelog import message_log
+from csms.ocpp.outcome import Outcome
 from csms.ocpp.schema import TOLERABLE, check_payload, request_problem
+from sessions.meter import InvalidSample
+from stations import configuration
+from stations.models import RegistrationStatus
 from stations.services import BootInfo, UnknownEvse, record_boot, record_deviation, record_heartbeat
 
 logger = logging.getLogger(__name__)
 
 IN, OUT = "in", "out"
-
-
-class NotExpressible(ValueError):
-    """A command a version's CALLs cannot say (a per-EVSE reset on 1.6): nothing is sent."""
 
 
 # Details of the stand-in CALLERROR that wakes a call() whose socket closed before its answer.
@@ -59,6 +63,7 @@ class ProtocolEngine:
         self.registration_status = registration_status
         self._calls: asyncio.Queue[frames.Frame | None] = asyncio.Queue()
         self._pending: dict[str, tuple[str, float]] = {}
+        self._follow_ups: set[asyncio.Task] = set()
         self.closed = False
 
     @property
@@ -73,6 +78,12 @@ class ProtocolEngine:
         decision = await db_async(record_boot)(station_id=self.station_id, info=info, now=now)
         self.registration_status = decision.status
         return decision.status, decision.interval, now
+
+    async def follow_up_boot(self) -> None:
+        """Once an Accepted boot is answered (an `@after` hook): read the station's configuration,
+        and make sure it samples SoC where the operator asked for it."""
+        if self.registration_status == RegistrationStatus.ACCEPTED:
+            await configuration.follow_up_boot(station_id=self.station_id, ocpp_version=self.ocpp_version)
 
     async def record_heartbeat(self) -> datetime:
         now = timezone.now()
@@ -126,15 +137,20 @@ class ProtocolEngine:
                 logger.exception("%s: failed answering %s", self.id, frame.unique_id)
 
     async def _answer(self, frame: frames.Frame) -> None:
-        handler = self.route_map.get(frame.action, {}).get("_on_action")
+        handlers = self.route_map.get(frame.action, {})
+        handler = handlers.get("_on_action")
         if handler is None:
             await self._send_error(frame.unique_id, frame.action, self._unanswerable(frame.action))
             return
+        arguments = camel_to_snake_case(frame.payload)
         try:
             await self._check(frame)
-            result = await handler(**camel_to_snake_case(frame.payload))
+            result = await handler(**arguments)
         except CallRefused as refused:
             await self._send_error(frame.unique_id, frame.action, refused)
+            return
+        except InvalidSample as error:  # a sampled value that is not a number: a field holding an invalid value
+            await self._send_error(frame.unique_id, frame.action, CallRefused(Fault.PROPERTY, str(error)))
             return
         except UnknownEvse as unknown:
             await self._refuse_unknown_evse(frame, unknown)
@@ -149,6 +165,23 @@ class ProtocolEngine:
         await self._send_frame(
             frames.call_result(frame.unique_id, payload), frames.CALLRESULT, frame.action, frame.unique_id
         )
+        after = handlers.get("_after_action")
+        if after is not None and not self.closed:  # an answer never sent asks for no follow-up
+            self._follow_up(frame.action, after(**arguments))
+
+    def _follow_up(self, action: str, hook) -> None:
+        """Run an `@after` hook in a task of its own: the next CALL is answered meanwhile, and a
+        hook that fails is logged, never taken for a broken connection."""
+
+        async def run() -> None:
+            try:
+                await hook
+            except Exception:
+                logger.exception("%s: the follow-up of %s failed", self.id, action)
+
+        task = asyncio.create_task(run())
+        self._follow_ups.add(task)
+        task.add_done_callback(self._follow_ups.discard)
 
     async def _refuse_unknown_evse(self, frame: frames.Frame, unknown: UnknownEvse) -> None:
         """An EVSE or connector the station never declared: a field holding an invalid value
@@ -224,54 +257,56 @@ class ProtocolEngine:
 
     # --- commands from the gateway ------------------------------------------------------
 
-    # command name → function(**params) returning the version's CALL payload dataclass
-    command_table: dict = {}
+    # command type → function(command) returning the version's CALL payload dataclass
+    builders: Mapping[type[Command], Builder] = {}
 
-    async def perform(self, command: str, params: dict) -> dict:
+    async def perform(self, name: str, params: dict) -> dict:
         """Send the CALL a gateway command stands for; describe the outcome for the reply channel.
 
         The registration this connection was given is checked again here (the gateway
         read the database, but a boot on this socket may since have been answered Pending).
         """
-        build = self.command_table.get(command)
+        try:
+            command = from_wire(name, params)
+        except KeyError:  # a command of newer code than this process runs
+            return {"outcome": Outcome.NOT_SUPPORTED, "action": name, "version": self.ocpp_version}
+        build = self.builders.get(type(command))
         if build is None:
-            return {"outcome": "not_supported", "action": command, "version": self.ocpp_version}
+            return {"outcome": Outcome.NOT_SUPPORTED, "action": command.name, "version": self.ocpp_version}
         why = refusal(
-            command=command,
-            params=params,
-            registration_status=self.registration_status,
-            booted=True,
-            ocpp_version=self.ocpp_version,
+            command=command, registration_status=self.registration_status, booted=True, ocpp_version=self.ocpp_version
         )
         if why:
-            return {"outcome": "not_accepted", "action": command, "why": why}
+            return {"outcome": Outcome.NOT_ACCEPTED, "action": command.name, "why": why}
         try:
-            payload = build(**params)
+            payload = build(command)
         except NotExpressible as error:
-            return {"outcome": "invalid", "action": command, "description": str(error)}
+            return {"outcome": Outcome.INVALID, "action": command.name, "description": str(error)}
         action = type(payload).__name__
         problem = await request_problem(payload, self.ocpp_version)
         if problem:
-            return {"outcome": "invalid", "action": action, "description": problem}
+            return {"outcome": Outcome.INVALID, "action": action, "description": problem}
         try:
             response = await self.call(payload, suppress=False)
         except TimeoutError:
-            return {"outcome": "timeout", "action": action, "seconds": self._response_timeout}
+            return {"outcome": Outcome.TIMEOUT, "action": action, "seconds": self._response_timeout}
         except OCPPError as error:  # a CALLERROR, or an answer that breaks the schema
             if error.details == CONNECTION_LOST:
-                return {"outcome": "disconnected", "action": action}
+                return {"outcome": Outcome.NOT_CONNECTED, "action": action}
             return {
-                "outcome": "call_error",
+                "outcome": Outcome.CALL_ERROR,
                 "action": action,
                 "code": error.code,
                 "description": str(error.description),
             }
         except UnknownCallErrorCodeError as error:
-            return {"outcome": "call_error", "action": action, "code": "Unknown", "description": str(error)}
+            return {"outcome": Outcome.CALL_ERROR, "action": action, "code": "Unknown", "description": str(error)}
         # Plain JSON values only: the reply crosses the channel layer (the `ocpp` package
         # reads some 1.6 answers' numbers as Decimal).
         data = json.loads(json.dumps(remove_nones(serialize_as_dict(response)), default=float))
-        return {"outcome": "answered", "action": action, "status": data.pop("status", None), "data": data}
+        status = data.pop("status", None)
+        outcome = Outcome.ACCEPTED if status is None or status in AGREED else Outcome.REJECTED
+        return {"outcome": outcome, "action": action, "status": status, "data": data}
 
     # --- outbound --------------------------------------------------------------------
 

@@ -5,14 +5,12 @@ the frame first); lenient stations do, so numbers sent as strings are read
 as numbers. A value that cannot be read is a PropertyConstraintViolation.
 """
 
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils.dateparse import parse_datetime
 
 from csms.ocpp.errors import CallRefused, Fault
-from sessions.meter import InvalidSample
 
 INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1  # what integer and bigint columns hold
 
@@ -61,12 +59,3 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@contextmanager
-def readings_checked():
-    """A sampled value that is not a number is a field holding an invalid value."""
-    try:
-        yield
-    except InvalidSample as error:
-        raise CallRefused(Fault.PROPERTY, str(error))

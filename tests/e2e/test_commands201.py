@@ -8,9 +8,12 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from csms.ocpp import commands
-from csms.ocpp.soc import ensure_soc_sampling
+from csms.ocpp.commands import LocalListEntry, Variable, VariableValue
+from sessions import local_list, remote_control, reservations
 from sessions.models import Reservation, Transaction
 from simulator import ChargerOptions201, SimulatedCharger201
+from stations import charging_schedules, configuration
+from stations import local_list as station_local_list
 from stations.models import ChargingStation, CompositeSchedule, Connector, DeviceModelVariable
 from tests.conftest import eventually
 from tests.e2e.answering import AnsweringCharger
@@ -50,41 +53,55 @@ async def online_station(server, make_station, make_id_tag, charge_point_id: str
 async def test_device_model_commands(server, make_station, make_id_tag):
     station, charger = await online_station(server, make_station, make_id_tag, "V2C-DM")
     with pytest.raises(commands.CommandNotSupported):
-        await commands.get_configuration(station)
-    assert (await commands.get_base_report(station)).status == "Accepted"
+        await configuration.get_configuration(station_id=station.pk)
+    assert (await commands.send(station.pk, commands.GetBaseReport())).status == "Accepted"
 
     def reported():
         """NotifyReport filled the device model"""
         return DeviceModelVariable.objects.filter(station=station).count() > 10
 
     await eventually(reported)
-    await commands.set_variables(station, values=[("OCPPCommCtrlr", "HeartbeatInterval", "120")])
-    answer = await commands.get_variables(station, variables=[("OCPPCommCtrlr", "HeartbeatInterval")])
+    await configuration.set_variables(
+        station_id=station.pk, values=[VariableValue("OCPPCommCtrlr", "HeartbeatInterval", "120")]
+    )
+    answer = await configuration.get_variables(
+        station_id=station.pk, variables=[Variable("OCPPCommCtrlr", "HeartbeatInterval")]
+    )
     assert answer.data["get_variable_result"][0]["attribute_value"] == "120"
-    assert await ensure_soc_sampling(station) is True
-    measurands = await commands.get_variables(station, variables=[("SampledDataCtrlr", "TxUpdatedMeasurands")])
+    assert await configuration.ensure_soc_sampling(station_id=station.pk, ocpp_version="2.0.1") is True
+    measurands = await configuration.get_variables(
+        station_id=station.pk, variables=[Variable("SampledDataCtrlr", "TxUpdatedMeasurands")]
+    )
     assert "SoC" in measurands.data["get_variable_result"][0]["attribute_value"].split(",")
     await charger.close()
 
 
 async def test_operational_commands(server, make_station, make_id_tag):
     station, charger = await online_station(server, make_station, make_id_tag, "V2C-OPS")
-    assert (await commands.unlock_connector(station, evse_id=1)).status == "Unlocked"
-    assert (await commands.change_availability(station, evse_id=2, operative=False)).status == "Accepted"
+    assert (await commands.send(station.pk, commands.UnlockConnector(evse_number=1))).status == "Unlocked"
+    assert (
+        await commands.send(station.pk, commands.ChangeAvailability(evse_number=2, operative=False))
+    ).status == "Accepted"
 
     def unavailable():
         """EVSE 2 reported Unavailable"""
         return Connector.objects.filter(evse__station=station, evse__evse_id=2, status="Unavailable").exists()
 
     await eventually(unavailable)
-    assert (await commands.clear_cache(station)).status == "Accepted"
-    assert (await commands.trigger_message(station, message="Heartbeat")).status == "Accepted"
-    assert (await commands.data_transfer(station, vendor_id="com.voltstack", message_id="Ping", data="1")).status
-    await commands.send_local_list(station, version=3, entries=[{"id_tag": "V2-TAG", "status": "Accepted"}])
-    await commands.get_local_list_version(station)
+    assert (await commands.send(station.pk, commands.ClearCache())).status == "Accepted"
+    assert (await commands.send(station.pk, commands.TriggerMessage(message="Heartbeat"))).status == "Accepted"
+    assert (
+        await commands.send(station.pk, commands.DataTransfer(vendor_id="com.voltstack", message_id="Ping", data="1"))
+    ).status
+    await local_list.send_local_list(
+        station_id=station.pk, version=3, entries=[LocalListEntry(id_tag="V2-TAG", status="Accepted")]
+    )
+    await station_local_list.get_local_list_version(station_id=station.pk)
     assert (await sync_to_async(ChargingStation.objects.get)(pk=station.pk)).local_list_version == 3
-    await commands.update_firmware(station, location="https://fw.example/2.bin", retrieve_at=timezone.now())
-    await commands.get_diagnostics(station, location="https://logs.example/up")
+    await commands.send(
+        station.pk, commands.UpdateFirmware(location="https://fw.example/2.bin", retrieve_at=timezone.now())
+    )
+    await commands.send(station.pk, commands.GetDiagnostics(location="https://logs.example/up"))
 
     def progressed():
         """firmware and log upload progress arrived"""
@@ -104,22 +121,30 @@ async def test_smart_charging_and_reservations(server, make_station, make_id_tag
         rate_unit="A",
         periods=[commands.SchedulePeriod(start_s=0, limit=10.0)],
     )
-    assert (await commands.set_charging_profile(station, evse_id=1, profile=profile)).status == "Accepted"
     assert (
-        await commands.get_composite_schedule(station, evse_id=1, duration_s=300, rate_unit="A")
+        await commands.send(station.pk, commands.SetChargingProfile(evse_number=1, profile=profile))
+    ).status == "Accepted"
+    assert (
+        await charging_schedules.get_composite_schedule(
+            station_id=station.pk, evse_number=1, duration_s=300, rate_unit="A"
+        )
     ).status == "Accepted"
     assert await sync_to_async(CompositeSchedule.objects.filter(station=station, evse_id=1, status="Accepted").exists)()
-    assert (await commands.clear_charging_profile(station, profile_id=21)).status == "Accepted"
-    await commands.reserve_now(station, evse_id=2, id_tag="V2-TAG", expires_at=timezone.now() + timedelta(minutes=10))
+    assert (await commands.send(station.pk, commands.ClearChargingProfile(profile_id=21))).status == "Accepted"
+    await reservations.reserve_now(
+        station_id=station.pk, evse_number=2, id_tag="V2-TAG", expires_at=timezone.now() + timedelta(minutes=10)
+    )
     reservation = await sync_to_async(Reservation.objects.get)(station=station)
     assert reservation.status == "accepted"
-    await commands.cancel_reservation(station, reservation_id=reservation.pk)
+    await reservations.cancel_reservation(station_id=station.pk, reservation_id=reservation.pk)
     await charger.close()
 
 
 async def test_remote_start_stop_and_reset(server, make_station, make_id_tag):
     station, charger = await online_station(server, make_station, make_id_tag, "V2C-REMOTE")
-    assert (await commands.remote_start(station, id_tag="V2-TAG", evse_id=1)).status == "Accepted"
+    assert (
+        await remote_control.remote_start(station_id=station.pk, id_tag="V2-TAG", evse_number=1)
+    ).status == "Accepted"
 
     def started():
         """the station opened the transaction it agreed to (a string id)"""
@@ -132,7 +157,7 @@ async def test_remote_start_stop_and_reset(server, make_station, make_id_tag):
 
     tx = await eventually(started)
     assert tx.id_tag_value == "V2-TAG"
-    assert (await commands.remote_stop(station, transaction=tx)).status == "Accepted"
+    assert (await remote_control.remote_stop(transaction_id=tx.pk)).status == "Accepted"
 
     def stopped():
         """the station ended it remotely"""
@@ -140,7 +165,7 @@ async def test_remote_start_stop_and_reset(server, make_station, make_id_tag):
 
     await eventually(stopped)
     booted = (await sync_to_async(ChargingStation.objects.get)(pk=station.pk)).last_boot_at
-    assert (await commands.reset(station, hard=True)).status == "Accepted"
+    assert (await commands.send(station.pk, commands.Reset(hard=True))).status == "Accepted"
 
     def rebooted():
         """the station booted again"""
@@ -155,9 +180,9 @@ async def test_rejected_and_silent_stations(server, make_station, make_id_tag):
         server, make_station, make_id_tag, "V2C-NO", Reset="reject", ClearCache="ignore"
     )
     with pytest.raises(commands.CommandRejected):
-        await commands.reset(station)
+        await commands.send(station.pk, commands.Reset())
     with pytest.raises(commands.CommandTimeout):
-        await commands.clear_cache(station)
+        await commands.send(station.pk, commands.ClearCache())
     await charger.close()
 
 
@@ -173,24 +198,21 @@ async def test_typed_tokens_per_evse_reset_per_connector_availability_and_local_
     await make_id_tag("CARD-1", id_token_type="ISO15693")
     charger = await AnsweringCharger.connect(server, "V2C-FRAMES", version="2.0.1")
     try:
-        await commands.reset(station, hard=False, evse_id=2)
-        await commands.change_availability(station, evse_id=2, connector_id=1, operative=False)
-        await commands.remote_start(station, id_tag="EMAID-1", evse_id=1)
-        await commands.reserve_now(
-            station, evse_id=2, id_tag="CARD-1", expires_at=timezone.now() + timedelta(minutes=5)
+        await commands.send(station.pk, commands.Reset(hard=False, evse_number=2))
+        await commands.send(station.pk, commands.ChangeAvailability(evse_number=2, connector_id=1, operative=False))
+        await remote_control.remote_start(station_id=station.pk, id_tag="EMAID-1", evse_number=1)
+        await reservations.reserve_now(
+            station_id=station.pk, evse_number=2, id_tag="CARD-1", expires_at=timezone.now() + timedelta(minutes=5)
         )
-        await commands.send_local_list(
-            station,
+        await local_list.send_local_list(
+            station_id=station.pk,
             version=3,
             full=False,
             entries=[
-                {
-                    "id_tag": "CARD-1",
-                    "status": "Accepted",
-                    "expires_at": "2030-01-01T00:00:00Z",
-                    "parent_id_tag": "FLEET-1",
-                },
-                {"id_tag": "EMAID-1", "status": None},
+                LocalListEntry(
+                    id_tag="CARD-1", status="Accepted", expires_at="2030-01-01T00:00:00Z", parent_id_tag="FLEET-1"
+                ),
+                LocalListEntry(id_tag="EMAID-1", status=None),
             ],
         )
         assert charger.calls("Reset") == ['{"type": "OnIdle", "evseId": 2}']
@@ -247,11 +269,13 @@ async def test_a_pending_station_takes_only_what_b02_allows(server, make_station
     )
     try:
         assert charger.boot_status == "Pending"
-        await commands.get_variables(station, variables=[("OCPPCommCtrlr", "HeartbeatInterval")])
+        await configuration.get_variables(
+            station_id=station.pk, variables=[Variable("OCPPCommCtrlr", "HeartbeatInterval")]
+        )
         for refused in (
-            commands.reset(station),
-            commands.remote_start(station, id_tag="T", evse_id=1),
-            commands.clear_cache(station),
+            commands.send(station.pk, commands.Reset()),
+            remote_control.remote_start(station_id=station.pk, id_tag="T", evse_number=1),
+            commands.send(station.pk, commands.ClearCache()),
         ):
             with pytest.raises(commands.StationNotAccepted):
                 await refused

@@ -23,7 +23,9 @@ def command_each(stations: list[ChargingStation], thread: int) -> list[str]:
     """One thread's work: a DataTransfer to every station, each through `.sync()`."""
     try:
         return [
-            commands.data_transfer.sync(station, vendor_id="com.voltstack", message_id=f"t{thread}").status
+            commands.send.sync(
+                station.pk, commands.DataTransfer(vendor_id="com.voltstack", message_id=f"t{thread}")
+            ).status
             for station in stations
         ]
     finally:

@@ -62,6 +62,9 @@ async def charger_online(server, make_station, charge_point_id: str, *, priced: 
     await make_station(charge_point_id, evse_count=2, location=location)
     ws = await open_socket(server, charge_point_id)
     await call(ws, "BootNotification", BOOT)
+    read = await answer(ws, follow_ups=True)  # a compliant charger answers the configuration read that follows
+    assert read[2] == "GetConfiguration"
+    await reply_to(ws, read, {"configurationKey": []})
     for connector in (1, 2):
         await call(ws, "StatusNotification", status(connector, "Available", "2026-11-21T09:00:00Z"))
     return ws

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 
-from csms.ocpp import commands
 from csms.ocpp.models import OcppMessage
+from sessions import remote_control
 from sessions.models import MeterValue, Transaction
 from stations.models import ChargingStation, Connector, StatusEvent
 from tests.conftest import eventually
@@ -122,7 +122,7 @@ async def test_ocpp_rpc_charger_runs_a_session_and_obeys_a_remote_stop(server, m
         transaction = await sync_to_async(Transaction.objects.get)(pk=ready["transactionId"])
         assert transaction.station_id == station.pk and transaction.status == "active"
 
-        answer = await commands.remote_stop(station, transaction=transaction)
+        answer = await remote_control.remote_stop(transaction_id=transaction.pk)
         assert answer.status == "Accepted"
 
         returncode = await charger.finish()

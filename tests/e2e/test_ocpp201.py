@@ -8,7 +8,10 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from csms.ocpp import commands
+from csms.ocpp.commands import Variable
+from sessions import remote_control
 from sessions.models import MeterValue, Reservation, Transaction, TransactionEvent
+from stations import configuration
 from stations.models import ChargingStation, Connector, DataTransferMessage, DeviceModelVariable, StationEvent
 from tests.conftest import eventually
 from tests.ocpp_client import answer, call, open_socket
@@ -239,11 +242,19 @@ async def test_201_commands_speak_201(server, make_station):
     station = await make_station("V2-CMD")
     async with open_socket(server, "V2-CMD", subprotocols=V201) as ws:
         await call(ws, "BootNotification", BOOT)
+        follow_up = await answer(ws, follow_ups=True)  # the configuration read after an Accepted boot
+        assert follow_up[2:] == [
+            "GetBaseReport",
+            {"requestId": follow_up[3]["requestId"], "reportBase": "ConfigurationInventory"},
+        ]
+        await ws.send(json.dumps([3, follow_up[1], {"status": "Accepted"}]))
         with pytest.raises(commands.CommandNotSupported):
-            await commands.get_configuration(station)  # 1.6 only: nothing is sent
+            await configuration.get_configuration(station_id=station.pk)  # 1.6 only: nothing is sent
 
         pending = asyncio.ensure_future(
-            commands.get_variables(station, variables=[("OCPPCommCtrlr", "HeartbeatInterval")])
+            configuration.get_variables(
+                station_id=station.pk, variables=[Variable("OCPPCommCtrlr", "HeartbeatInterval")]
+            )
         )
         request = await answer(ws)
         assert request[2] == "GetVariables"
@@ -261,7 +272,7 @@ async def test_201_commands_speak_201(server, make_station):
         kept = await sync_to_async(DeviceModelVariable.objects.get)(station=station, variable="HeartbeatInterval")
         assert kept.value == "120"
 
-        pending = asyncio.ensure_future(commands.reset(station, hard=True))
+        pending = asyncio.ensure_future(commands.send(station.pk, commands.Reset(hard=True)))
         request = await answer(ws)
         assert request[2:] == ["Reset", {"type": "Immediate"}]
         await ws.send(json.dumps([3, request[1], {"status": "Accepted"}]))
@@ -275,7 +286,7 @@ async def test_201_commands_speak_201(server, make_station):
             authorization_status="Accepted",
             started_at="2026-11-21T10:00:00Z",
         )
-        pending = asyncio.ensure_future(commands.remote_stop(station, transaction=tx))
+        pending = asyncio.ensure_future(remote_control.remote_stop(transaction_id=tx.pk))
         request = await answer(ws)
         assert request[2:] == ["RequestStopTransaction", {"transactionId": "tx-201-a"}]
         await ws.send(json.dumps([3, request[1], {"status": "Rejected"}]))

@@ -20,7 +20,7 @@ from stations.selectors import station_online
 from stations.services import clear_dead_connections
 from tests.conftest import AsgiServer, eventually, server_env
 from tests.e2e.answering import AnsweringCharger
-from tests.ocpp_client import open_socket
+from tests.ocpp_client import answer, open_socket
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +59,7 @@ async def test_a_station_on_a_killed_process_is_offline_and_a_start_is_refused_a
         await sync_to_async(request_start)(driver=driver, request=StartRequest(station_id="CP-ON-KILLED", evse_id=1))
     assert refused.value.code == "station_offline"
     with pytest.raises(commands.StationNotConnected):
-        await commands.clear_cache(station)
+        await commands.send(station.pk, commands.ClearCache())
 
     assert await sync_to_async(clear_dead_connections)() == 1  # what the beat sweep records
     stored = await sync_to_async(ChargingStation.objects.get)(pk=station.pk)
@@ -103,9 +103,11 @@ async def test_a_reconnect_storm_ends_with_the_live_socket_recorded(server, make
     try:
         for ws in survivors:
             with pytest.raises(ConnectionClosed) as closed:
-                await asyncio.wait_for(ws.recv(), 10)
+                await answer(ws, 10)
             assert closed.value.rcvd.code == 4000
-        assert (await commands.trigger_message(station, message="BootNotification")).status == "Accepted"
+        assert (
+            await commands.send(station.pk, commands.TriggerMessage(message="BootNotification"))
+        ).status == "Accepted"
         assert final.calls("TriggerMessage") == ['{"requestedMessage": "BootNotification"}']
     finally:
         await final.close()

@@ -1,8 +1,6 @@
 """Issue 9 #5: an operator rejecting a connected station closes its socket at once, and a station
 that is not Accepted starts no transaction."""
 
-import asyncio
-
 import pytest
 from asgiref.sync import sync_to_async
 from django.urls import reverse
@@ -10,7 +8,7 @@ from websockets.exceptions import ConnectionClosed
 
 from stations.models import ChargingStation, StationEvent
 from tests.conftest import eventually
-from tests.ocpp_client import call, open_socket
+from tests.ocpp_client import answer, call, open_socket
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +44,7 @@ async def test_rejecting_a_connected_station_closes_its_socket_and_its_reconnect
         )
         assert "1 station(s) rejected." in response.content.decode()
         with pytest.raises(ConnectionClosed) as closed:
-            await asyncio.wait_for(ws.recv(), 10)
+            await answer(ws, 10)
         assert closed.value.rcvd.code == 4001
 
     def offline():

@@ -11,7 +11,6 @@ from asgiref.sync import sync_to_async
 from django.urls import reverse
 from django.utils import timezone
 
-from csms.ocpp.admin_actions import failure
 from csms.ocpp.commands import (
     CommandCallError,
     CommandError,
@@ -23,6 +22,7 @@ from csms.ocpp.commands import (
 )
 from sessions.models import Reservation, Transaction
 from simulator import ChargerOptions, ChargerOptions201, SimulatedCharger, SimulatedCharger201
+from stations.admin.commands import failure
 from stations.models import ChargingStation, CompositeSchedule, ConfigurationKey, Connector
 from tests.conftest import eventually
 from tests.ocpp_client import STATION_PASSWORD

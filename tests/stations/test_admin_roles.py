@@ -16,8 +16,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from billing.models import Invoice, Payment, Tariff
-from csms.ocpp.admin_actions import send
 from sessions.models import Reservation, Transaction
+from stations.admin.commands import send
 from stations.models import ChargingStation, Connector, RegistrationStatus
 from stations.services import provision_station
 

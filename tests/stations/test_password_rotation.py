@@ -7,9 +7,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from websockets.exceptions import InvalidStatus
 
-from csms.ocpp import commands
-from csms.ocpp.commands import CommandInvalid
+from csms.ocpp.commands import CommandInvalid, VariableValue
 from simulator import ChargerOptions, ChargerOptions201, SimulatedCharger, SimulatedCharger201
+from stations import configuration
 from stations.models import ChargingStation, ConfigurationKey
 from tests.conftest import eventually
 from tests.ocpp_client import STATION_PASSWORD, open_socket
@@ -128,7 +128,7 @@ async def test_an_authorization_key_the_operator_sets_is_the_password_from_then_
 async def test_a_key_no_station_could_present_is_refused_before_it_is_sent(server, connected, key, value):
     station, charger = await connected("CP-ROT-BAD", "1.6")
     with pytest.raises(CommandInvalid):
-        await commands.change_configuration(station, key=key, value=value)
+        await configuration.change_configuration(station_id=station.pk, key=key, value=value)
     assert not charger.exchanges("ChangeConfiguration", incoming=True)
     kept = await sync_to_async(ChargingStation.objects.get)(pk=station.pk)
     assert kept.check_password(STATION_PASSWORD)
@@ -137,5 +137,7 @@ async def test_a_key_no_station_could_present_is_refused_before_it_is_sent(serve
 async def test_a_201_password_outside_the_password_string_rules_is_refused_before_it_is_sent(server, connected):
     station, charger = await connected("CP-ROT-BAD2", "2.0.1")
     with pytest.raises(CommandInvalid):
-        await commands.set_variables(station, values=[("SecurityCtrlr", "BasicAuthPassword", "short")])
+        await configuration.set_variables(
+            station_id=station.pk, values=[VariableValue("SecurityCtrlr", "BasicAuthPassword", "short")]
+        )
     assert not charger.exchanges("SetVariables", incoming=True)

@@ -6,14 +6,14 @@ is EVSE N (with its single connector 1); connector 0 is the station itself.
 """
 
 from django.utils import timezone
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
 from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
-from csms.ocpp.v16.commands import COMMANDS
-from csms.ocpp.values import INT32_MAX, iso, readings_checked, to_datetime, to_int, to_optional_int, to_str
+from csms.ocpp.v16.commands import BUILDERS
+from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
 from sessions import closing
 from sessions import services as sessions
 from sessions.meter import Sample
@@ -63,7 +63,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
         }
     )
     known_actions = frozenset(a.value for a in Action)
-    command_table = COMMANDS
+    builders = BUILDERS
 
     @on(Action.boot_notification)
     async def on_boot_notification(self, charge_point_vendor, charge_point_model, **optional):
@@ -80,6 +80,10 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
         )
         status, interval, now = await self.record_boot(info)
         return call_result.BootNotification(current_time=iso(now), interval=interval, status=status)
+
+    @after(Action.boot_notification)
+    async def after_boot_notification(self, **_):
+        await self.follow_up_boot()
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **_):
@@ -129,27 +133,25 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id, meter_value, **optional):
-        with readings_checked():
-            await db_async(sessions.record_meter_values)(
-                station_id=self.station_id,
-                evse_id=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
-                transaction_id=to_optional_int(optional.get("transaction_id"), "transactionId"),
-                samples=_samples(meter_value),
-            )
+        await db_async(sessions.record_meter_values)(
+            station_id=self.station_id,
+            evse_id=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
+            transaction_id=to_optional_int(optional.get("transaction_id"), "transactionId"),
+            samples=_samples(meter_value),
+        )
         return call_result.MeterValues()
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, **optional):
-        with readings_checked():
-            info = await db_async(sessions.stop_transaction)(
-                station_id=self.station_id,
-                transaction_id=to_int(transaction_id, "transactionId"),
-                meter_stop_wh=to_int(meter_stop, "meterStop"),
-                stopped_at=to_datetime(timestamp, "timestamp"),
-                reason=to_str(optional.get("reason"), "Local"),
-                id_tag=optional.get("id_tag"),
-                samples=_samples(optional.get("transaction_data")),
-            )
+        info = await db_async(sessions.stop_transaction)(
+            station_id=self.station_id,
+            transaction_id=to_int(transaction_id, "transactionId"),
+            meter_stop_wh=to_int(meter_stop, "meterStop"),
+            stopped_at=to_datetime(timestamp, "timestamp"),
+            reason=to_str(optional.get("reason"), "Local"),
+            id_tag=optional.get("id_tag"),
+            samples=_samples(optional.get("transaction_data")),
+        )
         return call_result.StopTransaction(id_tag_info=_id_tag_info(info))
 
     @on(Action.data_transfer)

@@ -1,4 +1,4 @@
-"""The gateway's commands as OCPP 1.6 CALLs: neutral parameters in, a 1.6 payload out.
+"""The port's commands as OCPP 1.6 CALLs: a typed command in, a 1.6 payload out.
 
 1.6 names EVSEs "connectors": EVSE n is connectorId n, and connectorId 0
 means the whole station. 1.6 id tags carry no type: a token's 2.0.1 type
@@ -9,148 +9,142 @@ from dataclasses import dataclass
 
 from ocpp.v16 import call
 
-from csms.ocpp.engine import NotExpressible
+from csms.ocpp import commands as c
 from csms.ocpp.schedules import charging_schedule
+from csms.ocpp.values import iso
+
+builds = c.Builders("1.6")
 
 _PURPOSE = {"TxDefault": "TxDefaultProfile", "Tx": "TxProfile", "StationMax": "ChargePointMaxProfile"}
 
 
-def charging_profile(profile: dict) -> dict:
-    """A neutral profile (see commands.ChargingProfile) as a 1.6 ChargingProfile, snake_case."""
+def charging_profile(profile: c.ChargingProfile) -> dict:
+    """A neutral profile as a 1.6 ChargingProfile, snake_case."""
     return {
-        "charging_profile_id": profile["profile_id"],
-        "transaction_id": profile.get("transaction_id"),
-        "stack_level": profile["stack_level"],
-        "charging_profile_purpose": _PURPOSE[profile["purpose"]],
-        "charging_profile_kind": profile["kind"],
-        "recurrency_kind": profile.get("recurrency"),
-        "valid_from": profile.get("valid_from"),
-        "valid_to": profile.get("valid_to"),
+        "charging_profile_id": profile.profile_id,
+        "transaction_id": profile.transaction_id,
+        "stack_level": profile.stack_level,
+        "charging_profile_purpose": _PURPOSE[profile.purpose],
+        "charging_profile_kind": profile.kind,
+        "recurrency_kind": profile.recurrency,
+        "valid_from": profile.valid_from,
+        "valid_to": profile.valid_to,
         "charging_schedule": charging_schedule(profile),
     }
 
 
-def remote_start(
-    *,
-    id_tag: str,
-    id_token_type: str = "",
-    evse_id: int | None = None,
-    profile: dict | None = None,
-    request_id: int | None = None,
-):
+@builds(c.RemoteStart)
+def remote_start(command: c.RemoteStart):
+    profile = charging_profile(command.profile) if command.profile else None
     return call.RemoteStartTransaction(
-        id_tag=id_tag, connector_id=evse_id, charging_profile=charging_profile(profile) if profile else None
+        id_tag=command.id_tag, connector_id=command.evse_number, charging_profile=profile
     )
 
 
-def remote_stop(*, transaction_id: int, transaction_uid: str | None = None):
-    return call.RemoteStopTransaction(transaction_id=transaction_id)
+@builds(c.RemoteStop)
+def remote_stop(command: c.RemoteStop):
+    return call.RemoteStopTransaction(transaction_id=command.transaction_id)
 
 
-def reset(*, hard: bool, evse_id: int | None = None):
-    if evse_id:
-        raise NotExpressible("OCPP 1.6 resets a whole charge point, not one EVSE")
-    return call.Reset(type="Hard" if hard else "Soft")
+@builds(c.Reset)
+def reset(command: c.Reset):
+    if command.evse_number:
+        raise c.NotExpressible("OCPP 1.6 resets a whole charge point, not one EVSE")
+    return call.Reset(type="Hard" if command.hard else "Soft")
 
 
-def unlock_connector(*, evse_id: int, connector_id: int = 1):
-    return call.UnlockConnector(connector_id=evse_id)
+@builds(c.UnlockConnector)
+def unlock_connector(command: c.UnlockConnector):
+    return call.UnlockConnector(connector_id=command.evse_number)
 
 
-def change_availability(*, evse_id: int, operative: bool, connector_id: int | None = None):
+@builds(c.ChangeAvailability)
+def change_availability(command: c.ChangeAvailability):
     """1.6's connector is the EVSE: its (only) connector 1 is the EVSE itself."""
-    if connector_id not in (None, 1):
-        raise NotExpressible(f"OCPP 1.6 has one connector per EVSE, not connector {connector_id}")
-    return call.ChangeAvailability(connector_id=evse_id, type="Operative" if operative else "Inoperative")
+    if command.connector_id not in (None, 1):
+        raise c.NotExpressible(f"OCPP 1.6 has one connector per EVSE, not connector {command.connector_id}")
+    return call.ChangeAvailability(
+        connector_id=command.evse_number, type="Operative" if command.operative else "Inoperative"
+    )
 
 
-def get_configuration(*, keys: list[str] | None = None):
-    return call.GetConfiguration(key=keys or None)
+@builds(c.GetConfiguration)
+def get_configuration(command: c.GetConfiguration):
+    return call.GetConfiguration(key=list(command.keys) or None)
 
 
-def change_configuration(*, key: str, value: str):
-    return call.ChangeConfiguration(key=key, value=value)
+@builds(c.ChangeConfiguration)
+def change_configuration(command: c.ChangeConfiguration):
+    return call.ChangeConfiguration(key=command.key, value=command.value)
 
 
-def clear_cache():
+@builds(c.ClearCache)
+def clear_cache(command: c.ClearCache):
     return call.ClearCache()
 
 
-def trigger_message(*, message: str, evse_id: int | None = None):
-    return call.TriggerMessage(requested_message=message, connector_id=evse_id)
+@builds(c.TriggerMessage)
+def trigger_message(command: c.TriggerMessage):
+    return call.TriggerMessage(requested_message=command.message, connector_id=command.evse_number)
 
 
-def update_firmware(
-    *,
-    location: str,
-    retrieve_at: str,
-    retries: int | None = None,
-    retry_interval: int | None = None,
-    request_id: int | None = None,
-):
+@builds(c.UpdateFirmware)
+def update_firmware(command: c.UpdateFirmware):
     return call.UpdateFirmware(
-        location=location, retrieve_date=retrieve_at, retries=retries, retry_interval=retry_interval
+        location=command.location,
+        retrieve_date=iso(command.retrieve_at),
+        retries=command.retries,
+        retry_interval=command.retry_interval,
     )
 
 
-def get_diagnostics(
-    *,
-    location: str,
-    start: str | None = None,
-    stop: str | None = None,
-    retries: int | None = None,
-    retry_interval: int | None = None,
-    request_id: int | None = None,
-):
-    return call.GetDiagnostics(
-        location=location, start_time=start, stop_time=stop, retries=retries, retry_interval=retry_interval
+@builds(c.GetDiagnostics)
+def get_diagnostics(command: c.GetDiagnostics):
+    return call.GetDiagnostics(location=command.location, start_time=iso(command.start), stop_time=iso(command.stop))
+
+
+@builds(c.DataTransfer)
+def data_transfer(command: c.DataTransfer):
+    return call.DataTransfer(vendor_id=command.vendor_id, message_id=command.message_id, data=command.data)
+
+
+@builds(c.SetChargingProfile)
+def set_charging_profile(command: c.SetChargingProfile):
+    return call.SetChargingProfile(
+        connector_id=command.evse_number, cs_charging_profiles=charging_profile(command.profile)
     )
 
 
-def data_transfer(*, vendor_id: str, message_id: str | None = None, data: str | None = None):
-    return call.DataTransfer(vendor_id=vendor_id, message_id=message_id, data=data)
-
-
-def set_charging_profile(*, evse_id: int, profile: dict):
-    return call.SetChargingProfile(connector_id=evse_id, cs_charging_profiles=charging_profile(profile))
-
-
-def clear_charging_profile(
-    *,
-    profile_id: int | None = None,
-    evse_id: int | None = None,
-    purpose: str | None = None,
-    stack_level: int | None = None,
-):
+@builds(c.ClearChargingProfile)
+def clear_charging_profile(command: c.ClearChargingProfile):
     return call.ClearChargingProfile(
-        id=profile_id, connector_id=evse_id, charging_profile_purpose=_PURPOSE.get(purpose), stack_level=stack_level
+        id=command.profile_id,
+        connector_id=command.evse_number,
+        charging_profile_purpose=_PURPOSE.get(command.purpose),
+        stack_level=command.stack_level,
     )
 
 
-def get_composite_schedule(*, evse_id: int, duration_s: int, rate_unit: str | None = None):
-    return call.GetCompositeSchedule(connector_id=evse_id, duration=duration_s, charging_rate_unit=rate_unit)
+@builds(c.GetCompositeSchedule)
+def get_composite_schedule(command: c.GetCompositeSchedule):
+    return call.GetCompositeSchedule(
+        connector_id=command.evse_number, duration=command.duration_s, charging_rate_unit=command.rate_unit
+    )
 
 
-def reserve_now(
-    *,
-    evse_id: int,
-    id_tag: str,
-    expires_at: str,
-    reservation_id: int,
-    id_token_type: str = "",
-    parent_id_tag: str | None = None,
-):
+@builds(c.ReserveNow)
+def reserve_now(command: c.ReserveNow):
     return call.ReserveNow(
-        connector_id=evse_id,
-        expiry_date=expires_at,
-        id_tag=id_tag,
-        reservation_id=reservation_id,
-        parent_id_tag=parent_id_tag,
+        connector_id=command.evse_number,
+        expiry_date=iso(command.expires_at),
+        id_tag=command.id_tag,
+        reservation_id=command.reservation_id,
     )
 
 
-def cancel_reservation(*, reservation_id: int):
-    return call.CancelReservation(reservation_id=reservation_id)
+@builds(c.CancelReservation)
+def cancel_reservation(command: c.CancelReservation):
+    return call.CancelReservation(reservation_id=command.reservation_id)
 
 
 @dataclass
@@ -163,53 +157,33 @@ class SendLocalList:
     update_type: str
 
 
-def send_local_list(*, version: int, full: bool, entries: list[dict]):
+@builds(c.SendLocalList)
+def send_local_list(command: c.SendLocalList):
     return SendLocalList(
-        list_version=version,
-        local_authorization_list=[_local_entry(entry) for entry in entries],
-        update_type="Full" if full else "Differential",
+        list_version=command.version,
+        local_authorization_list=[_local_entry(entry) for entry in command.entries],
+        update_type="Full" if command.full else "Differential",
     )
 
 
-def _local_entry(entry: dict) -> dict:
+def _local_entry(entry: c.LocalListEntry) -> dict:
     """AuthorizationData, keys in schema order. 1.6 reads an entry without idTagInfo as a
     removal (differential updates only), so every other entry carries one."""
-    if entry.get("status") is None:
-        return {"id_tag": entry["id_tag"]}
+    if entry.status is None:
+        return {"id_tag": entry.id_tag}
     info = {}
-    if entry.get("expires_at"):
-        info["expiry_date"] = entry["expires_at"]
-    if entry.get("parent_id_tag"):
-        info["parent_id_tag"] = entry["parent_id_tag"]
-    info["status"] = entry["status"]
-    return {"id_tag": entry["id_tag"], "id_tag_info": info}
+    if entry.expires_at:
+        info["expiry_date"] = entry.expires_at
+    if entry.parent_id_tag:
+        info["parent_id_tag"] = entry.parent_id_tag
+    info["status"] = entry.status
+    return {"id_tag": entry.id_tag, "id_tag_info": info}
 
 
-def get_local_list_version():
+@builds(c.GetLocalListVersion)
+def get_local_list_version(command: c.GetLocalListVersion):
     return call.GetLocalListVersion()
 
 
-COMMANDS = {
-    builder.__name__: builder
-    for builder in (
-        remote_start,
-        remote_stop,
-        reset,
-        unlock_connector,
-        change_availability,
-        get_configuration,
-        change_configuration,
-        clear_cache,
-        trigger_message,
-        update_firmware,
-        get_diagnostics,
-        data_transfer,
-        set_charging_profile,
-        clear_charging_profile,
-        get_composite_schedule,
-        reserve_now,
-        cancel_reservation,
-        send_local_list,
-        get_local_list_version,
-    )
-}
+# 1.6 has no device model: its configuration is keys (GetConfiguration/ChangeConfiguration).
+BUILDERS = builds.complete(not_supported=frozenset({c.GetVariables, c.SetVariables, c.GetBaseReport}))

@@ -8,14 +8,14 @@ Transaction models as 1.6 (the string id in Transaction.uid).
 import json
 
 from django.utils import timezone
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import Action
 
 from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
-from csms.ocpp.v201.commands import COMMANDS
-from csms.ocpp.values import INT32_MAX, iso, readings_checked, to_datetime, to_int, to_optional_int, to_str
+from csms.ocpp.v201.commands import BUILDERS
+from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
 from sessions import closing
 from sessions import services as sessions
 from sessions.meter import Sample
@@ -65,7 +65,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
         {"BootNotification", "Heartbeat", "StatusNotification", "NotifyReport", "FirmwareStatusNotification"}
     )
     known_actions = frozenset(a.value for a in Action)
-    command_table = COMMANDS
+    builders = BUILDERS
 
     @on(Action.boot_notification)
     async def on_boot_notification(self, charging_station, reason, **_):
@@ -80,6 +80,10 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
         )
         status, interval, now = await self.record_boot(info)
         return call_result.BootNotification(current_time=iso(now), interval=interval, status=status)
+
+    @after(Action.boot_notification)
+    async def after_boot_notification(self, **_):
+        await self.follow_up_boot()
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **_):
@@ -125,19 +129,17 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
             reservation_id=to_optional_int(optional.get("reservation_id"), "reservationId", maximum=INT32_MAX),
             charging_state=to_str(transaction_info.get("charging_state")),
         )
-        with readings_checked():
-            info = await db_async(sessions.record_transaction_step)(station_id=self.station_id, step=step)
+        info = await db_async(sessions.record_transaction_step)(station_id=self.station_id, step=step)
         return call_result.TransactionEvent(id_token_info=_token_info(info))
 
     @on(Action.meter_values)
     async def on_meter_values(self, evse_id, meter_value, **_):
-        with readings_checked():
-            await db_async(sessions.record_meter_values)(
-                station_id=self.station_id,
-                evse_id=to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX),
-                transaction_id=None,
-                samples=list(_samples(meter_value)),
-            )
+        await db_async(sessions.record_meter_values)(
+            station_id=self.station_id,
+            evse_id=to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX),
+            transaction_id=None,
+            samples=list(_samples(meter_value)),
+        )
         return call_result.MeterValues()
 
     @on(Action.notify_report)

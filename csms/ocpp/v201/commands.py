@@ -1,10 +1,14 @@
-"""The gateway's commands as OCPP 2.0.1 CALLs: neutral parameters in, a 2.0.1 payload out."""
+"""The port's commands as OCPP 2.0.1 CALLs: a typed command in, a 2.0.1 payload out."""
 
 from dataclasses import dataclass
 
 from ocpp.v201 import call
 
+from csms.ocpp import commands as c
 from csms.ocpp.schedules import charging_schedule
+from csms.ocpp.values import iso
+
+builds = c.Builders("2.0.1")
 
 _PURPOSE = {"TxDefault": "TxDefaultProfile", "Tx": "TxProfile", "StationMax": "ChargingStationMaxProfile"}
 
@@ -14,142 +18,157 @@ def _token(id_tag: str, token_type: str) -> dict:
     return {"id_token": id_tag, "type": token_type}
 
 
-def charging_profile(profile: dict) -> dict:
-    """A neutral profile (see commands.ChargingProfile) as a 2.0.1 ChargingProfileType, snake_case."""
+def charging_profile(profile: c.ChargingProfile) -> dict:
+    """A neutral profile as a 2.0.1 ChargingProfileType, snake_case."""
     return {
-        "id": profile["profile_id"],
-        "stack_level": profile["stack_level"],
-        "charging_profile_purpose": _PURPOSE[profile["purpose"]],
-        "charging_profile_kind": profile["kind"],
-        "recurrency_kind": profile.get("recurrency"),
-        "valid_from": profile.get("valid_from"),
-        "valid_to": profile.get("valid_to"),
-        "transaction_id": profile.get("transaction_uid"),
-        "charging_schedule": [{"id": profile["profile_id"], **charging_schedule(profile)}],
+        "id": profile.profile_id,
+        "stack_level": profile.stack_level,
+        "charging_profile_purpose": _PURPOSE[profile.purpose],
+        "charging_profile_kind": profile.kind,
+        "recurrency_kind": profile.recurrency,
+        "valid_from": profile.valid_from,
+        "valid_to": profile.valid_to,
+        "transaction_id": profile.transaction_uid,
+        "charging_schedule": [{"id": profile.profile_id, **charging_schedule(profile)}],
     }
 
 
-def remote_start(
-    *, id_tag: str, id_token_type: str, evse_id: int | None = None, profile: dict | None = None, request_id: int
-):
+@builds(c.RemoteStart)
+def remote_start(command: c.RemoteStart):
     return call.RequestStartTransaction(
-        id_token=_token(id_tag, id_token_type),
-        remote_start_id=request_id,
-        evse_id=evse_id,
-        charging_profile=charging_profile(profile) if profile else None,
+        id_token=_token(command.id_tag, command.id_token_type),
+        remote_start_id=command.request_id,
+        evse_id=command.evse_number,
+        charging_profile=charging_profile(command.profile) if command.profile else None,
     )
 
 
-def remote_stop(*, transaction_id: int, transaction_uid: str | None = None):
-    return call.RequestStopTransaction(transaction_id=transaction_uid or str(transaction_id))
+@builds(c.RemoteStop)
+def remote_stop(command: c.RemoteStop):
+    return call.RequestStopTransaction(transaction_id=command.transaction_uid or str(command.transaction_id))
 
 
-def reset(*, hard: bool, evse_id: int | None = None):
+@builds(c.Reset)
+def reset(command: c.Reset):
     """The whole station, or one EVSE (evseId)."""
-    return call.Reset(type="Immediate" if hard else "OnIdle", evse_id=evse_id or None)
+    return call.Reset(type="Immediate" if command.hard else "OnIdle", evse_id=command.evse_number or None)
 
 
-def unlock_connector(*, evse_id: int, connector_id: int = 1):
-    return call.UnlockConnector(evse_id=evse_id, connector_id=connector_id)
+@builds(c.UnlockConnector)
+def unlock_connector(command: c.UnlockConnector):
+    return call.UnlockConnector(evse_id=command.evse_number, connector_id=command.connector_id)
 
 
-def change_availability(*, evse_id: int, operative: bool, connector_id: int | None = None):
+@builds(c.ChangeAvailability)
+def change_availability(command: c.ChangeAvailability):
     """The station (EVSE 0), one EVSE, or one connector of it (evse.connectorId)."""
     evse = None
-    if evse_id:
-        evse = {"id": evse_id} if connector_id is None else {"id": evse_id, "connector_id": connector_id}
-    return call.ChangeAvailability(operational_status="Operative" if operative else "Inoperative", evse=evse)
+    if command.evse_number:
+        evse = {"id": command.evse_number}
+        if command.connector_id is not None:
+            evse["connector_id"] = command.connector_id
+    return call.ChangeAvailability(operational_status="Operative" if command.operative else "Inoperative", evse=evse)
 
 
-def get_variables(*, variables: list[dict]):
-    return call.GetVariables(get_variable_data=[_variable_ref(v) for v in variables])
+@builds(c.GetVariables)
+def get_variables(command: c.GetVariables):
+    return call.GetVariables(get_variable_data=[_variable_ref(v) for v in command.variables])
 
 
-def set_variables(*, variables: list[dict]):
-    return call.SetVariables(set_variable_data=[{**_variable_ref(v), "attribute_value": v["value"]} for v in variables])
+@builds(c.SetVariables)
+def set_variables(command: c.SetVariables):
+    return call.SetVariables(
+        set_variable_data=[{**_variable_ref(v), "attribute_value": v.value} for v in command.values]
+    )
 
 
-def _variable_ref(variable: dict) -> dict:
-    component = {"name": variable["component"]}
-    if variable.get("evse_id"):
-        component["evse"] = {"id": variable["evse_id"]}
-    return {"component": component, "variable": {"name": variable["variable"]}}
+def _variable_ref(variable: c.Variable | c.VariableValue) -> dict:
+    component = {"name": variable.component}
+    evse_number = getattr(variable, "evse_number", None)
+    if evse_number:
+        component["evse"] = {"id": evse_number}
+    return {"component": component, "variable": {"name": variable.variable}}
 
 
-def get_base_report(*, request_id: int, report: str = "FullInventory"):
-    return call.GetBaseReport(request_id=request_id, report_base=report)
+@builds(c.GetBaseReport)
+def get_base_report(command: c.GetBaseReport):
+    return call.GetBaseReport(request_id=command.request_id, report_base=command.report)
 
 
-def clear_cache():
+@builds(c.ClearCache)
+def clear_cache(command: c.ClearCache):
     return call.ClearCache()
 
 
-def trigger_message(*, message: str, evse_id: int | None = None):
-    return call.TriggerMessage(requested_message=message, evse={"id": evse_id} if evse_id else None)
+@builds(c.TriggerMessage)
+def trigger_message(command: c.TriggerMessage):
+    evse = {"id": command.evse_number} if command.evse_number else None
+    return call.TriggerMessage(requested_message=command.message, evse=evse)
 
 
-def update_firmware(
-    *, location: str, retrieve_at: str, retries: int | None = None, retry_interval: int | None = None, request_id: int
-):
+@builds(c.UpdateFirmware)
+def update_firmware(command: c.UpdateFirmware):
     return call.UpdateFirmware(
-        request_id=request_id,
-        firmware={"location": location, "retrieve_date_time": retrieve_at},
-        retries=retries,
-        retry_interval=retry_interval,
+        request_id=command.request_id,
+        firmware={"location": command.location, "retrieve_date_time": iso(command.retrieve_at)},
+        retries=command.retries,
+        retry_interval=command.retry_interval,
     )
 
 
-def get_diagnostics(
-    *,
-    location: str,
-    start: str | None = None,
-    stop: str | None = None,
-    retries: int | None = None,
-    retry_interval: int | None = None,
-    request_id: int,
-):
-    log = {"remote_location": location, "oldest_timestamp": start, "latest_timestamp": stop}
+@builds(c.GetDiagnostics)
+def get_diagnostics(command: c.GetDiagnostics):
+    log = {
+        "remote_location": command.location,
+        "oldest_timestamp": iso(command.start),
+        "latest_timestamp": iso(command.stop),
+    }
     return call.GetLog(
-        log={k: v for k, v in log.items() if v is not None},
-        log_type="DiagnosticsLog",
-        request_id=request_id,
-        retries=retries,
-        retry_interval=retry_interval,
+        log={k: v for k, v in log.items() if v is not None}, log_type="DiagnosticsLog", request_id=command.request_id
     )
 
 
-def data_transfer(*, vendor_id: str, message_id: str | None = None, data: str | None = None):
-    return call.DataTransfer(vendor_id=vendor_id, message_id=message_id, data=data)
+@builds(c.DataTransfer)
+def data_transfer(command: c.DataTransfer):
+    return call.DataTransfer(vendor_id=command.vendor_id, message_id=command.message_id, data=command.data)
 
 
-def set_charging_profile(*, evse_id: int, profile: dict):
-    return call.SetChargingProfile(evse_id=evse_id, charging_profile=charging_profile(profile))
+@builds(c.SetChargingProfile)
+def set_charging_profile(command: c.SetChargingProfile):
+    return call.SetChargingProfile(evse_id=command.evse_number, charging_profile=charging_profile(command.profile))
 
 
-def clear_charging_profile(
-    *,
-    profile_id: int | None = None,
-    evse_id: int | None = None,
-    purpose: str | None = None,
-    stack_level: int | None = None,
-):
-    criteria = {"evse_id": evse_id, "charging_profile_purpose": _PURPOSE.get(purpose), "stack_level": stack_level}
+@builds(c.ClearChargingProfile)
+def clear_charging_profile(command: c.ClearChargingProfile):
+    criteria = {
+        "evse_id": command.evse_number,
+        "charging_profile_purpose": _PURPOSE.get(command.purpose),
+        "stack_level": command.stack_level,
+    }
     criteria = {k: v for k, v in criteria.items() if v is not None}
-    return call.ClearChargingProfile(charging_profile_id=profile_id, charging_profile_criteria=criteria or None)
+    return call.ClearChargingProfile(charging_profile_id=command.profile_id, charging_profile_criteria=criteria or None)
 
 
-def get_composite_schedule(*, evse_id: int, duration_s: int, rate_unit: str | None = None):
-    return call.GetCompositeSchedule(duration=duration_s, evse_id=evse_id, charging_rate_unit=rate_unit)
-
-
-def reserve_now(*, evse_id: int, id_tag: str, id_token_type: str, expires_at: str, reservation_id: int):
-    return call.ReserveNow(
-        id=reservation_id, expiry_date_time=expires_at, id_token=_token(id_tag, id_token_type), evse_id=evse_id
+@builds(c.GetCompositeSchedule)
+def get_composite_schedule(command: c.GetCompositeSchedule):
+    return call.GetCompositeSchedule(
+        duration=command.duration_s, evse_id=command.evse_number, charging_rate_unit=command.rate_unit
     )
 
 
-def cancel_reservation(*, reservation_id: int):
-    return call.CancelReservation(reservation_id=reservation_id)
+@builds(c.ReserveNow)
+def reserve_now(command: c.ReserveNow):
+    return call.ReserveNow(
+        id=command.reservation_id,
+        expiry_date_time=iso(command.expires_at),
+        id_token=_token(command.id_tag, command.id_token_type),
+        evse_id=command.evse_number,
+    )
+
+
+@builds(c.CancelReservation)
+def cancel_reservation(command: c.CancelReservation):
+    return call.CancelReservation(reservation_id=command.reservation_id)
 
 
 @dataclass
@@ -162,54 +181,33 @@ class SendLocalList:
     update_type: str
 
 
-def send_local_list(*, version: int, full: bool, entries: list[dict]):
+@builds(c.SendLocalList)
+def send_local_list(command: c.SendLocalList):
     return SendLocalList(
-        local_authorization_list=[_local_entry(entry) for entry in entries] or None,
-        version_number=version,
-        update_type="Full" if full else "Differential",
+        local_authorization_list=[_local_entry(entry) for entry in command.entries] or None,
+        version_number=command.version,
+        update_type="Full" if command.full else "Differential",
     )
 
 
-def _local_entry(entry: dict) -> dict:
+def _local_entry(entry: c.LocalListEntry) -> dict:
     """AuthorizationData, keys in schema order; without a status it removes the token
     (differential updates only), otherwise it always carries idTokenInfo."""
-    token = _token(entry["id_tag"], entry["id_token_type"])
-    if entry.get("status") is None:
+    token = _token(entry.id_tag, entry.id_token_type)
+    if entry.status is None:
         return {"id_token": token}
-    info = {"status": entry["status"]}
-    if entry.get("expires_at"):
-        info["cache_expiry_date_time"] = entry["expires_at"]
-    if entry.get("parent_id_tag"):
-        info["group_id_token"] = _token(entry["parent_id_tag"], entry.get("parent_id_token_type") or "Central")
+    info = {"status": entry.status}
+    if entry.expires_at:
+        info["cache_expiry_date_time"] = entry.expires_at
+    if entry.parent_id_tag:
+        info["group_id_token"] = _token(entry.parent_id_tag, entry.parent_id_token_type or "Central")
     return {"id_token": token, "id_token_info": info}
 
 
-def get_local_list_version():
+@builds(c.GetLocalListVersion)
+def get_local_list_version(command: c.GetLocalListVersion):
     return call.GetLocalListVersion()
 
 
-COMMANDS = {
-    builder.__name__: builder
-    for builder in (
-        remote_start,
-        remote_stop,
-        reset,
-        unlock_connector,
-        change_availability,
-        get_variables,
-        set_variables,
-        get_base_report,
-        clear_cache,
-        trigger_message,
-        update_firmware,
-        get_diagnostics,
-        data_transfer,
-        set_charging_profile,
-        clear_charging_profile,
-        get_composite_schedule,
-        reserve_now,
-        cancel_reservation,
-        send_local_list,
-        get_local_list_version,
-    )
-}
+# 2.0.1 keeps its configuration in the device model (GetVariables/SetVariables/GetBaseReport).
+BUILDERS = builds.complete(not_supported=frozenset({c.GetConfiguration, c.ChangeConfiguration}))

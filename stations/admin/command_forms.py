@@ -1,23 +1,30 @@
-"""The forms of the commands that ask for parameters (see `ask_then_send`).
+"""The forms of the station commands that ask for parameters (see `ask_then_send`).
 
 Each form names its command (`label`), sends it to one station (`send`) and
-may word the success message itself (`describe`).
+may word the success message itself (`describe`). Forms of commands about
+what `sessions` owns (remote start, reservations, the local list) are in
+sessions/admin/commands.py.
 """
-
-from datetime import timedelta
-from functools import cached_property
 
 from django import forms
 from django.core.validators import URLValidator
-from django.db.models import Max, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from csms.ocpp import commands
-from csms.ocpp.admin_actions import answered
-from csms.ocpp.commands import Answer
+from csms.ocpp.commands import Answer, Variable, VariableValue
 from csms.ocpp.values import iso
-from sessions.models import AuthorizationStatus, IdTag
+from stations import charging_schedules, configuration
 from stations.models import ChargingStation
+
+
+def answered(station: ChargingStation, answer: Answer) -> str:
+    """The charger's own words: "CP-1: Reset Accepted"."""
+    return f"{station}: {answer.action} {answer.status or 'answered'}"
+
+
+def send(station: ChargingStation, command: commands.Command) -> Answer:
+    return commands.send.sync(station.pk, command)
 
 
 class CommandForm(forms.Form):
@@ -65,7 +72,8 @@ class TriggerMessageForm(CommandForm):
     evse_id = evse_field(initial=None, required=False, help_text="For StatusNotification and MeterValues; empty: all.")
 
     def send(self, station):
-        return commands.trigger_message.sync(station, **self.cleaned_data)
+        data = self.cleaned_data
+        return send(station, commands.TriggerMessage(message=data["message"], evse_number=data["evse_id"]))
 
     def describe(self, station, answer):
         return f"{answered(station, answer)} ({self.cleaned_data['message']})"
@@ -76,7 +84,7 @@ class UnlockConnectorForm(CommandForm):
     evse_id = evse_field()
 
     def send(self, station):
-        return commands.unlock_connector.sync(station, evse_id=self.cleaned_data["evse_id"])
+        return send(station, commands.UnlockConnector(evse_number=self.cleaned_data["evse_id"]))
 
 
 class ChangeAvailabilityForm(CommandForm):
@@ -86,7 +94,7 @@ class ChangeAvailabilityForm(CommandForm):
 
     def send(self, station):
         operative = self.cleaned_data["availability"] == "Operative"
-        return commands.change_availability.sync(station, evse_id=self.cleaned_data["evse_id"], operative=operative)
+        return send(station, commands.ChangeAvailability(evse_number=self.cleaned_data["evse_id"], operative=operative))
 
 
 class UpdateFirmwareForm(CommandForm):
@@ -98,7 +106,7 @@ class UpdateFirmwareForm(CommandForm):
     retry_interval = forms.IntegerField(label="Retry interval (s)", min_value=0, required=False)
 
     def send(self, station):
-        return commands.update_firmware.sync(station, **self.cleaned_data)
+        return send(station, commands.UpdateFirmware(**self.cleaned_data))
 
     def describe(self, station, answer):
         return f"{station}: {answer.action} acknowledged; its progress shows as the station's firmware status"
@@ -109,7 +117,7 @@ class GetDiagnosticsForm(CommandForm):
     location = location_field("Where the station uploads its diagnostics file to.")
 
     def send(self, station):
-        return commands.get_diagnostics.sync(station, location=self.cleaned_data["location"])
+        return send(station, commands.GetDiagnostics(location=self.cleaned_data["location"]))
 
     def describe(self, station, answer):
         file_name = answer.data.get("file_name")
@@ -123,7 +131,7 @@ class DataTransferForm(CommandForm):
     data = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
     def send(self, station):
-        return commands.data_transfer.sync(station, **{k: v or None for k, v in self.cleaned_data.items()})
+        return send(station, commands.DataTransfer(**{k: v or None for k, v in self.cleaned_data.items()}))
 
     def describe(self, station, answer):
         data = answer.data.get("data")
@@ -136,7 +144,7 @@ class ChangeConfigurationForm(CommandForm):
     value = forms.CharField(max_length=500)
 
     def send(self, station):
-        return commands.change_configuration.sync(station, **self.cleaned_data)
+        return configuration.change_configuration.sync(station_id=station.pk, **self.cleaned_data)
 
     def describe(self, station, answer):
         return f"{answered(station, answer)} ({self.cleaned_data['key']}={self.cleaned_data['value']})"
@@ -149,13 +157,12 @@ class GetVariablesForm(CommandForm):
     variable = forms.CharField(max_length=50, initial="HeartbeatInterval")
 
     def send(self, station):
-        return commands.get_variables.sync(
-            station, variables=[(self.cleaned_data["component"], self.cleaned_data["variable"])]
-        )
+        variable = Variable(component=self.cleaned_data["component"], variable=self.cleaned_data["variable"])
+        return configuration.get_variables.sync(station_id=station.pk, variables=[variable])
 
     def describe(self, station, answer):
-        [result] = answer.data.get("get_variable_result", [{}])
-        return f"{station}: {self.cleaned_data['component']}.{self.cleaned_data['variable']} = {result.get('attribute_value')} ({result.get('attribute_status')})"
+        [result] = answer.result
+        return f"{station}: {self.cleaned_data['component']}.{self.cleaned_data['variable']} = {result.value} ({result.status})"
 
 
 class SetVariablesForm(CommandForm):
@@ -167,11 +174,12 @@ class SetVariablesForm(CommandForm):
 
     def send(self, station):
         data = self.cleaned_data
-        return commands.set_variables.sync(station, values=[(data["component"], data["variable"], data["value"])])
+        value = VariableValue(component=data["component"], variable=data["variable"], value=data["value"])
+        return configuration.set_variables.sync(station_id=station.pk, values=[value])
 
     def describe(self, station, answer):
-        [result] = answer.data.get("set_variable_result", [{}])
-        return f"{station}: {self.cleaned_data['component']}.{self.cleaned_data['variable']} {result.get('attribute_status')}"
+        [result] = answer.result
+        return f"{station}: {self.cleaned_data['component']}.{self.cleaned_data['variable']} {result.status}"
 
 
 class SetChargingProfileForm(CommandForm):
@@ -204,7 +212,7 @@ class SetChargingProfileForm(CommandForm):
             periods=[commands.SchedulePeriod(start_s=0, limit=float(data["limit"]))],
             starts_at=iso(timezone.now()),
         )
-        return commands.set_charging_profile.sync(station, evse_id=data["evse_id"], profile=profile)
+        return send(station, commands.SetChargingProfile(evse_number=data["evse_id"], profile=profile))
 
 
 class ClearChargingProfileForm(CommandForm):
@@ -216,9 +224,9 @@ class ClearChargingProfileForm(CommandForm):
     stack_level = forms.IntegerField(label="Stack level", min_value=0, required=False)
 
     def send(self, station):
-        return commands.clear_charging_profile.sync(
-            station, **{k: v if v != "" else None for k, v in self.cleaned_data.items()}
-        )
+        data = {k: v if v != "" else None for k, v in self.cleaned_data.items()}
+        data["evse_number"] = data.pop("evse_id")
+        return send(station, commands.ClearChargingProfile(**data))
 
 
 class GetCompositeScheduleForm(CommandForm):
@@ -229,77 +237,14 @@ class GetCompositeScheduleForm(CommandForm):
 
     def send(self, station):
         data = self.cleaned_data
-        return commands.get_composite_schedule.sync(
-            station, evse_id=data["evse_id"], duration_s=data["duration_s"], rate_unit=data["rate_unit"] or None
+        return charging_schedules.get_composite_schedule.sync(
+            station_id=station.pk,
+            evse_number=data["evse_id"],
+            duration_s=data["duration_s"],
+            rate_unit=data["rate_unit"] or None,
         )
 
     def describe(self, station, answer):
         schedule = answer.data.get("charging_schedule") or {}
         periods = schedule.get("charging_schedule_period", [])
         return f"{answered(station, answer)}: {len(periods)} period(s), kept with the station"
-
-
-class ReserveNowForm(CommandForm):
-    label = "Reserve now"
-    evse_id = evse_field(minimum=0, help_text="0: any EVSE, if the station supports it.")
-    id_tag = forms.CharField(label="Id tag", max_length=20)
-    expires_at = forms.DateTimeField(label="Expiry (UTC)", initial=lambda: timezone.now() + timedelta(minutes=30))
-
-    def clean_expires_at(self):
-        if self.cleaned_data["expires_at"] <= timezone.now():
-            raise forms.ValidationError("The expiry must be in the future.")
-        return self.cleaned_data["expires_at"]
-
-    def send(self, station):
-        return commands.reserve_now.sync(station, **self.cleaned_data)
-
-
-class SendLocalListForm(CommandForm):
-    label = "Send local list"
-    version = forms.IntegerField(label="List version", min_value=1)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        latest = self.stations.aggregate(latest=Max("local_list_version"))["latest"]
-        self.fields["version"].initial = max(latest or 0, 0) + 1
-        self.intro = (
-            f"A full update: the {len(self.entries)} accepted id tags of the system replace the station's list."
-        )
-
-    @cached_property
-    def entries(self) -> list[dict]:
-        """Every id tag that may charge now (its own and its parent's status Accepted, not expired)."""
-        now = timezone.now()
-        valid = Q(status=AuthorizationStatus.ACCEPTED) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        parent_valid = Q(parent__isnull=True) | (
-            Q(parent__status=AuthorizationStatus.ACCEPTED)
-            & (Q(parent__expires_at__isnull=True) | Q(parent__expires_at__gt=now))
-        )
-        tags = IdTag.objects.filter(valid & parent_valid).select_related("parent").order_by("id_tag")
-        return [
-            {
-                "id_tag": tag.id_tag,
-                "status": AuthorizationStatus.ACCEPTED.value,
-                "expires_at": iso(tag.expires_at),
-                "parent_id_tag": tag.parent.id_tag if tag.parent else None,
-            }
-            for tag in tags
-        ]
-
-    def send(self, station):
-        return commands.send_local_list.sync(
-            station, version=self.cleaned_data["version"], entries=self.entries, full=True
-        )
-
-    def describe(self, station, answer):
-        return f"{answered(station, answer)} ({len(self.entries)} id tags, version {self.cleaned_data['version']})"
-
-
-class RemoteStartForm(CommandForm):
-    label = "Remote start"
-    intro = "Accepted only means the station agreed: the session appears once the station reports its start."
-    evse_id = evse_field()
-    id_tag = forms.CharField(label="Id tag", max_length=20)
-
-    def send(self, station):
-        return commands.remote_start.sync(station, **self.cleaned_data)

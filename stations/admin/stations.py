@@ -1,3 +1,5 @@
+"""Locations, network settings, stations with their EVSEs and connectors, as operators edit them."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -7,32 +9,16 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from csms.admin import AuditAdmin
 from csms.ocpp import commands
-from csms.ocpp.admin_actions import (
-    CommandPermission,
-    ask_then_send,
-    cancel_held_reservations,
-    chosen_action,
-    configuration_read,
-    local_list_version,
-    send,
-    send_each,
-)
-from csms.ocpp.admin_actions import forms as command_forms
-from csms.ocpp.admin_actions.rotation import rotate_passwords
+from stations.admin.commands import CommandPermission, StationCommands, chosen_action, send
 from stations.models import (
     ChargingStation,
     ConfigurationKey,
     Connector,
-    DataTransferMessage,
-    DataTransferVendor,
     Evse,
     Location,
     NetworkSettings,
     RegistrationStatus,
-    StationEvent,
-    StatusEvent,
 )
 from stations.selectors import station_state
 from stations.services import change_registration
@@ -115,7 +101,7 @@ class ConfigurationKeyInline(admin.TabularInline):
 
 
 @admin.register(ChargingStation)
-class ChargingStationAdmin(CommandPermission, admin.ModelAdmin):
+class ChargingStationAdmin(StationCommands, admin.ModelAdmin):
     form = StationForm
     list_display = [
         "charge_point_id",
@@ -160,7 +146,8 @@ class ChargingStationAdmin(CommandPermission, admin.ModelAdmin):
         "auto_registered",
     ]
     inlines = [EvseInline, ConfigurationKeyInline]
-    change_form_template = "admin/ocpp/station_change_form.html"
+    change_form_template = "admin/stations/station_change_form.html"
+    # The commands are StationCommands' (remote start, reservations and the local list: sessions').
     actions = [
         "accept_stations",
         "reject_stations",
@@ -272,103 +259,6 @@ class ChargingStationAdmin(CommandPermission, admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    # --- commands to the chargers: one message per station with its answer -----------------
-    # ("…" marks the ones that ask for parameters first)
-
-    @admin.action(description="Rotate the station password (shows the new one once)", permissions=["command"])
-    def rotate_password(self, request, queryset):
-        rotate_passwords(self, request, queryset)
-
-    @admin.action(description="Reset (soft)", permissions=["command"])
-    def reset_soft(self, request, queryset):
-        send_each(self, request, queryset, "Reset (soft)", commands.reset, hard=False)
-
-    @admin.action(description="Reset (hard)", permissions=["command"])
-    def reset_hard(self, request, queryset):
-        send_each(self, request, queryset, "Reset (hard)", commands.reset, hard=True)
-
-    @admin.action(description="Clear authorization cache", permissions=["command"])
-    def clear_cache(self, request, queryset):
-        send_each(self, request, queryset, "Clear cache", commands.clear_cache)
-
-    @admin.action(description="Trigger message…", permissions=["command"])
-    def trigger_message(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.TriggerMessageForm)
-
-    @admin.action(description="Get configuration (refresh the stored keys)", permissions=["command"])
-    def get_configuration(self, request, queryset):
-        send_each(self, request, queryset, "Get configuration", commands.get_configuration, configuration_read)
-
-    @admin.action(description="Change configuration…", permissions=["command"])
-    def change_configuration(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.ChangeConfigurationForm)
-
-    @admin.action(description="Get base report (2.0.1: refresh the device model)", permissions=["command"])
-    def get_base_report(self, request, queryset):
-        send_each(self, request, queryset, "Get base report", commands.get_base_report)
-
-    @admin.action(description="Get variables (2.0.1)…", permissions=["command"])
-    def get_variables(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.GetVariablesForm)
-
-    @admin.action(description="Set variables (2.0.1)…", permissions=["command"])
-    def set_variables(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.SetVariablesForm)
-
-    @admin.action(description="Unlock connector…", permissions=["command"])
-    def unlock_connector(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.UnlockConnectorForm)
-
-    @admin.action(description="Change availability…", permissions=["command"])
-    def change_availability(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.ChangeAvailabilityForm)
-
-    @admin.action(description="Remote start…", permissions=["command"])
-    def remote_start(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.RemoteStartForm)
-
-    @admin.action(description="Reserve now…", permissions=["command"])
-    def reserve_now(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.ReserveNowForm)
-
-    @admin.action(description="Cancel reservation (every one the stations hold)", permissions=["command"])
-    def cancel_reservation(self, request, queryset):
-        cancel_held_reservations(self, request, queryset)
-
-    @admin.action(description="Set charging profile…", permissions=["command"])
-    def set_charging_profile(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.SetChargingProfileForm)
-
-    @admin.action(description="Clear charging profile…", permissions=["command"])
-    def clear_charging_profile(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.ClearChargingProfileForm)
-
-    @admin.action(description="Get composite schedule…", permissions=["command"])
-    def get_composite_schedule(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.GetCompositeScheduleForm)
-
-    @admin.action(description="Get local list version", permissions=["command"])
-    def get_local_list_version(self, request, queryset):
-        send_each(
-            self, request, queryset, "Get local list version", commands.get_local_list_version, local_list_version
-        )
-
-    @admin.action(description="Send local list (all accepted id tags)…", permissions=["command"])
-    def send_local_list(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.SendLocalListForm)
-
-    @admin.action(description="Update firmware…", permissions=["command"])
-    def update_firmware(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.UpdateFirmwareForm)
-
-    @admin.action(description="Get diagnostics…", permissions=["command"])
-    def get_diagnostics(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.GetDiagnosticsForm)
-
-    @admin.action(description="Data transfer…", permissions=["command"])
-    def data_transfer(self, request, queryset):
-        return ask_then_send(self, request, queryset, command_forms.DataTransferForm)
-
 
 class ConnectorInline(admin.TabularInline):
     model = Connector
@@ -393,55 +283,29 @@ class ConnectorAdmin(CommandPermission, admin.ModelAdmin):
 
     @admin.action(description="Unlock", permissions=["command"])
     def unlock(self, request, queryset):
-        self._each(request, queryset, "Unlock", commands.unlock_connector, with_connector=True)
+        self._each(request, queryset, "Unlock", lambda evse, connector: commands.UnlockConnector(evse, connector))
 
     @admin.action(description="Make operative", permissions=["command"])
     def make_operative(self, request, queryset):
         self._each(
-            request, queryset, "Make operative", commands.change_availability, with_connector=True, operative=True
+            request,
+            queryset,
+            "Make operative",
+            lambda evse, connector: commands.ChangeAvailability(evse, True, connector),
         )
 
     @admin.action(description="Make inoperative", permissions=["command"])
     def make_inoperative(self, request, queryset):
         self._each(
-            request, queryset, "Make inoperative", commands.change_availability, with_connector=True, operative=False
+            request,
+            queryset,
+            "Make inoperative",
+            lambda evse, connector: commands.ChangeAvailability(evse, False, connector),
         )
 
-    def _each(self, request, connectors, label: str, command, with_connector: bool = False, **params) -> None:
+    def _each(self, request, connectors, label: str, command_for) -> None:
+        """`command_for(evse number, connector id)` sent for each connector, one message each."""
         for connector in connectors.select_related("evse__station"):
-            station, evse_id = connector.evse.station, connector.evse.evse_id
-            extra = {"connector_id": connector.connector_id} if with_connector else {}
-            send(
-                self,
-                request,
-                station,
-                f"{label} {connector}",
-                lambda: command.sync(station, evse_id=evse_id, **extra, **params),
-            )
-
-
-@admin.register(StatusEvent)
-class StatusEventAdmin(AuditAdmin):
-    list_display = ["timestamp", "station", "connector", "previous_status", "status", "error_code", "info"]
-    list_filter = ["status", "error_code"]
-    search_fields = ["station__charge_point_id"]
-    list_select_related = ["station", "connector__evse__station"]
-
-
-@admin.register(StationEvent)
-class StationEventAdmin(AuditAdmin):
-    list_display = ["occurred_at", "station", "kind", "summary"]
-    list_filter = ["kind"]
-    search_fields = ["station__charge_point_id", "summary"]
-    list_select_related = ["station"]
-
-
-@admin.register(DataTransferVendor)
-class DataTransferVendorAdmin(admin.ModelAdmin):
-    list_display = ["vendor_id", "message_id", "accept"]
-
-
-@admin.register(DataTransferMessage)
-class DataTransferMessageAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "station", "vendor_id", "message_id", "response_status"]
-    search_fields = ["station__charge_point_id", "vendor_id", "message_id", "data"]
+            station = connector.evse.station
+            command = command_for(connector.evse.evse_id, connector.connector_id)
+            send(self, request, station, f"{label} {connector}", lambda: commands.send.sync(station.pk, command))

@@ -1,12 +1,15 @@
+"""Id tags, transactions with their readings, reservations; the commands about them are in commands.py."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
 from csms.admin import AuditAdmin
-from csms.ocpp.admin_actions import CommandPermission, cancel_each, chosen_action, remote_stop_each
 from sessions import closing
+from sessions.admin.commands import cancel_each, remote_stop_each
 from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction
+from stations.admin.commands import CommandPermission, chosen_action
 
 
 class RefusedFilter(admin.SimpleListFilter):

@@ -1,0 +1,14 @@
+"""The version of its local authorization list a station keeps (the list itself: sessions/local_list.py)."""
+
+from csms.db import db_async
+from csms.ocpp import commands
+from csms.ocpp.commands import Answer
+from stations.services import record_local_list_version
+
+
+@commands.command
+async def get_local_list_version(*, station_id: int) -> Answer:
+    """Ask the station which list version it keeps, and record it (none: it keeps no list)."""
+    answer = await commands.send(station_id, commands.GetLocalListVersion())
+    await db_async(record_local_list_version)(station_id=station_id, version=answer.result)
+    return answer
