@@ -72,7 +72,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     throttle_scope = "session_start"
 
     def get_queryset(self):
-        return selectors.driver_sessions(driver=self.request.user)
+        return selectors.driver_sessions(driver=self.request.user).select_related("payment")  # billing's, shown here
 
     def get_throttles(self):
         return [ScopedRateThrottle()] if self.action == "create" else []

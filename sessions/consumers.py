@@ -90,7 +90,12 @@ class SessionStreamConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _read_state(self) -> tuple[dict, int | None] | None:
-        session = selectors.driver_sessions(driver=self.scope["user"]).filter(pk=self.session_id).first()
+        session = (
+            selectors.driver_sessions(driver=self.scope["user"])
+            .select_related("payment")
+            .filter(pk=self.session_id)
+            .first()
+        )
         if session is None:
             return None
         return SessionSerializer(session).data, session.transaction_id

@@ -7,7 +7,7 @@ from sessions.models import DriverSession, IdTag
 
 def driver_sessions(*, driver) -> QuerySet[DriverSession]:
     return DriverSession.objects.filter(driver=driver).select_related(
-        "station", "connector__evse", "transaction__id_tag", "payment"
+        "station", "connector__evse", "transaction__id_tag"
     )
 
 

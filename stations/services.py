@@ -544,11 +544,16 @@ def receive_data_transfer(*, station_id: int, vendor_id: str, message_id: str, d
 
 
 def record_configuration(*, station_id: int, read: ConfigurationRead) -> None:
-    """Keep the configuration a station reported; keys it says it does not know are dropped."""
+    """Keep the configuration a station reported; keys it says it does not know are dropped.
+
+    The station's password is never kept readable, even from a station that reports it (the security
+    whitepaper makes AuthorizationKey write-only): it is kept hashed, as the station's password.
+    """
     with transaction.atomic():
         for entry in read.keys:
+            value = None if entry.key == AUTHORIZATION_KEY else entry.value
             ConfigurationKey.objects.update_or_create(
-                station_id=station_id, key=entry.key, defaults={"value": entry.value, "readonly": entry.readonly}
+                station_id=station_id, key=entry.key, defaults={"value": value, "readonly": entry.readonly}
             )
         ConfigurationKey.objects.filter(station_id=station_id, key__in=read.unknown).delete()
 
@@ -583,7 +588,7 @@ class DeviceModelAttribute:
 
 
 def record_device_model(*, station_id: int, attributes: list[DeviceModelAttribute]) -> None:
-    """Keep a 2.0.1 station's reported device model, one row per variable attribute."""
+    """Keep a 2.0.1 station's reported device model, one row per variable attribute (never its password)."""
     with transaction.atomic():
         for attribute in attributes:
             key = {
@@ -596,8 +601,9 @@ def record_device_model(*, station_id: int, attributes: list[DeviceModelAttribut
                 "variable_instance": attribute.variable_instance,
                 "attribute_type": attribute.attribute_type,
             }
+            secret = (attribute.component, attribute.variable) == BASIC_AUTH_PASSWORD  # write-only, as above
             details = {
-                "value": attribute.value,
+                "value": None if secret else attribute.value,
                 "mutability": attribute.mutability,
                 "data_type": attribute.data_type,
                 "unit": attribute.unit,

@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 from csms import processes
 from csms.db import db_async
 from csms.denial import DenyingConsumer
+from csms.ocpp.groups import control_group
 from csms.ocpp.handshake import HandshakeRefused, admit, basic_auth_password
 from csms.ocpp.messagelog import message_log
 from csms.ocpp.outcome import Outcome
@@ -32,11 +33,6 @@ ENGINES = {"ocpp2.0.1": CentralSystem201, "ocpp1.6": CentralSystem16}
 CLOSE_REPLACED = 4000
 # Close code for a station the operator rejected while it was connected (daphne sends 1000 or 3000-4999 only).
 CLOSE_NOT_ACCEPTED = 4001
-
-
-def control_group(station_id: int) -> str:
-    """The group of the consumer(s) holding a station's socket; not the live-events group."""
-    return f"ocpp.{station_id}"
 
 
 class OcppConsumer(DenyingConsumer):

@@ -3,6 +3,7 @@
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from csms.ocpp.groups import control_group
 from stations.events import RegistrationChanged
 from stations.models import RegistrationStatus
 
@@ -13,8 +14,6 @@ def close_when_not_accepted(event: RegistrationChanged) -> None:
     reconnects, the connection starts from its new status (Pending/Rejected answers)."""
     if event.status == RegistrationStatus.ACCEPTED:
         return
-    from csms.ocpp.consumer import control_group  # the consumer's machinery, only when needed
-
     async_to_sync(get_channel_layer().group_send)(
         control_group(event.station_id), {"type": "ocpp.close", "reason": f"registration {event.status}"}
     )
