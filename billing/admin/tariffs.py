@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from billing import invoices
-from billing.invoice_pdf import money
 from billing.invoices import InvoiceError, email_invoice, render_pdf
+from billing.invoices.pdf import money
 from billing.models import (
     BillingAccount,
     ChargeDetailRecord,

@@ -49,7 +49,8 @@ from django.core.mail import EmailMessage
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from billing import invoice_pdf, pricing
+from billing import pricing
+from billing.invoices import pdf as invoice_pdf
 from billing.models import (
     BillingAccount,
     ChargeDetailRecord,
