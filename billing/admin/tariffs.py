@@ -13,8 +13,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from billing import invoices
-from billing.invoices import InvoiceError, email_invoice, render_pdf
+from billing.invoices import monthly
+from billing.invoices.delivery import deliver, email_invoice, render_pdf
+from billing.invoices.errors import InvoiceError, PaysByCard
 from billing.invoices.pdf import money
 from billing.models import (
     BillingAccount,
@@ -289,8 +290,8 @@ class BillingAccountAdmin(admin.ModelAdmin):
         """The month's own invoice later continues from here, so nothing is billed twice."""
         for account in queryset.select_related("driver"):
             try:
-                invoice = invoices.close_period(driver=account.driver)
-            except invoices.PaysByCard as error:
+                invoice = monthly.close_period(driver=account.driver)
+            except PaysByCard as error:
                 self.message_user(request, f"{account.driver}: {error}", messages.WARNING)
                 continue
             except InvoiceError as error:
@@ -299,7 +300,7 @@ class BillingAccountAdmin(admin.ModelAdmin):
             if invoice is None:
                 self.message_user(request, f"{account.driver}: nothing left to invoice this month.", messages.WARNING)
                 continue
-            invoices.deliver(invoice)
+            deliver(invoice)
             self.message_user(
                 request,
                 f"{account.driver}: invoice {invoice.number} issued, {money(invoice.total_incl_vat, invoice.currency)}.",
