@@ -7,7 +7,8 @@ task, a chain run again, or a task redelivered after its worker died
 
 from celery import chain, shared_task
 
-from billing import invoices, services
+from billing import services
+from billing.invoices import monthly, per_session
 from billing.models import ChargeDetailRecord, Payment
 from billing.payments import settlement
 from billing.payments.errors import PaymentError, ProviderUnavailable
@@ -70,11 +71,11 @@ def _settle(task, session: DriverSession) -> None:
 def invoice_session(transaction_id: int) -> str | None:
     """The chain's last step, once the record is sealed and the card payment settled; the invoice number."""
     cdr = ChargeDetailRecord.objects.filter(transaction_id=transaction_id, total_cost_incl_vat__gt=0).first()
-    invoice = None if cdr is None else invoices.bill_session(cdr_id=cdr.pk)
+    invoice = None if cdr is None else per_session.bill_session(cdr_id=cdr.pk)
     return None if invoice is None else invoice.number
 
 
 @shared_task
 def invoice_monthly_accounts() -> list[str]:
     """Run early on the 1st: last month's invoices for every driver who pays by invoice."""
-    return [invoice.number for invoice in invoices.bill_previous_month()]
+    return [invoice.number for invoice in monthly.bill_previous_month()]

@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.services import register_driver
-from billing import invoices
+from billing.invoices import delivery, issuing, monthly, numbering, per_session
 from billing.models import BillingAccount, ChargeDetailRecord, Invoice, InvoicedRecord
 from billing.services import record_charge_detail_record
 from sessions.models import DriverSession, IdTag, MeterValue, Transaction
@@ -45,7 +45,7 @@ def driver(db):
 
 @pytest.fixture
 def issuer(db):
-    issuer = invoices.default_issuer()
+    issuer = numbering.default_issuer()
     issuer.name, issuer.address, issuer.vat_id = "Stadtwerke Nord GmbH", "Am Kai 1\n20095 Hamburg", "DE123456789"
     issuer.save()
     return issuer
@@ -121,7 +121,7 @@ class TestAKnownMonth:
 
     def test_lines_and_totals(self, march, driver):
         short, idle = march
-        invoice = invoices.invoice_month(driver=driver, year=2026, month=3)
+        invoice = monthly.invoice_month(driver=driver, year=2026, month=3)
         first, second = (
             f"Session {session_number(short)} at CP-BILL, 2026-03-05 10:00",
             f"Session {session_number(idle)} at CP-BILL, 2026-03-12 18:30",
@@ -140,7 +140,7 @@ class TestAKnownMonth:
         )
 
     def test_the_pdf_text(self, march, driver, issuer):
-        invoice = invoices.render_pdf(invoices.invoice_month(driver=driver, year=2026, month=3))
+        invoice = delivery.render_pdf(monthly.invoice_month(driver=driver, year=2026, month=3))
         issuer.address = "moved away"
         issuer.save()  # an issued invoice keeps the issuer it was issued by
         text = pdf_text(invoice.pdf.read())
@@ -171,7 +171,7 @@ class TestAKnownMonth:
     def test_a_driver_without_an_address_is_billed_by_name(self, location, make_tariff, assign, issuer, charge, driver):
         assign(make_tariff("DEMO-AC", *DEMO), location=location)
         BillingAccount.objects.filter(driver=driver).update(name="", address="")
-        invoice = invoices.render_pdf(invoices.invoice_session(cdr=charge(utc(2026, 3, 5, 9, 0))))
+        invoice = delivery.render_pdf(per_session.invoice_session(cdr=charge(utc(2026, 3, 5, 9, 0))))
         text = pdf_text(invoice.pdf.read())
         assert invoice.customer_name == "Dana Meyer" and text.count("dana@example.com") == 0
 
@@ -181,7 +181,7 @@ class TestLinesAddUp:
         assign(make_tariff("ODD", ("FLAT", "0.105", 1, None), ("PARKING_TIME", "1.05", 1, None)), location=location)
         cdr = charge(utc(2026, 3, 5, 9, 0), minutes=31, kwh=0, idle_minutes=30)
         assert cdr.total_cost_excl_vat == Decimal("0.63")  # 0.105 + 0.525 rounded once; the parts round to 0.11 + 0.53
-        invoice = invoices.invoice_session(cdr=cdr)
+        invoice = per_session.invoice_session(cdr=cdr)
         assert [(l.dimension, l.amount_excl_vat, l.amount_incl_vat) for l in invoice.lines.all()] == [
             ("PARKING_TIME", Decimal("0.52"), Decimal("0.52")),
             ("FLAT", Decimal("0.11"), Decimal("0.11")),
@@ -198,7 +198,7 @@ class TestLinesAddUp:
             location=location,
         )
         cdr = charge(utc(2026, 3, 5, 9, 0), minutes=minutes + 10, kwh=minutes % 7 + 1, idle_minutes=minutes)
-        invoice = invoices.invoice_session(cdr=cdr)
+        invoice = per_session.invoice_session(cdr=cdr)
         parts = {
             "ENERGY": cdr.total_energy_cost_excl_vat,
             "PARKING_TIME": cdr.total_parking_cost_excl_vat,
@@ -220,19 +220,19 @@ class TestClosingAPeriodEarly:
     def test_the_monthly_run_continues_from_the_early_close(self, priced, charge, connectors, driver):
         early = charge(utc(2026, 3, 5, 9, 0))
         closed_at = utc(2026, 3, 10, 12, 0)
-        first = invoices.close_period(driver=driver, now=closed_at)
+        first = monthly.close_period(driver=driver, now=closed_at)
         assert [r.pk for r in first.charge_detail_records.all()] == [early.pk]
         assert (first.period_start, first.period_end) == (utc(2026, 2, 28, 23, 0), closed_at)  # 1 March, Berlin
-        assert invoices.close_period(driver=driver, now=closed_at + timedelta(minutes=1)) is None  # nothing new
+        assert monthly.close_period(driver=driver, now=closed_at + timedelta(minutes=1)) is None  # nothing new
         late = charge(utc(2026, 3, 20, 8, 0), kwh=20)
         sealed_late = charge(utc(2026, 3, 9, 8, 0), connector=connectors[1])  # ended before the close, priced after it
-        month = invoices.invoice_month(driver=driver, year=2026, month=3)
+        month = monthly.invoice_month(driver=driver, year=2026, month=3)
         assert {r.pk for r in month.charge_detail_records.all()} == {late.pk, sealed_late.pk}
         assert (month.period_start, month.period_end) == (closed_at, utc(2026, 3, 31, 22, 0))
-        assert invoices.invoice_month(driver=driver, year=2026, month=3).pk == month.pk
+        assert monthly.invoice_month(driver=driver, year=2026, month=3).pk == month.pk
         assert InvoicedRecord.objects.count() == ChargeDetailRecord.objects.count() == 3
         assert [i.total_incl_vat for i in (first, month)] == [Decimal("4.17"), Decimal("12.50")]
-        assert "Service period: 2026-03-10 13:00 to 2026-03-31" in pdf_text(invoices.render_pdf(month).pdf.read())
+        assert "Service period: 2026-03-10 13:00 to 2026-03-31" in pdf_text(delivery.render_pdf(month).pdf.read())
 
     def test_the_admin_action(self, priced, charge, driver, operator_client, mailoutbox):
         charge(utc(2026, 3, 5, 9, 0))
@@ -266,4 +266,4 @@ class TestClosingAPeriodEarly:
             },
         )
         assert response.status_code == 302
-        assert invoices.customer(driver) == ("Meyer & Söhne KG", "Neue Str. 9\n10115 Berlin")
+        assert issuing.customer(driver) == ("Meyer & Söhne KG", "Neue Str. 9\n10115 Berlin")

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.services import register_driver
-from billing import invoices
+from billing.invoices import delivery, errors, issuing, monthly, numbering, per_session
 from billing.models import BillingAccount, Invoice, InvoicedRecord, InvoiceLine
 from billing.services import record_charge_detail_record
 from sessions.models import IdTag, MeterValue, Transaction
@@ -97,7 +97,7 @@ class TestSessionInvoice:
     def test_lines_per_dimension_and_vat_per_rate_from_the_snapshot(self, priced, session_cdr, driver):
         priced(*MIXED_VAT)
         cdr = session_cdr()
-        invoice = invoices.invoice_session(cdr=cdr)
+        invoice = per_session.invoice_session(cdr=cdr)
         lines = [
             (l.dimension, l.quantity, l.unit, l.amount_excl_vat, l.vat_rate, l.amount_incl_vat)
             for l in invoice.lines.all()
@@ -124,7 +124,7 @@ class TestSessionInvoice:
     def test_totals_are_the_cdr_totals_to_the_cent(self, priced, session_cdr):
         priced(*MIXED_VAT)
         cdr = session_cdr()
-        invoice = invoices.invoice_session(cdr=cdr)
+        invoice = per_session.invoice_session(cdr=cdr)
         assert (
             (invoice.total_excl_vat, invoice.total_incl_vat)
             == (cdr.total_cost_excl_vat, cdr.total_cost_incl_vat)
@@ -135,7 +135,7 @@ class TestSessionInvoice:
     def test_the_engine_rounding_the_total_once_is_shared_out_over_the_lines(self, priced, session_cdr):
         priced(("FLAT", "0.105", 1, None), ("TIME", "1.05", 1, None))
         cdr = session_cdr(minutes=30)
-        invoice = invoices.invoice_session(cdr=cdr)
+        invoice = per_session.invoice_session(cdr=cdr)
         assert cdr.total_cost_excl_vat == Decimal("0.63")  # 0.105 + 0.525, rounded once; the parts round to 0.11 + 0.53
         assert [(l.dimension, l.amount_excl_vat) for l in invoice.lines.all()] == [
             ("TIME", Decimal("0.52")),
@@ -146,7 +146,7 @@ class TestSessionInvoice:
 
     def test_the_tariff_minimum_price_shows_as_its_own_line(self, priced, session_cdr):
         priced(("ENERGY", "0.20", 1, "19"), min_price_excl_vat=Decimal("5.00"), min_price_incl_vat=Decimal("5.95"))
-        invoice = invoices.invoice_session(cdr=session_cdr(kwh=10))
+        invoice = per_session.invoice_session(cdr=session_cdr(kwh=10))
         adjustment = invoice.lines.get(dimension="ADJUSTMENT")
         assert adjustment.description.endswith(": Minimum price of the tariff")
         assert (adjustment.amount_excl_vat, adjustment.amount_incl_vat) == (Decimal("3.00"), Decimal("3.57"))
@@ -156,8 +156,8 @@ class TestSessionInvoice:
     def test_a_second_call_returns_the_same_invoice(self, priced, session_cdr):
         priced(*MIXED_VAT)
         cdr = session_cdr()
-        first = invoices.invoice_session(cdr=cdr)
-        assert invoices.invoice_session(cdr=cdr).pk == first.pk
+        first = per_session.invoice_session(cdr=cdr)
+        assert per_session.invoice_session(cdr=cdr).pk == first.pk
         assert Invoice.objects.count() == 1 and first.lines.count() == 3
 
     def test_a_cdr_is_billed_at_most_once_even_past_the_services(self, priced, session_cdr):
@@ -165,14 +165,14 @@ class TestSessionInvoice:
 
         priced(*MIXED_VAT)
         cdr = session_cdr()
-        first = invoices.invoice_session(cdr=cdr)
+        first = per_session.invoice_session(cdr=cdr)
         with pytest.raises(IntegrityError), transaction.atomic():
             InvoicedRecord.objects.create(invoice=first, charge_detail_record=cdr)
 
     def test_a_session_without_a_driver_is_not_invoiced(self, priced, session_cdr):
         priced(*MIXED_VAT)
-        with pytest.raises(invoices.NoDriver):
-            invoices.invoice_session(cdr=session_cdr(owner=None))
+        with pytest.raises(errors.NoDriver):
+            per_session.invoice_session(cdr=session_cdr(owner=None))
         assert not Invoice.objects.exists()
 
 
@@ -180,7 +180,7 @@ class TestNumbers:
     def test_sequential_per_year_and_unique(self, priced, session_cdr):
         priced(*MIXED_VAT)
         made = [
-            invoices.invoice_session(cdr=session_cdr(start=datetime(2026, 3, 5, 9, i, tzinfo=UTC))) for i in range(3)
+            per_session.invoice_session(cdr=session_cdr(start=datetime(2026, 3, 5, 9, i, tzinfo=UTC))) for i in range(3)
         ]
         year = made[0].issued_at.year
         assert [i.number for i in made] == [f"VS-{year}-{n:06d}" for n in (1, 2, 3)]
@@ -189,11 +189,11 @@ class TestNumbers:
         priced(*MIXED_VAT)
         cdr = session_cdr()
         with monkeypatch.context() as patch:
-            patch.setattr(invoices, "vat_breakdown", lambda lines, currency: 1 / 0)  # fails after the number is taken
+            patch.setattr(issuing, "vat_breakdown", lambda lines, currency: 1 / 0)  # fails after the number is taken
             with pytest.raises(ZeroDivisionError):
-                invoices.invoice_session(cdr=cdr)
+                per_session.invoice_session(cdr=cdr)
         assert not Invoice.objects.exists()
-        assert invoices.invoice_session(cdr=cdr).number.endswith("-000001")
+        assert per_session.invoice_session(cdr=cdr).number.endswith("-000001")
 
     def test_a_dimension_priced_at_two_rates_is_refused(self, priced, session_cdr):
         priced(*MIXED_VAT)
@@ -201,24 +201,24 @@ class TestNumbers:
         cdr.tariff_snapshot["elements"].append(
             {"price_components": [{"type": "ENERGY", "price": "0.1", "step_size": 1, "vat": "7"}]}
         )
-        with pytest.raises(invoices.AmbiguousVat):
-            invoices.invoice_session(cdr=cdr)
+        with pytest.raises(errors.AmbiguousVat):
+            per_session.invoice_session(cdr=cdr)
 
     def test_the_prefix_is_the_issuers(self, priced, session_cdr):
         priced(*MIXED_VAT)
-        issuer = invoices.default_issuer()
+        issuer = numbering.default_issuer()
         issuer.invoice_prefix = "ACME"
         issuer.save()
-        assert invoices.invoice_session(cdr=session_cdr()).number.startswith("ACME-")
+        assert per_session.invoice_session(cdr=session_cdr()).number.startswith("ACME-")
 
 
 class TestPdfAndEmail:
     def test_the_pdf_names_the_number_lines_and_totals(self, priced, session_cdr, invoice_dir):
         priced(*MIXED_VAT)
-        issuer = invoices.default_issuer()
+        issuer = numbering.default_issuer()
         issuer.name, issuer.address, issuer.vat_id = "Stadtwerke Süd", "Hauptstraße 1\n80331 München", "DE123456789"
         issuer.save()
-        invoice = invoices.render_pdf(invoices.invoice_session(cdr=session_cdr()))
+        invoice = delivery.render_pdf(per_session.invoice_session(cdr=session_cdr()))
         content = invoice.pdf.read()
         assert content.startswith(b"%PDF") and invoice.pdf.path.startswith(str(invoice_dir))
         text = pdf_text(content)
@@ -237,14 +237,14 @@ class TestPdfAndEmail:
 
     def test_the_pdf_is_rendered_once(self, priced, session_cdr):
         priced(*MIXED_VAT)
-        invoice = invoices.render_pdf(invoices.invoice_session(cdr=session_cdr()))
+        invoice = delivery.render_pdf(per_session.invoice_session(cdr=session_cdr()))
         name = invoice.pdf.name
-        assert invoices.render_pdf(Invoice.objects.get(pk=invoice.pk)).pdf.name == name
+        assert delivery.render_pdf(Invoice.objects.get(pk=invoice.pk)).pdf.name == name
 
     def test_the_email_carries_the_pdf(self, priced, session_cdr, mailoutbox, driver):
         priced(*MIXED_VAT)
-        invoice = invoices.invoice_session(cdr=session_cdr())
-        invoices.email_invoice(invoice)
+        invoice = per_session.invoice_session(cdr=session_cdr())
+        delivery.email_invoice(invoice)
         [message] = mailoutbox
         assert message.to == [driver.email] and invoice.number in message.subject
         [(filename, content, mimetype)] = message.attachments
@@ -255,10 +255,10 @@ class TestPdfAndEmail:
     def test_bill_session_sends_once_and_skips_drivers_billed_monthly(self, priced, session_cdr, mailoutbox, driver):
         priced(*MIXED_VAT)
         cdr = session_cdr()
-        invoice = invoices.bill_session(cdr_id=cdr.pk)
-        assert invoices.bill_session(cdr_id=cdr.pk).pk == invoice.pk and len(mailoutbox) == 1
+        invoice = per_session.bill_session(cdr_id=cdr.pk)
+        assert per_session.bill_session(cdr_id=cdr.pk).pk == invoice.pk and len(mailoutbox) == 1
         BillingAccount.objects.create(driver=driver, pays_by_invoice=True)
-        assert invoices.bill_session(cdr_id=session_cdr(start=datetime(2026, 3, 6, tzinfo=UTC)).pk) is None
+        assert per_session.bill_session(cdr_id=session_cdr(start=datetime(2026, 3, 6, tzinfo=UTC)).pk) is None
 
 
 class TestMonthlyInvoice:
@@ -277,11 +277,11 @@ class TestMonthlyInvoice:
                 start=utc(2026, 3, 31, 22, 0), minutes=30
             ),  # ends 22:30 UTC, 00:30 on 1 April in Berlin (CEST)
         }
-        invoices.invoice_session(cdr=cdrs["mar_billed"])
+        per_session.invoice_session(cdr=cdrs["mar_billed"])
         return cdrs
 
     def test_collects_only_that_months_unbilled_cdrs(self, march, driver):
-        invoice = invoices.invoice_month(driver=driver, year=2026, month=3)
+        invoice = monthly.invoice_month(driver=driver, year=2026, month=3)
         assert set(invoice.charge_detail_records.all()) == {march["mar_first"], march["mar"]}
         assert invoice.kind == "monthly"
         assert invoice.total_incl_vat == march["mar_first"].total_cost_incl_vat + march["mar"].total_cost_incl_vat
@@ -292,18 +292,18 @@ class TestMonthlyInvoice:
         assert_adds_up(invoice)
 
     def test_idempotent_per_driver_and_month(self, march, driver):
-        first = invoices.invoice_month(driver=driver, year=2026, month=3)
-        assert invoices.invoice_month(driver=driver, year=2026, month=3).pk == first.pk
+        first = monthly.invoice_month(driver=driver, year=2026, month=3)
+        assert monthly.invoice_month(driver=driver, year=2026, month=3).pk == first.pk
         assert Invoice.objects.filter(kind="monthly").count() == 1
 
     def test_nothing_to_bill_no_invoice(self, march, driver):
-        assert invoices.invoice_month(driver=driver, year=2026, month=5) is None
+        assert monthly.invoice_month(driver=driver, year=2026, month=5) is None
 
     def test_previous_month_for_drivers_who_pay_by_invoice(self, march, driver, mailoutbox):
         other = register_driver(email="card@example.com", password="a-fine-password-42")
         BillingAccount.objects.create(driver=driver, pays_by_invoice=True)
         BillingAccount.objects.create(driver=other, pays_by_invoice=False)
-        [invoice] = invoices.bill_previous_month(now=datetime(2026, 4, 1, 3, 0, tzinfo=UTC))
+        [invoice] = monthly.bill_previous_month(now=datetime(2026, 4, 1, 3, 0, tzinfo=UTC))
         assert (invoice.driver, invoice.period_start.month) == (driver, 3) and invoice.pdf
         assert [m.to for m in mailoutbox] == [[driver.email]]
 

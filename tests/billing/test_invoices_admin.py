@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from billing import invoices
+from billing.invoices import per_session
 from tests.billing.test_admin import operator_client  # noqa: F401 (fixture)
 from tests.billing.test_invoices import MIXED_VAT, driver, invoice_dir, priced, session_cdr  # noqa: F401 (fixtures)
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def invoice(priced, session_cdr):
     priced(*MIXED_VAT)
-    return invoices.invoice_session(cdr=session_cdr())
+    return per_session.invoice_session(cdr=session_cdr())
 
 
 def test_the_list_links_the_pdf_which_the_admin_serves(operator_client, invoice):

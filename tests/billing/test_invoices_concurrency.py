@@ -9,7 +9,7 @@ import threading
 import pytest
 from django.db import connections
 
-from billing import invoices
+from billing.invoices import monthly, per_session
 from billing.models import BillingAccount, Invoice, InvoiceCounter
 from tests.billing.test_invoices import MIXED_VAT, driver, invoice_dir, priced, session_cdr, utc  # noqa: F401 (fixtures)
 
@@ -49,14 +49,14 @@ def together(work, args: list) -> list:
 
 
 def test_concurrent_invoices_get_consecutive_unique_numbers(cdrs):
-    made = together(lambda cdr: invoices.invoice_session(cdr=cdr), cdrs)
+    made = together(lambda cdr: per_session.invoice_session(cdr=cdr), cdrs)
     year = made[0].issued_at.year
     assert sorted(i.number for i in made) == [f"VS-{year}-{n:06d}" for n in range(1, 7)]
     assert InvoiceCounter.objects.get().last_number == 6
 
 
 def test_the_same_cdr_invoiced_twice_at_once_is_one_invoice(cdrs):
-    made = together(lambda cdr: invoices.invoice_session(cdr=cdr), [cdrs[0]] * 4)
+    made = together(lambda cdr: per_session.invoice_session(cdr=cdr), [cdrs[0]] * 4)
     assert len({i.pk for i in made}) == 1 and Invoice.objects.count() == 1
     assert InvoiceCounter.objects.get().last_number == 1
 
@@ -64,15 +64,15 @@ def test_the_same_cdr_invoiced_twice_at_once_is_one_invoice(cdrs):
 def test_the_same_month_invoiced_twice_at_once_is_one_invoice(cdrs):
     driver = cdrs[0].transaction.id_tag.owner
     BillingAccount.objects.create(driver=driver, pays_by_invoice=True)
-    made = together(lambda _: invoices.invoice_month(driver=driver, year=2026, month=3), [0, 1])
+    made = together(lambda _: monthly.invoice_month(driver=driver, year=2026, month=3), [0, 1])
     assert made[0].pk == made[1].pk and made[0].charge_detail_records.count() == 6
     assert Invoice.objects.get().number.endswith("-000001")
 
 
 def test_a_month_and_its_sessions_at_once_bill_each_cdr_once(cdrs):
     driver = cdrs[0].transaction.id_tag.owner
-    work = [lambda: invoices.invoice_month(driver=driver, year=2026, month=3)] + [
-        lambda cdr=cdr: invoices.invoice_session(cdr=cdr) for cdr in cdrs[:3]
+    work = [lambda: monthly.invoice_month(driver=driver, year=2026, month=3)] + [
+        lambda cdr=cdr: per_session.invoice_session(cdr=cdr) for cdr in cdrs[:3]
     ]
     together(lambda job: job(), work)
     billed = [cdr.invoices.count() for cdr in cdrs]

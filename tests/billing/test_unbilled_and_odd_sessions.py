@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 
-from billing import invoices
+from billing.invoices import monthly
 from billing.models import BillingAccount, ChargeDetailRecord, Payment
 from billing.payments import holds, settlement
 from billing.selectors import session_cost
@@ -69,7 +69,7 @@ class TestRefusedStarts:
         BillingAccount.objects.create(driver=driver, pays_by_invoice=True)
         IdTag.objects.create(id_tag="BLOCKED-CARD", owner=driver, status="Blocked")
         refused_start(station, "BLOCKED-CARD")
-        assert invoices.invoice_month(driver=driver, year=2026, month=3) is None
+        assert monthly.invoice_month(driver=driver, year=2026, month=3) is None
 
     def test_a_hold_is_released_and_nothing_captured(self, priced, station, driver, stripe_api, saved_card):
         saved_card()
