@@ -63,9 +63,9 @@ class SessionRefused(Exception):
 
 @dataclass(frozen=True)
 class StartRequest:
-    station_id: str  # the charge point id, as printed on the charger's QR code
-    evse_id: int
-    connector_id: int | None = None  # None: the EVSE's only (or first) connector
+    charge_point_id: str  # as printed on the charger's QR code
+    evse_number: int
+    connector_number: int | None = None  # None: the EVSE's only (or first) connector
     max_power_w: int | None = None
 
 
@@ -135,19 +135,19 @@ def _check_start(session: DriverSession) -> None:
 
 def _startable_connector(request: StartRequest) -> Connector:
     connectors = Connector.objects.select_related("evse__station").filter(
-        evse__station__charge_point_id=request.station_id,
+        evse__station__charge_point_id=request.charge_point_id,
         evse__station__registration_status=RegistrationStatus.ACCEPTED,
-        evse__evse_id=request.evse_id,
+        evse__number=request.evse_number,
     )
-    if request.connector_id is not None:
-        connectors = connectors.filter(connector_id=request.connector_id)
-    connector = connectors.order_by("connector_id").first()
+    if request.connector_number is not None:
+        connectors = connectors.filter(number=request.connector_number)
+    connector = connectors.order_by("number").first()
     if connector is None:
         if not ChargingStation.objects.filter(
-            charge_point_id=request.station_id, registration_status=RegistrationStatus.ACCEPTED
+            charge_point_id=request.charge_point_id, registration_status=RegistrationStatus.ACCEPTED
         ).exists():
-            raise SessionRefused("station_not_found", f"No station {request.station_id}.")
-        raise SessionRefused("connector_not_found", f"Station {request.station_id} has no such connector.")
+            raise SessionRefused("station_not_found", f"No station {request.charge_point_id}.")
+        raise SessionRefused("connector_not_found", f"Station {request.charge_point_id} has no such connector.")
     if not station_online(station=connector.evse.station):
         raise SessionRefused("station_offline", "The station is offline; it cannot start charging now.")
     busy = _BUSY.get(connector.status)

@@ -147,14 +147,14 @@ class Evse(models.Model):
     """
 
     station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="evses")
-    evse_id = models.PositiveIntegerField()
+    number = models.PositiveIntegerField("EVSE", help_text="The EVSE's number on its station (OCPP evseId)")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["station", "evse_id"], name="unique_evse_per_station")]
-        ordering = ["station", "evse_id"]
+        constraints = [models.UniqueConstraint(fields=["station", "number"], name="unique_evse_per_station")]
+        ordering = ["station", "number"]
 
     def __str__(self) -> str:
-        return f"{self.station} EVSE {self.evse_id}"
+        return f"{self.station} EVSE {self.number}"
 
 
 class ConnectorStatus(models.TextChoices):
@@ -200,7 +200,9 @@ class PowerType(models.TextChoices):
 
 class Connector(models.Model):
     evse = models.ForeignKey(Evse, on_delete=models.CASCADE, related_name="connectors")
-    connector_id = models.PositiveIntegerField(default=1, help_text="Id within the EVSE")
+    number = models.PositiveIntegerField(
+        "connector", default=1, help_text="The connector's number within its EVSE (OCPP connectorId)"
+    )
     standard = models.CharField(max_length=32, choices=ConnectorType.choices, default=ConnectorType.TYPE2)
     # Facts of the hardware, not derivable from the standard (a Type 2 charger may have a socket or a
     # tethered cable, one or three phases); defaults fit the default standard, a 22 kW Type 2 socket.
@@ -220,11 +222,11 @@ class Connector(models.Model):
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["evse", "connector_id"], name="unique_connector_per_evse")]
-        ordering = ["evse", "connector_id"]
+        constraints = [models.UniqueConstraint(fields=["evse", "number"], name="unique_connector_per_evse")]
+        ordering = ["evse", "number"]
 
     def __str__(self) -> str:
-        return f"{self.evse} connector {self.connector_id}"
+        return f"{self.evse} connector {self.number}"
 
 
 class StatusEvent(models.Model):
@@ -325,7 +327,7 @@ class CompositeSchedule(models.Model):
     """The charging schedule an EVSE said it will follow (GetCompositeSchedule)."""
 
     station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="composite_schedules")
-    evse_id = models.PositiveIntegerField()
+    evse_number = models.PositiveIntegerField("EVSE")
     status = models.CharField(max_length=16)
     schedule = models.JSONField(null=True, blank=True)
     fetched_at = models.DateTimeField(auto_now_add=True)
@@ -337,14 +339,14 @@ class CompositeSchedule(models.Model):
 class DeviceModelVariable(models.Model):
     """One attribute of a variable of an OCPP 2.0.1 station's device model (NotifyReport).
 
-    evse_id and connector_id are 0 when the component is not on an EVSE/connector.
+    evse_number and connector_number are 0 when the component is not on an EVSE/connector.
     """
 
     station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="device_model")
     component = models.CharField(max_length=50)
     component_instance = models.CharField(max_length=50, blank=True)
-    evse_id = models.PositiveIntegerField(default=0)
-    connector_id = models.PositiveIntegerField(default=0)
+    evse_number = models.PositiveIntegerField("EVSE", default=0)
+    connector_number = models.PositiveIntegerField("connector", default=0)
     variable = models.CharField(max_length=50)
     variable_instance = models.CharField(max_length=50, blank=True)
     attribute_type = models.CharField(max_length=16, default="Actual")
@@ -362,8 +364,8 @@ class DeviceModelVariable(models.Model):
                     "station",
                     "component",
                     "component_instance",
-                    "evse_id",
-                    "connector_id",
+                    "evse_number",
+                    "connector_number",
                     "variable",
                     "variable_instance",
                     "attribute_type",

@@ -347,7 +347,7 @@ class Cluster:
     available: int
     busy: int
     unknown: int
-    station_id: str | None  # the charge point id when the cell holds one station
+    charge_point_id: str | None  # when the cell holds one station
 
 
 def grid(*, zoom: int, box: BoundingBox) -> Grid:
@@ -404,7 +404,7 @@ def _cluster(row: dict) -> Cluster:
         available=row["available"],
         busy=row["count"] - row["available"] - row["unknown"],
         unknown=row["unknown"],
-        station_id=row["first_station"] if row["count"] == 1 else None,
+        charge_point_id=row["first_station"] if row["count"] == 1 else None,
     )
 
 

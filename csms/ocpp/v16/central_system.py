@@ -99,16 +99,16 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
             vendor_id=to_str(optional.get("vendor_id")),
             vendor_error_code=to_str(optional.get("vendor_error_code")),
         )
-        evse_id = to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX)
+        evse_number = to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX)  # 1.6: connector N is EVSE N
         await db_async(stations.record_status)(
             station_id=self.station_id,
-            evse_id=evse_id,
-            connector_id=1,
+            evse_number=evse_number,
+            connector_number=1,
             report=report,
             timestamp=to_datetime(timestamp, "timestamp") if timestamp else timezone.now(),
         )
         await db_async(closing.end_transactions_lost_in_reboot)(
-            station_id=self.station_id, evse_id=evse_id, status=report.status
+            station_id=self.station_id, evse_number=evse_number, status=report.status
         )
         return call_result.StatusNotification()
 
@@ -121,7 +121,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **optional):
         started = await db_async(sessions.start_transaction)(
             station_id=self.station_id,
-            evse_id=to_int(connector_id, "connectorId", minimum=1, maximum=INT32_MAX),
+            evse_number=to_int(connector_id, "connectorId", minimum=1, maximum=INT32_MAX),
             id_tag=to_str(id_tag),
             meter_start_wh=to_int(meter_start, "meterStart"),
             started_at=to_datetime(timestamp, "timestamp"),
@@ -135,7 +135,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
     async def on_meter_values(self, connector_id, meter_value, **optional):
         await db_async(sessions.record_meter_values)(
             station_id=self.station_id,
-            evse_id=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
+            evse_number=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
             transaction_id=to_optional_int(optional.get("transaction_id"), "transactionId"),
             samples=_samples(meter_value),
         )
