@@ -29,10 +29,6 @@ logger = logging.getLogger(__name__)
 
 EndedWithoutStop = Transaction.EndedWithoutStop
 
-# What a charger reports for an EVSE on which it runs no transaction (OCPP 1.6 §4.9):
-# Available, or Preparing (plugged in, waiting for an authorization).
-_NO_TRANSACTION = frozenset({ConnectorStatus.AVAILABLE, ConnectorStatus.PREPARING})
-
 
 def complete_transaction(
     *,
@@ -171,7 +167,7 @@ def end_transactions_lost_in_reboot(*, station_id: int, evse_number: int, status
     memory: it is ended, so the card, the EVSE and the driver are free again.
     One opened after the boot (a start queued while offline) is left alone.
     """
-    if evse_number == 0 or status not in _NO_TRANSACTION:
+    if evse_number == 0 or status not in ConnectorStatus.without_transaction():
         return
     lost = Transaction.objects.filter(  # one query per such status: almost always it finds nothing
         station_id=station_id,

@@ -34,19 +34,6 @@ from stations.selectors import station_online
 State = DriverSession.State
 OPEN_STATES = (State.PENDING, State.ACTIVE, State.STOPPING)
 
-# What a connector's last reported status says about starting on it now.
-# Preparing (plugged in, waiting for authorization) is the usual moment to start.
-_BUSY = {
-    ConnectorStatus.CHARGING: "connector_occupied",
-    ConnectorStatus.SUSPENDED_EV: "connector_occupied",
-    ConnectorStatus.SUSPENDED_EVSE: "connector_occupied",
-    ConnectorStatus.FINISHING: "connector_occupied",
-    ConnectorStatus.OCCUPIED: "connector_occupied",
-    ConnectorStatus.RESERVED: "connector_reserved",
-    ConnectorStatus.FAULTED: "connector_faulted",
-    ConnectorStatus.UNAVAILABLE: "connector_unavailable",
-}
-
 
 # Refusals decided while the request was answered: replaying its Idempotency-Key answers them again.
 REFUSALS_AT_START = {"payment_method_required", "payment_declined", "payment_provider_unavailable"}
@@ -150,12 +137,26 @@ def _startable_connector(request: StartRequest) -> Connector:
         raise SessionRefused("connector_not_found", f"Station {request.charge_point_id} has no such connector.")
     if not station_online(station=connector.evse.station):
         raise SessionRefused("station_offline", "The station is offline; it cannot start charging now.")
-    busy = _BUSY.get(connector.status)
+    busy = _why_not_startable(connector.status)
     if busy is None and DriverSession.objects.filter(connector__evse=connector.evse, state__in=OPEN_STATES).exists():
         busy = "connector_occupied"
     if busy is not None:
         raise SessionRefused(busy, f"The connector cannot start a session now ({connector.status or 'busy'}).")
     return connector
+
+
+def _why_not_startable(status: str) -> str | None:
+    """The reason a connector's last reported status refuses a start now; None when it allows one
+    (Preparing, plugged in and waiting for an authorization, is the usual moment to start)."""
+    if status in ConnectorStatus.held_by_a_vehicle():
+        return "connector_occupied"
+    if status == ConnectorStatus.RESERVED:
+        return "connector_reserved"
+    if status == ConnectorStatus.FAULTED:
+        return "connector_faulted"
+    if status == ConnectorStatus.UNAVAILABLE:
+        return "connector_unavailable"
+    return None
 
 
 def mark_start_accepted(*, session_id: int) -> None:

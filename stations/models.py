@@ -169,6 +169,52 @@ class ConnectorStatus(models.TextChoices):
     FAULTED = "Faulted"
     OCCUPIED = "Occupied"
 
+    # What a status means, decided here once for every app that asks (OCPP 1.6 §4.9, 2.0.1 OCCUPIED).
+
+    @classmethod
+    def suspended(cls) -> frozenset["ConnectorStatus"]:
+        """An EV connected in a charging session that the EV or the EVSE holds back: no energy flows."""
+        return frozenset({cls.SUSPENDED_EV, cls.SUSPENDED_EVSE})
+
+    @classmethod
+    def charging(cls) -> frozenset["ConnectorStatus"]:
+        """A charging session runs here: energy flows, or is held back for now."""
+        return frozenset({cls.CHARGING}) | cls.suspended()
+
+    @classmethod
+    def plugged_in_idle(cls) -> frozenset["ConnectorStatus"]:
+        """A vehicle plugged in outside charging: before it starts (Preparing), after it ended
+        (Finishing), or in 2.0.1, which says only Occupied."""
+        return frozenset({cls.PREPARING, cls.FINISHING, cls.OCCUPIED})
+
+    @classmethod
+    def in_use(cls) -> frozenset["ConnectorStatus"]:
+        """A vehicle is at the connector, charging or not."""
+        return cls.charging() | cls.plugged_in_idle()
+
+    @classmethod
+    def held_by_a_vehicle(cls) -> frozenset["ConnectorStatus"]:
+        """In use by a vehicle whose session runs or just ended: nobody else can start here.
+        Preparing is not: plugged in and waiting for an authorization is the moment to start."""
+        return cls.in_use() - {cls.PREPARING}
+
+    @classmethod
+    def ev_idle_in_session(cls) -> frozenset["ConnectorStatus"]:
+        """The EV connected and drawing nothing while its session lasts: held back, or Finishing
+        (done, not yet unplugged). Within a transaction this is OCPI's parking time."""
+        return cls.suspended() | {cls.FINISHING}
+
+    @classmethod
+    def without_transaction(cls) -> frozenset["ConnectorStatus"]:
+        """What a charger reports for an EVSE on which it runs no transaction: Available, or
+        Preparing (plugged in, waiting for an authorization)."""
+        return frozenset({cls.AVAILABLE, cls.PREPARING})
+
+    @classmethod
+    def out_of_service(cls) -> frozenset["ConnectorStatus"]:
+        """Nobody can charge here (for connector 0: anywhere on the station) until it is back."""
+        return frozenset({cls.UNAVAILABLE, cls.FAULTED})
+
 
 class ConnectorType(models.TextChoices):
     """OCPI 2.2.1 ConnectorType values for the plugs we meet most."""
