@@ -1,4 +1,4 @@
-"""Authorization, transactions and meter values: the writes behind a charging session.
+"""Transactions and meter values: the writes behind a charging session (authorization: sessions.authorization).
 
 Every write here is idempotent, because chargers replay messages after a
 lost answer: a replayed start returns the transaction it already opened, a
@@ -14,50 +14,12 @@ from django.utils import timezone
 from csms import lifecycle
 from csms.columns import fit
 from sessions import closing, driver_sessions
+from sessions.authorization import IdTagInfo, authorize
 from sessions.events import MeterReadingsRecorded, TransactionStarted
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT, STATE_OF_CHARGE, NormalisedSample, Sample, normalise
 from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction, TransactionEvent
 from stations.selectors import is_accepted
 from stations.services import ensure_connector, record_deviation
-
-
-@dataclass(frozen=True)
-class IdTagInfo:
-    status: str
-    expires_at: datetime | None = None
-    parent_id_tag: str | None = None
-
-
-def authorize(*, id_tag: str, now: datetime | None = None, ignore_transaction_id: int | None = None) -> IdTagInfo:
-    """Decide whether an id tag may charge.
-
-    Unknown tags are Invalid; a tag past its expiry is Expired; a blocked or
-    expired parent (a fleet card group) passes its status on; a tag already
-    charging elsewhere is ConcurrentTx unless it allows concurrent sessions.
-    """
-    now = now or timezone.now()
-    tag = IdTag.objects.select_related("parent").filter(id_tag=id_tag).first()
-    if tag is None:
-        return IdTagInfo(status=AuthorizationStatus.INVALID)
-    parent = tag.parent.id_tag if tag.parent else None
-    status = _own_status(tag, now)
-    if status == AuthorizationStatus.ACCEPTED and tag.parent is not None:
-        status = _own_status(tag.parent, now)
-    if status == AuthorizationStatus.ACCEPTED and not tag.allow_concurrent_transactions:
-        active = Transaction.objects.filter(id_tag=tag, status=Transaction.Status.ACTIVE)
-        if ignore_transaction_id is not None:
-            active = active.exclude(pk=ignore_transaction_id)
-        if active.exists():
-            status = AuthorizationStatus.CONCURRENT_TX
-    return IdTagInfo(status=status, expires_at=tag.expires_at, parent_id_tag=parent)
-
-
-def _own_status(tag: IdTag, now: datetime) -> str:
-    if tag.status != AuthorizationStatus.ACCEPTED:
-        return tag.status
-    if tag.expires_at is not None and tag.expires_at <= now:
-        return AuthorizationStatus.EXPIRED
-    return AuthorizationStatus.ACCEPTED
 
 
 def _refused_by_station(station_id: int) -> IdTagInfo | None:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from sessions import closing
+from sessions import authorization, closing
 from sessions import services as sessions
 from sessions.meter import ENERGY_REGISTER, Sample
 from stations import services as stations
@@ -70,7 +70,7 @@ class Charger16:
         reason: str = "Local",
         id_tag: str | None = None,
         transaction_data: tuple[Sample, ...] = (),
-    ) -> sessions.IdTagInfo | None:
+    ) -> authorization.IdTagInfo | None:
         return sessions.stop_transaction(
             station_id=self.station_id,
             transaction_id=transaction_id,
@@ -95,7 +95,7 @@ class Station201:
 
     def event(
         self, kind: str, seq_no: int, at: datetime, uid: str, trigger: str, *samples: Sample, **fields
-    ) -> sessions.IdTagInfo | None:
+    ) -> authorization.IdTagInfo | None:
         """TransactionEvent: eventType lower-cased, the EVSE (if any) and token as plain values."""
         step = sessions.TransactionStep(
             uid=uid, seq_no=seq_no, kind=kind.lower(), trigger=trigger, timestamp=at, samples=samples, **fields

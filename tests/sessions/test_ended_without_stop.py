@@ -14,10 +14,11 @@ from django.urls import reverse
 
 from billing.models import ChargeDetailRecord, PriceComponent, Tariff, TariffAssignment, TariffElement
 from sessions import closing, tasks
+from sessions.authorization import authorize
 from sessions.driver_sessions import OPEN_STATES
 from sessions.meter import Sample
 from sessions.models import DriverSession, IdTag, Transaction
-from sessions.services import authorize, record_meter_values, start_transaction, stop_transaction
+from sessions.services import record_meter_values, start_transaction, stop_transaction
 from stations.models import ChargingStation, StationEvent
 from stations.services import provision_station
 from tests.api_fixtures import new_driver

@@ -14,13 +14,13 @@ from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v16.commands import BUILDERS
 from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
-from sessions import closing
+from sessions import authorization, closing
 from sessions import services as sessions
 from sessions.meter import Sample
 from stations import services as stations
 
 
-def _id_tag_info(info: sessions.IdTagInfo | None) -> dict | None:
+def _id_tag_info(info: authorization.IdTagInfo | None) -> dict | None:
     if info is None:
         return None
     return remove_empty({"status": info.status, "expiryDate": iso(info.expires_at), "parentIdTag": info.parent_id_tag})
@@ -114,7 +114,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, id_tag, **_):
-        info = await db_async(sessions.authorize)(id_tag=to_str(id_tag))
+        info = await db_async(authorization.authorize)(id_tag=to_str(id_tag))
         return call_result.Authorize(id_tag_info=_id_tag_info(info))
 
     @on(Action.start_transaction)

@@ -16,14 +16,14 @@ from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v201.commands import BUILDERS
 from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
-from sessions import closing
+from sessions import authorization, closing
 from sessions import services as sessions
 from sessions.meter import Sample
 from stations import services as stations
 from stations.models import StationEvent
 
 
-def _token_info(info: sessions.IdTagInfo | None) -> dict | None:
+def _token_info(info: authorization.IdTagInfo | None) -> dict | None:
     if info is None:
         return None
     token = {"status": info.status, "cacheExpiryDateTime": iso(info.expires_at)}
@@ -107,7 +107,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, id_token, **_):
-        info = await db_async(sessions.authorize)(id_tag=to_str(id_token.get("id_token")))
+        info = await db_async(authorization.authorize)(id_tag=to_str(id_token.get("id_token")))
         return call_result.Authorize(id_token_info=_token_info(info))
 
     @on(Action.transaction_event)
