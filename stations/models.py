@@ -245,7 +245,7 @@ class PowerType(models.TextChoices):
 
 
 class Connector(models.Model):
-    evse = models.ForeignKey(Evse, on_delete=models.CASCADE, related_name="connectors")
+    evse = models.ForeignKey(Evse, on_delete=models.CASCADE, related_name="connectors", verbose_name="EVSE")
     number = models.PositiveIntegerField(
         "connector", default=1, help_text="The connector's number within its EVSE (OCPP connectorId)"
     )

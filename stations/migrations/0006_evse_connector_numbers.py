@@ -5,6 +5,7 @@ ones, `Connector.evse_id`, `Transaction.connector_id`). The columns are
 renamed, their data kept; the unique constraints are rebuilt on the new names.
 """
 
+import django.db.models.deletion
 from django.db import migrations, models
 
 
@@ -52,6 +53,16 @@ class Migration(migrations.Migration):
             model_name="devicemodelvariable",
             name="connector_number",
             field=models.PositiveIntegerField(default=0, verbose_name="connector"),
+        ),
+        migrations.AlterField(
+            model_name="connector",
+            name="evse",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="connectors",
+                to="stations.evse",
+                verbose_name="EVSE",
+            ),
         ),
         migrations.AlterModelOptions(name="evse", options={"ordering": ["station", "number"]}),
         migrations.AlterModelOptions(name="connector", options={"ordering": ["evse", "number"]}),
