@@ -291,15 +291,15 @@ async def send_readings(
             next_at += skipped * config.interval
 
 
-async def run(port: int, station_ids: list[str], run_id: str, config: Config) -> Recorder:
+async def run(port: int, charge_point_ids: list[str], run_id: str, config: Config) -> Recorder:
     """Bring every charger and driver up, then run all the journeys at once."""
     recorder = Recorder()
     # One thread per driver, so no POST waits for another's thread and inflates its start latency.
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=config.sessions + 4))
     async with contextlib.AsyncExitStack() as stack:
         async with asyncio.timeout(SETUP_TIMEOUT):
-            chargers = await asyncio.gather(*(charger_online(port, cp, stack) for cp in station_ids))
-            emails = [f"live-{run_id}-{n}@example.com" for n in range(len(station_ids))]
+            chargers = await asyncio.gather(*(charger_online(port, cp, stack) for cp in charge_point_ids))
+            emails = [f"live-{run_id}-{n}@example.com" for n in range(len(charge_point_ids))]
             tokens = [await sign_up(port, email) for email in emails]
             await asyncio.to_thread(bill_by_invoice, emails)
 
@@ -364,11 +364,11 @@ def prepare_database(database_url: str, run_id: str, count: int) -> list[str]:
     element = TariffElement.objects.create(tariff=tariff, position=0)
     PriceComponent.objects.create(element=element, type="ENERGY", price=Decimal("0.30"), vat=Decimal("20"), step_size=1)
     TariffAssignment.objects.create(tariff=tariff, location=location)
-    station_ids = [f"LIVE-{run_id}-{n:04d}" for n in range(1, count + 1)]
-    for charge_point_id in station_ids:
+    charge_point_ids = [f"LIVE-{run_id}-{n:04d}" for n in range(1, count + 1)]
+    for charge_point_id in charge_point_ids:
         provision_station(charge_point_id=charge_point_id, password=STATION_PASSWORD, location=location)
     connections.close_all()  # the servers use the database from here on
-    return station_ids
+    return charge_point_ids
 
 
 @contextlib.contextmanager
@@ -529,11 +529,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         workdir.mkdir(parents=True, exist_ok=True)
         database_url = args.database_url or f"sqlite:///{workdir / 'live.sqlite3'}"
-        station_ids = prepare_database(database_url, run_id, args.sessions)
+        charge_point_ids = prepare_database(database_url, run_id, args.sessions)
         port = cleanup.enter_context(stack(workdir, database_url, run_id))
         database = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
         config = Config(args.sessions, args.interval, args.duration, database)
-        recorder = asyncio.run(run(port, station_ids, run_id, config))
+        recorder = asyncio.run(run(port, charge_point_ids, run_id, config))
         result = summary(config, recorder, os.getloadavg()[0])
     print(report(result))
     args.json.parent.mkdir(parents=True, exist_ok=True)

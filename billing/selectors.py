@@ -20,13 +20,14 @@ from stations.models import Connector, ConnectorStatus, StatusEvent
 
 CURRENT_IMPORT = "Current.Import"
 # OCPI PARKING_TIME: the EV is connected, within the session, and not charging. In OCPP 1.6 terms
-# that is a suspended connector, or Finishing before the stop. Preparing (charging about to begin)
-# and Available (no EV) are not parking; other statuses (Faulted, ...) leave the state as it was.
-PARKING_STATUSES = {ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE, ConnectorStatus.FINISHING}
-NOT_PARKING_STATUSES = {ConnectorStatus.CHARGING, ConnectorStatus.PREPARING, ConnectorStatus.AVAILABLE}
+# that is a connector idle with its EV (suspended, or Finishing before the stop); energy flowing, or a
+# connector that runs no transaction (Preparing: charging about to begin; Available: no EV) is not
+# parking; other statuses (Faulted, ...) leave the state as it was.
+_PARKING = ConnectorStatus.ev_idle_in_session()
+_NOT_PARKING = ConnectorStatus.without_transaction() | {ConnectorStatus.CHARGING}
 # A status in force when the transaction starts was reported before it: only a suspended connector
 # means the EV is already connected and idle; a Finishing then belongs to the session before.
-PARKING_AT_START = {ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE}
+_PARKING_AT_START = ConnectorStatus.suspended()
 _SUSPENDED_201 = {ChargingState.SUSPENDED_EV, ChargingState.SUSPENDED_EVSE}
 _PHASES = {"L1", "L2", "L3", "L1-N", "L2-N", "L3-N"}
 
@@ -267,13 +268,13 @@ def _connector_states(start: datetime, connector_id: int, end: datetime) -> tupl
     in_force = (
         events.filter(timestamp__lte=start).order_by("-timestamp", "-id").values_list("status", flat=True).first()
     )
-    changes = [pricing.StateChange(start, False)] if in_force in PARKING_AT_START else []
+    changes = [pricing.StateChange(start, False)] if in_force in _PARKING_AT_START else []
     during = (
-        events.filter(timestamp__gt=start, timestamp__lt=end, status__in=PARKING_STATUSES | NOT_PARKING_STATUSES)
+        events.filter(timestamp__gt=start, timestamp__lt=end, status__in=_PARKING | _NOT_PARKING)
         .order_by("timestamp", "id")
         .values_list("timestamp", "status")
     )
-    return tuple(changes + [pricing.StateChange(t, status not in PARKING_STATUSES) for t, status in during])
+    return tuple(changes + [pricing.StateChange(t, status not in _PARKING) for t, status in during])
 
 
 def _charging_states(transaction: Transaction, end: datetime) -> tuple[pricing.StateChange, ...]:

@@ -100,9 +100,9 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         values = data.validated_data
         power = values.get("max_power_kw")
         start = driver_sessions.StartRequest(
-            station_id=values["station_id"],
-            evse_id=values["evse_id"],
-            connector_id=values.get("connector_id"),
+            charge_point_id=values["charge_point_id"],
+            evse_number=values["evse_number"],
+            connector_number=values.get("connector_number"),
             max_power_w=None if power is None else round(power * 1000),
         )
         try:

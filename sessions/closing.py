@@ -29,10 +29,6 @@ logger = logging.getLogger(__name__)
 
 EndedWithoutStop = Transaction.EndedWithoutStop
 
-# What a charger reports for an EVSE on which it runs no transaction (OCPP 1.6 §4.9):
-# Available, or Preparing (plugged in, waiting for an authorization).
-_NO_TRANSACTION = frozenset({ConnectorStatus.AVAILABLE, ConnectorStatus.PREPARING})
-
 
 def complete_transaction(
     *,
@@ -164,18 +160,18 @@ def end_replaced_transactions(*, evse_pk: int, started_at: datetime, replaced_by
         )
 
 
-def end_transactions_lost_in_reboot(*, station_id: int, evse_id: int, status: str) -> None:
+def end_transactions_lost_in_reboot(*, station_id: int, evse_number: int, status: str) -> None:
     """A rebooted charger that reports an EVSE free has no transaction there any more.
 
     A transaction opened there before the boot was lost with the charger's
     memory: it is ended, so the card, the EVSE and the driver are free again.
     One opened after the boot (a start queued while offline) is left alone.
     """
-    if evse_id == 0 or status not in _NO_TRANSACTION:
+    if evse_number == 0 or status not in ConnectorStatus.without_transaction():
         return
     lost = Transaction.objects.filter(  # one query per such status: almost always it finds nothing
         station_id=station_id,
-        connector__evse__evse_id=evse_id,
+        connector__evse__number=evse_number,
         status=Transaction.Status.ACTIVE,
         created_at__lt=F("station__last_boot_at"),
     ).values_list("pk", "station__last_boot_at")
@@ -183,7 +179,7 @@ def end_transactions_lost_in_reboot(*, station_id: int, evse_id: int, status: st
         end_without_stop(
             transaction_id=transaction_id,
             reason=EndedWithoutStop.REBOOT,
-            note=f"The charger rebooted at {booted_at.isoformat()} and reported EVSE {evse_id} {status}",
+            note=f"The charger rebooted at {booted_at.isoformat()} and reported EVSE {evse_number} {status}",
         )
 
 

@@ -34,19 +34,6 @@ from stations.selectors import station_online
 State = DriverSession.State
 OPEN_STATES = (State.PENDING, State.ACTIVE, State.STOPPING)
 
-# What a connector's last reported status says about starting on it now.
-# Preparing (plugged in, waiting for authorization) is the usual moment to start.
-_BUSY = {
-    ConnectorStatus.CHARGING: "connector_occupied",
-    ConnectorStatus.SUSPENDED_EV: "connector_occupied",
-    ConnectorStatus.SUSPENDED_EVSE: "connector_occupied",
-    ConnectorStatus.FINISHING: "connector_occupied",
-    ConnectorStatus.OCCUPIED: "connector_occupied",
-    ConnectorStatus.RESERVED: "connector_reserved",
-    ConnectorStatus.FAULTED: "connector_faulted",
-    ConnectorStatus.UNAVAILABLE: "connector_unavailable",
-}
-
 
 # Refusals decided while the request was answered: replaying its Idempotency-Key answers them again.
 REFUSALS_AT_START = {"payment_method_required", "payment_declined", "payment_provider_unavailable"}
@@ -63,9 +50,9 @@ class SessionRefused(Exception):
 
 @dataclass(frozen=True)
 class StartRequest:
-    station_id: str  # the charge point id, as printed on the charger's QR code
-    evse_id: int
-    connector_id: int | None = None  # None: the EVSE's only (or first) connector
+    charge_point_id: str  # as printed on the charger's QR code
+    evse_number: int
+    connector_number: int | None = None  # None: the EVSE's only (or first) connector
     max_power_w: int | None = None
 
 
@@ -135,27 +122,41 @@ def _check_start(session: DriverSession) -> None:
 
 def _startable_connector(request: StartRequest) -> Connector:
     connectors = Connector.objects.select_related("evse__station").filter(
-        evse__station__charge_point_id=request.station_id,
+        evse__station__charge_point_id=request.charge_point_id,
         evse__station__registration_status=RegistrationStatus.ACCEPTED,
-        evse__evse_id=request.evse_id,
+        evse__number=request.evse_number,
     )
-    if request.connector_id is not None:
-        connectors = connectors.filter(connector_id=request.connector_id)
-    connector = connectors.order_by("connector_id").first()
+    if request.connector_number is not None:
+        connectors = connectors.filter(number=request.connector_number)
+    connector = connectors.order_by("number").first()
     if connector is None:
         if not ChargingStation.objects.filter(
-            charge_point_id=request.station_id, registration_status=RegistrationStatus.ACCEPTED
+            charge_point_id=request.charge_point_id, registration_status=RegistrationStatus.ACCEPTED
         ).exists():
-            raise SessionRefused("station_not_found", f"No station {request.station_id}.")
-        raise SessionRefused("connector_not_found", f"Station {request.station_id} has no such connector.")
+            raise SessionRefused("station_not_found", f"No station {request.charge_point_id}.")
+        raise SessionRefused("connector_not_found", f"Station {request.charge_point_id} has no such connector.")
     if not station_online(station=connector.evse.station):
         raise SessionRefused("station_offline", "The station is offline; it cannot start charging now.")
-    busy = _BUSY.get(connector.status)
+    busy = _why_not_startable(connector.status)
     if busy is None and DriverSession.objects.filter(connector__evse=connector.evse, state__in=OPEN_STATES).exists():
         busy = "connector_occupied"
     if busy is not None:
         raise SessionRefused(busy, f"The connector cannot start a session now ({connector.status or 'busy'}).")
     return connector
+
+
+def _why_not_startable(status: str) -> str | None:
+    """The reason a connector's last reported status refuses a start now; None when it allows one
+    (Preparing, plugged in and waiting for an authorization, is the usual moment to start)."""
+    if status in ConnectorStatus.held_by_a_vehicle():
+        return "connector_occupied"
+    if status == ConnectorStatus.RESERVED:
+        return "connector_reserved"
+    if status == ConnectorStatus.FAULTED:
+        return "connector_faulted"
+    if status == ConnectorStatus.UNAVAILABLE:
+        return "connector_unavailable"
+    return None
 
 
 def mark_start_accepted(*, session_id: int) -> None:

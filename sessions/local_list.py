@@ -1,33 +1,24 @@
 """The local authorization list: the id tags a station may let charge while it cannot ask us.
 
-Which tokens go on it is decided here, from the stored tokens; the list goes to
+Which tokens go on it is the one authorization decision (sessions.authorization); the list goes to
 the station through the command port, and the version the station keeps is
 recorded on the station once it agrees (asking for it: stations/local_list.py).
 """
 
 from dataclasses import replace
 
-from django.db.models import Q
-from django.utils import timezone
-
 from csms.db import db_async
 from csms.ocpp import commands
 from csms.ocpp.commands import Answer, LocalListEntry
 from csms.ocpp.values import iso
-from sessions.models import AuthorizationStatus, IdTag
+from sessions.authorization import tokens_that_may_charge
+from sessions.models import AuthorizationStatus
 from sessions.selectors import id_token_types
 from stations.services import record_local_list_version
 
 
 def accepted_entries() -> list[LocalListEntry]:
-    """Every id tag that may charge now (its own and its parent's status Accepted, not expired)."""
-    now = timezone.now()
-    valid = Q(status=AuthorizationStatus.ACCEPTED) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-    parent_valid = Q(parent__isnull=True) | (
-        Q(parent__status=AuthorizationStatus.ACCEPTED)
-        & (Q(parent__expires_at__isnull=True) | Q(parent__expires_at__gt=now))
-    )
-    tags = IdTag.objects.filter(valid & parent_valid).select_related("parent").order_by("id_tag")
+    """Every id tag that may charge now, as Authorize would answer it (sessions.authorization)."""
     return [
         LocalListEntry(
             id_tag=tag.id_tag,
@@ -37,7 +28,7 @@ def accepted_entries() -> list[LocalListEntry]:
             parent_id_tag=tag.parent.id_tag if tag.parent else None,
             parent_id_token_type=tag.parent.id_token_type if tag.parent else None,
         )
-        for tag in tags
+        for tag in tokens_that_may_charge()
     ]
 
 

@@ -240,7 +240,7 @@ class Reservation(models.Model):
         EXPIRED = "expired"
 
     station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="reservations")
-    evse_id = models.PositiveIntegerField()
+    evse_number = models.PositiveIntegerField("EVSE", help_text="0: any EVSE of the station")
     id_tag = models.CharField(max_length=36)
     expires_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)

@@ -61,7 +61,7 @@ def send_remote_start(*, session_id: int) -> None:
         remote_start.sync(
             station_id=session.station_id,
             id_tag=session.id_tag.id_tag,
-            evse_number=session.connector.evse.evse_id,
+            evse_number=session.connector.evse.number,
             profile=_power_limit(session),
         )
     except CommandError as error:

@@ -19,7 +19,7 @@ from sessions.selectors import id_token_types
 async def reserve_now(*, station_id: int, evse_number: int, id_tag: str, expires_at: datetime) -> Answer:
     """Hold an EVSE for an id tag. The reservation is kept, with the station's answer."""
     reservation = await db_async(services.create_reservation)(
-        station_id=station_id, evse_id=evse_number, id_tag=id_tag, expires_at=expires_at
+        station_id=station_id, evse_number=evse_number, id_tag=id_tag, expires_at=expires_at
     )
     types = await db_async(id_token_types)(id_tags=[id_tag])
     command = commands.ReserveNow(

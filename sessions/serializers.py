@@ -25,8 +25,8 @@ class SessionSerializer(serializers.ModelSerializer):
     """The whole current state of a session; the WebSocket sends the same object."""
 
     station_id = serializers.CharField(source="station.charge_point_id", help_text="The charge point id")
-    evse_id = serializers.IntegerField(source="connector.evse.evse_id")
-    connector_id = serializers.IntegerField(source="connector.connector_id")
+    evse_id = serializers.IntegerField(source="connector.evse.number", help_text="The EVSE's number on the charger")
+    connector_id = serializers.IntegerField(source="connector.number", help_text="The connector's number on its EVSE")
     error = serializers.SerializerMethodField()
     max_power_kw = serializers.SerializerMethodField()
     started_at = serializers.DateTimeField(source="transaction.started_at", default=None, read_only=True)
@@ -116,11 +116,14 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class StartSessionSerializer(serializers.Serializer):
-    station_id = StrictCharField(max_length=64, help_text="The charge point id (on the charger's QR code)")
+    station_id = StrictCharField(
+        source="charge_point_id", max_length=64, help_text="The charge point id (on the charger's QR code)"
+    )
     evse_id = StrictIntegerField(
-        min_value=1, max_value=2**31 - 1, help_text="The EVSE (OCPP 1.6: the connector number)"
+        source="evse_number", min_value=1, max_value=2**31 - 1, help_text="The EVSE (OCPP 1.6: the connector number)"
     )
     connector_id = StrictIntegerField(
+        source="connector_number",
         min_value=1,
         max_value=2**31 - 1,
         required=False,

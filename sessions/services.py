@@ -1,4 +1,4 @@
-"""Authorization, transactions and meter values: the writes behind a charging session.
+"""Transactions and meter values: the writes behind a charging session (authorization: sessions.authorization).
 
 Every write here is idempotent, because chargers replay messages after a
 lost answer: a replayed start returns the transaction it already opened, a
@@ -14,50 +14,12 @@ from django.utils import timezone
 from csms import lifecycle
 from csms.columns import fit
 from sessions import closing, driver_sessions
+from sessions.authorization import IdTagInfo, authorize
 from sessions.events import MeterReadingsRecorded, TransactionStarted
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT, STATE_OF_CHARGE, NormalisedSample, Sample, normalise
 from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction, TransactionEvent
 from stations.selectors import is_accepted
 from stations.services import ensure_connector, record_deviation
-
-
-@dataclass(frozen=True)
-class IdTagInfo:
-    status: str
-    expires_at: datetime | None = None
-    parent_id_tag: str | None = None
-
-
-def authorize(*, id_tag: str, now: datetime | None = None, ignore_transaction_id: int | None = None) -> IdTagInfo:
-    """Decide whether an id tag may charge.
-
-    Unknown tags are Invalid; a tag past its expiry is Expired; a blocked or
-    expired parent (a fleet card group) passes its status on; a tag already
-    charging elsewhere is ConcurrentTx unless it allows concurrent sessions.
-    """
-    now = now or timezone.now()
-    tag = IdTag.objects.select_related("parent").filter(id_tag=id_tag).first()
-    if tag is None:
-        return IdTagInfo(status=AuthorizationStatus.INVALID)
-    parent = tag.parent.id_tag if tag.parent else None
-    status = _own_status(tag, now)
-    if status == AuthorizationStatus.ACCEPTED and tag.parent is not None:
-        status = _own_status(tag.parent, now)
-    if status == AuthorizationStatus.ACCEPTED and not tag.allow_concurrent_transactions:
-        active = Transaction.objects.filter(id_tag=tag, status=Transaction.Status.ACTIVE)
-        if ignore_transaction_id is not None:
-            active = active.exclude(pk=ignore_transaction_id)
-        if active.exists():
-            status = AuthorizationStatus.CONCURRENT_TX
-    return IdTagInfo(status=status, expires_at=tag.expires_at, parent_id_tag=parent)
-
-
-def _own_status(tag: IdTag, now: datetime) -> str:
-    if tag.status != AuthorizationStatus.ACCEPTED:
-        return tag.status
-    if tag.expires_at is not None and tag.expires_at <= now:
-        return AuthorizationStatus.EXPIRED
-    return AuthorizationStatus.ACCEPTED
 
 
 def _refused_by_station(station_id: int) -> IdTagInfo | None:
@@ -84,12 +46,12 @@ class StartedTransaction:
 def start_transaction(
     *,
     station_id: int,
-    evse_id: int,
+    evse_number: int,
     id_tag: str,
     meter_start_wh: int,
     started_at: datetime,
     reservation_id: int | None = None,
-    connector_id: int = 1,
+    connector_number: int = 1,
 ) -> StartedTransaction:
     """Open a session, or return the one a replayed start already opened.
 
@@ -100,7 +62,7 @@ def start_transaction(
     The station gets a transaction id whatever the authorization says: OCPP
     has it stop the session itself when the tag is not Accepted.
     """
-    connector = ensure_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id)
+    connector = ensure_connector(station_id=station_id, evse_number=evse_number, connector_number=connector_number)
     id_tag_value = fit(Transaction, "id_tag_value", id_tag)
     # The same request as one already taken (a lost answer, re-sent): see the constraint unique_transaction_request.
     same_request = Transaction.objects.filter(
@@ -154,7 +116,9 @@ def _stored_info(tx: Transaction) -> IdTagInfo:
     )
 
 
-def record_meter_values(*, station_id: int, evse_id: int, transaction_id: int | None, samples: list[Sample]) -> None:
+def record_meter_values(
+    *, station_id: int, evse_number: int, transaction_id: int | None, samples: list[Sample]
+) -> None:
     """Store sampled values once (a replay adds nothing).
 
     Values for a transaction this station does not have are kept as station
@@ -172,8 +136,8 @@ def record_meter_values(*, station_id: int, evse_id: int, transaction_id: int | 
             )
     if tx is not None:
         connector_id = tx.connector_id
-    elif evse_id:
-        connector_id = ensure_connector(station_id=station_id, evse_id=evse_id).pk
+    elif evse_number:
+        connector_id = ensure_connector(station_id=station_id, evse_number=evse_number).pk
     else:
         connector_id = None  # the station's main meter
     rows = [
@@ -181,7 +145,7 @@ def record_meter_values(*, station_id: int, evse_id: int, transaction_id: int | 
             station_id=station_id,
             connector_id=connector_id,
             transaction=tx,
-            evse_number=evse_id,
+            evse_number=evse_number,
             timestamp=n.sample.timestamp,
             measurand=fit(MeterValue, "measurand", n.sample.measurand),
             phase=fit(MeterValue, "phase", n.sample.phase),
@@ -265,7 +229,7 @@ def stop_transaction(
         return authorize(id_tag=id_tag) if id_tag else None
     if samples:
         record_meter_values(
-            station_id=station_id, evse_id=tx.connector.evse.evse_id, transaction_id=tx.pk, samples=list(samples)
+            station_id=station_id, evse_number=tx.connector.evse.number, transaction_id=tx.pk, samples=list(samples)
         )
     info = _stop_tag_info(tx, id_tag)
     completed = closing.complete_transaction(
@@ -302,9 +266,11 @@ def _stop_tag_info(tx: Transaction, id_tag: str | None) -> IdTagInfo | None:
     return authorize(id_tag=id_tag, ignore_transaction_id=tx.pk)
 
 
-def create_reservation(*, station_id: int, evse_id: int, id_tag: str, expires_at: datetime) -> Reservation:
+def create_reservation(*, station_id: int, evse_number: int, id_tag: str, expires_at: datetime) -> Reservation:
     """A reservation to send with ReserveNow; its primary key is the reservationId."""
-    return Reservation.objects.create(station_id=station_id, evse_id=evse_id, id_tag=id_tag, expires_at=expires_at)
+    return Reservation.objects.create(
+        station_id=station_id, evse_number=evse_number, id_tag=id_tag, expires_at=expires_at
+    )
 
 
 def record_reservation_answer(*, reservation_id: int, answer: str) -> None:
@@ -325,8 +291,8 @@ class TransactionStep:
     kind: str  # "started", "updated" or "ended"
     trigger: str
     timestamp: datetime
-    evse_id: int | None = None
-    connector_id: int = 1
+    evse_number: int | None = None
+    connector_number: int = 1
     id_tag: str | None = None
     samples: tuple[Sample, ...] = ()
     stopped_reason: str = ""
@@ -365,7 +331,10 @@ def record_transaction_step(*, station_id: int, step: TransactionStep) -> IdTagI
     info = _attach_id_tag(tx, step.id_tag) if step.id_tag else None
     if step.samples:
         record_meter_values(
-            station_id=station_id, evse_id=tx.connector.evse.evse_id, transaction_id=tx.pk, samples=list(step.samples)
+            station_id=station_id,
+            evse_number=tx.connector.evse.number,
+            transaction_id=tx.pk,
+            samples=list(step.samples),
         )
         _set_meter_start(tx)
     if step.kind == "ended":
@@ -388,7 +357,9 @@ def _transaction_by_uid(*, station_id: int, step: TransactionStep) -> Transactio
     )
     if tx is not None:
         return tx
-    connector = ensure_connector(station_id=station_id, evse_id=step.evse_id or 1, connector_id=step.connector_id)
+    connector = ensure_connector(
+        station_id=station_id, evse_number=step.evse_number or 1, connector_number=step.connector_number
+    )
     # One transaction per EVSE: a new one ends any the charger forgot there (before its token is authorised).
     closing.end_replaced_transactions(
         evse_pk=connector.evse_id, started_at=step.timestamp, replaced_by=f"Transaction {step.uid}"
@@ -426,12 +397,12 @@ def _apply_late_start(*, station_id: int, tx: Transaction, step: TransactionStep
     changes = {}
     if tx.started_at != step.timestamp:
         changes["started_at"] = step.timestamp
-    if step.evse_id is not None and (tx.connector.evse.evse_id, tx.connector.connector_id) != (
-        step.evse_id,
-        step.connector_id,
+    if step.evse_number is not None and (tx.connector.evse.number, tx.connector.number) != (
+        step.evse_number,
+        step.connector_number,
     ):
         changes["connector"] = ensure_connector(
-            station_id=station_id, evse_id=step.evse_id, connector_id=step.connector_id
+            station_id=station_id, evse_number=step.evse_number, connector_number=step.connector_number
         )
     if step.reservation_id is not None and tx.reservation_id is None:
         changes["reservation_id"] = step.reservation_id
@@ -441,12 +412,12 @@ def _apply_late_start(*, station_id: int, tx: Transaction, step: TransactionStep
         with transaction.atomic():
             Transaction.objects.filter(pk=tx.pk).update(**changes)
             if "connector" in changes:
-                tx.meter_values.update(connector=changes["connector"], evse_number=step.evse_id)
+                tx.meter_values.update(connector=changes["connector"], evse_number=step.evse_number)
     except IntegrityError:  # another transaction already started on that connector at that moment
         record_deviation(
             station_id=station_id,
             summary=f"Late Started of transaction {tx.uid} conflicts with another transaction",
-            details={"uid": tx.uid, "started_at": step.timestamp.isoformat(), "evse_id": step.evse_id},
+            details={"uid": tx.uid, "started_at": step.timestamp.isoformat(), "evse_id": step.evse_number},
         )
         return
     tx.refresh_from_db()  # the moved connector is loaded again when next read

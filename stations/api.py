@@ -22,11 +22,17 @@ from stations.serializers import (
     StationSerializer,
 )
 
-STATION_ID = OpenApiParameter(
-    "station_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The charge point id (on the charger's QR code)"
+CHARGE_POINT_ID = OpenApiParameter(
+    "charge_point_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The charge point id (on the charger's QR code)",
 )
-EVSE_ID = OpenApiParameter(
-    "evse_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The EVSE number (OCPP 1.6: the connector number)"
+EVSE_NUMBER = OpenApiParameter(
+    "evse_number",
+    OpenApiTypes.INT,
+    OpenApiParameter.PATH,
+    description="The EVSE number (OCPP 1.6: the connector number)",
 )
 
 
@@ -34,7 +40,7 @@ EVSE_ID = OpenApiParameter(
 class StationViewSet(viewsets.GenericViewSet):
     queryset = ChargingStation.objects.none()  # for the schema; requests use the selectors
     serializer_class = StationSerializer
-    lookup_field = "station_id"
+    lookup_field = "charge_point_id"
     lookup_value_regex = "[^/]+"  # charge point ids are any string OCPP allows in a URL path
 
     @extend_schema(
@@ -70,7 +76,7 @@ class StationViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="A station with its EVSEs and connectors",
-        parameters=[STATION_ID],
+        parameters=[CHARGE_POINT_ID],
         responses={
             200: StationSerializer,
             404: OpenApiResponse(
@@ -78,13 +84,13 @@ class StationViewSet(viewsets.GenericViewSet):
             ),
         },
     )
-    def retrieve(self, request, station_id: str):
-        station = _station(station_id)
+    def retrieve(self, request, charge_point_id: str):
+        station = _station(charge_point_id)
         return Response(StationSerializer(station, context=self._context([station])).data)
 
     @extend_schema(
         summary="The EVSE a QR code names",
-        parameters=[STATION_ID, EVSE_ID],
+        parameters=[CHARGE_POINT_ID, EVSE_NUMBER],
         responses={
             200: StationEvseSerializer,
             404: OpenApiResponse(
@@ -92,10 +98,10 @@ class StationViewSet(viewsets.GenericViewSet):
             ),
         },
     )
-    @action(detail=True, url_path=r"evses/(?P<evse_id>\d+)")
-    def evse(self, request, station_id: str, evse_id: str):
-        station = _station(station_id)
-        evse = next((evse for evse in station.evses.all() if evse.evse_id == int(evse_id)), None)
+    @action(detail=True, url_path=r"evses/(?P<evse_number>\d+)")
+    def evse(self, request, charge_point_id: str, evse_number: str):
+        station = _station(charge_point_id)
+        evse = next((evse for evse in station.evses.all() if evse.number == int(evse_number)), None)
         if evse is None:
             raise exceptions.NotFound("This station has no such EVSE.")
         context = self._context([station])
@@ -115,8 +121,8 @@ def _valid(serializer_class, request) -> dict:
     return query.validated_data
 
 
-def _station(station_id: str) -> ChargingStation:
-    station = selectors.listed_station(charge_point_id=station_id)
+def _station(charge_point_id: str) -> ChargingStation:
+    station = selectors.listed_station(charge_point_id=charge_point_id)
     if station is None:
         raise exceptions.NotFound("No such station.")
     return station

@@ -15,6 +15,6 @@ async def get_composite_schedule(
     command = commands.GetCompositeSchedule(evse_number=evse_number, duration_s=duration_s, rate_unit=rate_unit)
     answer = await commands.send(station_id, command)
     await db_async(record_composite_schedule)(
-        station_id=station_id, evse_id=evse_number, status=answer.status or "", schedule=answer.result
+        station_id=station_id, evse_number=evse_number, status=answer.status or "", schedule=answer.result
     )
     return answer

@@ -43,8 +43,8 @@ class StationStatusChanged:
 @dataclass(frozen=True)
 class ConnectorStatusChanged:
     station_id: int
-    evse_id: int
-    connector_id: int
+    evse_number: int
+    connector_number: int
     status: str
     error_code: str
     at: datetime

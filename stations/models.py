@@ -147,14 +147,14 @@ class Evse(models.Model):
     """
 
     station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="evses")
-    evse_id = models.PositiveIntegerField()
+    number = models.PositiveIntegerField("EVSE", help_text="The EVSE's number on its station (OCPP evseId)")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["station", "evse_id"], name="unique_evse_per_station")]
-        ordering = ["station", "evse_id"]
+        constraints = [models.UniqueConstraint(fields=["station", "number"], name="unique_evse_per_station")]
+        ordering = ["station", "number"]
 
     def __str__(self) -> str:
-        return f"{self.station} EVSE {self.evse_id}"
+        return f"{self.station} EVSE {self.number}"
 
 
 class ConnectorStatus(models.TextChoices):
@@ -168,6 +168,52 @@ class ConnectorStatus(models.TextChoices):
     UNAVAILABLE = "Unavailable"
     FAULTED = "Faulted"
     OCCUPIED = "Occupied"
+
+    # What a status means, decided here once for every app that asks (OCPP 1.6 §4.9, 2.0.1 OCCUPIED).
+
+    @classmethod
+    def suspended(cls) -> frozenset["ConnectorStatus"]:
+        """An EV connected in a charging session that the EV or the EVSE holds back: no energy flows."""
+        return frozenset({cls.SUSPENDED_EV, cls.SUSPENDED_EVSE})
+
+    @classmethod
+    def charging(cls) -> frozenset["ConnectorStatus"]:
+        """A charging session runs here: energy flows, or is held back for now."""
+        return frozenset({cls.CHARGING}) | cls.suspended()
+
+    @classmethod
+    def plugged_in_idle(cls) -> frozenset["ConnectorStatus"]:
+        """A vehicle plugged in outside charging: before it starts (Preparing), after it ended
+        (Finishing), or in 2.0.1, which says only Occupied."""
+        return frozenset({cls.PREPARING, cls.FINISHING, cls.OCCUPIED})
+
+    @classmethod
+    def in_use(cls) -> frozenset["ConnectorStatus"]:
+        """A vehicle is at the connector, charging or not."""
+        return cls.charging() | cls.plugged_in_idle()
+
+    @classmethod
+    def held_by_a_vehicle(cls) -> frozenset["ConnectorStatus"]:
+        """In use by a vehicle whose session runs or just ended: nobody else can start here.
+        Preparing is not: plugged in and waiting for an authorization is the moment to start."""
+        return cls.in_use() - {cls.PREPARING}
+
+    @classmethod
+    def ev_idle_in_session(cls) -> frozenset["ConnectorStatus"]:
+        """The EV connected and drawing nothing while its session lasts: held back, or Finishing
+        (done, not yet unplugged). Within a transaction this is OCPI's parking time."""
+        return cls.suspended() | {cls.FINISHING}
+
+    @classmethod
+    def without_transaction(cls) -> frozenset["ConnectorStatus"]:
+        """What a charger reports for an EVSE on which it runs no transaction: Available, or
+        Preparing (plugged in, waiting for an authorization)."""
+        return frozenset({cls.AVAILABLE, cls.PREPARING})
+
+    @classmethod
+    def out_of_service(cls) -> frozenset["ConnectorStatus"]:
+        """Nobody can charge here (for connector 0: anywhere on the station) until it is back."""
+        return frozenset({cls.UNAVAILABLE, cls.FAULTED})
 
 
 class ConnectorType(models.TextChoices):
@@ -199,8 +245,10 @@ class PowerType(models.TextChoices):
 
 
 class Connector(models.Model):
-    evse = models.ForeignKey(Evse, on_delete=models.CASCADE, related_name="connectors")
-    connector_id = models.PositiveIntegerField(default=1, help_text="Id within the EVSE")
+    evse = models.ForeignKey(Evse, on_delete=models.CASCADE, related_name="connectors", verbose_name="EVSE")
+    number = models.PositiveIntegerField(
+        "connector", default=1, help_text="The connector's number within its EVSE (OCPP connectorId)"
+    )
     standard = models.CharField(max_length=32, choices=ConnectorType.choices, default=ConnectorType.TYPE2)
     # Facts of the hardware, not derivable from the standard (a Type 2 charger may have a socket or a
     # tethered cable, one or three phases); defaults fit the default standard, a 22 kW Type 2 socket.
@@ -220,11 +268,11 @@ class Connector(models.Model):
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["evse", "connector_id"], name="unique_connector_per_evse")]
-        ordering = ["evse", "connector_id"]
+        constraints = [models.UniqueConstraint(fields=["evse", "number"], name="unique_connector_per_evse")]
+        ordering = ["evse", "number"]
 
     def __str__(self) -> str:
-        return f"{self.evse} connector {self.connector_id}"
+        return f"{self.evse} connector {self.number}"
 
 
 class StatusEvent(models.Model):
@@ -325,7 +373,7 @@ class CompositeSchedule(models.Model):
     """The charging schedule an EVSE said it will follow (GetCompositeSchedule)."""
 
     station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="composite_schedules")
-    evse_id = models.PositiveIntegerField()
+    evse_number = models.PositiveIntegerField("EVSE")
     status = models.CharField(max_length=16)
     schedule = models.JSONField(null=True, blank=True)
     fetched_at = models.DateTimeField(auto_now_add=True)
@@ -337,14 +385,14 @@ class CompositeSchedule(models.Model):
 class DeviceModelVariable(models.Model):
     """One attribute of a variable of an OCPP 2.0.1 station's device model (NotifyReport).
 
-    evse_id and connector_id are 0 when the component is not on an EVSE/connector.
+    evse_number and connector_number are 0 when the component is not on an EVSE/connector.
     """
 
     station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="device_model")
     component = models.CharField(max_length=50)
     component_instance = models.CharField(max_length=50, blank=True)
-    evse_id = models.PositiveIntegerField(default=0)
-    connector_id = models.PositiveIntegerField(default=0)
+    evse_number = models.PositiveIntegerField("EVSE", default=0)
+    connector_number = models.PositiveIntegerField("connector", default=0)
     variable = models.CharField(max_length=50)
     variable_instance = models.CharField(max_length=50, blank=True)
     attribute_type = models.CharField(max_length=16, default="Actual")
@@ -362,8 +410,8 @@ class DeviceModelVariable(models.Model):
                     "station",
                     "component",
                     "component_instance",
-                    "evse_id",
-                    "connector_id",
+                    "evse_number",
+                    "connector_number",
                     "variable",
                     "variable_instance",
                     "attribute_type",

@@ -90,19 +90,16 @@ class EvseStatus(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-# A connector with a vehicle: charging (energy may flow) or only plugged in.
-_CHARGING = {ConnectorStatus.CHARGING, ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE}
-_PLUGGED_IN = {ConnectorStatus.PREPARING, ConnectorStatus.FINISHING, ConnectorStatus.OCCUPIED}
-_IN_USE = _CHARGING | _PLUGGED_IN
+# OCPP's words in OCPI's (what each means is ConnectorStatus's): OCPI calls a connector in use CHARGING.
 _FROM_CONNECTOR = {
     ConnectorStatus.AVAILABLE: EvseStatus.AVAILABLE,
     ConnectorStatus.RESERVED: EvseStatus.RESERVED,
     ConnectorStatus.UNAVAILABLE: EvseStatus.INOPERATIVE,
     ConnectorStatus.FAULTED: EvseStatus.OUTOFORDER,
-    **dict.fromkeys(_IN_USE, EvseStatus.CHARGING),
+    **dict.fromkeys(ConnectorStatus.in_use(), EvseStatus.CHARGING),
 }
-# Connector 0 (the station as a whole) in one of these states makes every EVSE unusable.
-_STATION_DOWN = {ConnectorStatus.UNAVAILABLE: EvseStatus.INOPERATIVE, ConnectorStatus.FAULTED: EvseStatus.OUTOFORDER}
+# Connector 0 (the station as a whole) out of service makes every EVSE unusable.
+_STATION_DOWN = {status: _FROM_CONNECTOR[status] for status in ConnectorStatus.out_of_service()}
 # An EVSE with several connectors shows the most telling one: a connector in use occupies the EVSE.
 _PRECEDENCE = [
     EvseStatus.CHARGING,
@@ -146,8 +143,8 @@ class StationState(models.TextChoices):
 
 # One connector's state beats another's in this order: a station with one connector charging is charging.
 _STATE_PRECEDENCE = [
-    (StationState.CHARGING, _CHARGING),
-    (StationState.IN_USE, _PLUGGED_IN),
+    (StationState.CHARGING, ConnectorStatus.charging()),
+    (StationState.IN_USE, ConnectorStatus.plugged_in_idle()),
     (StationState.RESERVED, {ConnectorStatus.RESERVED}),
     (StationState.AVAILABLE, {ConnectorStatus.AVAILABLE}),
     (StationState.FAULTED, {ConnectorStatus.FAULTED}),
@@ -287,13 +284,13 @@ def _available(connectors: ConnectorFilter) -> Q:
     stations report the idle one Unavailable while the other charges).
     """
     free = _matching_connectors(connectors).filter(status=ConnectorStatus.AVAILABLE)
-    return ~Q(connection_channel="") & ~Q(status__in=list(_STATION_DOWN)) & Q(Exists(free))
+    return ~Q(connection_channel="") & ~Q(status__in=ConnectorStatus.out_of_service()) & Q(Exists(free))
 
 
 def _unknown() -> Q:
     """Offline, or online without any connector status reported yet: all its EVSEs are UNKNOWN."""
     known = Connector.objects.filter(evse__station=OuterRef("pk")).exclude(status="")
-    return Q(connection_channel="") | (~Q(Exists(known)) & ~Q(status__in=list(_STATION_DOWN)))
+    return Q(connection_channel="") | (~Q(Exists(known)) & ~Q(status__in=ConnectorStatus.out_of_service()))
 
 
 # ------------------------------------------------------------------ clusters
@@ -347,7 +344,7 @@ class Cluster:
     available: int
     busy: int
     unknown: int
-    station_id: str | None  # the charge point id when the cell holds one station
+    charge_point_id: str | None  # when the cell holds one station
 
 
 def grid(*, zoom: int, box: BoundingBox) -> Grid:
@@ -404,7 +401,7 @@ def _cluster(row: dict) -> Cluster:
         available=row["available"],
         busy=row["count"] - row["available"] - row["unknown"],
         unknown=row["unknown"],
-        station_id=row["first_station"] if row["count"] == 1 else None,
+        charge_point_id=row["first_station"] if row["count"] == 1 else None,
     )
 
 

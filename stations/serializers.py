@@ -140,7 +140,7 @@ class TariffSerializer(serializers.Serializer):
 
 
 class ConnectorSerializer(serializers.Serializer):
-    id = serializers.CharField(source="connector_id", help_text="The connector's id within its EVSE")
+    id = serializers.CharField(source="number", help_text="The connector's number within its EVSE")
     standard = serializers.ChoiceField(choices=ConnectorType.choices, help_text="OCPI ConnectorType")
     format = serializers.ChoiceField(choices=ConnectorFormat.choices)
     power_type = serializers.ChoiceField(choices=PowerType.choices)
@@ -158,7 +158,9 @@ class ConnectorSerializer(serializers.Serializer):
 
 class EvseStatusSerializer(serializers.Serializer):
     uid = serializers.SerializerMethodField(help_text="Unique across all EVSEs")
-    evse_id = serializers.IntegerField(help_text="The EVSE number on the charger (OCPP 1.6: the connector number)")
+    evse_id = serializers.IntegerField(
+        source="number", help_text="The EVSE number on the charger (OCPP 1.6: the connector number)"
+    )
     status = serializers.SerializerMethodField()
 
     def get_uid(self, evse) -> str:
@@ -274,7 +276,9 @@ class ClusterSerializer(serializers.Serializer):
     busy = serializers.IntegerField(help_text="Stations online with none available: in use, reserved or out of order")
     unknown = serializers.IntegerField(help_text="Stations offline, or not reporting a status yet")
     station_id = serializers.CharField(
-        allow_null=True, help_text="The station, when the cell holds only one: show a pin"
+        source="charge_point_id",
+        allow_null=True,
+        help_text="The station's charge point id, when the cell holds only one: show a pin",
     )
 
 

@@ -113,8 +113,8 @@ def provision_station(
         station.set_password(password)
         station.save()
         for number in range(1, evse_count + 1):
-            evse = Evse.objects.create(station=station, evse_id=number)
-            Connector.objects.create(evse=evse, connector_id=1, max_power_w=max_power_w)
+            evse = Evse.objects.create(station=station, number=number)
+            Connector.objects.create(evse=evse, number=1, max_power_w=max_power_w)
     return station
 
 
@@ -285,13 +285,13 @@ def record_heartbeat(*, station_id: int, now: datetime, channel_name: str = "") 
 class UnknownEvse(Exception):
     """A station named an EVSE or connector it never declared and the operator never set up."""
 
-    def __init__(self, *, evse_id: int, connector_id: int):
-        super().__init__(f"EVSE {evse_id} connector {connector_id} is not known for this station")
-        self.evse_id = evse_id
-        self.connector_id = connector_id
+    def __init__(self, *, evse_number: int, connector_number: int):
+        super().__init__(f"EVSE {evse_number} connector {connector_number} is not known for this station")
+        self.evse_number = evse_number
+        self.connector_number = connector_number
 
 
-def ensure_connector(*, station_id: int, evse_id: int, connector_id: int = 1) -> Connector:
+def ensure_connector(*, station_id: int, evse_number: int, connector_number: int = 1) -> Connector:
     """The connector a station reports, created on first mention only if the station has it.
 
     A station's EVSEs are the ones the operator set up (provisioning, the
@@ -300,18 +300,18 @@ def ensure_connector(*, station_id: int, evse_id: int, connector_id: int = 1) ->
     Raises UnknownEvse for any other.
     """
     connector = Connector.objects.filter(
-        evse__station_id=station_id, evse__evse_id=evse_id, connector_id=connector_id
+        evse__station_id=station_id, evse__number=evse_number, number=connector_number
     ).first()
     if connector is not None:
         return connector
-    if not declares_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id):
-        raise UnknownEvse(evse_id=evse_id, connector_id=connector_id)
-    evse, _ = Evse.objects.get_or_create(station_id=station_id, evse_id=evse_id)
-    connector, _ = Connector.objects.get_or_create(evse=evse, connector_id=connector_id)
+    if not declares_connector(station_id=station_id, evse_number=evse_number, connector_number=connector_number):
+        raise UnknownEvse(evse_number=evse_number, connector_number=connector_number)
+    evse, _ = Evse.objects.get_or_create(station_id=station_id, number=evse_number)
+    connector, _ = Connector.objects.get_or_create(evse=evse, number=connector_number)
     return connector
 
 
-def declares_connector(*, station_id: int, evse_id: int, connector_id: int) -> bool:
+def declares_connector(*, station_id: int, evse_number: int, connector_number: int) -> bool:
     """Whether the operator or the station itself declared this EVSE and connector.
 
     An EVSE is declared by an Evse row (the operator's), by 1.6
@@ -322,33 +322,33 @@ def declares_connector(*, station_id: int, evse_id: int, connector_id: int) -> b
     capped at OCPP_MAX_DECLARED_EVSES, so a misconfigured value opens no
     thousands of EVSEs.
     """
-    if evse_id < 1 or connector_id < 1:
+    if evse_number < 1 or connector_number < 1:
         return False
     cap = settings.OCPP_MAX_DECLARED_EVSES
-    evse_known = Evse.objects.filter(station_id=station_id, evse_id=evse_id).exists() or (
-        evse_id <= cap and _declared_evse(station_id=station_id, evse_id=evse_id)
+    evse_known = Evse.objects.filter(station_id=station_id, number=evse_number).exists() or (
+        evse_number <= cap and _declared_evse(station_id=station_id, evse_number=evse_number)
     )
     if not evse_known:
         return False
-    if connector_id == 1:
+    if connector_number == 1:
         return True
     return (
-        connector_id <= cap
+        connector_number <= cap
         and DeviceModelVariable.objects.filter(
-            station_id=station_id, evse_id=evse_id, connector_id=connector_id
+            station_id=station_id, evse_number=evse_number, connector_number=connector_number
         ).exists()
     )
 
 
-def _declared_evse(*, station_id: int, evse_id: int) -> bool:
+def _declared_evse(*, station_id: int, evse_number: int) -> bool:
     count = (
         ConfigurationKey.objects.filter(station_id=station_id, key="NumberOfConnectors")
         .values_list("value", flat=True)
         .first()
     )
-    if count is not None and count.strip().isdigit() and evse_id <= int(count):
+    if count is not None and count.strip().isdigit() and evse_number <= int(count):
         return True
-    return DeviceModelVariable.objects.filter(station_id=station_id, evse_id=evse_id).exists()
+    return DeviceModelVariable.objects.filter(station_id=station_id, evse_number=evse_number).exists()
 
 
 @dataclass(frozen=True)
@@ -363,15 +363,15 @@ class StatusReport:
 def record_status(
     *,
     station_id: int,
-    evse_id: int,
-    connector_id: int,
+    evse_number: int,
+    connector_number: int,
     report: StatusReport,
     timestamp: datetime,
     received_at: datetime | None = None,
 ) -> None:
     """Apply a status report and keep it as an event.
 
-    evse_id 0 is the station as a whole. A report older than the state we
+    evse_number 0 is the station as a whole. A report older than the state we
     hold (a queued notification delivered late) is kept as history but does
     not overwrite the newer current state. Reports are ordered by the
     station's clock only while that clock can be trusted (see
@@ -380,7 +380,11 @@ def record_status(
     for a connector the station does not have.
     """
     received_at = received_at or timezone.now()
-    known = ensure_connector(station_id=station_id, evse_id=evse_id, connector_id=connector_id) if evse_id else None
+    known = (
+        ensure_connector(station_id=station_id, evse_number=evse_number, connector_number=connector_number)
+        if evse_number
+        else None
+    )
     at = _trusted_time(station_id=station_id, reported=timestamp, received_at=received_at)
     by_arrival = at != timestamp
     with transaction.atomic():
@@ -424,8 +428,8 @@ def record_status(
         lifecycle.publish(
             ConnectorStatusChanged(
                 station_id=station_id,
-                evse_id=evse_id,
-                connector_id=connector_id,
+                evse_number=evse_number,
+                connector_number=connector_number,
                 status=report.status,
                 error_code=report.error_code,
                 at=at,
@@ -563,9 +567,11 @@ def record_configuration_change(*, station_id: int, key: str, value: str) -> Non
 
 
 def record_composite_schedule(
-    *, station_id: int, evse_id: int, status: str, schedule: dict | None
+    *, station_id: int, evse_number: int, status: str, schedule: dict | None
 ) -> CompositeSchedule:
-    return CompositeSchedule.objects.create(station_id=station_id, evse_id=evse_id, status=status, schedule=schedule)
+    return CompositeSchedule.objects.create(
+        station_id=station_id, evse_number=evse_number, status=status, schedule=schedule
+    )
 
 
 def record_local_list_version(*, station_id: int, version: int | None) -> None:
@@ -579,8 +585,8 @@ class DeviceModelAttribute:
     value: str | None
     attribute_type: str = "Actual"
     component_instance: str = ""
-    evse_id: int = 0
-    connector_id: int = 0
+    evse_number: int = 0
+    connector_number: int = 0
     variable_instance: str = ""
     mutability: str = ""
     data_type: str = ""
@@ -595,8 +601,8 @@ def record_device_model(*, station_id: int, attributes: list[DeviceModelAttribut
                 "station_id": station_id,
                 "component": attribute.component,
                 "component_instance": attribute.component_instance,
-                "evse_id": attribute.evse_id,
-                "connector_id": attribute.connector_id,
+                "evse_number": attribute.evse_number,
+                "connector_number": attribute.connector_number,
                 "variable": attribute.variable,
                 "variable_instance": attribute.variable_instance,
                 "attribute_type": attribute.attribute_type,

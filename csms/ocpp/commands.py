@@ -231,16 +231,16 @@ class Reset(Command):
 @dataclass(frozen=True)
 class UnlockConnector(Command):
     evse_number: int
-    connector_id: int = 1
+    connector_number: int = 1
 
 
 @dataclass(frozen=True)
 class ChangeAvailability(Command):
-    """evse_number 0 is the whole station; with connector_id, only that connector of the EVSE."""
+    """evse_number 0 is the whole station; with connector_number, only that connector of the EVSE."""
 
     evse_number: int
     operative: bool
-    connector_id: int | None = None
+    connector_number: int | None = None
 
 
 @dataclass(frozen=True)

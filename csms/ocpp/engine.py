@@ -193,8 +193,8 @@ class ProtocolEngine:
             details={
                 "action": frame.action,
                 "unique_id": frame.unique_id,
-                "evse_id": unknown.evse_id,
-                "connector_id": unknown.connector_id,
+                "evse_id": unknown.evse_number,
+                "connector_id": unknown.connector_number,
                 "payload": frame.payload,
             },
         )

@@ -126,7 +126,7 @@ class ForceCloseForm(forms.Form):
 class ReservationAdmin(CommandPermission, admin.ModelAdmin):
     """Reservations made with the stations' Reserve now action, with what each station answered."""
 
-    list_display = ["id", "station", "evse_id", "id_tag", "status", "station_answer", "expires_at", "created_at"]
+    list_display = ["id", "station", "evse_number", "id_tag", "status", "station_answer", "expires_at", "created_at"]
     list_filter = ["status"]
     search_fields = ["id_tag", "station__charge_point_id"]
     list_select_related = ["station"]

@@ -23,19 +23,19 @@ from stations.admin.commands import ask_then_send, send, station_action
 class RemoteStartForm(CommandForm):
     label = "Remote start"
     intro = "Accepted only means the station agreed: the session appears once the station reports its start."
-    evse_id = evse_field()
+    evse_number = evse_field()
     id_tag = forms.CharField(label="Id tag", max_length=20)
 
     def send(self, station):
         data = self.cleaned_data
         return remote_control.remote_start.sync(
-            station_id=station.pk, id_tag=data["id_tag"], evse_number=data["evse_id"]
+            station_id=station.pk, id_tag=data["id_tag"], evse_number=data["evse_number"]
         )
 
 
 class ReserveNowForm(CommandForm):
     label = "Reserve now"
-    evse_id = evse_field(minimum=0, help_text="0: any EVSE, if the station supports it.")
+    evse_number = evse_field(minimum=0, help_text="0: any EVSE, if the station supports it.")
     id_tag = forms.CharField(label="Id tag", max_length=20)
     expires_at = forms.DateTimeField(label="Expiry (UTC)", initial=lambda: timezone.now() + timedelta(minutes=30))
 
@@ -47,7 +47,7 @@ class ReserveNowForm(CommandForm):
     def send(self, station):
         data = self.cleaned_data
         return reservations.reserve_now.sync(
-            station_id=station.pk, evse_number=data["evse_id"], id_tag=data["id_tag"], expires_at=data["expires_at"]
+            station_id=station.pk, evse_number=data["evse_number"], id_tag=data["id_tag"], expires_at=data["expires_at"]
         )
 
 

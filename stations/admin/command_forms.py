@@ -69,11 +69,13 @@ class TriggerMessageForm(CommandForm):
     message = forms.ChoiceField(
         choices=[(m, m) for m in ("BootNotification", "StatusNotification", "Heartbeat", "MeterValues")]
     )
-    evse_id = evse_field(initial=None, required=False, help_text="For StatusNotification and MeterValues; empty: all.")
+    evse_number = evse_field(
+        initial=None, required=False, help_text="For StatusNotification and MeterValues; empty: all."
+    )
 
     def send(self, station):
         data = self.cleaned_data
-        return send(station, commands.TriggerMessage(message=data["message"], evse_number=data["evse_id"]))
+        return send(station, commands.TriggerMessage(message=data["message"], evse_number=data["evse_number"]))
 
     def describe(self, station, answer):
         return f"{answered(station, answer)} ({self.cleaned_data['message']})"
@@ -81,20 +83,22 @@ class TriggerMessageForm(CommandForm):
 
 class UnlockConnectorForm(CommandForm):
     label = "Unlock connector"
-    evse_id = evse_field()
+    evse_number = evse_field()
 
     def send(self, station):
-        return send(station, commands.UnlockConnector(evse_number=self.cleaned_data["evse_id"]))
+        return send(station, commands.UnlockConnector(evse_number=self.cleaned_data["evse_number"]))
 
 
 class ChangeAvailabilityForm(CommandForm):
     label = "Change availability"
-    evse_id = evse_field(minimum=0, initial=0, help_text="0: the whole station.")
+    evse_number = evse_field(minimum=0, initial=0, help_text="0: the whole station.")
     availability = forms.ChoiceField(choices=[("Operative", "Operative"), ("Inoperative", "Inoperative")])
 
     def send(self, station):
         operative = self.cleaned_data["availability"] == "Operative"
-        return send(station, commands.ChangeAvailability(evse_number=self.cleaned_data["evse_id"], operative=operative))
+        return send(
+            station, commands.ChangeAvailability(evse_number=self.cleaned_data["evse_number"], operative=operative)
+        )
 
 
 class UpdateFirmwareForm(CommandForm):
@@ -185,7 +189,7 @@ class SetVariablesForm(CommandForm):
 class SetChargingProfileForm(CommandForm):
     label = "Set charging profile"
     intro = "One limit from now on, until the profile is cleared or replaced (same profile id)."
-    evse_id = evse_field(
+    evse_number = evse_field(
         minimum=0, initial=1, help_text="0: the whole station (StationMax, or TxDefault for every EVSE)."
     )
     limit = forms.DecimalField(min_value=0, max_digits=9, decimal_places=1)
@@ -196,10 +200,10 @@ class SetChargingProfileForm(CommandForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("purpose") == "StationMax" and data.get("evse_id") not in (None, 0):
-            self.add_error("evse_id", "A StationMax profile is set on EVSE 0, the whole station.")
-        if data.get("purpose") == "Tx" and data.get("evse_id") == 0:
-            self.add_error("evse_id", "A Tx profile is set on the EVSE of the running session.")
+        if data.get("purpose") == "StationMax" and data.get("evse_number") not in (None, 0):
+            self.add_error("evse_number", "A StationMax profile is set on EVSE 0, the whole station.")
+        if data.get("purpose") == "Tx" and data.get("evse_number") == 0:
+            self.add_error("evse_number", "A Tx profile is set on the EVSE of the running session.")
         return data
 
     def send(self, station):
@@ -212,26 +216,25 @@ class SetChargingProfileForm(CommandForm):
             periods=[commands.SchedulePeriod(start_s=0, limit=float(data["limit"]))],
             starts_at=iso(timezone.now()),
         )
-        return send(station, commands.SetChargingProfile(evse_number=data["evse_id"], profile=profile))
+        return send(station, commands.SetChargingProfile(evse_number=data["evse_number"], profile=profile))
 
 
 class ClearChargingProfileForm(CommandForm):
     label = "Clear charging profile"
     intro = "Clears the profiles that match every field given; with all fields empty, every profile."
     profile_id = forms.IntegerField(label="Profile id", min_value=1, required=False)
-    evse_id = evse_field(minimum=0, initial=None, required=False)
+    evse_number = evse_field(minimum=0, initial=None, required=False)
     purpose = forms.ChoiceField(choices=[("", "any")] + PURPOSES, required=False)
     stack_level = forms.IntegerField(label="Stack level", min_value=0, required=False)
 
     def send(self, station):
         data = {k: v if v != "" else None for k, v in self.cleaned_data.items()}
-        data["evse_number"] = data.pop("evse_id")
         return send(station, commands.ClearChargingProfile(**data))
 
 
 class GetCompositeScheduleForm(CommandForm):
     label = "Get composite schedule"
-    evse_id = evse_field(minimum=0, help_text="0: the whole station's grid connection.")
+    evse_number = evse_field(minimum=0, help_text="0: the whole station's grid connection.")
     duration_s = forms.IntegerField(label="Duration (s)", min_value=1, initial=3600)
     rate_unit = forms.ChoiceField(label="Unit", choices=[("", "the station's choice")] + RATE_UNITS, required=False)
 
@@ -239,7 +242,7 @@ class GetCompositeScheduleForm(CommandForm):
         data = self.cleaned_data
         return charging_schedules.get_composite_schedule.sync(
             station_id=station.pk,
-            evse_number=data["evse_id"],
+            evse_number=data["evse_number"],
             duration_s=data["duration_s"],
             rate_unit=data["rate_unit"] or None,
         )

@@ -268,14 +268,14 @@ class ConnectorInline(admin.TabularInline):
 
 @admin.register(Evse)
 class EvseAdmin(admin.ModelAdmin):
-    list_display = ["station", "evse_id"]
+    list_display = ["station", "number"]
     search_fields = ["station__charge_point_id"]
     inlines = [ConnectorInline]
 
 
 @admin.register(Connector)
 class ConnectorAdmin(CommandPermission, admin.ModelAdmin):
-    list_display = ["evse", "connector_id", "standard", "max_power_w", "status", "error_code", "status_updated_at"]
+    list_display = ["evse", "number", "standard", "max_power_w", "status", "error_code", "status_updated_at"]
     list_filter = ["status", "standard"]
     search_fields = ["evse__station__charge_point_id"]
     list_select_related = ["evse__station"]
@@ -304,8 +304,8 @@ class ConnectorAdmin(CommandPermission, admin.ModelAdmin):
         )
 
     def _each(self, request, connectors, label: str, command_for) -> None:
-        """`command_for(evse number, connector id)` sent for each connector, one message each."""
+        """`command_for(evse number, connector number)` sent for each connector, one message each."""
         for connector in connectors.select_related("evse__station"):
             station = connector.evse.station
-            command = command_for(connector.evse.evse_id, connector.connector_id)
+            command = command_for(connector.evse.number, connector.number)
             send(self, request, station, f"{label} {connector}", lambda: commands.send.sync(station.pk, command))

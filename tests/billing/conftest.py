@@ -25,7 +25,7 @@ def station(location):
 
 @pytest.fixture
 def connectors(station):
-    return [evse.connectors.get() for evse in station.evses.order_by("evse_id")]
+    return [evse.connectors.get() for evse in station.evses.order_by("number")]
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def running(connectors, location, make_tariff, assign, driver, saved_card, recor
     saved_card()
     IdTag.objects.create(id_tag="CARD-1", owner=driver)
     tx = sessions.start_transaction(
-        station_id=connectors[0].evse.station_id, evse_id=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
+        station_id=connectors[0].evse.station_id, evse_number=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
     ).transaction
     holds.preauthorize(session=DriverSession.objects.get(transaction=tx))
     return tx

@@ -84,7 +84,7 @@ def charging_201(station, *, idle_minutes: float = 0) -> Transaction:
                 kind=kind,
                 trigger=trigger,
                 timestamp=START + timedelta(minutes=minutes),
-                evse_id=1,
+                evse_number=1,
                 id_tag="CARD-201" if kind == "started" else None,
                 samples=samples,
                 charging_state=state,

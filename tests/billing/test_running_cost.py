@@ -27,7 +27,7 @@ def charging(connectors, location, make_tariff, assign, driver, django_capture_o
     IdTag.objects.create(id_tag="CARD-1", owner=driver)
     with django_capture_on_commit_callbacks(execute=True):
         tx = sessions.start_transaction(
-            station_id=connectors[0].evse.station_id, evse_id=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
+            station_id=connectors[0].evse.station_id, evse_number=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
         ).transaction
     return tx
 
@@ -51,7 +51,7 @@ def test_readings_are_priced_once_each_and_watchers_only_read_the_stored_cost(
             with django_capture_on_commit_callbacks(execute=True):
                 sessions.record_meter_values(
                     station_id=charging.station_id,
-                    evse_id=1,
+                    evse_number=1,
                     transaction_id=charging.pk,
                     samples=[Sample(timestamp=START + timedelta(minutes=n), value=str(n * 1_000), unit="Wh")],
                 )
@@ -99,14 +99,14 @@ def test_live_nudges_go_only_to_groups_someone_listens_to(charging, driver, djan
     ):
         sessions.record_meter_values(
             station_id=charging.station_id,
-            evse_id=1,
+            evse_number=1,
             transaction_id=charging.pk,
             samples=[Sample(timestamp=START + timedelta(minutes=1), value="1000", unit="Wh")],
         )
         record_status(
             station_id=charging.station_id,
-            evse_id=1,
-            connector_id=1,
+            evse_number=1,
+            connector_number=1,
             report=StatusReport(status="Charging"),
             timestamp=START + timedelta(minutes=1),
         )

@@ -173,7 +173,7 @@ class TestSessionCost:
         element.price_components.create(type="TIME", price=Decimal("5.00"), step_size=60)
         assign(tariff, location=location)
         reservation = Reservation.objects.create(
-            station=connectors[0].evse.station, evse_id=1, id_tag="X", expires_at=START
+            station=connectors[0].evse.station, evse_number=1, id_tag="X", expires_at=START
         )
         Reservation.objects.filter(pk=reservation.pk).update(created_at=START - timedelta(minutes=15))
         transaction = stored_transaction(connectors[0], meter_stop_wh=1_020_000, reservation_id=reservation.pk)

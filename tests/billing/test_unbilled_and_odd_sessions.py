@@ -33,7 +33,7 @@ def priced(connectors, location, make_tariff, assign):
 def refused_start(station, id_tag: str, *, start: datetime = START) -> Transaction:
     """A 1.6 start the CSMS answers with a refusal; the charger stops it 58 ms later with 0 Wh, as OCPP has it."""
     started = sessions.start_transaction(
-        station_id=station.pk, evse_id=1, id_tag=id_tag, meter_start_wh=5_000, started_at=start
+        station_id=station.pk, evse_number=1, id_tag=id_tag, meter_start_wh=5_000, started_at=start
     )
     sessions.stop_transaction(
         station_id=station.pk,
@@ -54,7 +54,7 @@ class TestRefusedStarts:
         else:
             sessions.start_transaction(
                 station_id=station.pk,
-                evse_id=2,
+                evse_number=2,
                 id_tag="CARD-1",
                 meter_start_wh=0,
                 started_at=START - timedelta(hours=1),
@@ -115,7 +115,7 @@ class TestRefusedStarts:
                             kind=kind,
                             trigger="Authorized",
                             timestamp=START + timedelta(seconds=seconds),
-                            evse_id=1 if uid == "TX-GOOD" else 2,
+                            evse_number=1 if uid == "TX-GOOD" else 2,
                             id_tag=id_tag,
                         ),
                     )
@@ -131,7 +131,7 @@ class TestStopBeforeStart:
     ):
         IdTag.objects.create(id_tag="CARD-3", owner=driver)
         started = sessions.start_transaction(
-            station_id=station.pk, evse_id=1, id_tag="CARD-3", meter_start_wh=100_000, started_at=START
+            station_id=station.pk, evse_number=1, id_tag="CARD-3", meter_start_wh=100_000, started_at=START
         )
         tx = started.transaction
         # We received the start at 10:00 and the stop 30 minutes later; the charger's clock had been reset meanwhile.
@@ -165,11 +165,11 @@ class TestStopBeforeStart:
     ):
         IdTag.objects.create(id_tag="CARD-4", owner=driver)
         tx = sessions.start_transaction(
-            station_id=station.pk, evse_id=1, id_tag="CARD-4", meter_start_wh=0, started_at=START
+            station_id=station.pk, evse_number=1, id_tag="CARD-4", meter_start_wh=0, started_at=START
         ).transaction
         sessions.record_meter_values(
             station_id=station.pk,
-            evse_id=1,
+            evse_number=1,
             transaction_id=tx.pk,
             samples=[
                 Sample(timestamp=START + timedelta(minutes=45), value="9000", unit="Wh"),
@@ -190,7 +190,9 @@ def test_operators_see_refused_starts_in_the_transaction_list(operator_client, p
     IdTag.objects.create(id_tag="BLOCKED-CARD", owner=driver, status="Blocked")
     IdTag.objects.create(id_tag="GOOD-CARD", owner=driver)
     refused = refused_start(station, "BLOCKED-CARD")
-    sessions.start_transaction(station_id=station.pk, evse_id=2, id_tag="GOOD-CARD", meter_start_wh=0, started_at=START)
+    sessions.start_transaction(
+        station_id=station.pk, evse_number=2, id_tag="GOOD-CARD", meter_start_wh=0, started_at=START
+    )
     changelist = reverse("admin:charging_transaction_changelist")
     page = operator_client.get(changelist).content.decode()
     assert "Refused: Blocked (not billed)" in page

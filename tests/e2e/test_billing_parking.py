@@ -29,7 +29,7 @@ def demo_tariff(station) -> None:
     PriceComponent.objects.create(
         element=element, type="PARKING_TIME", price=Decimal("6.00"), vat=Decimal("19"), step_size=60
     )
-    TariffAssignment.objects.create(tariff=tariff, evse=station.evses.get(evse_id=1))
+    TariffAssignment.objects.create(tariff=tariff, evse=station.evses.get(number=1))
 
 
 def status_16(timestamp: str, status: str) -> dict:

@@ -89,7 +89,7 @@ async def test_operational_commands_reach_the_charger(server, make_station, make
 
     def unavailable():
         """EVSE 2 reported Unavailable"""
-        return Connector.objects.get(evse__station=station, evse__evse_id=2).status == "Unavailable"
+        return Connector.objects.get(evse__station=station, evse__number=2).status == "Unavailable"
 
     await eventually(unavailable)
     assert (await commands.send(station.pk, commands.ClearCache())).status == "Accepted"
@@ -134,7 +134,7 @@ async def test_smart_charging_and_reservation_commands(server, make_station, mak
         station_id=station.pk, evse_number=1, duration_s=600, rate_unit="A"
     )
     assert schedule.status == "Accepted"
-    kept = await sync_to_async(CompositeSchedule.objects.get)(station=station, evse_id=1)
+    kept = await sync_to_async(CompositeSchedule.objects.get)(station=station, evse_number=1)
     assert kept.schedule["charging_schedule_period"][0]["limit"] == 16.0
     assert (await commands.send(station.pk, commands.ClearChargingProfile(profile_id=11))).status == "Accepted"
 
@@ -142,7 +142,7 @@ async def test_smart_charging_and_reservation_commands(server, make_station, mak
         station_id=station.pk, evse_number=2, id_tag="CMD-TAG", expires_at=timezone.now() + timedelta(minutes=15)
     )
     reservation = await sync_to_async(Reservation.objects.get)(station=station)
-    assert (reservation.status, reservation.station_answer, reservation.evse_id) == ("accepted", "Accepted", 2)
+    assert (reservation.status, reservation.station_answer, reservation.evse_number) == ("accepted", "Accepted", 2)
     await reservations.cancel_reservation(station_id=station.pk, reservation_id=reservation.pk)
     assert (await sync_to_async(Reservation.objects.get)(pk=reservation.pk)).status == "cancelled"
     await charger.close()
@@ -373,7 +373,9 @@ async def test_local_list_frames_are_in_schema_order_and_reset_is_per_station(se
         with pytest.raises(commands.CommandInvalid):
             await commands.send(station.pk, commands.Reset(evse_number=1))
         assert (
-            await commands.send(station.pk, commands.ChangeAvailability(evse_number=1, connector_id=1, operative=False))
+            await commands.send(
+                station.pk, commands.ChangeAvailability(evse_number=1, connector_number=1, operative=False)
+            )
         ).status == "Accepted"
         assert charger.calls("ChangeAvailability") == ['{"connectorId": 1, "type": "Inoperative"}']
         assert charger.calls("Reset") == [] and len(charger.calls("SendLocalList")) == 2

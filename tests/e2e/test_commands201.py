@@ -85,7 +85,7 @@ async def test_operational_commands(server, make_station, make_id_tag):
 
     def unavailable():
         """EVSE 2 reported Unavailable"""
-        return Connector.objects.filter(evse__station=station, evse__evse_id=2, status="Unavailable").exists()
+        return Connector.objects.filter(evse__station=station, evse__number=2, status="Unavailable").exists()
 
     await eventually(unavailable)
     assert (await commands.send(station.pk, commands.ClearCache())).status == "Accepted"
@@ -129,7 +129,9 @@ async def test_smart_charging_and_reservations(server, make_station, make_id_tag
             station_id=station.pk, evse_number=1, duration_s=300, rate_unit="A"
         )
     ).status == "Accepted"
-    assert await sync_to_async(CompositeSchedule.objects.filter(station=station, evse_id=1, status="Accepted").exists)()
+    assert await sync_to_async(
+        CompositeSchedule.objects.filter(station=station, evse_number=1, status="Accepted").exists
+    )()
     assert (await commands.send(station.pk, commands.ClearChargingProfile(profile_id=21))).status == "Accepted"
     await reservations.reserve_now(
         station_id=station.pk, evse_number=2, id_tag="V2-TAG", expires_at=timezone.now() + timedelta(minutes=10)
@@ -199,7 +201,7 @@ async def test_typed_tokens_per_evse_reset_per_connector_availability_and_local_
     charger = await AnsweringCharger.connect(server, "V2C-FRAMES", version="2.0.1")
     try:
         await commands.send(station.pk, commands.Reset(hard=False, evse_number=2))
-        await commands.send(station.pk, commands.ChangeAvailability(evse_number=2, connector_id=1, operative=False))
+        await commands.send(station.pk, commands.ChangeAvailability(evse_number=2, connector_number=1, operative=False))
         await remote_control.remote_start(station_id=station.pk, id_tag="EMAID-1", evse_number=1)
         await reservations.reserve_now(
             station_id=station.pk, evse_number=2, id_tag="CARD-1", expires_at=timezone.now() + timedelta(minutes=5)

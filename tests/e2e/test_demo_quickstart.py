@@ -106,7 +106,7 @@ async def test_the_readme_simulator_charges_on_every_demo_station_and_the_app_st
             return DriverSession.objects.filter(pk=session_id, state="active", transaction__isnull=False).first()
 
         session = await eventually(active, timeout=30, interval=0.2)
-        evse = await sync_to_async(lambda: session.connector.evse.evse_id)()
+        evse = await sync_to_async(lambda: session.connector.evse.number)()
         assert evse == 2
         stopped = await app.post(f"/api/v1/sessions/{session_id}/stop")
         assert stopped.status == 202, stopped.body

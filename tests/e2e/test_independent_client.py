@@ -170,7 +170,7 @@ async def test_ocpp_rpc_charger_runs_a_session_and_obeys_a_remote_stop(server, m
         ("Energy.Active.Import.Register", 3000, "Wh", "Sample.Periodic", "Outlet"),
     ]
 
-    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__evse_id=1)
+    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__number=1)
     assert connector.status == "Available"
     history = await sync_to_async(
         lambda: list(

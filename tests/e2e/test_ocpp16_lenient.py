@@ -62,7 +62,7 @@ async def send_lenient(server, make_station, action: str, payload: dict, cp: str
 async def test_error_code_outside_the_enum_is_stored_raw(server, make_station):
     reply = await send_lenient(server, make_station, "StatusNotification", ERROR_CODE)
     assert reply[2] == {}
-    connector = await sync_to_async(Connector.objects.get)(evse__station__charge_point_id="CP-LENIENT", evse__evse_id=1)
+    connector = await sync_to_async(Connector.objects.get)(evse__station__charge_point_id="CP-LENIENT", evse__number=1)
     assert (connector.status, connector.error_code) == ("Faulted", "Error")
     event = await sync_to_async(StatusEvent.objects.get)(connector=connector)
     assert (event.status, event.error_code) == ("Faulted", "Error")
@@ -81,13 +81,13 @@ async def test_meter_start_as_a_string_is_read_as_a_number(server, make_station,
     reply = await send_lenient(server, make_station, "StartTransaction", METER_START_STRING)
     assert reply[2]["idTagInfo"] == {"status": "Accepted"}
     tx = await sync_to_async(Transaction.objects.select_related("connector__evse").get)(pk=reply[2]["transactionId"])
-    assert (tx.meter_start_wh, tx.connector.evse.evse_id, tx.id_tag_value) == (1000, 1, "RFID-1")
+    assert (tx.meter_start_wh, tx.connector.evse.number, tx.id_tag_value) == (1000, 1, "RFID-1")
 
 
 async def test_connector_id_as_a_string_is_read_as_a_number(server, make_station):
     reply = await send_lenient(server, make_station, "StatusNotification", CONNECTOR_ID_STRING)
     assert reply[2] == {}
-    connector = await sync_to_async(Connector.objects.get)(evse__station__charge_point_id="CP-LENIENT", evse__evse_id=1)
+    connector = await sync_to_async(Connector.objects.get)(evse__station__charge_point_id="CP-LENIENT", evse__number=1)
     assert (connector.status, connector.error_code) == ("Preparing", "NoError")
 
 

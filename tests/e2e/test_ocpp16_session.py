@@ -138,7 +138,7 @@ async def test_complete_session_is_persisted(server, make_station, make_id_tag):
     )()
     assert station_values == [(0, 998877)]
 
-    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__evse_id=1)
+    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__number=1)
     assert connector.status == "Available"
     history = await sync_to_async(
         lambda: list(

@@ -115,7 +115,7 @@ async def test_201_transaction_lands_in_the_same_domain(server, make_station, ma
         assert (await call(ws, "TransactionEvent", ended))[2] == {}
 
     tx = await sync_to_async(Transaction.objects.select_related("connector__evse").get)(uid=uid)
-    assert (tx.station_id, tx.connector.evse.evse_id, tx.id_tag_value) == (station.pk, 1, "V2-TOKEN")
+    assert (tx.station_id, tx.connector.evse.number, tx.id_tag_value) == (station.pk, 1, "V2-TOKEN")
     assert (tx.status, tx.meter_start_wh, tx.meter_stop_wh, tx.energy_wh) == ("completed", 1000, 4000, 3000)
     assert tx.stop_reason == "EVDisconnected" and tx.last_power_w == 11000  # kW-scaled by the multiplier
     assert await sync_to_async(lambda: list(tx.events.values_list("seq_no", "kind")))() == [
@@ -129,7 +129,7 @@ async def test_201_transaction_lands_in_the_same_domain(server, make_station, ma
         )()
         == 3
     )
-    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__evse_id=1)
+    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__number=1)
     assert connector.status == "Occupied"
 
 
@@ -156,7 +156,7 @@ async def test_201_offline_queued_events_complete_the_transaction(server, make_s
 async def test_201_reports_and_notifications_are_kept(server, make_station):
     station = await make_station("V2-NOTE")
     reservation = await sync_to_async(Reservation.objects.create)(
-        station=station, evse_id=1, id_tag="T", expires_at="2026-11-21T11:00:00Z", status="accepted"
+        station=station, evse_number=1, id_tag="T", expires_at="2026-11-21T11:00:00Z", status="accepted"
     )
     report = {
         "requestId": 5,
@@ -219,7 +219,7 @@ async def test_201_reports_and_notifications_are_kept(server, make_station):
 
     variables = await sync_to_async(
         lambda: {
-            (v.component, v.evse_id, v.variable): (v.value, v.mutability, v.unit)
+            (v.component, v.evse_number, v.variable): (v.value, v.mutability, v.unit)
             for v in DeviceModelVariable.objects.filter(station=station)
         }
     )()
@@ -489,7 +489,7 @@ async def test_201_events_out_of_order_lose_no_energy(server, make_station, make
         "2026-11-21T07:00:00+00:00",
         "2026-11-21T08:00:00+00:00",
     )
-    assert (tx.id_tag_value, tx.authorization_status, tx.connector.evse.evse_id) == ("ORDER-TOKEN", "Accepted", 2)
+    assert (tx.id_tag_value, tx.authorization_status, tx.connector.evse.number) == ("ORDER-TOKEN", "Accepted", 2)
     readings = await sync_to_async(
         lambda: set(MeterValue.objects.filter(transaction=tx).values_list("evse_number", "connector_id"))
     )()
@@ -516,7 +516,7 @@ async def test_201_a_status_dated_2099_does_not_freeze_the_connector(server, mak
         available = {"timestamp": now, "connectorStatus": "Available", "evseId": 1, "connectorId": 1}
         assert (await call(ws, "StatusNotification", available))[2] == {}
 
-    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__evse_id=1)
+    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__number=1)
     assert connector.status == "Available"
     history = await sync_to_async(
         lambda: list(StatusEvent.objects.filter(connector=connector).order_by("id").values_list("status", flat=True))

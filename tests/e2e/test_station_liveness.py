@@ -56,7 +56,9 @@ async def test_a_station_on_a_killed_process_is_offline_and_a_start_is_refused_a
 
     await eventually(offline_for_starts, timeout=20)
     with pytest.raises(SessionRefused) as refused:
-        await sync_to_async(request_start)(driver=driver, request=StartRequest(station_id="CP-ON-KILLED", evse_id=1))
+        await sync_to_async(request_start)(
+            driver=driver, request=StartRequest(charge_point_id="CP-ON-KILLED", evse_number=1)
+        )
     assert refused.value.code == "station_offline"
     with pytest.raises(commands.StationNotConnected):
         await commands.send(station.pk, commands.ClearCache())

@@ -15,7 +15,7 @@ NOW = "2026-11-21T10:00:00Z"
 
 
 def state_of(station) -> tuple:
-    evses = list(Evse.objects.filter(station=station).order_by("evse_id").values_list("evse_id", flat=True))
+    evses = list(Evse.objects.filter(station=station).order_by("number").values_list("number", flat=True))
     deviations = list(
         StationEvent.objects.filter(station=station, kind="deviation")
         .order_by("id")

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from sessions import closing
+from sessions import authorization, closing
 from sessions import services as sessions
 from sessions.meter import ENERGY_REGISTER, Sample
 from stations import services as stations
@@ -34,31 +34,31 @@ class Charger16:
             station_id=self.station_id, info=stations.BootInfo(vendor="ABB", model="Terra"), now=timezone.now()
         )
 
-    def status(self, evse_id: int, status: str, at: datetime) -> None:
+    def status(self, evse_number: int, status: str, at: datetime) -> None:
         stations.record_status(
             station_id=self.station_id,
-            evse_id=evse_id,
-            connector_id=1,
+            evse_number=evse_number,
+            connector_number=1,
             report=stations.StatusReport(status=status, error_code="NoError"),
             timestamp=at,
         )
-        closing.end_transactions_lost_in_reboot(station_id=self.station_id, evse_id=evse_id, status=status)
+        closing.end_transactions_lost_in_reboot(station_id=self.station_id, evse_number=evse_number, status=status)
 
     def start(
-        self, *, id_tag: str, meter_start: int, at: datetime, evse_id: int = 1, reservation_id: int | None = None
+        self, *, id_tag: str, meter_start: int, at: datetime, evse_number: int = 1, reservation_id: int | None = None
     ) -> sessions.StartedTransaction:
         return sessions.start_transaction(
             station_id=self.station_id,
-            evse_id=evse_id,
+            evse_number=evse_number,
             id_tag=id_tag,
             meter_start_wh=meter_start,
             started_at=at,
             reservation_id=reservation_id,
         )
 
-    def meter_values(self, transaction_id: int | None, *samples: Sample, evse_id: int = 1) -> None:
+    def meter_values(self, transaction_id: int | None, *samples: Sample, evse_number: int = 1) -> None:
         sessions.record_meter_values(
-            station_id=self.station_id, evse_id=evse_id, transaction_id=transaction_id, samples=list(samples)
+            station_id=self.station_id, evse_number=evse_number, transaction_id=transaction_id, samples=list(samples)
         )
 
     def stop(
@@ -70,7 +70,7 @@ class Charger16:
         reason: str = "Local",
         id_tag: str | None = None,
         transaction_data: tuple[Sample, ...] = (),
-    ) -> sessions.IdTagInfo | None:
+    ) -> authorization.IdTagInfo | None:
         return sessions.stop_transaction(
             station_id=self.station_id,
             transaction_id=transaction_id,
@@ -81,11 +81,11 @@ class Charger16:
             samples=list(transaction_data),
         )
 
-    def session(self, *, id_tag: str, meter_start: int, at: datetime, evse_id: int = 1) -> int:
+    def session(self, *, id_tag: str, meter_start: int, at: datetime, evse_number: int = 1) -> int:
         """A compliant charger's start: Preparing, StartTransaction, Charging; the transaction id it was given."""
-        self.status(evse_id, "Preparing", at)
-        started = self.start(id_tag=id_tag, meter_start=meter_start, at=at, evse_id=evse_id)
-        self.status(evse_id, "Charging", at)
+        self.status(evse_number, "Preparing", at)
+        started = self.start(id_tag=id_tag, meter_start=meter_start, at=at, evse_number=evse_number)
+        self.status(evse_number, "Charging", at)
         return started.transaction.pk
 
 
@@ -95,15 +95,15 @@ class Station201:
 
     def event(
         self, kind: str, seq_no: int, at: datetime, uid: str, trigger: str, *samples: Sample, **fields
-    ) -> sessions.IdTagInfo | None:
+    ) -> authorization.IdTagInfo | None:
         """TransactionEvent: eventType lower-cased, the EVSE (if any) and token as plain values."""
         step = sessions.TransactionStep(
             uid=uid, seq_no=seq_no, kind=kind.lower(), trigger=trigger, timestamp=at, samples=samples, **fields
         )
         return sessions.record_transaction_step(station_id=self.station_id, step=step)
 
-    def meter_values(self, evse_id: int, *samples: Sample) -> None:
+    def meter_values(self, evse_number: int, *samples: Sample) -> None:
         """2.0.1 MeterValues names no transaction: the station's (or the EVSE's) own meter."""
         sessions.record_meter_values(
-            station_id=self.station_id, evse_id=evse_id, transaction_id=None, samples=list(samples)
+            station_id=self.station_id, evse_number=evse_number, transaction_id=None, samples=list(samples)
         )

@@ -14,10 +14,11 @@ from django.urls import reverse
 
 from billing.models import ChargeDetailRecord, PriceComponent, Tariff, TariffAssignment, TariffElement
 from sessions import closing, tasks
+from sessions.authorization import authorize
 from sessions.driver_sessions import OPEN_STATES
 from sessions.meter import Sample
 from sessions.models import DriverSession, IdTag, Transaction
-from sessions.services import authorize, record_meter_values, start_transaction, stop_transaction
+from sessions.services import record_meter_values, start_transaction, stop_transaction
 from stations.models import ChargingStation, StationEvent
 from stations.services import provision_station
 from tests.api_fixtures import new_driver
@@ -49,13 +50,13 @@ def cards(db):
 
 def start(station, tag: str, meter_wh: int, at: datetime) -> Transaction:
     return start_transaction(
-        station_id=station.pk, evse_id=1, id_tag=tag, meter_start_wh=meter_wh, started_at=at
+        station_id=station.pk, evse_number=1, id_tag=tag, meter_start_wh=meter_wh, started_at=at
     ).transaction
 
 
 def reading(tx: Transaction, at: datetime, wh: int) -> None:
     record_meter_values(
-        station_id=tx.station_id, evse_id=1, transaction_id=tx.pk, samples=[Sample(timestamp=at, value=str(wh))]
+        station_id=tx.station_id, evse_number=1, transaction_id=tx.pk, samples=[Sample(timestamp=at, value=str(wh))]
     )
 
 
@@ -103,7 +104,7 @@ def test_a_new_start_ends_the_open_transaction_from_its_last_reading_and_bills_i
 def test_the_same_card_starting_again_after_a_lost_transaction_is_accepted(station, cards):
     lost = start(station, "CARD-A", 1_000, T0)
     again = start_transaction(
-        station_id=station.pk, evse_id=1, id_tag="CARD-A", meter_start_wh=2_500, started_at=T0 + timedelta(hours=1)
+        station_id=station.pk, evse_number=1, id_tag="CARD-A", meter_start_wh=2_500, started_at=T0 + timedelta(hours=1)
     )
     assert again.id_tag_info.status == "Accepted"
     assert Transaction.objects.get(pk=lost.pk).status == "completed"
@@ -134,8 +135,8 @@ def test_two_sessions_of_a_clockless_charger_with_one_start_time_are_both_kept_a
 
 
 def test_the_same_start_request_again_is_a_replay(station, cards):
-    first = start_transaction(station_id=station.pk, evse_id=1, id_tag="CARD-A", meter_start_wh=500, started_at=T0)
-    again = start_transaction(station_id=station.pk, evse_id=1, id_tag="CARD-A", meter_start_wh=500, started_at=T0)
+    first = start_transaction(station_id=station.pk, evse_number=1, id_tag="CARD-A", meter_start_wh=500, started_at=T0)
+    again = start_transaction(station_id=station.pk, evse_number=1, id_tag="CARD-A", meter_start_wh=500, started_at=T0)
     assert (again.replayed, again.transaction.pk, again.id_tag_info) == (True, first.transaction.pk, first.id_tag_info)
     assert Transaction.objects.count() == 1 and deviations(station) == []
 
@@ -206,11 +207,11 @@ def boot(station, at: datetime) -> None:
 def test_an_evse_reported_free_after_a_reboot_ends_the_transaction_from_its_last_reading(station, cards):
     tx = start(station, "CARD-A", 1_000, T0)
     reading(tx, T0 + timedelta(minutes=10), 2_500)
-    closing.end_transactions_lost_in_reboot(station_id=station.pk, evse_id=1, status="Available")
+    closing.end_transactions_lost_in_reboot(station_id=station.pk, evse_number=1, status="Available")
     assert Transaction.objects.get(pk=tx.pk).status == "active"  # no reboot: the charger still has it
 
     boot(station, tx.created_at + timedelta(seconds=1))
-    closing.end_transactions_lost_in_reboot(station_id=station.pk, evse_id=1, status="Available")
+    closing.end_transactions_lost_in_reboot(station_id=station.pk, evse_number=1, status="Available")
     tx.refresh_from_db()
     assert (tx.status, tx.stop_reason, tx.meter_stop_wh, tx.stopped_at) == (
         "completed",
@@ -230,7 +231,7 @@ def test_a_transaction_started_after_the_reboot_or_a_busy_status_keeps_it_open(s
     boot(station, T0)
     tx = start(station, "CARD-A", 1_000, T0)  # created after the boot: e.g. queued offline, its stop follows
     for status in ("Available", "Charging"):
-        closing.end_transactions_lost_in_reboot(station_id=station.pk, evse_id=1, status=status)
+        closing.end_transactions_lost_in_reboot(station_id=station.pk, evse_number=1, status=status)
     assert Transaction.objects.get(pk=tx.pk).status == "active"
 
 
@@ -239,7 +240,7 @@ def test_silent_transactions_end_from_their_last_reading_measured_on_our_clock(s
     silent = start(station, "CARD-A", 1_000, T0)
     reading(silent, T0 + timedelta(minutes=5), 1_800)
     heard = start_transaction(
-        station_id=station.pk, evse_id=1, id_tag="CARD-B", meter_start_wh=0, started_at=EPOCH
+        station_id=station.pk, evse_number=1, id_tag="CARD-B", meter_start_wh=0, started_at=EPOCH
     ).transaction
     now = Transaction.objects.get(pk=silent.pk).updated_at + timedelta(hours=1, seconds=1)
     Transaction.objects.filter(pk=heard.pk).update(

@@ -50,7 +50,7 @@ def test_a_start_names_what_is_missing_or_busy(driver, station):
     assert start(client).status_code == 202
     busy = start(client)
     assert (busy.status_code, busy.json()["code"]) == (409, "connector_occupied")
-    Connector.objects.filter(evse__evse_id=2).update(status="Unavailable")
+    Connector.objects.filter(evse__number=2).update(status="Unavailable")
     assert start(client, evse_id=2).json()["code"] == "connector_unavailable"
 
 
@@ -84,7 +84,7 @@ def test_history_filters_by_state_and_date(driver, station):
 
 @pytest.mark.django_db(transaction=True)  # the command API reads the station from its own thread
 def test_a_station_gone_offline_before_the_command_fails_the_session(driver, station):
-    session, _ = request_start(driver=driver, request=StartRequest(station_id="API-1", evse_id=1))
+    session, _ = request_start(driver=driver, request=StartRequest(charge_point_id="API-1", evse_number=1))
     station.connection_channel = ""
     station.save()
     remote_control.send_remote_start(session_id=session.pk)
@@ -98,7 +98,7 @@ def test_a_card_started_session_appears_in_the_drivers_history(driver, station):
 
     register_card(driver=driver, uid="0A0B0C0D")
     started = start_transaction(
-        station_id=station.pk, evse_id=2, id_tag="0A0B0C0D", meter_start_wh=0, started_at=timezone.now()
+        station_id=station.pk, evse_number=2, id_tag="0A0B0C0D", meter_start_wh=0, started_at=timezone.now()
     )
     session = DriverSession.objects.get()
     assert (session.driver, session.state, session.transaction) == (driver, "active", started.transaction)

@@ -18,7 +18,9 @@ def test_a_rejected_station_gets_invalid_for_its_start_and_the_refusal_is_record
     station = provision_station(charge_point_id="CP-NOT-ACCEPTED", password="x" * 16)
     IdTag.objects.create(id_tag="GOOD-TAG")
     change_registration(station_ids=[station.pk], status="Rejected")
-    started = start_transaction(station_id=station.pk, evse_id=1, id_tag="GOOD-TAG", meter_start_wh=100, started_at=T0)
+    started = start_transaction(
+        station_id=station.pk, evse_number=1, id_tag="GOOD-TAG", meter_start_wh=100, started_at=T0
+    )
     assert started.id_tag_info.status == "Invalid"
     assert Transaction.objects.get(pk=started.transaction.pk).authorization_status == "Invalid"
     assert StationEvent.objects.filter(
@@ -38,7 +40,7 @@ def test_a_pending_201_station_gets_invalid_for_the_token_of_its_transaction():
             kind="started",
             trigger="Authorized",
             timestamp=T0,
-            evse_id=1,
+            evse_number=1,
             id_tag="GOOD-TAG",
         ),
     )
@@ -49,5 +51,7 @@ def test_an_accepted_station_starts_as_before():
     station = provision_station(charge_point_id="CP-ACCEPTED", password="x" * 16)
     IdTag.objects.create(id_tag="GOOD-TAG")
     assert change_registration(station_ids=[station.pk], status="Accepted") == 0  # no change, no event
-    started = start_transaction(station_id=station.pk, evse_id=1, id_tag="GOOD-TAG", meter_start_wh=100, started_at=T0)
+    started = start_transaction(
+        station_id=station.pk, evse_number=1, id_tag="GOOD-TAG", meter_start_wh=100, started_at=T0
+    )
     assert started.id_tag_info.status == "Accepted"

@@ -20,8 +20,10 @@ def minutes(n: int) -> datetime:
     return T0 + timedelta(minutes=n)
 
 
-def started(station201: Station201, *samples, uid: str = UID, evse_id: int = 1, id_tag: str = "CARD-A", **fields):
-    return station201.event("Started", 0, T0, uid, "Authorized", *samples, evse_id=evse_id, id_tag=id_tag, **fields)
+def started(station201: Station201, *samples, uid: str = UID, evse_number: int = 1, id_tag: str = "CARD-A", **fields):
+    return station201.event(
+        "Started", 0, T0, uid, "Authorized", *samples, evse_number=evse_number, id_tag=id_tag, **fields
+    )
 
 
 def updated(station201: Station201, seq_no: int, at: datetime, wh: int, *, uid: str = UID, **fields):
@@ -48,7 +50,7 @@ def test_started_updated_ended_is_one_transaction(station201, station, card):
 
     tx = Transaction.objects.get()
     assert info.status == "Accepted"
-    assert (tx.station_id, tx.uid, tx.connector.evse.evse_id, tx.id_tag_value) == (station.pk, UID, 1, "CARD-A")
+    assert (tx.station_id, tx.uid, tx.connector.evse.number, tx.id_tag_value) == (station.pk, UID, 1, "CARD-A")
     assert (tx.status, tx.meter_start_wh, tx.meter_stop_wh, tx.energy_wh) == ("completed", 1_000, 4_000, 3_000)
     assert (tx.started_at, tx.stopped_at, tx.stop_reason) == (T0, minutes(30), "EVDisconnected")
     assert steps() == [(0, "started"), (1, "updated"), (2, "ended")]
@@ -147,14 +149,14 @@ def test_a_second_ended_under_a_new_seq_no_does_not_end_it_again(station201, car
 def test_an_updated_before_its_started_still_gets_the_start_time_evse_token_and_meter_start(station201, card):
     """Queued offline events delivered out of order (seqNo 1, 0, 2): no Wh is lost."""
     updated(station201, 1, minutes(30), 1_000, offline=True)  # an Updated names no EVSE and no token
-    answer = started(station201, energy(T0, 500, context="Transaction.Begin"), evse_id=2, offline=True)
+    answer = started(station201, energy(T0, 500, context="Transaction.Begin"), evse_number=2, offline=True)
     ended(station201, 2, minutes(60), energy(minutes(60), 2_600), offline=True)
 
     tx = Transaction.objects.select_related("connector__evse").get()
     assert answer.status == "Accepted"
     assert (tx.status, tx.meter_start_wh, tx.meter_stop_wh, tx.energy_wh) == ("completed", 500, 2_600, 2_100)
     assert (tx.started_at, tx.stopped_at) == (T0, minutes(60))
-    assert (tx.id_tag_value, tx.authorization_status, tx.connector.evse.evse_id) == ("CARD-A", "Accepted", 2)
+    assert (tx.id_tag_value, tx.authorization_status, tx.connector.evse.number) == ("CARD-A", "Accepted", 2)
     assert set(MeterValue.objects.values_list("evse_number", "connector_id")) == {(2, tx.connector_id)}
     assert steps() == [(0, "started"), (1, "updated"), (2, "ended")]
     assert Transaction.objects.count() == 1
@@ -162,7 +164,7 @@ def test_an_updated_before_its_started_still_gets_the_start_time_evse_token_and_
 
 def test_an_ended_before_its_started_ends_once_with_the_start_s_time_and_token(station201, card):
     ended(station201, 2, minutes(60), energy(minutes(60), 2_600), offline=True)
-    started(station201, energy(T0, 500, context="Transaction.Begin"), evse_id=1, offline=True)
+    started(station201, energy(T0, 500, context="Transaction.Begin"), evse_number=1, offline=True)
     updated(station201, 1, minutes(30), 1_000, offline=True)
 
     tx = Transaction.objects.get()

@@ -39,7 +39,7 @@ def test_a_start_opens_one_transaction_whose_id_the_charger_gets(charger16, stat
 
     tx = Transaction.objects.get()
     assert (started.transaction.pk, started.replayed, started.id_tag_info.status) == (tx.pk, False, "Accepted")
-    assert (tx.station_id, tx.connector.evse.evse_id, tx.id_tag_value, tx.authorization_status) == (
+    assert (tx.station_id, tx.connector.evse.number, tx.id_tag_value, tx.authorization_status) == (
         station.pk,
         1,
         "CARD-A",

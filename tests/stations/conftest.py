@@ -64,7 +64,7 @@ def create_site(
         status=station_status,
     )
     for number, plug in enumerate(plugs or [Plug()], start=1):
-        evse = Evse.objects.create(station=station, evse_id=number)
+        evse = Evse.objects.create(station=station, number=number)
         Connector.objects.create(evse=evse, standard=plug.standard, max_power_w=plug.max_power_w, status=plug.status)
     return station
 

@@ -130,14 +130,16 @@ async def test_change_availability_asks_then_sends(operator, online):
     station, charger = await online("CP-ADM-AVAIL")
     form = await act(operator, STATIONS, "change_availability", station)
     assert redirected(form) is None and b"Change availability" in form.content
-    assert b'name="evse_id"' in form.content and b'name="apply"' in form.content
+    assert b'name="evse_number"' in form.content and b'name="apply"' in form.content
     assert b'value="change_availability"' in form.content
 
-    invalid = await act(operator, STATIONS, "change_availability", station, evse_id="-1", availability="Inoperative")
+    invalid = await act(
+        operator, STATIONS, "change_availability", station, evse_number="-1", availability="Inoperative"
+    )
     assert redirected(invalid) is None and b"errorlist" in invalid.content
     assert charger.exchanges("ChangeAvailability", incoming=True) == []  # nothing sent on a bad form
 
-    sent = await act(operator, STATIONS, "change_availability", station, evse_id="2", availability="Inoperative")
+    sent = await act(operator, STATIONS, "change_availability", station, evse_number="2", availability="Inoperative")
     assert redirected(sent) == STATIONS
     assert told(sent) == [("success", "CP-ADM-AVAIL: ChangeAvailability Accepted")]
     [change] = charger.exchanges("ChangeAvailability", incoming=True)
@@ -145,14 +147,14 @@ async def test_change_availability_asks_then_sends(operator, online):
 
     def unavailable():
         """EVSE 2 reported Unavailable"""
-        return Connector.objects.get(evse__station=station, evse__evse_id=2).status == "Unavailable"
+        return Connector.objects.get(evse__station=station, evse__number=2).status == "Unavailable"
 
     await eventually(unavailable)
 
 
 async def test_remote_stop_from_the_transaction_admin(operator, online):
     station, charger = await online("CP-ADM-TX")
-    started = await act(operator, STATIONS, "remote_start", station, evse_id="1", id_tag=TAG)
+    started = await act(operator, STATIONS, "remote_start", station, evse_number="1", id_tag=TAG)
     assert told(started) == [("success", "CP-ADM-TX: RemoteStartTransaction Accepted")]
 
     def active():
@@ -211,11 +213,11 @@ async def test_every_station_action_reaches_the_charger(operator, online):
             "ChangeConfiguration",
             "CP-ADM-ALL: ChangeConfiguration Accepted (HeartbeatInterval=120)",
         ),
-        ("unlock_connector", {"evse_id": "1"}, "UnlockConnector", "CP-ADM-ALL: UnlockConnector Unlocked"),
+        ("unlock_connector", {"evse_number": "1"}, "UnlockConnector", "CP-ADM-ALL: UnlockConnector Unlocked"),
         (
             "set_charging_profile",
             {
-                "evse_id": "1",
+                "evse_number": "1",
                 "limit": "16",
                 "rate_unit": "A",
                 "purpose": "TxDefault",
@@ -227,7 +229,7 @@ async def test_every_station_action_reaches_the_charger(operator, online):
         ),
         (
             "get_composite_schedule",
-            {"evse_id": "1", "duration_s": "600", "rate_unit": "A"},
+            {"evse_number": "1", "duration_s": "600", "rate_unit": "A"},
             "GetCompositeSchedule",
             "CP-ADM-ALL: GetCompositeSchedule Accepted: 1 period(s), kept with the station",
         ),
@@ -239,7 +241,7 @@ async def test_every_station_action_reaches_the_charger(operator, online):
         ),
         (
             "reserve_now",
-            {"evse_id": "2", "id_tag": TAG, "expires_at": soon},
+            {"evse_number": "2", "id_tag": TAG, "expires_at": soon},
             "ReserveNow",
             "CP-ADM-ALL: ReserveNow Accepted",
         ),
@@ -305,7 +307,7 @@ async def test_the_change_page_sends_commands_to_its_station(operator, online):
     unlocked = await post(
         operator,
         command_url,
-        {"action": "unlock_connector", "_selected_action": station.pk, "evse_id": "2", "apply": "yes"},
+        {"action": "unlock_connector", "_selected_action": station.pk, "evse_number": "2", "apply": "yes"},
     )
     assert redirected(unlocked) == page_url
     assert told(unlocked) == [("success", "CP-ADM-PAGE: UnlockConnector Unlocked")]
@@ -356,7 +358,7 @@ def test_each_failure_reads_distinctly(error, level, text):
 
 async def test_connector_actions_reach_the_charger(operator, online):
     station, charger = await online("CP-ADM-CONN")
-    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__evse_id=2)
+    connector = await sync_to_async(Connector.objects.get)(evse__station=station, evse__number=2)
     url = reverse("admin:stations_connector_changelist")
     response = await act(operator, url, "unlock", connector)
     assert told(response) == [("success", "CP-ADM-CONN: UnlockConnector Unlocked")]

@@ -33,7 +33,7 @@ def station_with(charge_point_id: str, *, online: bool, station_status: str = "A
         connection_channel="specific.channel!1" if online else "", status=station_status
     )
     for number, status in enumerate(connectors, start=1):
-        Connector.objects.filter(evse__station=station, evse__evse_id=number).update(status=status)
+        Connector.objects.filter(evse__station=station, evse__number=number).update(status=status)
     return ChargingStation.objects.get(pk=station.pk)
 
 

@@ -1,4 +1,4 @@
-"""GET /api/v1/stations/{station_id} and .../evses/{evse_id}; OCPP statuses as OCPI EVSE statuses."""
+"""GET /api/v1/stations/{charge_point_id} and .../evses/{evse_number}; OCPP statuses as OCPI EVSE statuses."""
 
 from urllib.parse import quote
 

@@ -133,7 +133,7 @@ def test_offline_stations_show_unknown_and_empty_hours_mean_always_open(api, sit
 
 def test_each_connector_shows_the_tariff_billing_charges_this_driver(api, site):
     station = site("CP-TARIFF", *BERLIN, Plug("IEC_62196_T2_COMBO", 150_000), Plug(), Plug())
-    connectors = [evse.connectors.get() for evse in station.evses.order_by("evse_id")]
+    connectors = [evse.connectors.get() for evse in station.evses.order_by("number")]
     dc, ac = energy_tariff("DC", "0.69"), energy_tariff("AC", "0.49")
     TariffAssignment.objects.create(tariff=dc, connector=connectors[0])
     TariffAssignment.objects.create(tariff=ac, location=station.location)

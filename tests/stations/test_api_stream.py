@@ -76,8 +76,8 @@ async def test_the_state_is_pushed_whenever_the_charger_changes(server, driver_t
             "available_evses": 0,
             "total_evses": 2,
             "evses": [
-                {"uid": str((await sync_to_async(station.evses.get)(evse_id=1)).pk), "evse_id": 1, "status": "UNKNOWN"},
-                {"uid": str((await sync_to_async(station.evses.get)(evse_id=2)).pk), "evse_id": 2, "status": "UNKNOWN"},
+                {"uid": str((await sync_to_async(station.evses.get)(number=1)).pk), "evse_id": 1, "status": "UNKNOWN"},
+                {"uid": str((await sync_to_async(station.evses.get)(number=2)).pk), "evse_id": 2, "status": "UNKNOWN"},
             ],
         }
         error = await receive(app)

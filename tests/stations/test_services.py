@@ -25,15 +25,17 @@ T0 = datetime(2026, 11, 21, 10, tzinfo=UTC)
 
 def test_a_late_status_is_history_but_does_not_overwrite_a_newer_one():
     station = provision_station(charge_point_id="CP-S", password="x" * 16)
-    record_status(station_id=station.pk, evse_id=1, connector_id=1, report=StatusReport("Charging"), timestamp=T0)
+    record_status(
+        station_id=station.pk, evse_number=1, connector_number=1, report=StatusReport("Charging"), timestamp=T0
+    )
     record_status(
         station_id=station.pk,
-        evse_id=1,
-        connector_id=1,
+        evse_number=1,
+        connector_number=1,
         report=StatusReport("Preparing"),
         timestamp=T0 - timedelta(minutes=1),
     )
-    connector = Connector.objects.get(evse__station=station, evse__evse_id=1)
+    connector = Connector.objects.get(evse__station=station, evse__number=1)
     assert connector.status == "Charging"
     assert list(StatusEvent.objects.filter(connector=connector).values_list("status", "previous_status")) == [
         ("Charging", ""),
@@ -44,17 +46,19 @@ def test_a_late_status_is_history_but_does_not_overwrite_a_newer_one():
 def test_status_of_connector_zero_is_the_station_and_declared_connectors_are_created():
     station = provision_station(charge_point_id="CP-Z", password="x" * 16, evse_count=1)
     ConfigurationKey.objects.create(station=station, key="NumberOfConnectors", value="3", readonly=True)
-    record_status(station_id=station.pk, evse_id=0, connector_id=1, report=StatusReport("Unavailable"), timestamp=T0)
+    record_status(
+        station_id=station.pk, evse_number=0, connector_number=1, report=StatusReport("Unavailable"), timestamp=T0
+    )
     record_status(
         station_id=station.pk,
-        evse_id=3,
-        connector_id=1,
+        evse_number=3,
+        connector_number=1,
         report=StatusReport("Faulted", error_code="GroundFailure", vendor_error_code="E42", info="RCD"),
         timestamp=T0,
     )
     station.refresh_from_db()
     assert station.status == "Unavailable"
-    faulted = Connector.objects.get(evse__station=station, evse__evse_id=3)
+    faulted = Connector.objects.get(evse__station=station, evse__number=3)
     assert (faulted.status, faulted.error_code, faulted.vendor_error_code, faulted.info) == (
         "Faulted",
         "GroundFailure",

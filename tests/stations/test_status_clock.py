@@ -10,11 +10,11 @@ from stations.services import StatusReport, provision_station, record_status
 pytestmark = pytest.mark.django_db
 
 
-def report(station, status: str, timestamp: datetime, received_at: datetime, evse_id: int = 1) -> None:
+def report(station, status: str, timestamp: datetime, received_at: datetime, evse_number: int = 1) -> None:
     record_status(
         station_id=station.pk,
-        evse_id=evse_id,
-        connector_id=1,
+        evse_number=evse_number,
+        connector_number=1,
         report=StatusReport(status),
         timestamp=timestamp,
         received_at=received_at,
@@ -27,7 +27,7 @@ def test_a_status_dated_in_the_future_does_not_freeze_later_ones():
     report(station, "Faulted", datetime(2099, 1, 1, tzinfo=UTC), received_at=now)
     report(station, "Available", now + timedelta(seconds=5), received_at=now + timedelta(seconds=5))
 
-    connector = Connector.objects.get(evse__station=station, evse__evse_id=1)
+    connector = Connector.objects.get(evse__station=station, evse__number=1)
     assert connector.status == "Available"
     history = list(
         StatusEvent.objects.filter(connector=connector)
@@ -52,7 +52,7 @@ def test_a_skewed_clock_is_kept_on_the_station_and_noted_once():
         received = now + timedelta(minutes=step)
         report(station, status, received + timedelta(hours=2), received_at=received)
 
-    assert Connector.objects.get(evse__station=station, evse__evse_id=1).status == "Finishing"
+    assert Connector.objects.get(evse__station=station, evse__number=1).status == "Finishing"
     assert ChargingStation.objects.get(pk=station.pk).clock_skew_seconds == 7200
     assert StationEvent.objects.filter(station=station, kind=StationEvent.Kind.DEVIATION).count() == 1
 
@@ -64,7 +64,7 @@ def test_a_clock_that_was_never_set_is_ordered_by_arrival():
     report(station, "Charging", now, received_at=now)
     report(station, "Available", datetime(1970, 1, 1, 0, 1, tzinfo=UTC), received_at=now + timedelta(seconds=30))
 
-    assert Connector.objects.get(evse__station=station, evse__evse_id=1).status == "Available"
+    assert Connector.objects.get(evse__station=station, evse__number=1).status == "Available"
     assert ChargingStation.objects.get(pk=station.pk).clock_skew_seconds < 0
     assert StationEvent.objects.filter(
         station=station, kind=StationEvent.Kind.DEVIATION, summary__startswith="Clock skew"
@@ -78,7 +78,7 @@ def test_a_queued_report_from_a_sane_clock_is_still_history_only():
     report(station, "Charging", now, received_at=now)
     report(station, "Preparing", now - timedelta(hours=3), received_at=now + timedelta(seconds=1))
 
-    assert Connector.objects.get(evse__station=station, evse__evse_id=1).status == "Charging"
+    assert Connector.objects.get(evse__station=station, evse__number=1).status == "Charging"
     assert not StationEvent.objects.filter(station=station, kind=StationEvent.Kind.DEVIATION).exists()
 
 
@@ -89,12 +89,12 @@ def test_a_state_frozen_before_clocks_were_checked_thaws():
     )
     now = datetime.now(UTC)
     report(station, "Available", now, received_at=now)
-    assert Connector.objects.get(evse__station=station, evse__evse_id=1).status == "Available"
+    assert Connector.objects.get(evse__station=station, evse__number=1).status == "Available"
 
 
 def test_the_station_status_follows_the_same_clock_rule():
     station = provision_station(charge_point_id="CP-ZERO", password="x" * 16)
     now = datetime.now(UTC)
-    report(station, "Unavailable", datetime(2099, 1, 1, tzinfo=UTC), received_at=now, evse_id=0)
-    report(station, "Available", now, received_at=now + timedelta(seconds=1), evse_id=0)
+    report(station, "Unavailable", datetime(2099, 1, 1, tzinfo=UTC), received_at=now, evse_number=0)
+    report(station, "Available", now, received_at=now + timedelta(seconds=1), evse_number=0)
     assert ChargingStation.objects.get(pk=station.pk).status == "Available"

@@ -14,13 +14,13 @@ from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v16.commands import BUILDERS
 from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
-from sessions import closing
+from sessions import authorization, closing
 from sessions import services as sessions
 from sessions.meter import Sample
 from stations import services as stations
 
 
-def _id_tag_info(info: sessions.IdTagInfo | None) -> dict | None:
+def _id_tag_info(info: authorization.IdTagInfo | None) -> dict | None:
     if info is None:
         return None
     return remove_empty({"status": info.status, "expiryDate": iso(info.expires_at), "parentIdTag": info.parent_id_tag})
@@ -99,29 +99,29 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
             vendor_id=to_str(optional.get("vendor_id")),
             vendor_error_code=to_str(optional.get("vendor_error_code")),
         )
-        evse_id = to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX)
+        evse_number = to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX)  # 1.6: connector N is EVSE N
         await db_async(stations.record_status)(
             station_id=self.station_id,
-            evse_id=evse_id,
-            connector_id=1,
+            evse_number=evse_number,
+            connector_number=1,
             report=report,
             timestamp=to_datetime(timestamp, "timestamp") if timestamp else timezone.now(),
         )
         await db_async(closing.end_transactions_lost_in_reboot)(
-            station_id=self.station_id, evse_id=evse_id, status=report.status
+            station_id=self.station_id, evse_number=evse_number, status=report.status
         )
         return call_result.StatusNotification()
 
     @on(Action.authorize)
     async def on_authorize(self, id_tag, **_):
-        info = await db_async(sessions.authorize)(id_tag=to_str(id_tag))
+        info = await db_async(authorization.authorize)(id_tag=to_str(id_tag))
         return call_result.Authorize(id_tag_info=_id_tag_info(info))
 
     @on(Action.start_transaction)
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **optional):
         started = await db_async(sessions.start_transaction)(
             station_id=self.station_id,
-            evse_id=to_int(connector_id, "connectorId", minimum=1, maximum=INT32_MAX),
+            evse_number=to_int(connector_id, "connectorId", minimum=1, maximum=INT32_MAX),
             id_tag=to_str(id_tag),
             meter_start_wh=to_int(meter_start, "meterStart"),
             started_at=to_datetime(timestamp, "timestamp"),
@@ -135,7 +135,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
     async def on_meter_values(self, connector_id, meter_value, **optional):
         await db_async(sessions.record_meter_values)(
             station_id=self.station_id,
-            evse_id=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
+            evse_number=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
             transaction_id=to_optional_int(optional.get("transaction_id"), "transactionId"),
             samples=_samples(meter_value),
         )

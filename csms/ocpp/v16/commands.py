@@ -61,8 +61,8 @@ def unlock_connector(command: c.UnlockConnector):
 @builds(c.ChangeAvailability)
 def change_availability(command: c.ChangeAvailability):
     """1.6's connector is the EVSE: its (only) connector 1 is the EVSE itself."""
-    if command.connector_id not in (None, 1):
-        raise c.NotExpressible(f"OCPP 1.6 has one connector per EVSE, not connector {command.connector_id}")
+    if command.connector_number not in (None, 1):
+        raise c.NotExpressible(f"OCPP 1.6 has one connector per EVSE, not connector {command.connector_number}")
     return call.ChangeAvailability(
         connector_id=command.evse_number, type="Operative" if command.operative else "Inoperative"
     )

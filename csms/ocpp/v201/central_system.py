@@ -16,14 +16,14 @@ from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v201.commands import BUILDERS
 from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
-from sessions import closing
+from sessions import authorization, closing
 from sessions import services as sessions
 from sessions.meter import Sample
 from stations import services as stations
 from stations.models import StationEvent
 
 
-def _token_info(info: sessions.IdTagInfo | None) -> dict | None:
+def _token_info(info: authorization.IdTagInfo | None) -> dict | None:
     if info is None:
         return None
     token = {"status": info.status, "cacheExpiryDateTime": iso(info.expires_at)}
@@ -91,23 +91,23 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.status_notification)
     async def on_status_notification(self, timestamp, connector_status, evse_id, connector_id, **_):
-        evse_id = to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX)
+        evse_number = to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX)
         report = stations.StatusReport(status=to_str(connector_status))
         await db_async(stations.record_status)(
             station_id=self.station_id,
-            evse_id=evse_id,
-            connector_id=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
+            evse_number=evse_number,
+            connector_number=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
             report=report,
             timestamp=to_datetime(timestamp, "timestamp"),
         )
         await db_async(closing.end_transactions_lost_in_reboot)(
-            station_id=self.station_id, evse_id=evse_id, status=report.status
+            station_id=self.station_id, evse_number=evse_number, status=report.status
         )
         return call_result.StatusNotification()
 
     @on(Action.authorize)
     async def on_authorize(self, id_token, **_):
-        info = await db_async(sessions.authorize)(id_tag=to_str(id_token.get("id_token")))
+        info = await db_async(authorization.authorize)(id_tag=to_str(id_token.get("id_token")))
         return call_result.Authorize(id_token_info=_token_info(info))
 
     @on(Action.transaction_event)
@@ -120,8 +120,8 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
             kind=to_str(event_type).lower(),
             trigger=to_str(trigger_reason),
             timestamp=to_datetime(timestamp, "timestamp"),
-            evse_id=to_optional_int(evse.get("id"), "evse.id", minimum=1, maximum=INT32_MAX),
-            connector_id=to_int(evse.get("connector_id", 1), "evse.connectorId", minimum=1, maximum=INT32_MAX),
+            evse_number=to_optional_int(evse.get("id"), "evse.id", minimum=1, maximum=INT32_MAX),
+            connector_number=to_int(evse.get("connector_id", 1), "evse.connectorId", minimum=1, maximum=INT32_MAX),
             id_tag=to_str(id_token) if id_token else None,
             samples=_samples(optional.get("meter_value")),
             stopped_reason=to_str(transaction_info.get("stopped_reason")),
@@ -136,7 +136,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
     async def on_meter_values(self, evse_id, meter_value, **_):
         await db_async(sessions.record_meter_values)(
             station_id=self.station_id,
-            evse_id=to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX),
+            evse_number=to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX),
             transaction_id=None,
             samples=list(_samples(meter_value)),
         )
@@ -248,8 +248,8 @@ def _device_model(entry: dict) -> list[stations.DeviceModelAttribute]:
         stations.DeviceModelAttribute(
             component=to_str(component.get("name")),
             component_instance=to_str(component.get("instance")),
-            evse_id=to_int(evse.get("id", 0), "evse.id", minimum=0, maximum=INT32_MAX),
-            connector_id=to_int(evse.get("connector_id", 0), "evse.connectorId", minimum=0, maximum=INT32_MAX),
+            evse_number=to_int(evse.get("id", 0), "evse.id", minimum=0, maximum=INT32_MAX),
+            connector_number=to_int(evse.get("connector_id", 0), "evse.connectorId", minimum=0, maximum=INT32_MAX),
             variable=to_str(variable.get("name")),
             variable_instance=to_str(variable.get("instance")),
             attribute_type=to_str(attribute.get("type"), "Actual"),

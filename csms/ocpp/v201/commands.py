@@ -56,7 +56,7 @@ def reset(command: c.Reset):
 
 @builds(c.UnlockConnector)
 def unlock_connector(command: c.UnlockConnector):
-    return call.UnlockConnector(evse_id=command.evse_number, connector_id=command.connector_id)
+    return call.UnlockConnector(evse_id=command.evse_number, connector_id=command.connector_number)
 
 
 @builds(c.ChangeAvailability)
@@ -65,8 +65,8 @@ def change_availability(command: c.ChangeAvailability):
     evse = None
     if command.evse_number:
         evse = {"id": command.evse_number}
-        if command.connector_id is not None:
-            evse["connector_id"] = command.connector_id
+        if command.connector_number is not None:
+            evse["connector_id"] = command.connector_number
     return call.ChangeAvailability(operational_status="Operative" if command.operative else "Inoperative", evse=evse)
 
 

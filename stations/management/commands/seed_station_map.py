@@ -105,7 +105,7 @@ def _create(rng: random.Random, prefix: str, numbers: range, places: list[tuple[
         for number, location in zip(numbers, locations)
     )
     evses = Evse.objects.bulk_create(
-        Evse(station=station, evse_id=n) for station in stations for n in range(1, rng.choice([1, 2, 2, 2, 4]) + 1)
+        Evse(station=station, number=n) for station in stations for n in range(1, rng.choice([1, 2, 2, 2, 4]) + 1)
     )
     Connector.objects.bulk_create(_connector(rng, evse) for evse in evses)
 

@@ -1,0 +1,74 @@
+"""Whether an id token may charge: decided here once, for every door that asks.
+
+OCPP Authorize and transaction starts ask `authorize` about one token; the
+local authorization list (and, later, OCPI token lists) asks
+`tokens_that_may_charge` for all of them. Both read the same rule, `standing`,
+so a change to it (say, how expiry counts) changes every answer at once.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from sessions.models import AuthorizationStatus, IdTag, Transaction
+
+
+@dataclass(frozen=True)
+class IdTagInfo:
+    status: str
+    expires_at: datetime | None = None
+    parent_id_tag: str | None = None
+
+
+def standing(*, tag: IdTag, now: datetime) -> str:
+    """The token's authorization status by itself and its group, whatever it is doing now.
+
+    A token past its expiry is Expired; a blocked or expired parent (a fleet
+    card group) passes its status on. Select the parent with the token.
+    """
+    status = _own_status(tag, now)
+    if status == AuthorizationStatus.ACCEPTED and tag.parent is not None:
+        status = _own_status(tag.parent, now)
+    return status
+
+
+def _own_status(tag: IdTag, now: datetime) -> str:
+    if tag.status != AuthorizationStatus.ACCEPTED:
+        return tag.status
+    if tag.expires_at is not None and tag.expires_at <= now:
+        return AuthorizationStatus.EXPIRED
+    return AuthorizationStatus.ACCEPTED
+
+
+def authorize(*, id_tag: str, now: datetime | None = None, ignore_transaction_id: int | None = None) -> IdTagInfo:
+    """Decide whether an id tag may charge now.
+
+    Unknown tags are Invalid; otherwise the tag's `standing`, and a tag
+    already charging elsewhere is ConcurrentTx unless it allows concurrent
+    sessions (`ignore_transaction_id`: the transaction asking is not "elsewhere").
+    """
+    now = now or timezone.now()
+    tag = IdTag.objects.select_related("parent").filter(id_tag=id_tag).first()
+    if tag is None:
+        return IdTagInfo(status=AuthorizationStatus.INVALID)
+    parent = tag.parent.id_tag if tag.parent else None
+    status = standing(tag=tag, now=now)
+    if status == AuthorizationStatus.ACCEPTED and not tag.allow_concurrent_transactions:
+        active = Transaction.objects.filter(id_tag=tag, status=Transaction.Status.ACTIVE)
+        if ignore_transaction_id is not None:
+            active = active.exclude(pk=ignore_transaction_id)
+        if active.exists():
+            status = AuthorizationStatus.CONCURRENT_TX
+    return IdTagInfo(status=status, expires_at=tag.expires_at, parent_id_tag=parent)
+
+
+def tokens_that_may_charge(*, now: datetime | None = None) -> list[IdTag]:
+    """Every id token whose standing is Accepted now, by id tag, with its parent selected.
+
+    For lists a station (or a roaming partner) keeps to decide without us: a
+    token's concurrent sessions are for the station to judge when it starts one.
+    """
+    now = now or timezone.now()
+    tags = IdTag.objects.select_related("parent").order_by("id_tag")
+    return [tag for tag in tags.iterator(chunk_size=2000) if standing(tag=tag, now=now) == AuthorizationStatus.ACCEPTED]
