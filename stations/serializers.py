@@ -5,11 +5,13 @@ station is the object and its location is nested. Field names and enum
 values are OCPI's, so roaming partners' stations fit the same shape.
 """
 
+import re
 from datetime import datetime
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from csms.api.filters import StrictQuerySerializer
 from stations import selectors
 from stations.models import ConnectorFormat, ConnectorType, PowerType
 
@@ -30,10 +32,16 @@ MAX_SUBSCRIPTIONS = 500
 # ------------------------------------------------------------------ query parameters
 
 
-_CONNECTOR_NAME = "|".join(CONNECTOR_ALIASES)
+def _any_case(name: str) -> str:
+    return "".join(f"[{c}{c.lower()}]" if c.isalpha() else re.escape(c) for c in name)
 
 
-@extend_schema_field({"type": "string", "pattern": f"^({_CONNECTOR_NAME})(,({_CONNECTOR_NAME}))*$", "maxLength": 200})
+_CONNECTOR_NAME = "|".join(_any_case(name) for name in CONNECTOR_ALIASES)
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": rf"^\s*({_CONNECTOR_NAME})\s*(,\s*({_CONNECTOR_NAME})\s*)*$", "maxLength": 200}
+)
 class ConnectorTypesField(serializers.CharField):
     """A comma-separated list of connector types (any case), read as OCPI ConnectorType values."""
 
@@ -41,7 +49,9 @@ class ConnectorTypesField(serializers.CharField):
         text = super().to_internal_value(data)
         if len(text) > self.max_length:  # checked here: the validators see the parsed tuple
             raise serializers.ValidationError(f"At most {self.max_length} characters.", code="max_length")
-        names = [name.strip().upper() for name in text.split(",") if name.strip()]
+        names = [name.strip().upper() for name in text.split(",")]
+        if not all(names):
+            raise serializers.ValidationError("Name a connector type between each pair of commas.", code="invalid")
         unknown = [name for name in names if name not in CONNECTOR_ALIASES]
         if unknown:
             raise serializers.ValidationError(
@@ -51,7 +61,7 @@ class ConnectorTypesField(serializers.CharField):
         return tuple(dict.fromkeys(CONNECTOR_ALIASES[name] for name in names))
 
 
-class ConnectorQuerySerializer(serializers.Serializer):
+class ConnectorQuerySerializer(StrictQuerySerializer):
     connector_type = ConnectorTypesField(
         required=False,
         max_length=200,

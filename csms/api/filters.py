@@ -4,6 +4,8 @@ from datetime import UTC
 
 import django_filters
 from django.core.exceptions import ValidationError
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -38,3 +40,19 @@ class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
+
+
+class StrictQuerySerializer(serializers.Serializer):
+    """Query parameters read by a serializer, where a blank value (`?min_power_kw=`) is an error, as in
+    StrictFilterSet. DRF reads a blank form value of an optional field as "not given"; the schema
+    documents these parameters' formats, and a blank one has none of them."""
+
+    def to_internal_value(self, data):
+        blank = {
+            name: [ErrorDetail("This parameter may not be blank.", code="blank")]
+            for name in self.fields
+            if hasattr(data, "getlist") and "" in data.getlist(name)
+        }
+        if blank:
+            raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)
