@@ -21,20 +21,23 @@ The port writes nothing: what a charger's answer teaches us (configuration
 keys, schedules, reservations, the local list version, a new password) is
 recorded by the domain service that asked. A command whose answer carries
 such a lesson reads it into a typed value (`Answer.result`, see `read`).
+
+The package, by concept: operations.py (the commands and the values they carry),
+reads.py (what answers teach), builders.py (each OCPP version's builders),
+sending.py (`send`, `@command`); the `Command` base and its wire form stand in
+csms/ocpp/command.py, the failures and `Answer` in outcome.py. `__all__` below is
+the port's interface: callers import from `csms.ocpp.commands`, not its modules.
 """
 
+from csms.ocpp.command import Command, from_wire
+from csms.ocpp.commands.builders import Builder, Builders, NotExpressible, Payload
 from csms.ocpp.commands.operations import (
-    Builder,
-    Builders,
     CancelReservation,
     ChangeAvailability,
     ChangeConfiguration,
     ChargingProfile,
     ClearCache,
     ClearChargingProfile,
-    Command,
-    ConfigurationRead,
-    ConfigurationValue,
     DataTransfer,
     GetBaseReport,
     GetCompositeSchedule,
@@ -43,7 +46,6 @@ from csms.ocpp.commands.operations import (
     GetLocalListVersion,
     GetVariables,
     LocalListEntry,
-    NotExpressible,
     RemoteStart,
     RemoteStop,
     ReserveNow,
@@ -56,12 +58,10 @@ from csms.ocpp.commands.operations import (
     UnlockConnector,
     UpdateFirmware,
     Variable,
-    VariableResult,
     VariableValue,
-    command,
-    from_wire,
-    send,
 )
+from csms.ocpp.commands.reads import ConfigurationRead, ConfigurationValue, VariableResult
+from csms.ocpp.commands.sending import command, send
 from csms.ocpp.outcome import (
     AGREED,
     Answer,
@@ -130,5 +130,6 @@ __all__ = [
     "Builder",
     "Builders",
     "NotExpressible",
+    "Payload",
     "from_wire",
 ]
