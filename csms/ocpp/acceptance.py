@@ -18,22 +18,19 @@ say why (StationNotAccepted) instead of sending them.
   station to register again.
 
 Each command type says which versions let a Pending station take it
-(`Command.while_pending` in commands.py) and whether it asks the station to
+(`Command.while_pending`, csms/ocpp/command.py) and whether it asks the station to
 register again (`reregisters`).
 
 A station that booted once and reconnects without a new BootNotification keeps
 the registration it was given (OCPP-J does not repeat the boot on reconnect).
 """
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from csms.ocpp.commands import Command
+from csms.ocpp.command import Command
 
 ACCEPTED, PENDING = "Accepted", "Pending"
 
 
-def refusal(*, command: "Command", registration_status: str, booted: bool, ocpp_version: str) -> str | None:
+def refusal(*, command: Command, registration_status: str, booted: bool, ocpp_version: str) -> str | None:
     """Why `command` may not be sent to a station in this state, or None when it may."""
     if command.reregisters:
         return None

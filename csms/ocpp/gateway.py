@@ -14,18 +14,15 @@ import asyncio
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from channels.layers import DEFAULT_CHANNEL_LAYER, BaseChannelLayer, channel_layers
 from django.conf import settings
 
 from csms.db import db_async
 from csms.ocpp.acceptance import refusal
+from csms.ocpp.command import Command
 from csms.ocpp.outcome import CommandTimeout, Outcome, StationNotAccepted, StationNotConnected, failure
 from stations.selectors import command_route
-
-if TYPE_CHECKING:
-    from csms.ocpp.commands import Command
 
 # Extra seconds the caller waits beyond the charger's own answer timeout, for the hops.
 TRANSPORT_MARGIN = 3.0
@@ -63,7 +60,7 @@ class Reply:
     data: dict
 
 
-async def dispatch(*, station_id: int, command: "Command") -> Reply:
+async def dispatch(*, station_id: int, command: Command) -> Reply:
     """Send `command` to the station's consumer and wait for the charger's answer; the typed
     failure (outcome.py) of any outcome but ACCEPTED."""
     route = await db_async(command_route)(station_id=station_id)

@@ -34,7 +34,7 @@ def charging_profile(profile: c.ChargingProfile) -> dict:
 
 
 @builds(c.RemoteStart)
-def remote_start(command: c.RemoteStart):
+def remote_start(command: c.RemoteStart) -> c.Payload:
     profile = charging_profile(command.profile) if command.profile else None
     return call.RemoteStartTransaction(
         id_tag=command.id_tag, connector_id=command.evse_number, charging_profile=profile
@@ -42,24 +42,24 @@ def remote_start(command: c.RemoteStart):
 
 
 @builds(c.RemoteStop)
-def remote_stop(command: c.RemoteStop):
+def remote_stop(command: c.RemoteStop) -> c.Payload:
     return call.RemoteStopTransaction(transaction_id=command.transaction_id)
 
 
 @builds(c.Reset)
-def reset(command: c.Reset):
+def reset(command: c.Reset) -> c.Payload:
     if command.evse_number:
         raise c.NotExpressible("OCPP 1.6 resets a whole charge point, not one EVSE")
     return call.Reset(type="Hard" if command.hard else "Soft")
 
 
 @builds(c.UnlockConnector)
-def unlock_connector(command: c.UnlockConnector):
+def unlock_connector(command: c.UnlockConnector) -> c.Payload:
     return call.UnlockConnector(connector_id=command.evse_number)
 
 
 @builds(c.ChangeAvailability)
-def change_availability(command: c.ChangeAvailability):
+def change_availability(command: c.ChangeAvailability) -> c.Payload:
     """1.6's connector is the EVSE: its (only) connector 1 is the EVSE itself."""
     if command.connector_number not in (None, 1):
         raise c.NotExpressible(f"OCPP 1.6 has one connector per EVSE, not connector {command.connector_number}")
@@ -69,27 +69,27 @@ def change_availability(command: c.ChangeAvailability):
 
 
 @builds(c.GetConfiguration)
-def get_configuration(command: c.GetConfiguration):
+def get_configuration(command: c.GetConfiguration) -> c.Payload:
     return call.GetConfiguration(key=list(command.keys) or None)
 
 
 @builds(c.ChangeConfiguration)
-def change_configuration(command: c.ChangeConfiguration):
+def change_configuration(command: c.ChangeConfiguration) -> c.Payload:
     return call.ChangeConfiguration(key=command.key, value=command.value)
 
 
 @builds(c.ClearCache)
-def clear_cache(command: c.ClearCache):
+def clear_cache(command: c.ClearCache) -> c.Payload:
     return call.ClearCache()
 
 
 @builds(c.TriggerMessage)
-def trigger_message(command: c.TriggerMessage):
+def trigger_message(command: c.TriggerMessage) -> c.Payload:
     return call.TriggerMessage(requested_message=command.message, connector_id=command.evse_number)
 
 
 @builds(c.UpdateFirmware)
-def update_firmware(command: c.UpdateFirmware):
+def update_firmware(command: c.UpdateFirmware) -> c.Payload:
     return call.UpdateFirmware(
         location=command.location,
         retrieve_date=iso(command.retrieve_at),
@@ -99,41 +99,41 @@ def update_firmware(command: c.UpdateFirmware):
 
 
 @builds(c.GetDiagnostics)
-def get_diagnostics(command: c.GetDiagnostics):
+def get_diagnostics(command: c.GetDiagnostics) -> c.Payload:
     return call.GetDiagnostics(location=command.location, start_time=iso(command.start), stop_time=iso(command.stop))
 
 
 @builds(c.DataTransfer)
-def data_transfer(command: c.DataTransfer):
+def data_transfer(command: c.DataTransfer) -> c.Payload:
     return call.DataTransfer(vendor_id=command.vendor_id, message_id=command.message_id, data=command.data)
 
 
 @builds(c.SetChargingProfile)
-def set_charging_profile(command: c.SetChargingProfile):
+def set_charging_profile(command: c.SetChargingProfile) -> c.Payload:
     return call.SetChargingProfile(
         connector_id=command.evse_number, cs_charging_profiles=charging_profile(command.profile)
     )
 
 
 @builds(c.ClearChargingProfile)
-def clear_charging_profile(command: c.ClearChargingProfile):
+def clear_charging_profile(command: c.ClearChargingProfile) -> c.Payload:
     return call.ClearChargingProfile(
         id=command.profile_id,
         connector_id=command.evse_number,
-        charging_profile_purpose=_PURPOSE.get(command.purpose),
+        charging_profile_purpose=None if command.purpose is None else _PURPOSE.get(command.purpose),
         stack_level=command.stack_level,
     )
 
 
 @builds(c.GetCompositeSchedule)
-def get_composite_schedule(command: c.GetCompositeSchedule):
+def get_composite_schedule(command: c.GetCompositeSchedule) -> c.Payload:
     return call.GetCompositeSchedule(
         connector_id=command.evse_number, duration=command.duration_s, charging_rate_unit=command.rate_unit
     )
 
 
 @builds(c.ReserveNow)
-def reserve_now(command: c.ReserveNow):
+def reserve_now(command: c.ReserveNow) -> c.Payload:
     return call.ReserveNow(
         connector_id=command.evse_number,
         expiry_date=iso(command.expires_at),
@@ -143,7 +143,7 @@ def reserve_now(command: c.ReserveNow):
 
 
 @builds(c.CancelReservation)
-def cancel_reservation(command: c.CancelReservation):
+def cancel_reservation(command: c.CancelReservation) -> c.Payload:
     return call.CancelReservation(reservation_id=command.reservation_id)
 
 
@@ -158,7 +158,7 @@ class SendLocalList:
 
 
 @builds(c.SendLocalList)
-def send_local_list(command: c.SendLocalList):
+def send_local_list(command: c.SendLocalList) -> c.Payload:
     return SendLocalList(
         list_version=command.version,
         local_authorization_list=[_local_entry(entry) for entry in command.entries],
@@ -181,7 +181,7 @@ def _local_entry(entry: c.LocalListEntry) -> dict:
 
 
 @builds(c.GetLocalListVersion)
-def get_local_list_version(command: c.GetLocalListVersion):
+def get_local_list_version(command: c.GetLocalListVersion) -> c.Payload:
     return call.GetLocalListVersion()
 
 

@@ -1,6 +1,7 @@
 """The port's commands as OCPP 2.0.1 CALLs: a typed command in, a 2.0.1 payload out."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from ocpp.v201 import call
 
@@ -34,7 +35,7 @@ def charging_profile(profile: c.ChargingProfile) -> dict:
 
 
 @builds(c.RemoteStart)
-def remote_start(command: c.RemoteStart):
+def remote_start(command: c.RemoteStart) -> c.Payload:
     return call.RequestStartTransaction(
         id_token=_token(command.id_tag, command.id_token_type),
         remote_start_id=command.request_id,
@@ -44,23 +45,23 @@ def remote_start(command: c.RemoteStart):
 
 
 @builds(c.RemoteStop)
-def remote_stop(command: c.RemoteStop):
+def remote_stop(command: c.RemoteStop) -> c.Payload:
     return call.RequestStopTransaction(transaction_id=command.transaction_uid or str(command.transaction_id))
 
 
 @builds(c.Reset)
-def reset(command: c.Reset):
+def reset(command: c.Reset) -> c.Payload:
     """The whole station, or one EVSE (evseId)."""
     return call.Reset(type="Immediate" if command.hard else "OnIdle", evse_id=command.evse_number or None)
 
 
 @builds(c.UnlockConnector)
-def unlock_connector(command: c.UnlockConnector):
+def unlock_connector(command: c.UnlockConnector) -> c.Payload:
     return call.UnlockConnector(evse_id=command.evse_number, connector_id=command.connector_number)
 
 
 @builds(c.ChangeAvailability)
-def change_availability(command: c.ChangeAvailability):
+def change_availability(command: c.ChangeAvailability) -> c.Payload:
     """The station (EVSE 0), one EVSE, or one connector of it (evse.connectorId)."""
     evse = None
     if command.evse_number:
@@ -71,43 +72,42 @@ def change_availability(command: c.ChangeAvailability):
 
 
 @builds(c.GetVariables)
-def get_variables(command: c.GetVariables):
+def get_variables(command: c.GetVariables) -> c.Payload:
     return call.GetVariables(get_variable_data=[_variable_ref(v) for v in command.variables])
 
 
 @builds(c.SetVariables)
-def set_variables(command: c.SetVariables):
+def set_variables(command: c.SetVariables) -> c.Payload:
     return call.SetVariables(
         set_variable_data=[{**_variable_ref(v), "attribute_value": v.value} for v in command.values]
     )
 
 
 def _variable_ref(variable: c.Variable | c.VariableValue) -> dict:
-    component = {"name": variable.component}
-    evse_number = getattr(variable, "evse_number", None)
-    if evse_number:
-        component["evse"] = {"id": evse_number}
+    component: dict[str, Any] = {"name": variable.component}
+    if isinstance(variable, c.Variable) and variable.evse_number:
+        component["evse"] = {"id": variable.evse_number}
     return {"component": component, "variable": {"name": variable.variable}}
 
 
 @builds(c.GetBaseReport)
-def get_base_report(command: c.GetBaseReport):
+def get_base_report(command: c.GetBaseReport) -> c.Payload:
     return call.GetBaseReport(request_id=command.request_id, report_base=command.report)
 
 
 @builds(c.ClearCache)
-def clear_cache(command: c.ClearCache):
+def clear_cache(command: c.ClearCache) -> c.Payload:
     return call.ClearCache()
 
 
 @builds(c.TriggerMessage)
-def trigger_message(command: c.TriggerMessage):
+def trigger_message(command: c.TriggerMessage) -> c.Payload:
     evse = {"id": command.evse_number} if command.evse_number else None
     return call.TriggerMessage(requested_message=command.message, evse=evse)
 
 
 @builds(c.UpdateFirmware)
-def update_firmware(command: c.UpdateFirmware):
+def update_firmware(command: c.UpdateFirmware) -> c.Payload:
     return call.UpdateFirmware(
         request_id=command.request_id,
         firmware={"location": command.location, "retrieve_date_time": iso(command.retrieve_at)},
@@ -117,7 +117,7 @@ def update_firmware(command: c.UpdateFirmware):
 
 
 @builds(c.GetDiagnostics)
-def get_diagnostics(command: c.GetDiagnostics):
+def get_diagnostics(command: c.GetDiagnostics) -> c.Payload:
     log = {
         "remote_location": command.location,
         "oldest_timestamp": iso(command.start),
@@ -129,20 +129,20 @@ def get_diagnostics(command: c.GetDiagnostics):
 
 
 @builds(c.DataTransfer)
-def data_transfer(command: c.DataTransfer):
+def data_transfer(command: c.DataTransfer) -> c.Payload:
     return call.DataTransfer(vendor_id=command.vendor_id, message_id=command.message_id, data=command.data)
 
 
 @builds(c.SetChargingProfile)
-def set_charging_profile(command: c.SetChargingProfile):
+def set_charging_profile(command: c.SetChargingProfile) -> c.Payload:
     return call.SetChargingProfile(evse_id=command.evse_number, charging_profile=charging_profile(command.profile))
 
 
 @builds(c.ClearChargingProfile)
-def clear_charging_profile(command: c.ClearChargingProfile):
+def clear_charging_profile(command: c.ClearChargingProfile) -> c.Payload:
     criteria = {
         "evse_id": command.evse_number,
-        "charging_profile_purpose": _PURPOSE.get(command.purpose),
+        "charging_profile_purpose": None if command.purpose is None else _PURPOSE.get(command.purpose),
         "stack_level": command.stack_level,
     }
     criteria = {k: v for k, v in criteria.items() if v is not None}
@@ -150,14 +150,14 @@ def clear_charging_profile(command: c.ClearChargingProfile):
 
 
 @builds(c.GetCompositeSchedule)
-def get_composite_schedule(command: c.GetCompositeSchedule):
+def get_composite_schedule(command: c.GetCompositeSchedule) -> c.Payload:
     return call.GetCompositeSchedule(
         duration=command.duration_s, evse_id=command.evse_number, charging_rate_unit=command.rate_unit
     )
 
 
 @builds(c.ReserveNow)
-def reserve_now(command: c.ReserveNow):
+def reserve_now(command: c.ReserveNow) -> c.Payload:
     return call.ReserveNow(
         id=command.reservation_id,
         expiry_date_time=iso(command.expires_at),
@@ -167,7 +167,7 @@ def reserve_now(command: c.ReserveNow):
 
 
 @builds(c.CancelReservation)
-def cancel_reservation(command: c.CancelReservation):
+def cancel_reservation(command: c.CancelReservation) -> c.Payload:
     return call.CancelReservation(reservation_id=command.reservation_id)
 
 
@@ -182,7 +182,7 @@ class SendLocalList:
 
 
 @builds(c.SendLocalList)
-def send_local_list(command: c.SendLocalList):
+def send_local_list(command: c.SendLocalList) -> c.Payload:
     return SendLocalList(
         local_authorization_list=[_local_entry(entry) for entry in command.entries] or None,
         version_number=command.version,
@@ -196,7 +196,7 @@ def _local_entry(entry: c.LocalListEntry) -> dict:
     token = _token(entry.id_tag, entry.id_token_type)
     if entry.status is None:
         return {"id_token": token}
-    info = {"status": entry.status}
+    info: dict[str, Any] = {"status": entry.status}
     if entry.expires_at:
         info["cache_expiry_date_time"] = entry.expires_at
     if entry.parent_id_tag:
@@ -205,7 +205,7 @@ def _local_entry(entry: c.LocalListEntry) -> dict:
 
 
 @builds(c.GetLocalListVersion)
-def get_local_list_version(command: c.GetLocalListVersion):
+def get_local_list_version(command: c.GetLocalListVersion) -> c.Payload:
     return call.GetLocalListVersion()
 
 
