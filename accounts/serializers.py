@@ -21,11 +21,14 @@ class ProfileSerializer(serializers.ModelSerializer):
         return user.id_tags.filter(token_type=IdTag.TokenType.APP).values_list("id_tag", flat=True).first()
 
 
+# Passwords and tokens are taken as typed: DRF trims text by default, which would accept a
+# " password " as "password", and answer a schema-valid whitespace token as blank (400).
 class SignUpSerializer(serializers.Serializer):
     email = StrictEmailField(max_length=150)
     password = StrictCharField(
         write_only=True,
         max_length=128,
+        trim_whitespace=False,
         style={"input_type": "password"},
         help_text="At least 8 characters, not all digits, not a common password.",
     )
@@ -45,18 +48,18 @@ class SignedUpSerializer(serializers.Serializer):
 
 class LoginSerializer(serializers.Serializer):
     email = StrictEmailField(max_length=150)
-    password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
+    password = StrictCharField(write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = StrictCharField(max_length=4096)
+    refresh = StrictCharField(max_length=4096, trim_whitespace=False)
 
 
 class LogoutSerializer(serializers.Serializer):
-    refresh = StrictCharField(max_length=4096)
+    refresh = StrictCharField(max_length=4096, trim_whitespace=False)
     everywhere = StrictBooleanField(default=False, help_text="Also revoke every other refresh token of this account.")
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    current_password = StrictCharField(write_only=True, max_length=128)
-    new_password = StrictCharField(write_only=True, max_length=128)
+    current_password = StrictCharField(write_only=True, max_length=128, trim_whitespace=False)
+    new_password = StrictCharField(write_only=True, max_length=128, trim_whitespace=False)

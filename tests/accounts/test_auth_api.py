@@ -127,3 +127,11 @@ def test_refreshing_for_a_deleted_account_is_a_401(driver):
     driver.delete()
     gone = client_for().post("/api/v1/auth/token/refresh", {"refresh": tokens["refresh"]}, format="json")
     assert (gone.status_code, gone.json()["code"]) == (401, "token_not_valid")
+
+
+def test_passwords_and_tokens_are_taken_as_typed(driver):
+    """DRF trims text: " a-fine-password-42 " signed in as the password itself, and a whitespace
+    token (schema-valid, found by schemathesis) was answered 400 blank instead of signing out."""
+    assert sign_in(client_for(), password=f" {PASSWORD} ").status_code == 401
+    assert sign_in(client_for()).status_code == 200
+    assert client_for(driver).post("/api/v1/auth/logout", {"refresh": "\u00a0"}, format="json").status_code == 204
