@@ -19,7 +19,8 @@ from sessions.events import MeterReadingsRecorded, TransactionStarted
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT, STATE_OF_CHARGE, NormalisedSample, Sample, normalise
 from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction, TransactionEvent
 from stations.selectors import is_accepted
-from stations.services import ensure_connector, record_deviation
+from stations.services.evses import ensure_connector
+from stations.services.reports import record_deviation
 
 
 def _refused_by_station(station_id: int) -> IdTagInfo | None:

@@ -21,7 +21,7 @@ from stations.models import (
     RegistrationStatus,
 )
 from stations.selectors import station_state
-from stations.services import change_registration
+from stations.services.connections import change_registration
 
 
 @admin.register(Location)

@@ -12,7 +12,7 @@ from sessions import services as sessions
 from sessions.consumers import SessionStreamConsumer
 from sessions.meter import Sample
 from sessions.models import DriverSession, IdTag, Transaction
-from stations.services import StatusReport, record_status
+from stations.services.status import StatusReport, record_status
 from tests.billing.test_payments import driver  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]

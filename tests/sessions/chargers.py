@@ -16,7 +16,8 @@ from django.utils import timezone
 from sessions import authorization, closing
 from sessions import services as sessions
 from sessions.meter import ENERGY_REGISTER, Sample
-from stations import services as stations
+from stations.services.boot import BootInfo, record_boot
+from stations.services.status import StatusReport, record_status
 
 
 def energy(at: datetime, wh: int, **fields) -> Sample:
@@ -30,16 +31,14 @@ class Charger16:
 
     def boot(self) -> None:
         """BootNotification: the engine dates the boot by our clock."""
-        stations.record_boot(
-            station_id=self.station_id, info=stations.BootInfo(vendor="ABB", model="Terra"), now=timezone.now()
-        )
+        record_boot(station_id=self.station_id, info=BootInfo(vendor="ABB", model="Terra"), now=timezone.now())
 
     def status(self, evse_number: int, status: str, at: datetime) -> None:
-        stations.record_status(
+        record_status(
             station_id=self.station_id,
             evse_number=evse_number,
             connector_number=1,
-            report=stations.StatusReport(status=status, error_code="NoError"),
+            report=StatusReport(status=status, error_code="NoError"),
             timestamp=at,
         )
         closing.end_transactions_lost_in_reboot(station_id=self.station_id, evse_number=evse_number, status=status)

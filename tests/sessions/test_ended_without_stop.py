@@ -20,7 +20,7 @@ from sessions.meter import Sample
 from sessions.models import DriverSession, IdTag, Transaction
 from sessions.services import record_meter_values, start_transaction, stop_transaction
 from stations.models import ChargingStation, StationEvent
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.api_fixtures import new_driver
 from tests.billing.localstripe_server import localstripe, stripe_api  # noqa: F401 (fixtures)
 

@@ -9,7 +9,7 @@ from sessions import remote_control
 from sessions.driver_sessions import StartRequest, request_start
 from sessions.models import DriverSession, Transaction
 from stations.models import Connector
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.api_fixtures import client_for, driver, other_driver  # noqa: F401
 
 pytestmark = pytest.mark.django_db

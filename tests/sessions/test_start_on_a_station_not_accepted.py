@@ -8,7 +8,7 @@ import pytest
 from sessions.models import IdTag, Transaction
 from sessions.services import TransactionStep, record_transaction_step, start_transaction
 from stations.models import StationEvent
-from stations.services import change_registration, provision_station
+from stations.services.connections import change_registration, provision_station
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 21, 8, tzinfo=UTC)

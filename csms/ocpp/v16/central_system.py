@@ -17,7 +17,9 @@ from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_in
 from sessions import authorization, closing
 from sessions import services as sessions
 from sessions.meter import Sample
-from stations import services as stations
+from stations.services.boot import BootInfo
+from stations.services.reports import receive_data_transfer, record_diagnostics_status, record_firmware_status
+from stations.services.status import StatusReport, record_status
 
 
 def _id_tag_info(info: authorization.IdTagInfo | None) -> dict | None:
@@ -67,7 +69,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.boot_notification)
     async def on_boot_notification(self, charge_point_vendor, charge_point_model, **optional):
-        info = stations.BootInfo(
+        info = BootInfo(
             vendor=to_str(charge_point_vendor),
             model=to_str(charge_point_model),
             serial_number=to_str(optional.get("charge_point_serial_number")),
@@ -92,7 +94,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
     @on(Action.status_notification)
     async def on_status_notification(self, connector_id, error_code, status, **optional):
         timestamp = optional.get("timestamp")
-        report = stations.StatusReport(
+        report = StatusReport(
             status=to_str(status),
             error_code=to_str(error_code),
             info=to_str(optional.get("info")),
@@ -100,7 +102,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
             vendor_error_code=to_str(optional.get("vendor_error_code")),
         )
         evse_number = to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX)  # 1.6: connector N is EVSE N
-        await db_async(stations.record_status)(
+        await db_async(record_status)(
             station_id=self.station_id,
             evse_number=evse_number,
             connector_number=1,
@@ -156,7 +158,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.data_transfer)
     async def on_data_transfer(self, vendor_id, **optional):
-        answer = await db_async(stations.receive_data_transfer)(
+        answer = await db_async(receive_data_transfer)(
             station_id=self.station_id,
             vendor_id=to_str(vendor_id),
             message_id=to_str(optional.get("message_id")),
@@ -166,14 +168,10 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.diagnostics_status_notification)
     async def on_diagnostics_status_notification(self, status, **_):
-        await db_async(stations.record_diagnostics_status)(
-            station_id=self.station_id, status=to_str(status), now=timezone.now()
-        )
+        await db_async(record_diagnostics_status)(station_id=self.station_id, status=to_str(status), now=timezone.now())
         return call_result.DiagnosticsStatusNotification()
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status_notification(self, status, **_):
-        await db_async(stations.record_firmware_status)(
-            station_id=self.station_id, status=to_str(status), now=timezone.now()
-        )
+        await db_async(record_firmware_status)(station_id=self.station_id, status=to_str(status), now=timezone.now())
         return call_result.FirmwareStatusNotification()

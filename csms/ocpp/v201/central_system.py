@@ -19,8 +19,16 @@ from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_in
 from sessions import authorization, closing
 from sessions import services as sessions
 from sessions.meter import Sample
-from stations import services as stations
+from stations.configuration import DeviceModelAttribute, record_device_model
 from stations.models import StationEvent
+from stations.services.boot import BootInfo
+from stations.services.reports import (
+    receive_data_transfer,
+    record_diagnostics_status,
+    record_firmware_status,
+    record_station_event,
+)
+from stations.services.status import StatusReport, record_status
 
 
 def _token_info(info: authorization.IdTagInfo | None) -> dict | None:
@@ -70,7 +78,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
     @on(Action.boot_notification)
     async def on_boot_notification(self, charging_station, reason, **_):
         modem = charging_station.get("modem") or {}
-        info = stations.BootInfo(
+        info = BootInfo(
             vendor=to_str(charging_station.get("vendor_name")),
             model=to_str(charging_station.get("model")),
             serial_number=to_str(charging_station.get("serial_number")),
@@ -92,8 +100,8 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
     @on(Action.status_notification)
     async def on_status_notification(self, timestamp, connector_status, evse_id, connector_id, **_):
         evse_number = to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX)
-        report = stations.StatusReport(status=to_str(connector_status))
-        await db_async(stations.record_status)(
+        report = StatusReport(status=to_str(connector_status))
+        await db_async(record_status)(
             station_id=self.station_id,
             evse_number=evse_number,
             connector_number=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
@@ -145,7 +153,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
     @on(Action.notify_report)
     async def on_notify_report(self, request_id, generated_at, seq_no, report_data=None, **_):
         attributes = [attribute for entry in report_data or [] for attribute in _device_model(entry)]
-        await db_async(stations.record_device_model)(station_id=self.station_id, attributes=attributes)
+        await db_async(record_device_model)(station_id=self.station_id, attributes=attributes)
         return call_result.NotifyReport()
 
     @on(Action.notify_event)
@@ -191,16 +199,12 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status_notification(self, status, **_):
-        await db_async(stations.record_firmware_status)(
-            station_id=self.station_id, status=to_str(status), now=timezone.now()
-        )
+        await db_async(record_firmware_status)(station_id=self.station_id, status=to_str(status), now=timezone.now())
         return call_result.FirmwareStatusNotification()
 
     @on(Action.log_status_notification)
     async def on_log_status_notification(self, status, **_):
-        await db_async(stations.record_diagnostics_status)(
-            station_id=self.station_id, status=to_str(status), now=timezone.now()
-        )
+        await db_async(record_diagnostics_status)(station_id=self.station_id, status=to_str(status), now=timezone.now())
         return call_result.LogStatusNotification()
 
     @on(Action.reservation_status_update)
@@ -214,7 +218,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.data_transfer)
     async def on_data_transfer(self, vendor_id, **optional):
-        answer = await db_async(stations.receive_data_transfer)(
+        answer = await db_async(receive_data_transfer)(
             station_id=self.station_id,
             vendor_id=to_str(vendor_id),
             message_id=to_str(optional.get("message_id")),
@@ -223,7 +227,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
         return call_result.DataTransfer(status=answer.status, data=answer.data)
 
     async def _station_event(self, kind: str, summary: str, details: dict, timestamp) -> None:
-        await db_async(stations.record_station_event)(
+        await db_async(record_station_event)(
             station_id=self.station_id,
             kind=kind,
             summary=summary,
@@ -240,12 +244,12 @@ def _data_text(data) -> str:
     return data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
 
 
-def _device_model(entry: dict) -> list[stations.DeviceModelAttribute]:
+def _device_model(entry: dict) -> list[DeviceModelAttribute]:
     component, variable = entry.get("component", {}), entry.get("variable", {})
     evse = component.get("evse") or {}
     characteristics = entry.get("variable_characteristics") or {}
     return [
-        stations.DeviceModelAttribute(
+        DeviceModelAttribute(
             component=to_str(component.get("name")),
             component_instance=to_str(component.get("instance")),
             evse_number=to_int(evse.get("id", 0), "evse.id", minimum=0, maximum=INT32_MAX),
