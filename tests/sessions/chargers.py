@@ -14,8 +14,10 @@ from datetime import datetime
 from django.utils import timezone
 
 from sessions import authorization, closing
-from sessions import services as sessions
 from sessions.meter import ENERGY_REGISTER, Sample
+from sessions.services.meter_values import record_meter_values
+from sessions.services.transaction_events import TransactionStep, record_transaction_step
+from sessions.services.transactions import StartedTransaction, start_transaction, stop_transaction
 from stations.services.boot import BootInfo, record_boot
 from stations.services.status import StatusReport, record_status
 
@@ -45,8 +47,8 @@ class Charger16:
 
     def start(
         self, *, id_tag: str, meter_start: int, at: datetime, evse_number: int = 1, reservation_id: int | None = None
-    ) -> sessions.StartedTransaction:
-        return sessions.start_transaction(
+    ) -> StartedTransaction:
+        return start_transaction(
             station_id=self.station_id,
             evse_number=evse_number,
             id_tag=id_tag,
@@ -56,7 +58,7 @@ class Charger16:
         )
 
     def meter_values(self, transaction_id: int | None, *samples: Sample, evse_number: int = 1) -> None:
-        sessions.record_meter_values(
+        record_meter_values(
             station_id=self.station_id, evse_number=evse_number, transaction_id=transaction_id, samples=list(samples)
         )
 
@@ -70,7 +72,7 @@ class Charger16:
         id_tag: str | None = None,
         transaction_data: tuple[Sample, ...] = (),
     ) -> authorization.IdTagInfo | None:
-        return sessions.stop_transaction(
+        return stop_transaction(
             station_id=self.station_id,
             transaction_id=transaction_id,
             meter_stop_wh=meter_stop,
@@ -96,13 +98,13 @@ class Station201:
         self, kind: str, seq_no: int, at: datetime, uid: str, trigger: str, *samples: Sample, **fields
     ) -> authorization.IdTagInfo | None:
         """TransactionEvent: eventType lower-cased, the EVSE (if any) and token as plain values."""
-        step = sessions.TransactionStep(
+        step = TransactionStep(
             uid=uid, seq_no=seq_no, kind=kind.lower(), trigger=trigger, timestamp=at, samples=samples, **fields
         )
-        return sessions.record_transaction_step(station_id=self.station_id, step=step)
+        return record_transaction_step(station_id=self.station_id, step=step)
 
     def meter_values(self, evse_number: int, *samples: Sample) -> None:
         """2.0.1 MeterValues names no transaction: the station's (or the EVSE's) own meter."""
-        sessions.record_meter_values(
+        record_meter_values(
             station_id=self.station_id, evse_number=evse_number, transaction_id=None, samples=list(samples)
         )

@@ -94,7 +94,7 @@ def test_a_station_gone_offline_before_the_command_fails_the_session(driver, sta
 
 def test_a_card_started_session_appears_in_the_drivers_history(driver, station):
     from sessions.id_tokens import register_card
-    from sessions.services import start_transaction
+    from sessions.services.transactions import start_transaction
 
     register_card(driver=driver, uid="0A0B0C0D")
     started = start_transaction(

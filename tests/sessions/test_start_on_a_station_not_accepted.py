@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from sessions.models import IdTag, Transaction
-from sessions.services import TransactionStep, record_transaction_step, start_transaction
+from sessions.services.transaction_events import TransactionStep, record_transaction_step
+from sessions.services.transactions import start_transaction
 from stations.models import StationEvent
 from stations.services.connections import change_registration, provision_station
 

@@ -15,8 +15,9 @@ from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v16.commands import BUILDERS
 from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
 from sessions import authorization, closing
-from sessions import services as sessions
 from sessions.meter import Sample
+from sessions.services.meter_values import record_meter_values
+from sessions.services.transactions import start_transaction, stop_transaction
 from stations.services.boot import BootInfo
 from stations.services.reports import receive_data_transfer, record_diagnostics_status, record_firmware_status
 from stations.services.status import StatusReport, record_status
@@ -121,7 +122,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.start_transaction)
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **optional):
-        started = await db_async(sessions.start_transaction)(
+        started = await db_async(start_transaction)(
             station_id=self.station_id,
             evse_number=to_int(connector_id, "connectorId", minimum=1, maximum=INT32_MAX),
             id_tag=to_str(id_tag),
@@ -135,7 +136,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id, meter_value, **optional):
-        await db_async(sessions.record_meter_values)(
+        await db_async(record_meter_values)(
             station_id=self.station_id,
             evse_number=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
             transaction_id=to_optional_int(optional.get("transaction_id"), "transactionId"),
@@ -145,7 +146,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, **optional):
-        info = await db_async(sessions.stop_transaction)(
+        info = await db_async(stop_transaction)(
             station_id=self.station_id,
             transaction_id=to_int(transaction_id, "transactionId"),
             meter_stop_wh=to_int(meter_stop, "meterStop"),

@@ -17,8 +17,10 @@ from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v201.commands import BUILDERS
 from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
 from sessions import authorization, closing
-from sessions import services as sessions
 from sessions.meter import Sample
+from sessions.reservations import end_reservation
+from sessions.services.meter_values import record_meter_values
+from sessions.services.transaction_events import TransactionStep, record_transaction_step
 from stations.configuration import DeviceModelAttribute, record_device_model
 from stations.models import StationEvent
 from stations.services.boot import BootInfo
@@ -122,7 +124,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
     async def on_transaction_event(self, event_type, timestamp, trigger_reason, seq_no, transaction_info, **optional):
         evse = optional.get("evse") or {}
         id_token = (optional.get("id_token") or {}).get("id_token")
-        step = sessions.TransactionStep(
+        step = TransactionStep(
             uid=to_str(transaction_info.get("transaction_id")),
             seq_no=to_int(seq_no, "seqNo", minimum=0, maximum=INT32_MAX),
             kind=to_str(event_type).lower(),
@@ -137,12 +139,12 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
             reservation_id=to_optional_int(optional.get("reservation_id"), "reservationId", maximum=INT32_MAX),
             charging_state=to_str(transaction_info.get("charging_state")),
         )
-        info = await db_async(sessions.record_transaction_step)(station_id=self.station_id, step=step)
+        info = await db_async(record_transaction_step)(station_id=self.station_id, step=step)
         return call_result.TransactionEvent(id_token_info=_token_info(info))
 
     @on(Action.meter_values)
     async def on_meter_values(self, evse_id, meter_value, **_):
-        await db_async(sessions.record_meter_values)(
+        await db_async(record_meter_values)(
             station_id=self.station_id,
             evse_number=to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX),
             transaction_id=None,
@@ -209,7 +211,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.reservation_status_update)
     async def on_reservation_status_update(self, reservation_id, reservation_update_status, **_):
-        await db_async(sessions.end_reservation)(
+        await db_async(end_reservation)(
             station_id=self.station_id,
             reservation_id=to_int(reservation_id, "reservationId", maximum=INT32_MAX),
             expired=reservation_update_status == "Expired",
