@@ -35,7 +35,7 @@ from stations.passwords import (
     password_set_by_variable,
     record_station_password,
 )
-from stations.selectors import command_route, samples_soc
+from stations.selectors.connections import command_route, samples_soc
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from django.conf import settings
 from csms.db import db_async
 from csms.ocpp.acceptance import refusal
 from csms.ocpp.outcome import CommandTimeout, Outcome, StationNotAccepted, StationNotConnected, failure
-from stations.selectors import command_route
+from stations.selectors.connections import command_route
 
 if TYPE_CHECKING:
     from csms.ocpp.commands import Command

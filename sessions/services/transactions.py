@@ -18,7 +18,7 @@ from sessions.events import TransactionStarted
 from sessions.meter import Sample
 from sessions.models import AuthorizationStatus, IdTag, Reservation, Transaction
 from sessions.services.meter_values import record_meter_values
-from stations.selectors import is_accepted
+from stations.selectors.connections import is_accepted
 from stations.services.evses import ensure_connector
 from stations.services.reports import record_deviation
 

@@ -20,7 +20,7 @@ from stations.models import (
     NetworkSettings,
     RegistrationStatus,
 )
-from stations.selectors import station_state
+from stations.selectors.status import station_state
 from stations.services.connections import change_registration
 
 

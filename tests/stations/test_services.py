@@ -7,7 +7,7 @@ from csms import processes
 from csms.ocpp.models import OcppMessage
 from csms.ocpp.services import purge_message_log
 from stations.models import ChargingStation, ConfigurationKey, Connector, StatusEvent
-from stations.selectors import connection_channel, station_online
+from stations.selectors.connections import connection_channel, station_online
 from stations.services.boot import record_heartbeat
 from stations.services.connections import (
     clear_dead_connections,

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from stations.models import NetworkSettings
-from stations.selectors import samples_soc
+from stations.selectors.connections import samples_soc
 from stations.services.connections import provision_station
 
 pytestmark = pytest.mark.django_db
