@@ -349,7 +349,7 @@ def prepare_database(database_url: str, run_id: str, count: int) -> list[str]:
 
     from billing.models import PriceComponent, Tariff, TariffAssignment, TariffElement
     from stations.models import Location
-    from stations.services import provision_station
+    from stations.services.connections import provision_station
 
     call_command("migrate", interactive=False, verbosity=0)
     location = Location.objects.create(

@@ -12,7 +12,7 @@ from billing.models import ChargeDetailRecord
 from billing.selectors import SessionPricing, dated_before_start, session_cost, session_pricing
 from sessions.costs import record_cost
 from sessions.models import Transaction
-from stations.services import record_deviation
+from stations.services.reports import record_deviation
 
 
 class SessionNotFinished(ValueError):

@@ -23,7 +23,7 @@ from sessions.events import TransactionStopped
 from sessions.meter import ENERGY_REGISTER
 from sessions.models import Transaction
 from stations.models import ConnectorStatus
-from stations.services import record_deviation
+from stations.services.reports import record_deviation
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from sessions.events import DriverSessionChanged
 from sessions.id_tokens import issue_app_token
 from sessions.models import AuthorizationStatus, DriverSession, Transaction
 from stations.models import ChargingStation, Connector, ConnectorStatus, Evse, RegistrationStatus
-from stations.selectors import station_online
+from stations.selectors.connections import station_online
 
 State = DriverSession.State
 OPEN_STATES = (State.PENDING, State.ACTIVE, State.STOPPING)

@@ -14,7 +14,7 @@ from csms.ocpp.values import iso
 from sessions.authorization import tokens_that_may_charge
 from sessions.models import AuthorizationStatus
 from sessions.selectors import id_token_types
-from stations.services import record_local_list_version
+from stations.local_list import record_local_list_version
 
 
 def accepted_entries() -> list[LocalListEntry]:

@@ -3,7 +3,7 @@
 The reservation is kept before the station is asked (its primary key is the
 reservationId the station echoes), then with what the station answered. A
 reservation whose ReserveNow went unanswered stays "requested": the station
-may still hold it.
+may still hold it. A station also ends reservations itself (expired, removed).
 """
 
 from datetime import datetime
@@ -11,14 +11,14 @@ from datetime import datetime
 from csms.db import db_async
 from csms.ocpp import commands
 from csms.ocpp.commands import Answer, CommandError, CommandTimeout
-from sessions import services
+from sessions.models import Reservation
 from sessions.selectors import id_token_types
 
 
 @commands.command
 async def reserve_now(*, station_id: int, evse_number: int, id_tag: str, expires_at: datetime) -> Answer:
     """Hold an EVSE for an id tag. The reservation is kept, with the station's answer."""
-    reservation = await db_async(services.create_reservation)(
+    reservation = await db_async(create_reservation)(
         station_id=station_id, evse_number=evse_number, id_tag=id_tag, expires_at=expires_at
     )
     types = await db_async(id_token_types)(id_tags=[id_tag])
@@ -34,11 +34,11 @@ async def reserve_now(*, station_id: int, evse_number: int, id_tag: str, expires
     except CommandTimeout:
         raise  # the station may still hold it: stays "requested" until it says otherwise
     except CommandError as error:
-        await db_async(services.record_reservation_answer)(
+        await db_async(record_reservation_answer)(
             reservation_id=reservation.pk, answer=getattr(error, "status", "NotSent")
         )
         raise
-    await db_async(services.record_reservation_answer)(reservation_id=reservation.pk, answer=answer.status)
+    await db_async(record_reservation_answer)(reservation_id=reservation.pk, answer=answer.status)
     return answer
 
 
@@ -46,5 +46,27 @@ async def reserve_now(*, station_id: int, evse_number: int, id_tag: str, expires
 async def cancel_reservation(*, station_id: int, reservation_id: int) -> Answer:
     """Ask the station to drop a reservation; once it agrees, the reservation is cancelled."""
     answer = await commands.send(station_id, commands.CancelReservation(reservation_id=reservation_id))
-    await db_async(services.cancel_reservation)(reservation_id=reservation_id)
+    await db_async(record_reservation_cancelled)(reservation_id=reservation_id)
     return answer
+
+
+def create_reservation(*, station_id: int, evse_number: int, id_tag: str, expires_at: datetime) -> Reservation:
+    """A reservation to send with ReserveNow; its primary key is the reservationId."""
+    return Reservation.objects.create(
+        station_id=station_id, evse_number=evse_number, id_tag=id_tag, expires_at=expires_at
+    )
+
+
+def record_reservation_answer(*, reservation_id: int, answer: str) -> None:
+    status = Reservation.Status.ACCEPTED if answer == "Accepted" else Reservation.Status.REFUSED
+    Reservation.objects.filter(pk=reservation_id).update(status=status, station_answer=answer)
+
+
+def record_reservation_cancelled(*, reservation_id: int) -> None:
+    Reservation.objects.filter(pk=reservation_id).update(status=Reservation.Status.CANCELLED)
+
+
+def end_reservation(*, station_id: int, reservation_id: int, expired: bool) -> None:
+    """The station ended a reservation itself: it expired, or was removed."""
+    status = Reservation.Status.EXPIRED if expired else Reservation.Status.CANCELLED
+    Reservation.objects.filter(pk=reservation_id, station_id=station_id).update(status=status)

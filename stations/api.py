@@ -11,8 +11,8 @@ from rest_framework.routers import SimpleRouter
 
 from billing.selectors import tariff_summaries
 from csms.api.errors import ErrorCode, ErrorSerializer, listed
-from stations import selectors
 from stations.models import ChargingStation
+from stations.selectors.search import listed_station, search_stations, station_clusters
 from stations.serializers import (
     ClusterListSerializer,
     ClusterQuerySerializer,
@@ -55,7 +55,7 @@ class StationViewSet(viewsets.GenericViewSet):
     )
     def list(self, request):
         query = _valid(StationSearchSerializer, request)
-        page = self.paginate_queryset(selectors.search_stations(**query))
+        page = self.paginate_queryset(search_stations(**query))
         context = self._context(page, origin=query["origin"])
         return self.get_paginated_response(StationDistanceSerializer(page, many=True, context=context).data)
 
@@ -71,7 +71,7 @@ class StationViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False)
     def clusters(self, request):
-        zoom, clusters = selectors.station_clusters(**_valid(ClusterQuerySerializer, request))
+        zoom, clusters = station_clusters(**_valid(ClusterQuerySerializer, request))
         return Response(ClusterListSerializer({"zoom": zoom, "clusters": clusters}).data)
 
     @extend_schema(
@@ -122,7 +122,7 @@ def _valid(serializer_class, request) -> dict:
 
 
 def _station(charge_point_id: str) -> ChargingStation:
-    station = selectors.listed_station(charge_point_id=charge_point_id)
+    station = listed_station(charge_point_id=charge_point_id)
     if station is None:
         raise exceptions.NotFound("No such station.")
     return station

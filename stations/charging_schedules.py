@@ -4,7 +4,7 @@ for operators (smart charging reads what the station itself computed)."""
 from csms.db import db_async
 from csms.ocpp import commands
 from csms.ocpp.commands import Answer
-from stations.services import record_composite_schedule
+from stations.models import CompositeSchedule
 
 
 @commands.command
@@ -18,3 +18,11 @@ async def get_composite_schedule(
         station_id=station_id, evse_number=evse_number, status=answer.status or "", schedule=answer.result
     )
     return answer
+
+
+def record_composite_schedule(
+    *, station_id: int, evse_number: int, status: str, schedule: dict | None
+) -> CompositeSchedule:
+    return CompositeSchedule.objects.create(
+        station_id=station_id, evse_number=evse_number, status=status, schedule=schedule
+    )

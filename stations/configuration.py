@@ -6,16 +6,36 @@ NotifyReport answers the handlers keep). What a station answers is recorded
 here, by the service that asked: the port only carries commands. A setting
 that is the station's HTTP Basic password (1.6 AuthorizationKey, 2.0.1
 SecurityCtrlr.BasicAuthPassword) is kept hashed, never as configuration,
-and refused before it is sent when no station could present it.
+and refused before it is sent when no station could present it (the rules:
+stations/passwords.py); `send_password` sends a new one in the station's version.
 """
 
 import logging
+from dataclasses import dataclass
+
+from django.db import transaction
 
 from csms.db import db_async
 from csms.ocpp import commands
-from csms.ocpp.commands import Answer, CommandError, CommandInvalid, Variable, VariableValue
-from stations import services
-from stations.selectors import command_route, samples_soc
+from csms.ocpp.commands import (
+    Answer,
+    CommandError,
+    CommandInvalid,
+    CommandRejected,
+    ConfigurationRead,
+    Variable,
+    VariableValue,
+)
+from stations.models import ConfigurationKey, DeviceModelVariable
+from stations.passwords import (
+    AUTHORIZATION_KEY,
+    BASIC_AUTH_PASSWORD,
+    InvalidStationPassword,
+    password_set_by_configuration,
+    password_set_by_variable,
+    record_station_password,
+)
+from stations.selectors.connections import command_route, samples_soc
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +47,7 @@ CONFIGURATION_INVENTORY = "ConfigurationInventory"
 async def get_configuration(*, station_id: int, keys: tuple[str, ...] = ()) -> Answer:
     """OCPP 1.6: read configuration keys (all when none are named), and keep them."""
     answer = await commands.send(station_id, commands.GetConfiguration(keys=tuple(keys)))
-    await db_async(services.record_configuration)(station_id=station_id, read=answer.result)
+    await db_async(record_configuration)(station_id=station_id, read=answer.result)
     return answer
 
 
@@ -35,12 +55,12 @@ async def get_configuration(*, station_id: int, keys: tuple[str, ...] = ()) -> A
 async def change_configuration(*, station_id: int, key: str, value: str) -> Answer:
     """OCPP 1.6: set one configuration key; the kept value follows when the station agrees.
     A new AuthorizationKey is the station's password from then on."""
-    password = await _new_password(station_id, services.password_set_by_configuration, key=key, value=value)
+    password = await _new_password(station_id, password_set_by_configuration, key=key, value=value)
     answer = await commands.send(station_id, commands.ChangeConfiguration(key=key, value=value))
     if password is not None:
-        await db_async(services.record_station_password)(station_id=station_id, password=password)
+        await db_async(record_station_password)(station_id=station_id, password=password)
     else:
-        await db_async(services.record_configuration_change)(station_id=station_id, key=key, value=value)
+        await db_async(record_configuration_change)(station_id=station_id, key=key, value=value)
     return answer
 
 
@@ -49,11 +69,11 @@ async def get_variables(*, station_id: int, variables: list[Variable]) -> Answer
     """OCPP 2.0.1: read variables of the device model, and keep the values read."""
     answer = await commands.send(station_id, commands.GetVariables(variables=tuple(variables)))
     read = [
-        services.DeviceModelAttribute(component=r.component, variable=r.variable, value=r.value)
+        DeviceModelAttribute(component=r.component, variable=r.variable, value=r.value)
         for r in answer.result
         if r.status == "Accepted"
     ]
-    await db_async(services.record_device_model)(station_id=station_id, attributes=read)
+    await db_async(record_device_model)(station_id=station_id, attributes=read)
     return answer
 
 
@@ -63,20 +83,20 @@ async def set_variables(*, station_id: int, values: list[VariableValue]) -> Answ
     An accepted SecurityCtrlr.BasicAuthPassword is the station's password from then on."""
     passwords = [
         await _new_password(
-            station_id, services.password_set_by_variable, component=v.component, variable=v.variable, value=v.value
+            station_id, password_set_by_variable, component=v.component, variable=v.variable, value=v.value
         )
         for v in values
     ]
     answer = await commands.send(station_id, commands.SetVariables(values=tuple(values)))
     agreed = [result.agreed for result in answer.result]
     accepted = [
-        services.DeviceModelAttribute(component=v.component, variable=v.variable, value=v.value)
+        DeviceModelAttribute(component=v.component, variable=v.variable, value=v.value)
         for v, ok, password in zip(values, agreed, passwords)
         if ok and password is None
     ]
-    await db_async(services.record_device_model)(station_id=station_id, attributes=accepted)
+    await db_async(record_device_model)(station_id=station_id, attributes=accepted)
     for password in (password for password, ok in zip(passwords, agreed) if ok and password is not None):
-        await db_async(services.record_station_password)(station_id=station_id, password=password)
+        await db_async(record_station_password)(station_id=station_id, password=password)
     return answer
 
 
@@ -85,9 +105,23 @@ async def _new_password(station_id: int, password_set_by, **setting) -> str | No
     the station could never present."""
     try:
         return password_set_by(**setting)
-    except services.InvalidStationPassword as error:
+    except InvalidStationPassword as error:
         route = await db_async(command_route)(station_id=station_id)
         raise CommandInvalid(f"{route.charge_point_id if route else station_id}: {error}") from None
+
+
+@commands.command
+async def send_password(*, station_id: int, password: str) -> Answer:
+    """Send a new Basic password in the station's OCPP version; CommandRejected unless it was taken."""
+    route = await db_async(command_route)(station_id=station_id)
+    if route is None or route.ocpp_version != "2.0.1":
+        return await change_configuration(station_id=station_id, key=AUTHORIZATION_KEY, value=password.encode().hex())
+    answer = await set_variables(station_id=station_id, values=[VariableValue(*BASIC_AUTH_PASSWORD, password)])
+    [result] = answer.result or [None]
+    status = (result.status if result else "") or "no status"
+    if status not in commands.AGREED:
+        raise CommandRejected(route.charge_point_id, answer.action, status, answer.data)
+    return answer
 
 
 @commands.command
@@ -97,6 +131,67 @@ async def read_configuration(*, station_id: int, ocpp_version: str) -> Answer:
     if ocpp_version == "2.0.1":
         return await commands.send(station_id, commands.GetBaseReport(report=CONFIGURATION_INVENTORY))
     return await get_configuration(station_id=station_id)
+
+
+# --- what the station reported, kept ------------------------------------------------------
+
+
+def record_configuration(*, station_id: int, read: ConfigurationRead) -> None:
+    """Keep the configuration a station reported; keys it says it does not know are dropped.
+
+    The station's password is never kept readable, even from a station that reports it (the security
+    whitepaper makes AuthorizationKey write-only): it is kept hashed, as the station's password.
+    """
+    with transaction.atomic():
+        for entry in read.keys:
+            value = None if entry.key == AUTHORIZATION_KEY else entry.value
+            ConfigurationKey.objects.update_or_create(
+                station_id=station_id, key=entry.key, defaults={"value": value, "readonly": entry.readonly}
+            )
+        ConfigurationKey.objects.filter(station_id=station_id, key__in=read.unknown).delete()
+
+
+def record_configuration_change(*, station_id: int, key: str, value: str) -> None:
+    ConfigurationKey.objects.update_or_create(station_id=station_id, key=key, defaults={"value": value})
+
+
+@dataclass(frozen=True)
+class DeviceModelAttribute:
+    component: str
+    variable: str
+    value: str | None
+    attribute_type: str = "Actual"
+    component_instance: str = ""
+    evse_number: int = 0
+    connector_number: int = 0
+    variable_instance: str = ""
+    mutability: str = ""
+    data_type: str = ""
+    unit: str = ""
+
+
+def record_device_model(*, station_id: int, attributes: list[DeviceModelAttribute]) -> None:
+    """Keep a 2.0.1 station's reported device model, one row per variable attribute (never its password)."""
+    with transaction.atomic():
+        for attribute in attributes:
+            key = {
+                "station_id": station_id,
+                "component": attribute.component,
+                "component_instance": attribute.component_instance,
+                "evse_number": attribute.evse_number,
+                "connector_number": attribute.connector_number,
+                "variable": attribute.variable,
+                "variable_instance": attribute.variable_instance,
+                "attribute_type": attribute.attribute_type,
+            }
+            secret = (attribute.component, attribute.variable) == BASIC_AUTH_PASSWORD  # write-only, as above
+            details = {
+                "value": None if secret else attribute.value,
+                "mutability": attribute.mutability,
+                "data_type": attribute.data_type,
+                "unit": attribute.unit,
+            }
+            DeviceModelVariable.objects.update_or_create(**key, defaults=details)
 
 
 # --- SoC on demand ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from csms.api.errors import error_body
 from csms.api.websocket_auth import CLOSE_UNAUTHENTICATED, AccessBoundMixin
 from csms.live import station_group
-from stations import selectors
+from stations.selectors.status import accepted_station_ids, stations_with_evses
 from stations.serializers import MAX_SUBSCRIPTIONS, StationStatusSerializer, SubscriptionSerializer
 
 # The Redis channel layer can drop a group message when another consumer of the same process stops
@@ -85,7 +85,7 @@ class StationStatusConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
     async def _subscribe(self, charge_point_ids: list[str]) -> None:
         if not charge_point_ids:
             return
-        found = await database_sync_to_async(selectors.accepted_station_ids)(charge_point_ids=charge_point_ids)
+        found = await database_sync_to_async(accepted_station_ids)(charge_point_ids=charge_point_ids)
         if len(self.watched.keys() | set(found.values())) > MAX_SUBSCRIPTIONS:
             await self._error(
                 SocketError.TOO_MANY_SUBSCRIPTIONS, f"Watch at most {MAX_SUBSCRIPTIONS} stations at once."
@@ -131,7 +131,7 @@ class StationStatusConsumer(AccessBoundMixin, AsyncWebsocketConsumer):
 
 @database_sync_to_async
 def _read_states(station_ids: list[int]) -> dict[int, dict]:
-    stations = selectors.stations_with_evses(station_ids=station_ids)
+    stations = stations_with_evses(station_ids=station_ids)
     return {station.pk: StationStatusSerializer(station).data for station in stations}
 
 

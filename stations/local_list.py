@@ -3,7 +3,7 @@
 from csms.db import db_async
 from csms.ocpp import commands
 from csms.ocpp.commands import Answer
-from stations.services import record_local_list_version
+from stations.models import ChargingStation
 
 
 @commands.command
@@ -12,3 +12,7 @@ async def get_local_list_version(*, station_id: int) -> Answer:
     answer = await commands.send(station_id, commands.GetLocalListVersion())
     await db_async(record_local_list_version)(station_id=station_id, version=answer.result)
     return answer
+
+
+def record_local_list_version(*, station_id: int, version: int | None) -> None:
+    ChargingStation.objects.filter(pk=station_id).update(local_list_version=version)

@@ -12,8 +12,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from csms.api.filters import StrictQuerySerializer
-from stations import selectors
 from stations.models import ConnectorFormat, ConnectorType, PowerType
+from stations.selectors.search import BoundingBox, ConnectorFilter, GeoPoint, haversine_m
+from stations.selectors.status import EvseStatus, ocpi_evse_status
 
 # The names drivers know, for the connector_type filter; OCPI values are accepted as they are.
 CONNECTOR_ALIASES = {
@@ -25,7 +26,7 @@ CONNECTOR_ALIASES = {
     "SCHUKO": ConnectorType.DOMESTIC_F,
     **{value: value for value in ConnectorType.values},
 }
-EVSE_STATUSES = [status.value for status in selectors.EvseStatus]
+EVSE_STATUSES = [status.value for status in EvseStatus]
 MAX_SUBSCRIPTIONS = 500
 
 
@@ -71,8 +72,8 @@ class ConnectorQuerySerializer(StrictQuerySerializer):
         required=False, default=0, min_value=0, max_value=10_000, help_text="A connector of at least this power"
     )
 
-    def connector_filter(self, attrs: dict, *, available_only: bool = False) -> selectors.ConnectorFilter:
-        return selectors.ConnectorFilter(
+    def connector_filter(self, attrs: dict, *, available_only: bool = False) -> ConnectorFilter:
+        return ConnectorFilter(
             standards=attrs.get("connector_type", ()),
             min_power_w=round(attrs["min_power_kw"] * 1000),
             available_only=available_only,
@@ -104,7 +105,7 @@ class StationSearchSerializer(ConnectorQuerySerializer):
 
     def validate(self, attrs: dict) -> dict:
         return {
-            "origin": selectors.GeoPoint(attrs["lat"], attrs["lon"]),
+            "origin": GeoPoint(attrs["lat"], attrs["lon"]),
             "radius_km": attrs["radius_km"],
             "connectors": self.connector_filter(attrs, available_only=attrs["available_only"]),
         }
@@ -133,9 +134,9 @@ class ClusterQuerySerializer(ConnectorQuerySerializer):
         help_text="The map's zoom level: 0 (world) to 20. A box too large for it is gridded at a lower zoom.",
     )
 
-    def validate_bbox(self, value: str) -> selectors.BoundingBox:
+    def validate_bbox(self, value: str) -> BoundingBox:
         min_lon, lat_a, max_lon, lat_b = (float(part) for part in value.split(","))
-        return selectors.BoundingBox(min_lon, min(lat_a, lat_b), max_lon, max(lat_a, lat_b))
+        return BoundingBox(min_lon, min(lat_a, lat_b), max_lon, max(lat_a, lat_b))
 
     def validate(self, attrs: dict) -> dict:
         return {"box": attrs["bbox"], "zoom": attrs["zoom"], "connectors": self.connector_filter(attrs)}
@@ -267,8 +268,8 @@ class StationDistanceSerializer(StationSerializer):
     distance_m = serializers.SerializerMethodField(help_text="Great-circle distance from the search centre, in metres")
 
     def get_distance_m(self, station) -> int:
-        here = selectors.GeoPoint(float(station.location.latitude), float(station.location.longitude))
-        return round(selectors.haversine_m(self.context["origin"], here))
+        here = GeoPoint(float(station.location.latitude), float(station.location.longitude))
+        return round(haversine_m(self.context["origin"], here))
 
 
 class StationEvseSerializer(serializers.Serializer):
@@ -312,7 +313,7 @@ class StationStatusSerializer(serializers.Serializer):
     total_evses = serializers.SerializerMethodField()
 
     def get_available_evses(self, station) -> int:
-        return sum(evse_status(evse) == selectors.EvseStatus.AVAILABLE for evse in station.evses.all())
+        return sum(evse_status(evse) == EvseStatus.AVAILABLE for evse in station.evses.all())
 
     def get_total_evses(self, station) -> int:
         return len(station.evses.all())
@@ -334,9 +335,9 @@ class SubscriptionSerializer(serializers.Serializer):
         return attrs
 
 
-def evse_status(evse) -> selectors.EvseStatus:
+def evse_status(evse) -> EvseStatus:
     station = evse.station
-    return selectors.ocpi_evse_status(
+    return ocpi_evse_status(
         connector_statuses=[connector.status for connector in evse.connectors.all()],
         station_online=station.is_connected,
         station_status=station.status,

@@ -1,13 +1,13 @@
 from celery import shared_task
 
-from stations import services
+from stations.services import connections
 
 
 @shared_task
 def mark_silent_stations_offline() -> int:
-    return services.mark_silent_stations_offline()
+    return connections.mark_silent_stations_offline()
 
 
 @shared_task
 def clear_dead_connections() -> int:
-    return services.clear_dead_connections()
+    return connections.clear_dead_connections()

@@ -15,7 +15,7 @@ from django.db import connection, connections
 
 from csms.embedded import free_port
 from sessions.models import IdTag
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.billing.localstripe_server import localstripe  # noqa: F401  (a fixture: the servers' Stripe)
 from tests.ocpp_client import STATION_PASSWORD
 

@@ -11,7 +11,7 @@ from rest_framework_simplejwt import exceptions as jwt_exceptions
 
 from csms.api.errors import ApiError, ErrorCode, error_body
 from sessions.api_errors import SESSION_ERRORS
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.api_fixtures import client_for, driver  # noqa: F401
 
 LIBRARY_EXCEPTIONS = [

@@ -9,7 +9,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.api_fixtures import new_driver
 from tests.billing.localstripe_server import localstripe, stripe_api  # noqa: F401
 

@@ -23,7 +23,7 @@ from csms.ocpp.messagelog import message_log
 from csms.ocpp.outcome import Outcome
 from csms.ocpp.v16.central_system import CentralSystem16
 from csms.ocpp.v201.central_system import CentralSystem201
-from stations import services as stations
+from stations.services.connections import station_connected, station_disconnected
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class OcppConsumer(DenyingConsumer):
     async def _record_connection(self, station_id: int) -> bool:
         """Record this socket as the station's and close the older ones; or, when a newer
         handshake of the station already holds it, close this one."""
-        recorded = await db_async(stations.station_connected)(
+        recorded = await db_async(station_connected)(
             station_id=station_id,
             channel_name=self.channel_name,
             ocpp_version=self.engine.ocpp_version,
@@ -80,9 +80,7 @@ class OcppConsumer(DenyingConsumer):
         """Clear this socket's record (if it is still the recorded one); survives cancellation,
         because the ASGI server cancels a consumer that takes too long to end."""
         if self.recorded_station_id is not None:
-            forget = db_async(stations.station_disconnected)(
-                station_id=self.recorded_station_id, channel_name=self.channel_name
-            )
+            forget = db_async(station_disconnected)(station_id=self.recorded_station_id, channel_name=self.channel_name)
             await asyncio.shield(asyncio.ensure_future(forget))
 
     async def connect(self) -> None:

@@ -37,7 +37,9 @@ from csms.ocpp.schema import TOLERABLE, check_payload, request_problem
 from sessions.meter import InvalidSample
 from stations import configuration
 from stations.models import RegistrationStatus
-from stations.services import BootInfo, UnknownEvse, record_boot, record_deviation, record_heartbeat
+from stations.services.boot import BootInfo, record_boot, record_heartbeat
+from stations.services.evses import UnknownEvse
+from stations.services.reports import record_deviation
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from csms.db import db_async
 from csms.ocpp.acceptance import refusal
 from csms.ocpp.command import Command
 from csms.ocpp.outcome import CommandTimeout, Outcome, StationNotAccepted, StationNotConnected, failure
-from stations.selectors import command_route
+from stations.selectors.connections import command_route
 
 # Extra seconds the caller waits beyond the charger's own answer timeout, for the hops.
 TRANSPORT_MARGIN = 3.0

@@ -31,8 +31,8 @@ from django.utils import timezone
 
 from csms.ocpp.models import RefusedConnection
 from csms.shared_cache import shared_cache
-from stations import services as stations
 from stations.models import ChargingStation
+from stations.services.connections import CHARGE_POINT_ID_MAX_LENGTH, StationRefused, authenticate_station
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def choose_subprotocol(offered: list[str], supported: tuple[str, ...]) -> str | 
 def valid_identity(charge_point_id: str) -> bool:
     """An OCPP charge point identity: printable ASCII without '/' or spaces (it is one URL path
     segment and the HTTP Basic user name), no longer than a station's id can be."""
-    return 0 < len(charge_point_id) <= stations.CHARGE_POINT_ID_MAX_LENGTH and all(
+    return 0 < len(charge_point_id) <= CHARGE_POINT_ID_MAX_LENGTH and all(
         "!" <= char <= "~" and char != "/" for char in charge_point_id
     )
 
@@ -106,8 +106,8 @@ def admit(
         throttle.count(guess=False)
         raise _refused(401, Reason.MISSING_PASSWORD, charge_point_id=charge_point_id, address=address)
     try:
-        station = stations.authenticate_station(charge_point_id=charge_point_id, password=password)
-    except stations.StationRefused as refused:
+        station = authenticate_station(charge_point_id=charge_point_id, password=password)
+    except StationRefused as refused:
         throttle.count(guess=True)
         raise _refused(401, Reason(refused.reason.value), charge_point_id=charge_point_id, address=address)
     return Admitted(station=station, subprotocol=subprotocol)

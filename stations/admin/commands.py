@@ -191,7 +191,7 @@ class StationCommands(CommandPermission):
                 request,
                 station,
                 "Password rotation",
-                lambda: passwords.send_password.sync(station_id=station.pk, password=password),
+                lambda: configuration.send_password.sync(station_id=station.pk, password=password),
                 lambda rotated, answer: (
                     f"{rotated}: new password accepted and kept: {password} — shown only this once; "
                     "the station uses it from its next connection, the old one no longer works."

@@ -20,8 +20,8 @@ from stations.models import (
     NetworkSettings,
     RegistrationStatus,
 )
-from stations.selectors import station_state
-from stations.services import change_registration
+from stations.selectors.status import station_state
+from stations.services.connections import change_registration
 
 
 @admin.register(Location)

@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from sessions.models import DriverSession, IdTag
 from stations.models import Connector
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.api_client import DriverApp, next_message
 from tests.ocpp_client import STATION_PASSWORD
 

@@ -6,7 +6,7 @@ import pytest
 
 from billing.models import PriceComponent, Tariff, TariffAssignment, TariffElement
 from stations.models import Location
-from stations.services import provision_station
+from stations.services.connections import provision_station
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from billing import tasks
 from billing.models import ChargeDetailRecord, Invoice, Payment
 from billing.payments import client as payments_client
 from billing.payments import holds, settlement
-from sessions import services as sessions
 from sessions.models import DriverSession, IdTag, Transaction
+from sessions.services.transactions import start_transaction, stop_transaction
 from tests.billing.localstripe_server import amount_received, localstripe, stripe_api  # noqa: F401 (fixtures)
 from tests.billing.test_payments import driver, saved_card  # noqa: F401 (fixtures)
 
@@ -55,7 +55,7 @@ def running(connectors, location, make_tariff, assign, driver, saved_card, recor
     assign(make_tariff("FLAT", ("FLAT", "2.00", 1, "20")), location=location)
     saved_card()
     IdTag.objects.create(id_tag="CARD-1", owner=driver)
-    tx = sessions.start_transaction(
+    tx = start_transaction(
         station_id=connectors[0].evse.station_id, evse_number=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
     ).transaction
     holds.preauthorize(session=DriverSession.objects.get(transaction=tx))
@@ -65,7 +65,7 @@ def running(connectors, location, make_tariff, assign, driver, saved_card, recor
 def stop(tx: Transaction, capture) -> None:
     """The charger's stop, committed: billing's subscriber runs the chain (eagerly, as a worker would)."""
     with capture(execute=True):
-        sessions.stop_transaction(
+        stop_transaction(
             station_id=tx.station_id,
             transaction_id=tx.pk,
             meter_stop_wh=5_000,

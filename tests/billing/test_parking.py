@@ -18,9 +18,9 @@ import pytest
 from billing import pricing
 from billing.selectors import session_timeline
 from billing.services import record_charge_detail_record
-from sessions import services as sessions
 from sessions.meter import Sample
 from sessions.models import IdTag, Transaction
+from sessions.services.transaction_events import TransactionStep, record_transaction_step
 from tests.billing.ocpi_examples import example
 from tests.billing.stored_sessions import START, sample, status, stored_transaction
 
@@ -76,9 +76,9 @@ def charging_201(station, *, idle_minutes: float = 0) -> Transaction:
         ("ended", 60, "StopAuthorized", "EVConnected", register(60, 1_010_000)),
     ]
     for seq_no, (kind, minutes, trigger, state, samples) in enumerate(steps):
-        sessions.record_transaction_step(
+        record_transaction_step(
             station_id=station.pk,
-            step=sessions.TransactionStep(
+            step=TransactionStep(
                 uid="TX-201",
                 seq_no=seq_no,
                 kind=kind,

@@ -8,11 +8,12 @@ import pytest
 
 from billing import services as billing_services
 from csms.live import driver_session_group, station_group, transaction_group
-from sessions import services as sessions
 from sessions.consumers import SessionStreamConsumer
 from sessions.meter import Sample
 from sessions.models import DriverSession, IdTag, Transaction
-from stations.services import StatusReport, record_status
+from sessions.services.meter_values import record_meter_values
+from sessions.services.transactions import start_transaction, stop_transaction
+from stations.services.status import StatusReport, record_status
 from tests.billing.test_payments import driver  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
@@ -26,7 +27,7 @@ def charging(connectors, location, make_tariff, assign, driver, django_capture_o
     assign(make_tariff("KWH", ("FLAT", "1.00", 1, "20"), ("ENERGY", "0.30", 1, "20")), location=location)
     IdTag.objects.create(id_tag="CARD-1", owner=driver)
     with django_capture_on_commit_callbacks(execute=True):
-        tx = sessions.start_transaction(
+        tx = start_transaction(
             station_id=connectors[0].evse.station_id, evse_number=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
         ).transaction
     return tx
@@ -49,7 +50,7 @@ def test_readings_are_priced_once_each_and_watchers_only_read_the_stored_cost(
     with pricing as priced:
         for n in range(1, READINGS + 1):
             with django_capture_on_commit_callbacks(execute=True):
-                sessions.record_meter_values(
+                record_meter_values(
                     station_id=charging.station_id,
                     evse_number=1,
                     transaction_id=charging.pk,
@@ -97,7 +98,7 @@ def test_live_nudges_go_only_to_groups_someone_listens_to(charging, driver, djan
         mock.patch("stations.live.publish") as stations_sent,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        sessions.record_meter_values(
+        record_meter_values(
             station_id=charging.station_id,
             evse_number=1,
             transaction_id=charging.pk,
@@ -110,7 +111,7 @@ def test_live_nudges_go_only_to_groups_someone_listens_to(charging, driver, djan
             report=StatusReport(status="Charging"),
             timestamp=START + timedelta(minutes=1),
         )
-        sessions.stop_transaction(
+        stop_transaction(
             station_id=charging.station_id,
             transaction_id=charging.pk,
             meter_stop_wh=2_000,

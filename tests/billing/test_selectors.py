@@ -12,7 +12,7 @@ from django.utils import timezone
 from billing.models import TariffAssignment
 from billing.selectors import session_cost, tariff_for_connector, tariff_summaries
 from sessions.models import Reservation, Transaction
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.billing.stored_sessions import START, sample, status, stored_transaction
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,11 @@ from billing.models import BillingAccount, ChargeDetailRecord, Payment
 from billing.payments import holds, settlement
 from billing.selectors import session_cost
 from billing.services import record_charge_detail_record
-from sessions import services as sessions
 from sessions.meter import Sample
 from sessions.models import DriverSession, IdTag, Transaction
+from sessions.services.meter_values import record_meter_values
+from sessions.services.transaction_events import TransactionStep, record_transaction_step
+from sessions.services.transactions import start_transaction, stop_transaction
 from stations.models import StationEvent
 from tests.billing.localstripe_server import amount_received, localstripe, stripe_api  # noqa: F401 (fixtures)
 from tests.billing.test_admin import operator_client  # noqa: F401 (fixture)
@@ -32,10 +34,10 @@ def priced(connectors, location, make_tariff, assign):
 
 def refused_start(station, id_tag: str, *, start: datetime = START) -> Transaction:
     """A 1.6 start the CSMS answers with a refusal; the charger stops it 58 ms later with 0 Wh, as OCPP has it."""
-    started = sessions.start_transaction(
+    started = start_transaction(
         station_id=station.pk, evse_number=1, id_tag=id_tag, meter_start_wh=5_000, started_at=start
     )
-    sessions.stop_transaction(
+    stop_transaction(
         station_id=station.pk,
         transaction_id=started.transaction.pk,
         meter_stop_wh=5_000,
@@ -52,7 +54,7 @@ class TestRefusedStarts:
         if status in ("Blocked", "Expired", "Invalid"):
             IdTag.objects.filter(pk=tag.pk).update(status=status)
         else:
-            sessions.start_transaction(
+            start_transaction(
                 station_id=station.pk,
                 evse_number=2,
                 id_tag="CARD-1",
@@ -107,9 +109,9 @@ class TestRefusedStarts:
                 (("started", 0, None), ("updated", 5, token), ("ended", 600, None))
             ):
                 with django_capture_on_commit_callbacks(execute=True):  # billing seals once the stop commits
-                    sessions.record_transaction_step(
+                    record_transaction_step(
                         station_id=station.pk,
-                        step=sessions.TransactionStep(
+                        step=TransactionStep(
                             uid=uid,
                             seq_no=seq_no,
                             kind=kind,
@@ -130,7 +132,7 @@ class TestStopBeforeStart:
         self, priced, station, driver, stripe_api, eager_tasks, django_capture_on_commit_callbacks
     ):
         IdTag.objects.create(id_tag="CARD-3", owner=driver)
-        started = sessions.start_transaction(
+        started = start_transaction(
             station_id=station.pk, evse_number=1, id_tag="CARD-3", meter_start_wh=100_000, started_at=START
         )
         tx = started.transaction
@@ -141,7 +143,7 @@ class TestStopBeforeStart:
             mock.patch("django.utils.timezone.now", return_value=received_stop),
             django_capture_on_commit_callbacks(execute=True),  # billing seals once the stop commits
         ):
-            sessions.stop_transaction(
+            stop_transaction(
                 station_id=station.pk,
                 transaction_id=tx.pk,
                 meter_stop_wh=112_000,
@@ -164,10 +166,10 @@ class TestStopBeforeStart:
         self, priced, station, driver, stripe_api, eager_tasks, django_capture_on_commit_callbacks
     ):
         IdTag.objects.create(id_tag="CARD-4", owner=driver)
-        tx = sessions.start_transaction(
+        tx = start_transaction(
             station_id=station.pk, evse_number=1, id_tag="CARD-4", meter_start_wh=0, started_at=START
         ).transaction
-        sessions.record_meter_values(
+        record_meter_values(
             station_id=station.pk,
             evse_number=1,
             transaction_id=tx.pk,
@@ -176,7 +178,7 @@ class TestStopBeforeStart:
             ],
         )
         with django_capture_on_commit_callbacks(execute=True):  # billing seals once the stop commits
-            sessions.stop_transaction(
+            stop_transaction(
                 station_id=station.pk, transaction_id=tx.pk, meter_stop_wh=10_000, stopped_at=START - timedelta(days=1)
             )
         record = ChargeDetailRecord.objects.get(transaction_id=tx.pk)
@@ -190,9 +192,7 @@ def test_operators_see_refused_starts_in_the_transaction_list(operator_client, p
     IdTag.objects.create(id_tag="BLOCKED-CARD", owner=driver, status="Blocked")
     IdTag.objects.create(id_tag="GOOD-CARD", owner=driver)
     refused = refused_start(station, "BLOCKED-CARD")
-    sessions.start_transaction(
-        station_id=station.pk, evse_number=2, id_tag="GOOD-CARD", meter_start_wh=0, started_at=START
-    )
+    start_transaction(station_id=station.pk, evse_number=2, id_tag="GOOD-CARD", meter_start_wh=0, started_at=START)
     changelist = reverse("admin:charging_transaction_changelist")
     page = operator_client.get(changelist).content.decode()
     assert "Refused: Blocked (not billed)" in page

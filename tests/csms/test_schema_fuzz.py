@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from hypothesis import HealthCheck, given, settings
 from ocpp.messages import get_validator
 
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.csms.engine_support import engine_for, exchange
 from tests.csms.ocpp_payloads import payloads
 

@@ -15,7 +15,7 @@ from asgiref.sync import sync_to_async
 from csms.ocpp.models import OcppMessage
 from sessions.models import IdTag, MeterValue, Transaction
 from stations.models import ChargingStation, DataTransferMessage, StationEvent, StatusEvent
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.csms.engine_support import engine_for, exchange
 
 pytestmark = pytest.mark.django_db(transaction=True)

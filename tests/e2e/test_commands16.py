@@ -16,8 +16,8 @@ from sessions.models import Reservation, Transaction
 from simulator import ChargerOptions, SimulatedCharger
 from stations import charging_schedules, configuration
 from stations import local_list as station_local_list
-from stations import services as stations_services
 from stations.models import ChargingStation, CompositeSchedule, ConfigurationKey, Connector
+from stations.services.connections import change_registration
 from tests.conftest import eventually
 from tests.e2e.answering import AnsweringCharger
 from tests.ocpp_client import STATION_PASSWORD, answer, call, open_socket
@@ -309,7 +309,7 @@ async def test_a_command_to_a_station_not_booted_or_pending_is_refused_at_once(s
     finally:
         await charger.close()
 
-    await sync_to_async(stations_services.change_registration)(station_ids=[station.pk], status="Pending")
+    await sync_to_async(change_registration)(station_ids=[station.pk], status="Pending")
     charger = await AnsweringCharger.connect(
         server, "CMD-UNBOOTED", answers={"GetConfiguration": {"configurationKey": []}}
     )

@@ -16,8 +16,8 @@ from websockets.protocol import State
 from csms.ocpp import commands
 from sessions.driver_sessions import SessionRefused, StartRequest, request_start
 from stations.models import ChargingStation
-from stations.selectors import station_online
-from stations.services import clear_dead_connections
+from stations.selectors.connections import station_online
+from stations.services.connections import clear_dead_connections
 from tests.conftest import AsgiServer, eventually, server_env
 from tests.e2e.answering import AnsweringCharger
 from tests.ocpp_client import answer, open_socket

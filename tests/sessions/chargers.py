@@ -14,9 +14,12 @@ from datetime import datetime
 from django.utils import timezone
 
 from sessions import authorization, closing
-from sessions import services as sessions
 from sessions.meter import ENERGY_REGISTER, Sample
-from stations import services as stations
+from sessions.services.meter_values import record_meter_values
+from sessions.services.transaction_events import TransactionStep, record_transaction_step
+from sessions.services.transactions import StartedTransaction, start_transaction, stop_transaction
+from stations.services.boot import BootInfo, record_boot
+from stations.services.status import StatusReport, record_status
 
 
 def energy(at: datetime, wh: int, **fields) -> Sample:
@@ -30,24 +33,22 @@ class Charger16:
 
     def boot(self) -> None:
         """BootNotification: the engine dates the boot by our clock."""
-        stations.record_boot(
-            station_id=self.station_id, info=stations.BootInfo(vendor="ABB", model="Terra"), now=timezone.now()
-        )
+        record_boot(station_id=self.station_id, info=BootInfo(vendor="ABB", model="Terra"), now=timezone.now())
 
     def status(self, evse_number: int, status: str, at: datetime) -> None:
-        stations.record_status(
+        record_status(
             station_id=self.station_id,
             evse_number=evse_number,
             connector_number=1,
-            report=stations.StatusReport(status=status, error_code="NoError"),
+            report=StatusReport(status=status, error_code="NoError"),
             timestamp=at,
         )
         closing.end_transactions_lost_in_reboot(station_id=self.station_id, evse_number=evse_number, status=status)
 
     def start(
         self, *, id_tag: str, meter_start: int, at: datetime, evse_number: int = 1, reservation_id: int | None = None
-    ) -> sessions.StartedTransaction:
-        return sessions.start_transaction(
+    ) -> StartedTransaction:
+        return start_transaction(
             station_id=self.station_id,
             evse_number=evse_number,
             id_tag=id_tag,
@@ -57,7 +58,7 @@ class Charger16:
         )
 
     def meter_values(self, transaction_id: int | None, *samples: Sample, evse_number: int = 1) -> None:
-        sessions.record_meter_values(
+        record_meter_values(
             station_id=self.station_id, evse_number=evse_number, transaction_id=transaction_id, samples=list(samples)
         )
 
@@ -71,7 +72,7 @@ class Charger16:
         id_tag: str | None = None,
         transaction_data: tuple[Sample, ...] = (),
     ) -> authorization.IdTagInfo | None:
-        return sessions.stop_transaction(
+        return stop_transaction(
             station_id=self.station_id,
             transaction_id=transaction_id,
             meter_stop_wh=meter_stop,
@@ -97,13 +98,13 @@ class Station201:
         self, kind: str, seq_no: int, at: datetime, uid: str, trigger: str, *samples: Sample, **fields
     ) -> authorization.IdTagInfo | None:
         """TransactionEvent: eventType lower-cased, the EVSE (if any) and token as plain values."""
-        step = sessions.TransactionStep(
+        step = TransactionStep(
             uid=uid, seq_no=seq_no, kind=kind.lower(), trigger=trigger, timestamp=at, samples=samples, **fields
         )
-        return sessions.record_transaction_step(station_id=self.station_id, step=step)
+        return record_transaction_step(station_id=self.station_id, step=step)
 
     def meter_values(self, evse_number: int, *samples: Sample) -> None:
         """2.0.1 MeterValues names no transaction: the station's (or the EVSE's) own meter."""
-        sessions.record_meter_values(
+        record_meter_values(
             station_id=self.station_id, evse_number=evse_number, transaction_id=None, samples=list(samples)
         )

@@ -18,9 +18,10 @@ from sessions.authorization import authorize
 from sessions.driver_sessions import OPEN_STATES
 from sessions.meter import Sample
 from sessions.models import DriverSession, IdTag, Transaction
-from sessions.services import record_meter_values, start_transaction, stop_transaction
+from sessions.services.meter_values import record_meter_values
+from sessions.services.transactions import start_transaction, stop_transaction
 from stations.models import ChargingStation, StationEvent
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.api_fixtures import new_driver
 from tests.billing.localstripe_server import localstripe, stripe_api  # noqa: F401 (fixtures)
 

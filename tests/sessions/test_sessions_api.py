@@ -9,7 +9,7 @@ from sessions import remote_control
 from sessions.driver_sessions import StartRequest, request_start
 from sessions.models import DriverSession, Transaction
 from stations.models import Connector
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.api_fixtures import client_for, driver, other_driver  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,7 @@ def test_a_station_gone_offline_before_the_command_fails_the_session(driver, sta
 
 def test_a_card_started_session_appears_in_the_drivers_history(driver, station):
     from sessions.id_tokens import register_card
-    from sessions.services import start_transaction
+    from sessions.services.transactions import start_transaction
 
     register_card(driver=driver, uid="0A0B0C0D")
     started = start_transaction(

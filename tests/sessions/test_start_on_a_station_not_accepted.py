@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 import pytest
 
 from sessions.models import IdTag, Transaction
-from sessions.services import TransactionStep, record_transaction_step, start_transaction
+from sessions.services.transaction_events import TransactionStep, record_transaction_step
+from sessions.services.transactions import start_transaction
 from stations.models import StationEvent
-from stations.services import change_registration, provision_station
+from stations.services.connections import change_registration, provision_station
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 21, 8, tzinfo=UTC)

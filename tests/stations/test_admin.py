@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from csms.ocpp.models import OcppMessage
 from stations.models import ChargingStation
-from stations.services import authenticate_station, provision_station
+from stations.services.connections import authenticate_station, provision_station
 
 pytestmark = pytest.mark.django_db
 

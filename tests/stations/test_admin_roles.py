@@ -19,7 +19,7 @@ from billing.models import Invoice, Payment, Tariff
 from sessions.models import Reservation, Transaction
 from stations.admin.commands import send
 from stations.models import ChargingStation, Connector, RegistrationStatus
-from stations.services import provision_station
+from stations.services.connections import provision_station
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from csms.ocpp.models import OcppMessage
 from sessions.models import MeterValue, Transaction
 from stations.models import ChargingStation, Connector, StationEvent, StatusEvent
-from stations.selectors import StationState, station_state
-from stations.services import provision_station
+from stations.selectors.status import StationState, station_state
+from stations.services.connections import provision_station
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from stations.models import RegistrationStatus
-from stations.selectors import EvseStatus, ocpi_evse_status
+from stations.selectors.status import EvseStatus, ocpi_evse_status
 from tests.stations.conftest import Plug
 
 ODD_ID = "DE*VLT*E 0001:a"  # charge point ids are strings, not numbers

@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 from csms.api.websocket_auth import JwtAuthMiddleware
 from stations import consumers
 from stations.models import ChargingStation, Location, RegistrationStatus
-from stations.services import provision_station
+from stations.services.connections import provision_station
 from tests.ocpp_client import STATION_PASSWORD, call, open_socket
 from tests.stations.conftest import access_token
 

@@ -3,7 +3,7 @@
 import pytest
 
 from csms.ocpp.commands import ConfigurationRead, ConfigurationValue
-from stations import services
+from stations.configuration import DeviceModelAttribute, record_configuration, record_device_model
 from stations.models import ConfigurationKey, DeviceModelVariable
 from tests.stations.conftest import create_site
 
@@ -22,7 +22,7 @@ def test_a_reported_authorization_key_is_kept_without_its_value():
         unknown=(),
     )
 
-    services.record_configuration(station_id=station.pk, read=read)
+    record_configuration(station_id=station.pk, read=read)
 
     kept = dict(ConfigurationKey.objects.filter(station=station).values_list("key", "value"))
     assert kept == {"AuthorizationKey": None, "HeartbeatInterval": "300"}
@@ -31,13 +31,11 @@ def test_a_reported_authorization_key_is_kept_without_its_value():
 def test_a_reported_basic_auth_password_is_kept_without_its_value():
     station = create_site("CP-SECRET-201", 52.5, 13.4)
     attributes = [
-        services.DeviceModelAttribute(
-            component="SecurityCtrlr", variable="BasicAuthPassword", value="s3cret-s3cret-s3cret"
-        ),
-        services.DeviceModelAttribute(component="OCPPCommCtrlr", variable="HeartbeatInterval", value="300"),
+        DeviceModelAttribute(component="SecurityCtrlr", variable="BasicAuthPassword", value="s3cret-s3cret-s3cret"),
+        DeviceModelAttribute(component="OCPPCommCtrlr", variable="HeartbeatInterval", value="300"),
     ]
 
-    services.record_device_model(station_id=station.pk, attributes=attributes)
+    record_device_model(station_id=station.pk, attributes=attributes)
 
     kept = dict(DeviceModelVariable.objects.filter(station=station).values_list("variable", "value"))
     assert kept == {"BasicAuthPassword": None, "HeartbeatInterval": "300"}

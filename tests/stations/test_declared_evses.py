@@ -5,7 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from stations.models import ConfigurationKey, Connector, DeviceModelVariable, Evse
-from stations.services import StatusReport, UnknownEvse, ensure_connector, provision_station, record_status
+from stations.services.connections import provision_station
+from stations.services.evses import UnknownEvse, ensure_connector
+from stations.services.status import StatusReport, record_status
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 21, 10, tzinfo=UTC)

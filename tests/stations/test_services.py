@@ -7,17 +7,16 @@ from csms import processes
 from csms.ocpp.models import OcppMessage
 from csms.ocpp.services import purge_message_log
 from stations.models import ChargingStation, ConfigurationKey, Connector, StatusEvent
-from stations.selectors import connection_channel, station_online
-from stations.services import (
-    StatusReport,
+from stations.selectors.connections import connection_channel, station_online
+from stations.services.boot import record_heartbeat
+from stations.services.connections import (
     clear_dead_connections,
     mark_silent_stations_offline,
     provision_station,
-    record_heartbeat,
-    record_status,
     station_connected,
     station_disconnected,
 )
+from stations.services.status import StatusReport, record_status
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 21, 10, tzinfo=UTC)

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from stations.models import NetworkSettings
-from stations.selectors import samples_soc
-from stations.services import provision_station
+from stations.selectors.connections import samples_soc
+from stations.services.connections import provision_station
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 
 from stations.hashers import StationPasswordHasher
 from stations.models import ChargingStation, NetworkSettings
-from stations.services import StationRefused, authenticate_station, provision_station
+from stations.services.connections import StationRefused, authenticate_station, provision_station
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stations.models import ChargingStation, Connector, StationEvent, StatusEvent
-from stations.services import StatusReport, provision_station, record_status
+from stations.services.connections import provision_station
+from stations.services.status import StatusReport, record_status
 
 pytestmark = pytest.mark.django_db
 

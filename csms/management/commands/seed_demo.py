@@ -18,7 +18,7 @@ from django.utils import timezone
 from billing.models import BillingAccount, InvoiceIssuer, PriceComponent, Tariff, TariffAssignment, TariffElement
 from sessions.models import AuthorizationStatus, IdTag
 from stations.models import ChargingStation, ConnectorType, DataTransferVendor, Location
-from stations.services import provision_station
+from stations.services.connections import provision_station
 
 DEMO_STATION_PASSWORD = "demo-station-password"
 DEMO_STATIONS = [("DEMO-0001", 2, 22_000), ("DEMO-0002", 2, 22_000), ("DEMO-0003", 1, 150_000)]

@@ -15,9 +15,12 @@ from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v16.commands import BUILDERS
 from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
 from sessions import authorization, closing
-from sessions import services as sessions
 from sessions.meter import Sample
-from stations import services as stations
+from sessions.services.meter_values import record_meter_values
+from sessions.services.transactions import start_transaction, stop_transaction
+from stations.services.boot import BootInfo
+from stations.services.reports import receive_data_transfer, record_diagnostics_status, record_firmware_status
+from stations.services.status import StatusReport, record_status
 
 
 def _id_tag_info(info: authorization.IdTagInfo | None) -> dict | None:
@@ -67,7 +70,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.boot_notification)
     async def on_boot_notification(self, charge_point_vendor, charge_point_model, **optional):
-        info = stations.BootInfo(
+        info = BootInfo(
             vendor=to_str(charge_point_vendor),
             model=to_str(charge_point_model),
             serial_number=to_str(optional.get("charge_point_serial_number")),
@@ -92,7 +95,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
     @on(Action.status_notification)
     async def on_status_notification(self, connector_id, error_code, status, **optional):
         timestamp = optional.get("timestamp")
-        report = stations.StatusReport(
+        report = StatusReport(
             status=to_str(status),
             error_code=to_str(error_code),
             info=to_str(optional.get("info")),
@@ -100,7 +103,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
             vendor_error_code=to_str(optional.get("vendor_error_code")),
         )
         evse_number = to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX)  # 1.6: connector N is EVSE N
-        await db_async(stations.record_status)(
+        await db_async(record_status)(
             station_id=self.station_id,
             evse_number=evse_number,
             connector_number=1,
@@ -119,7 +122,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.start_transaction)
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **optional):
-        started = await db_async(sessions.start_transaction)(
+        started = await db_async(start_transaction)(
             station_id=self.station_id,
             evse_number=to_int(connector_id, "connectorId", minimum=1, maximum=INT32_MAX),
             id_tag=to_str(id_tag),
@@ -133,7 +136,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id, meter_value, **optional):
-        await db_async(sessions.record_meter_values)(
+        await db_async(record_meter_values)(
             station_id=self.station_id,
             evse_number=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
             transaction_id=to_optional_int(optional.get("transaction_id"), "transactionId"),
@@ -143,7 +146,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, **optional):
-        info = await db_async(sessions.stop_transaction)(
+        info = await db_async(stop_transaction)(
             station_id=self.station_id,
             transaction_id=to_int(transaction_id, "transactionId"),
             meter_stop_wh=to_int(meter_stop, "meterStop"),
@@ -156,7 +159,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.data_transfer)
     async def on_data_transfer(self, vendor_id, **optional):
-        answer = await db_async(stations.receive_data_transfer)(
+        answer = await db_async(receive_data_transfer)(
             station_id=self.station_id,
             vendor_id=to_str(vendor_id),
             message_id=to_str(optional.get("message_id")),
@@ -166,14 +169,10 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.diagnostics_status_notification)
     async def on_diagnostics_status_notification(self, status, **_):
-        await db_async(stations.record_diagnostics_status)(
-            station_id=self.station_id, status=to_str(status), now=timezone.now()
-        )
+        await db_async(record_diagnostics_status)(station_id=self.station_id, status=to_str(status), now=timezone.now())
         return call_result.DiagnosticsStatusNotification()
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status_notification(self, status, **_):
-        await db_async(stations.record_firmware_status)(
-            station_id=self.station_id, status=to_str(status), now=timezone.now()
-        )
+        await db_async(record_firmware_status)(station_id=self.station_id, status=to_str(status), now=timezone.now())
         return call_result.FirmwareStatusNotification()

@@ -17,10 +17,20 @@ from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v201.commands import BUILDERS
 from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
 from sessions import authorization, closing
-from sessions import services as sessions
 from sessions.meter import Sample
-from stations import services as stations
+from sessions.reservations import end_reservation
+from sessions.services.meter_values import record_meter_values
+from sessions.services.transaction_events import TransactionStep, record_transaction_step
+from stations.configuration import DeviceModelAttribute, record_device_model
 from stations.models import StationEvent
+from stations.services.boot import BootInfo
+from stations.services.reports import (
+    receive_data_transfer,
+    record_diagnostics_status,
+    record_firmware_status,
+    record_station_event,
+)
+from stations.services.status import StatusReport, record_status
 
 
 def _token_info(info: authorization.IdTagInfo | None) -> dict | None:
@@ -70,7 +80,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
     @on(Action.boot_notification)
     async def on_boot_notification(self, charging_station, reason, **_):
         modem = charging_station.get("modem") or {}
-        info = stations.BootInfo(
+        info = BootInfo(
             vendor=to_str(charging_station.get("vendor_name")),
             model=to_str(charging_station.get("model")),
             serial_number=to_str(charging_station.get("serial_number")),
@@ -92,8 +102,8 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
     @on(Action.status_notification)
     async def on_status_notification(self, timestamp, connector_status, evse_id, connector_id, **_):
         evse_number = to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX)
-        report = stations.StatusReport(status=to_str(connector_status))
-        await db_async(stations.record_status)(
+        report = StatusReport(status=to_str(connector_status))
+        await db_async(record_status)(
             station_id=self.station_id,
             evse_number=evse_number,
             connector_number=to_int(connector_id, "connectorId", minimum=0, maximum=INT32_MAX),
@@ -114,7 +124,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
     async def on_transaction_event(self, event_type, timestamp, trigger_reason, seq_no, transaction_info, **optional):
         evse = optional.get("evse") or {}
         id_token = (optional.get("id_token") or {}).get("id_token")
-        step = sessions.TransactionStep(
+        step = TransactionStep(
             uid=to_str(transaction_info.get("transaction_id")),
             seq_no=to_int(seq_no, "seqNo", minimum=0, maximum=INT32_MAX),
             kind=to_str(event_type).lower(),
@@ -129,12 +139,12 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
             reservation_id=to_optional_int(optional.get("reservation_id"), "reservationId", maximum=INT32_MAX),
             charging_state=to_str(transaction_info.get("charging_state")),
         )
-        info = await db_async(sessions.record_transaction_step)(station_id=self.station_id, step=step)
+        info = await db_async(record_transaction_step)(station_id=self.station_id, step=step)
         return call_result.TransactionEvent(id_token_info=_token_info(info))
 
     @on(Action.meter_values)
     async def on_meter_values(self, evse_id, meter_value, **_):
-        await db_async(sessions.record_meter_values)(
+        await db_async(record_meter_values)(
             station_id=self.station_id,
             evse_number=to_int(evse_id, "evseId", minimum=0, maximum=INT32_MAX),
             transaction_id=None,
@@ -145,7 +155,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
     @on(Action.notify_report)
     async def on_notify_report(self, request_id, generated_at, seq_no, report_data=None, **_):
         attributes = [attribute for entry in report_data or [] for attribute in _device_model(entry)]
-        await db_async(stations.record_device_model)(station_id=self.station_id, attributes=attributes)
+        await db_async(record_device_model)(station_id=self.station_id, attributes=attributes)
         return call_result.NotifyReport()
 
     @on(Action.notify_event)
@@ -191,21 +201,17 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status_notification(self, status, **_):
-        await db_async(stations.record_firmware_status)(
-            station_id=self.station_id, status=to_str(status), now=timezone.now()
-        )
+        await db_async(record_firmware_status)(station_id=self.station_id, status=to_str(status), now=timezone.now())
         return call_result.FirmwareStatusNotification()
 
     @on(Action.log_status_notification)
     async def on_log_status_notification(self, status, **_):
-        await db_async(stations.record_diagnostics_status)(
-            station_id=self.station_id, status=to_str(status), now=timezone.now()
-        )
+        await db_async(record_diagnostics_status)(station_id=self.station_id, status=to_str(status), now=timezone.now())
         return call_result.LogStatusNotification()
 
     @on(Action.reservation_status_update)
     async def on_reservation_status_update(self, reservation_id, reservation_update_status, **_):
-        await db_async(sessions.end_reservation)(
+        await db_async(end_reservation)(
             station_id=self.station_id,
             reservation_id=to_int(reservation_id, "reservationId", maximum=INT32_MAX),
             expired=reservation_update_status == "Expired",
@@ -214,7 +220,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.data_transfer)
     async def on_data_transfer(self, vendor_id, **optional):
-        answer = await db_async(stations.receive_data_transfer)(
+        answer = await db_async(receive_data_transfer)(
             station_id=self.station_id,
             vendor_id=to_str(vendor_id),
             message_id=to_str(optional.get("message_id")),
@@ -223,7 +229,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
         return call_result.DataTransfer(status=answer.status, data=answer.data)
 
     async def _station_event(self, kind: str, summary: str, details: dict, timestamp) -> None:
-        await db_async(stations.record_station_event)(
+        await db_async(record_station_event)(
             station_id=self.station_id,
             kind=kind,
             summary=summary,
@@ -240,12 +246,12 @@ def _data_text(data) -> str:
     return data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
 
 
-def _device_model(entry: dict) -> list[stations.DeviceModelAttribute]:
+def _device_model(entry: dict) -> list[DeviceModelAttribute]:
     component, variable = entry.get("component", {}), entry.get("variable", {})
     evse = component.get("evse") or {}
     characteristics = entry.get("variable_characteristics") or {}
     return [
-        stations.DeviceModelAttribute(
+        DeviceModelAttribute(
             component=to_str(component.get("name")),
             component_instance=to_str(component.get("instance")),
             evse_number=to_int(evse.get("id", 0), "evse.id", minimum=0, maximum=INT32_MAX),

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from stations.models import ChargingStation
-from stations.services import provision_station
+from stations.services.connections import provision_station
 
 
 class Command(BaseCommand):

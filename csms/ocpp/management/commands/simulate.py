@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from simulator import cli
-from stations.selectors import evse_counts
+from stations.selectors.status import evse_counts
 
 
 class Command(BaseCommand):

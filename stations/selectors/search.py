@@ -1,174 +1,17 @@
-"""Reads about stations: connections, OCPI-style status, search by distance, map clusters, tariffs."""
+"""Finding stations: near a point, nearest first, or counted per map cell; filtered by their connectors."""
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
-from django.db import models
 from django.db.models import Avg, Count, Exists, FloatField, Min, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Abs, Cast, Floor, Least
 
-from csms.processes import holder_is_dead
-from stations.models import ChargingStation, Connector, ConnectorStatus, NetworkSettings, RegistrationStatus
+from stations.models import ChargingStation, Connector, ConnectorStatus, RegistrationStatus
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG), as haversine distances commonly use
 KM_PER_DEGREE = EARTH_RADIUS_M / 1000 * math.pi / 180
 CELLS_PER_TILE = 4  # a map tile (256 px) is split into 4 × 4 cells of 64 px
 MAX_CELLS = 10_000
-
-
-def _live(channel: str) -> str:
-    """A recorded channel, or empty when the process that held it died (before the sweep clears it)."""
-    return "" if not channel or holder_is_dead(channel) else channel
-
-
-def connection_channel(*, station_id: int) -> str:
-    """The channel of the consumer holding the station's socket; empty when it is offline."""
-    route = command_route(station_id=station_id)
-    return route.channel if route else ""
-
-
-def station_online(*, station: ChargingStation) -> bool:
-    """A socket is recorded and the process holding it is alive: a start can reach the charger now."""
-    return bool(_live(station.connection_channel))
-
-
-@dataclass(frozen=True)
-class CommandRoute:
-    """Where a command to a station goes, and what the charger has been told about its registration."""
-
-    charge_point_id: str
-    channel: str
-    registration_status: str
-    booted: bool  # it has sent a BootNotification at least once (a reconnect need not repeat it)
-    ocpp_version: str
-
-
-def command_route(*, station_id: int) -> CommandRoute | None:
-    row = (
-        ChargingStation.objects.filter(pk=station_id)
-        .values_list("charge_point_id", "connection_channel", "registration_status", "last_boot_at", "ocpp_version")
-        .first()
-    )
-    if row is None:
-        return None
-    charge_point_id, channel, status, last_boot_at, version = row
-    return CommandRoute(
-        charge_point_id=charge_point_id,
-        channel=_live(channel),
-        registration_status=status,
-        booted=last_boot_at is not None,
-        ocpp_version=version,
-    )
-
-
-def samples_soc(*, station_id: int) -> bool:
-    """Whether the operator wants the station to sample SoC: its own switch, else the network's."""
-    own = ChargingStation.objects.filter(pk=station_id).values_list("sample_soc", flat=True).first()
-    return NetworkSettings.current().sample_soc if own is None else own
-
-
-def is_accepted(*, station_id: int) -> bool:
-    return ChargingStation.objects.filter(pk=station_id, registration_status=RegistrationStatus.ACCEPTED).exists()
-
-
-# ------------------------------------------------------------------ status
-
-
-class EvseStatus(StrEnum):
-    """OCPI 2.2.1 EvseStatus, the status drivers and roaming partners see."""
-
-    AVAILABLE = "AVAILABLE"
-    BLOCKED = "BLOCKED"
-    CHARGING = "CHARGING"
-    INOPERATIVE = "INOPERATIVE"
-    OUTOFORDER = "OUTOFORDER"
-    PLANNED = "PLANNED"
-    REMOVED = "REMOVED"
-    RESERVED = "RESERVED"
-    UNKNOWN = "UNKNOWN"
-
-
-# OCPP's words in OCPI's (what each means is ConnectorStatus's): OCPI calls a connector in use CHARGING.
-_FROM_CONNECTOR = {
-    ConnectorStatus.AVAILABLE: EvseStatus.AVAILABLE,
-    ConnectorStatus.RESERVED: EvseStatus.RESERVED,
-    ConnectorStatus.UNAVAILABLE: EvseStatus.INOPERATIVE,
-    ConnectorStatus.FAULTED: EvseStatus.OUTOFORDER,
-    **dict.fromkeys(ConnectorStatus.in_use(), EvseStatus.CHARGING),
-}
-# Connector 0 (the station as a whole) out of service makes every EVSE unusable.
-_STATION_DOWN = {status: _FROM_CONNECTOR[status] for status in ConnectorStatus.out_of_service()}
-# An EVSE with several connectors shows the most telling one: a connector in use occupies the EVSE.
-_PRECEDENCE = [
-    EvseStatus.CHARGING,
-    EvseStatus.RESERVED,
-    EvseStatus.AVAILABLE,
-    EvseStatus.BLOCKED,
-    EvseStatus.INOPERATIVE,
-    EvseStatus.OUTOFORDER,
-    EvseStatus.UNKNOWN,
-]
-
-
-def ocpi_evse_status(
-    *, connector_statuses: Iterable[str], station_online: bool, station_status: str = ""
-) -> EvseStatus:
-    """An EVSE's OCPI status from what OCPP reported for its connectors and for connector 0.
-
-    A station without a socket cannot tell us anything, so its EVSEs are UNKNOWN
-    whatever they last reported.
-    """
-    if not station_online:
-        return EvseStatus.UNKNOWN
-    if station_status in _STATION_DOWN:
-        return _STATION_DOWN[station_status]
-    found = {_FROM_CONNECTOR.get(status, EvseStatus.UNKNOWN) for status in connector_statuses}
-    return next((status for status in _PRECEDENCE if status in found), EvseStatus.UNKNOWN)
-
-
-class StationState(models.TextChoices):
-    """What a station is doing, as an operator reads it off the station list."""
-
-    OFFLINE = "offline", "Offline"
-    FAULTED = "faulted", "Faulted"
-    UNAVAILABLE = "unavailable", "Unavailable"
-    CHARGING = "charging", "Charging"
-    IN_USE = "in_use", "In use"  # a vehicle plugged in, not (yet or any more) charging
-    RESERVED = "reserved", "Reserved"
-    AVAILABLE = "available", "Available"
-    UNKNOWN = "unknown", "Unknown"  # connected, nothing reported yet
-
-
-# One connector's state beats another's in this order: a station with one connector charging is charging.
-_STATE_PRECEDENCE = [
-    (StationState.CHARGING, ConnectorStatus.charging()),
-    (StationState.IN_USE, ConnectorStatus.plugged_in_idle()),
-    (StationState.RESERVED, {ConnectorStatus.RESERVED}),
-    (StationState.AVAILABLE, {ConnectorStatus.AVAILABLE}),
-    (StationState.FAULTED, {ConnectorStatus.FAULTED}),
-    (StationState.UNAVAILABLE, {ConnectorStatus.UNAVAILABLE}),
-]
-
-
-def station_state(*, station: ChargingStation) -> StationState:
-    """The station's state from its socket, connector 0 and every connector (prefetch evses__connectors for lists).
-
-    Connector 0 alone says "Available" while a connector charges, and keeps
-    its last word after the socket is gone.
-    """
-    if not station.is_connected:
-        return StationState.OFFLINE
-    if station.status == ConnectorStatus.FAULTED:
-        return StationState.FAULTED
-    if station.status == ConnectorStatus.UNAVAILABLE:
-        return StationState.UNAVAILABLE
-    statuses = {connector.status for evse in station.evses.all() for connector in evse.connectors.all()}
-    return next((state for state, found in _STATE_PRECEDENCE if statuses & found), StationState.UNKNOWN)
-
-
-# ------------------------------------------------------------------ search
 
 
 @dataclass(frozen=True)
@@ -403,28 +246,3 @@ def _cluster(row: dict) -> Cluster:
         unknown=row["unknown"],
         charge_point_id=row["first_station"] if row["count"] == 1 else None,
     )
-
-
-# ------------------------------------------------------------------ live status
-
-
-def accepted_station_ids(*, charge_point_ids: Iterable[str]) -> dict[str, int]:
-    """Primary keys of the accepted stations among these charge point ids."""
-    stations = ChargingStation.objects.filter(
-        registration_status=RegistrationStatus.ACCEPTED, charge_point_id__in=list(charge_point_ids)
-    )
-    return dict(stations.values_list("charge_point_id", "pk"))
-
-
-def stations_with_evses(*, station_ids: Iterable[int]) -> list[ChargingStation]:
-    """Accepted stations only: one taken off the network stops streaming to those who watched it."""
-    stations = ChargingStation.objects.filter(pk__in=list(station_ids), registration_status=RegistrationStatus.ACCEPTED)
-    return list(stations.prefetch_related("evses__connectors"))
-
-
-def evse_counts(*, charge_point_ids: Iterable[str]) -> dict[str, int]:
-    """How many EVSEs each of these stations has here (a station unknown here is left out)."""
-    stations = ChargingStation.objects.filter(charge_point_id__in=list(charge_point_ids)).annotate(
-        evse_count=Count("evses")
-    )
-    return dict(stations.values_list("charge_point_id", "evse_count"))

@@ -1,0 +1,1 @@
+"""Writes behind a charging session, one module per concept (the OCPP handlers call them with plain values)."""

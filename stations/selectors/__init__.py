@@ -1,0 +1,1 @@
+"""Reads about stations, one module per concept."""
