@@ -10,7 +10,7 @@ from django.utils import timezone
 from billing import pricing
 from billing.models import ChargeDetailRecord
 from billing.selectors import SessionPricing, dated_before_start, session_cost, session_pricing
-from sessions.costs import record_cost
+from sessions.costs import record_cost, record_no_cost
 from sessions.models import Transaction
 from stations.services.reports import record_deviation
 
@@ -41,9 +41,15 @@ def price_running_session(*, transaction_id: int) -> None:
 
 
 def seal_session(*, transaction_id: int) -> ChargeDetailRecord | None:
-    """The first step after a stop: its charge detail record, once, and its cost on the transaction as final."""
+    """The first step after a stop: its charge detail record, once, and its cost on the transaction as final.
+
+    A session no tariff applies to is sealed too, with no cost, so the resume
+    sweep (sweeps.unfinished_billing) knows it is done.
+    """
     record = record_charge_detail_record(transaction_id=transaction_id)
-    if record is not None:
+    if record is None:
+        record_no_cost(transaction_id=transaction_id, priced_at=timezone.now())
+    else:
         record_cost(
             transaction_id=transaction_id,
             currency=record.currency,

@@ -4,13 +4,29 @@ Each hands its work to Celery (billing.tasks), so the charger's message that
 caused the event is answered without pricing or calling Stripe.
 """
 
-from billing import tasks
-from sessions.events import DriverSessionChanged, MeterReadingsRecorded, TransactionStopped
+from billing import sweeps, tasks
+from sessions.events import DriverSessionChanged, MeterReadingsRecorded, TransactionStarted, TransactionStopped
 from sessions.models import DriverSession
+from stations.events import ConnectorStatusChanged
+
+
+def price_started_session(event: TransactionStarted) -> None:
+    """Priced from its start (a session fee shows at once); the live layer then knows a cost follows readings."""
+    tasks.price_soon(event.transaction_id)
 
 
 def price_new_readings(event: MeterReadingsRecorded) -> None:
-    tasks.price_running_session.delay(event.transaction_id)
+    tasks.price_soon(event.transaction_id)
+
+
+def price_after_status_change(event: ConnectorStatusChanged) -> None:
+    """A connector going SuspendedEV or Finishing starts parking (and Charging ends it): price again.
+
+    The event names the connector by its OCPP numbers; the station's running
+    sessions (one per EVSE at most) are priced, each debounced.
+    """
+    for transaction_id in sweeps.running_sessions_at(station_id=event.station_id):
+        tasks.price_soon(transaction_id)
 
 
 def bill_stopped_transaction(event: TransactionStopped) -> None:

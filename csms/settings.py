@@ -172,6 +172,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },
 }
+# A stopped session not sealed, settled and invoiced this many seconds after its stop (the chain could
+# not be sent, or gave up) is billed again by a beat sweep; every step is idempotent by transaction.
+BILLING_RESUME_AFTER = env_int("BILLING_RESUME_AFTER", 600)
+CELERY_BEAT_SCHEDULE["resume-unfinished-billing"] = {
+    "task": "billing.tasks.resume_unfinished_billing",
+    "schedule": float(max(BILLING_RESUME_AFTER // 2, 60)),
+}
+# A running session's cost priced longer ago than this is priced again (time and parking move it while
+# the charger sends no readings); one beat task over the running sessions, debounced per transaction.
+BILLING_REPRICE_AFTER = env_int("BILLING_REPRICE_AFTER", 10)
+CELERY_BEAT_SCHEDULE["reprice-running-sessions"] = {
+    "task": "billing.tasks.reprice_running_sessions",
+    "schedule": float(BILLING_REPRICE_AFTER),
+}
 
 # --- Auth, i18n, static ----------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

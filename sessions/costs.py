@@ -46,3 +46,13 @@ def record_cost(
     if changed:
         lifecycle.publish(TransactionCostChanged(transaction_id=transaction_id, final=final))
     return bool(changed)
+
+
+def record_no_cost(*, transaction_id: int, priced_at: datetime) -> bool:
+    """The finished session is sealed without a cost (no tariff applied to it); False if it was sealed already."""
+    changed = Transaction.objects.filter(pk=transaction_id, cost_final=False).update(
+        cost_currency="", cost_excl_vat=None, cost_incl_vat=None, cost_priced_at=priced_at, cost_final=True
+    )
+    if changed:
+        lifecycle.publish(TransactionCostChanged(transaction_id=transaction_id, final=True))
+    return bool(changed)

@@ -38,7 +38,10 @@ class SessionSerializer(serializers.ModelSerializer):
         help_text="State of charge now, or at the end; null if the car does not tell"
     )
     cost = serializers.SerializerMethodField(
-        help_text="Cost so far (final once completed); null when no tariff applies"
+        help_text=(
+            "Cost so far while active; once completed, null until the charge detail record is sealed"
+            " (moments after the stop), then final; null when no tariff applies"
+        )
     )
     payment = serializers.SerializerMethodField(help_text="The card hold and what was charged; null for a free session")
 

@@ -244,8 +244,15 @@ async def eventually(check, timeout: float = 5.0, interval: float = 0.05):
 def eager_tasks():
     """Celery tasks run where they are sent, as a worker would run them, for tests of what a commit sets going
     (lifecycle subscribers hand their work to Celery). A task's failure is raised, not kept in a result."""
+    from django.core.cache import cache
+
+    from billing.tasks import PRICING_QUEUED_KEY
     from csms.celery import app
 
+    # A pricing an earlier test queued where no worker runs it must not debounce this test's (the same ids recur).
+    redis = cache._cache.get_client(write=True)
+    for key in redis.scan_iter(match=cache.make_key(PRICING_QUEUED_KEY + "*")):
+        redis.delete(key)
     app.conf.update(task_always_eager=True, task_eager_propagates=True)
     yield
     app.conf.update(task_always_eager=False, task_eager_propagates=False)

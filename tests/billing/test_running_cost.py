@@ -5,8 +5,10 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from billing import services as billing_services
+from billing import tasks
 from csms.live import driver_session_group, station_group, transaction_group
 from sessions.consumers import SessionStreamConsumer
 from sessions.meter import Sample
@@ -69,7 +71,8 @@ def test_readings_are_priced_once_each_and_watchers_only_read_the_stored_cost(
 def test_a_late_pricing_never_moves_the_cost_back(charging):
     from sessions.costs import record_cost
 
-    later, earlier = START + timedelta(minutes=2), START + timedelta(minutes=1)
+    now = timezone.now()  # after the pricing at the start
+    later, earlier = now + timedelta(minutes=2), now + timedelta(minutes=1)
     assert record_cost(
         transaction_id=charging.pk, currency="EUR", excl_vat=Decimal(2), incl_vat=Decimal(3), priced_at=later
     )
@@ -124,3 +127,90 @@ def test_live_nudges_go_only_to_groups_someone_listens_to(charging, driver, djan
         ((driver_session_group(session.pk),), "session_changed"),
     }
     assert [call.args[0] for call in stations_sent.call_args_list] == [[station_group(charging.station_id)]]
+
+
+def read(transaction_id: int, n: int, capture) -> None:
+    with capture(execute=True):
+        sessions.record_meter_values(
+            station_id=Transaction.objects.get(pk=transaction_id).station_id,
+            evse_id=1,
+            transaction_id=transaction_id,
+            samples=[Sample(timestamp=START + timedelta(minutes=n), value=str(n * 1_000), unit="Wh")],
+        )
+
+
+def test_one_reading_is_one_nudge_carrying_its_energy_and_its_cost(
+    charging, driver, django_capture_on_commit_callbacks
+):
+    session = DriverSession.objects.get(transaction=charging)
+    with mock.patch("sessions.live.publish") as sent:
+        read(charging.pk, 1, django_capture_on_commit_callbacks)
+    [((groups, event), _)] = sent.call_args_list
+    assert groups == [transaction_group(charging.pk)]
+    state = watch(session.pk, driver)  # what each watcher reads on that one nudge
+    assert state["energy_kwh"] == 1.0
+    assert state["cost"] == {"currency": "EUR", "excl_vat": "1.30", "incl_vat": "1.56"}  # 1.00 + 1 kWh × 0.30
+
+
+def test_readings_no_tariff_prices_are_still_nudged(connectors, driver, django_capture_on_commit_callbacks):
+    IdTag.objects.create(id_tag="CARD-1", owner=driver)
+    with django_capture_on_commit_callbacks(execute=True):
+        tx = sessions.start_transaction(
+            station_id=connectors[0].evse.station_id, evse_id=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
+        ).transaction
+    with mock.patch("sessions.live.publish") as sent:
+        read(tx.pk, 1, django_capture_on_commit_callbacks)
+    assert [(groups, event["type"]) for (groups, event), _ in sent.call_args_list] == [
+        ([transaction_group(tx.pk)], "meter_values")
+    ]
+
+
+@pytest.fixture
+def parking(connectors, location, make_tariff, assign, driver, django_capture_on_commit_callbacks):
+    """A card session priced 0.30 EUR/kWh and 6.00 EUR an hour parked (per minute), 20 % VAT."""
+    assign(make_tariff("PARK", ("ENERGY", "0.30", 1, "20"), ("PARKING_TIME", "6.00", 60, "20")), location=location)
+    IdTag.objects.create(id_tag="CARD-1", owner=driver)
+    with django_capture_on_commit_callbacks(execute=True):
+        return sessions.start_transaction(
+            station_id=connectors[0].evse.station_id, evse_id=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
+        ).transaction
+
+
+def test_a_status_change_of_a_running_session_prices_it_again(parking, django_capture_on_commit_callbacks):
+    pricing = mock.patch.object(billing_services, "session_cost", wraps=billing_services.session_cost)
+    with pricing as priced, django_capture_on_commit_callbacks(execute=True):
+        record_status(
+            station_id=parking.station_id,
+            evse_id=1,
+            connector_id=1,
+            report=StatusReport(status="SuspendedEV"),
+            timestamp=timezone.now(),
+        )
+    assert priced.call_count == 1
+    parking.refresh_from_db()
+    assert parking.cost_priced_at > timezone.now() - timedelta(seconds=5)
+
+
+def test_a_quiet_session_is_priced_again_once_its_cost_is_stale(parking, settings):
+    settings.BILLING_REPRICE_AFTER = 10
+    pricing = mock.patch.object(billing_services, "session_cost", wraps=billing_services.session_cost)
+    with pricing as priced:
+        tasks.reprice_running_sessions()
+        assert priced.call_count == 0  # priced at its start, moments ago
+        Transaction.objects.filter(pk=parking.pk).update(cost_priced_at=timezone.now() - timedelta(seconds=11))
+        tasks.reprice_running_sessions()
+        assert priced.call_count == 1
+    parking.refresh_from_db()
+    assert parking.cost_priced_at > timezone.now() - timedelta(seconds=5)
+
+
+def test_a_pricing_asked_for_while_one_is_queued_is_not_queued_again(charging, monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.price_running_session, "delay", queued.append)
+    for _ in range(3):
+        tasks.price_soon(charging.pk)
+    assert queued == [charging.pk]
+    tasks.price_running_session(charging.pk)  # the worker takes it: readings from now on queue the next
+    tasks.price_soon(charging.pk)
+    assert queued == [charging.pk, charging.pk]
+    tasks.price_running_session(charging.pk)
