@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 
 from celery import chain, shared_task
+from celery.exceptions import Retry
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
@@ -95,7 +96,8 @@ def seal_session(self, transaction_id: int) -> None:
 
 @shared_task(bind=True, ignore_result=True, max_retries=10, **AT_LEAST_ONCE)
 def settle_session(self, transaction_id: int) -> None:
-    """Capture the finished session's cost from its hold (or charge the card), once; Stripe trouble is retried.
+    """Capture the finished session's cost from its hold (or charge the card), once; Stripe trouble is retried,
+    as is a transient failure of our own.
     Drivers who pay by invoice are billed monthly instead; a session no driver started is nobody's to charge."""
     session = (
         DriverSession.objects.select_related("driver", "connector", "transaction")
@@ -104,7 +106,7 @@ def settle_session(self, transaction_id: int) -> None:
     )
     if session is None or how_driver_pays(driver_id=session.driver_id) == PaysBy.INVOICE:
         return
-    _settle(self, session)
+    _step(self, transaction_id, lambda: _settle(self, session))
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=10, **AT_LEAST_ONCE)
@@ -136,6 +138,8 @@ def _step(task, transaction_id: int, work):
     as retrying it would only fail again (the chain stops there; the sweep tries it again later)."""
     try:
         return work()
+    except Retry:  # the step asked for its own retry (settle, when Stripe is unreachable)
+        raise
     except TRANSIENT as error:
         raise task.retry(exc=error, countdown=min(5 * 2**task.request.retries, 600))
     except Exception:

@@ -164,3 +164,12 @@ def test_a_session_no_tariff_prices_is_sealed_once_and_not_swept_again(
     assert (running.cost_final, running.cost_incl_vat) == (True, None)
     assert Payment.objects.get(driver_session__transaction=running).status == "cancelled"
     assert tasks.resume_unfinished_billing() == 0
+
+
+def test_a_settle_failing_on_a_busy_database_is_retried(
+    running, recorder, stripe_api, django_capture_on_commit_callbacks, monkeypatch
+):
+    calls = failing_once(monkeypatch, settlement, "settle", OperationalError("database is locked"))
+    stop(running, django_capture_on_commit_callbacks)
+    assert len(calls) == 2
+    assert_billed_once(running, recorder, stripe_api)
