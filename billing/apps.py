@@ -11,11 +11,10 @@ class BillingConfig(AppConfig):
         from billing.payments import holds
         from csms import lifecycle
         from sessions import guards
-        from sessions.events import DriverSessionChanged, MeterReadingsRecorded, TransactionStarted, TransactionStopped
+        from sessions.events import DriverSessionChanged, MeterReadingsRecorded, TransactionStopped
         from stations.events import ConnectorStatusChanged
 
         guards.register_start_guard(holds.hold_before_start)
-        lifecycle.subscribe(TransactionStarted, subscribers.price_started_session)
         lifecycle.subscribe(MeterReadingsRecorded, subscribers.price_new_readings)
         lifecycle.subscribe(ConnectorStatusChanged, subscribers.price_after_status_change)
         lifecycle.subscribe(TransactionStopped, subscribers.bill_stopped_transaction)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from billing import pricing
 from billing.models import ChargeDetailRecord
 from billing.selectors import SessionPricing, dated_before_start, session_cost, session_pricing
-from sessions.costs import record_cost, record_no_cost
+from sessions.costs import record_cost
 from sessions.models import Transaction
 from stations.services.reports import record_deviation
 
@@ -23,21 +23,22 @@ def price_running_session(*, transaction_id: int) -> None:
     """Price a running session once its readings arrived, and keep the cost on its transaction.
 
     Readers show the stored cost; nobody else prices a running session. A
-    stopped session's cost is its sealed record's (seal_session).
+    stopped session's cost is its sealed record's (seal_session). Recorded
+    even when no tariff applies (no cost): its nudge tells the watchers of the
+    readings priced, so they read the new energy with its cost, once.
     """
     session = Transaction.objects.select_related("id_tag__owner").filter(pk=transaction_id).first()
     if session is None or session.stopped_at is not None:
         return
     priced_at = timezone.now()
     cost = session_cost(transaction=session, now=priced_at)
-    if cost is not None:
-        record_cost(
-            transaction_id=transaction_id,
-            currency=cost.currency,
-            excl_vat=cost.total_cost.excl_vat,
-            incl_vat=cost.total_cost.incl_vat,
-            priced_at=priced_at,
-        )
+    record_cost(
+        transaction_id=transaction_id,
+        currency="" if cost is None else cost.currency,
+        excl_vat=None if cost is None else cost.total_cost.excl_vat,
+        incl_vat=None if cost is None else cost.total_cost.incl_vat,
+        priced_at=priced_at,
+    )
 
 
 def seal_session(*, transaction_id: int) -> ChargeDetailRecord | None:
@@ -47,17 +48,14 @@ def seal_session(*, transaction_id: int) -> ChargeDetailRecord | None:
     sweep (sweeps.unfinished_billing) knows it is done.
     """
     record = record_charge_detail_record(transaction_id=transaction_id)
-    if record is None:
-        record_no_cost(transaction_id=transaction_id, priced_at=timezone.now())
-    else:
-        record_cost(
-            transaction_id=transaction_id,
-            currency=record.currency,
-            excl_vat=record.total_cost_excl_vat,
-            incl_vat=record.total_cost_incl_vat,
-            priced_at=record.created_at,
-            final=True,
-        )
+    record_cost(
+        transaction_id=transaction_id,
+        currency="" if record is None else record.currency,
+        excl_vat=None if record is None else record.total_cost_excl_vat,
+        incl_vat=None if record is None else record.total_cost_incl_vat,
+        priced_at=timezone.now() if record is None else record.created_at,
+        final=True,
+    )
     return record
 
 

@@ -5,17 +5,13 @@ caused the event is answered without pricing or calling Stripe.
 """
 
 from billing import sweeps, tasks
-from sessions.events import DriverSessionChanged, MeterReadingsRecorded, TransactionStarted, TransactionStopped
+from sessions.events import DriverSessionChanged, MeterReadingsRecorded, TransactionStopped
 from sessions.models import DriverSession
 from stations.events import ConnectorStatusChanged
 
 
-def price_started_session(event: TransactionStarted) -> None:
-    """Priced from its start (a session fee shows at once); the live layer then knows a cost follows readings."""
-    tasks.price_soon(event.transaction_id)
-
-
 def price_new_readings(event: MeterReadingsRecorded) -> None:
+    """Every running session's readings are priced, tariff or not: the live layer leaves their nudge to it."""
     tasks.price_soon(event.transaction_id)
 
 

@@ -20,12 +20,13 @@ def record_cost(
     *,
     transaction_id: int,
     currency: str,
-    excl_vat: Decimal,
-    incl_vat: Decimal,
+    excl_vat: Decimal | None,
+    incl_vat: Decimal | None,
     priced_at: datetime,
     final: bool = False,
 ) -> bool:
-    """Store a session's cost; False when a newer one is stored already (nothing changes).
+    """Store a session's cost (None, and no currency, when no tariff applies); False when a newer one is
+    stored already (nothing changes).
 
     A running cost never replaces one priced later, nor the final one, so a
     pricing task that ran late cannot move the cost back. The final cost (the
@@ -45,14 +46,4 @@ def record_cost(
     )
     if changed:
         lifecycle.publish(TransactionCostChanged(transaction_id=transaction_id, final=final))
-    return bool(changed)
-
-
-def record_no_cost(*, transaction_id: int, priced_at: datetime) -> bool:
-    """The finished session is sealed without a cost (no tariff applied to it); False if it was sealed already."""
-    changed = Transaction.objects.filter(pk=transaction_id, cost_final=False).update(
-        cost_currency="", cost_excl_vat=None, cost_incl_vat=None, cost_priced_at=priced_at, cost_final=True
-    )
-    if changed:
-        lifecycle.publish(TransactionCostChanged(transaction_id=transaction_id, final=True))
     return bool(changed)

@@ -22,16 +22,14 @@ def driver_session_changed(event: DriverSessionChanged) -> None:
 
 
 def readings_recorded(event: MeterReadingsRecorded) -> None:
-    """Nudged here only when no new cost follows the readings; otherwise the cost's nudge carries them too.
+    """Late readings of a completed session are nudged here; a running session's, by the cost priced after them.
 
-    Billing prices a session from its start, so a running session with a
-    stored cost is priced again after its readings (and the watcher reads the
-    new energy with the new cost, once); one without (no tariff applies) or a
-    completed one is not, so its readings are nudged here.
+    Billing prices every running session's readings and records the result
+    (no cost when no tariff applies), so the cost's nudge carries the new
+    energy with its cost and a watcher reads once per reading, never the new
+    energy with the old cost. A completed session is not priced again.
     """
-    if not Transaction.objects.filter(
-        pk=event.transaction_id, status=Transaction.Status.ACTIVE, cost_priced_at__isnull=False
-    ).exists():
+    if not Transaction.objects.filter(pk=event.transaction_id, status=Transaction.Status.ACTIVE).exists():
         publish(
             [transaction_group(event.transaction_id)], {"type": "meter_values", "transaction_id": event.transaction_id}
         )

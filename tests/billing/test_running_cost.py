@@ -71,8 +71,7 @@ def test_readings_are_priced_once_each_and_watchers_only_read_the_stored_cost(
 def test_a_late_pricing_never_moves_the_cost_back(charging):
     from sessions.costs import record_cost
 
-    now = timezone.now()  # after the pricing at the start
-    later, earlier = now + timedelta(minutes=2), now + timedelta(minutes=1)
+    later, earlier = START + timedelta(minutes=2), START + timedelta(minutes=1)
     assert record_cost(
         transaction_id=charging.pk, currency="EUR", excl_vat=Decimal(2), incl_vat=Decimal(3), priced_at=later
     )
@@ -152,7 +151,7 @@ def test_one_reading_is_one_nudge_carrying_its_energy_and_its_cost(
     assert state["cost"] == {"currency": "EUR", "excl_vat": "1.30", "incl_vat": "1.56"}  # 1.00 + 1 kWh × 0.30
 
 
-def test_readings_no_tariff_prices_are_still_nudged(connectors, driver, django_capture_on_commit_callbacks):
+def test_readings_no_tariff_prices_are_still_nudged_once(connectors, driver, django_capture_on_commit_callbacks):
     IdTag.objects.create(id_tag="CARD-1", owner=driver)
     with django_capture_on_commit_callbacks(execute=True):
         tx = sessions.start_transaction(
@@ -160,9 +159,10 @@ def test_readings_no_tariff_prices_are_still_nudged(connectors, driver, django_c
         ).transaction
     with mock.patch("sessions.live.publish") as sent:
         read(tx.pk, 1, django_capture_on_commit_callbacks)
-    assert [(groups, event["type"]) for (groups, event), _ in sent.call_args_list] == [
-        ([transaction_group(tx.pk)], "meter_values")
-    ]
+    [((groups, event), _)] = sent.call_args_list
+    assert groups == [transaction_group(tx.pk)]
+    state = watch(DriverSession.objects.get(transaction=tx).pk, driver)
+    assert (state["energy_kwh"], state["cost"]) == (1.0, None)
 
 
 @pytest.fixture
@@ -196,10 +196,12 @@ def test_a_quiet_session_is_priced_again_once_its_cost_is_stale(parking, setting
     pricing = mock.patch.object(billing_services, "session_cost", wraps=billing_services.session_cost)
     with pricing as priced:
         tasks.reprice_running_sessions()
-        assert priced.call_count == 0  # priced at its start, moments ago
+        assert priced.call_count == 1  # never priced yet
+        tasks.reprice_running_sessions()
+        assert priced.call_count == 1  # priced moments ago
         Transaction.objects.filter(pk=parking.pk).update(cost_priced_at=timezone.now() - timedelta(seconds=11))
         tasks.reprice_running_sessions()
-        assert priced.call_count == 1
+        assert priced.call_count == 2
     parking.refresh_from_db()
     assert parking.cost_priced_at > timezone.now() - timedelta(seconds=5)
 
