@@ -13,7 +13,8 @@ import pytest
 from django.db import OperationalError
 from kombu.exceptions import OperationalError as BrokerDown
 
-from billing import invoices, services, tasks
+from billing import services, tasks
+from billing.invoices import per_session
 from billing.models import ChargeDetailRecord, Invoice, Payment
 from billing.payments import settlement
 from tests.billing.localstripe_server import localstripe, stripe_api  # noqa: F401 (fixtures)
@@ -70,7 +71,7 @@ def test_a_seal_failing_on_a_busy_database_is_retried(
 def test_an_invoice_failing_on_the_mail_server_is_retried(
     running, recorder, stripe_api, django_capture_on_commit_callbacks, monkeypatch
 ):
-    calls = failing_once(monkeypatch, invoices, "bill_session", ConnectionRefusedError("SMTP down"))
+    calls = failing_once(monkeypatch, per_session, "bill_session", ConnectionRefusedError("SMTP down"))
     stop(running, django_capture_on_commit_callbacks)
     assert len(calls) == 2
     assert_billed_once(running, recorder, stripe_api)
@@ -126,7 +127,7 @@ def test_a_chain_that_gave_up_is_resumed_and_the_sweep_run_twice_bills_once(
 @pytest.mark.usefixtures("resume_at_once")
 def test_an_invoice_left_out_is_resumed(running, recorder, stripe_api, django_capture_on_commit_callbacks, monkeypatch):
     with monkeypatch.context() as failing:
-        failing.setattr(invoices, "bill_session", lambda **kwargs: (_ for _ in ()).throw(OSError("disk full")))
+        failing.setattr(per_session, "bill_session", lambda **kwargs: (_ for _ in ()).throw(OSError("disk full")))
         stop(running, django_capture_on_commit_callbacks)  # the invoice step spends its retries
     assert recorder.captures == 1 and not Invoice.objects.exists()
     assert tasks.resume_unfinished_billing() == 1

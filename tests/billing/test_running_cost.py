@@ -130,9 +130,9 @@ def test_live_nudges_go_only_to_groups_someone_listens_to(charging, driver, djan
 
 def read(transaction_id: int, n: int, capture) -> None:
     with capture(execute=True):
-        sessions.record_meter_values(
+        record_meter_values(
             station_id=Transaction.objects.get(pk=transaction_id).station_id,
-            evse_id=1,
+            evse_number=1,
             transaction_id=transaction_id,
             samples=[Sample(timestamp=START + timedelta(minutes=n), value=str(n * 1_000), unit="Wh")],
         )
@@ -154,8 +154,8 @@ def test_one_reading_is_one_nudge_carrying_its_energy_and_its_cost(
 def test_readings_no_tariff_prices_are_still_nudged_once(connectors, driver, django_capture_on_commit_callbacks):
     IdTag.objects.create(id_tag="CARD-1", owner=driver)
     with django_capture_on_commit_callbacks(execute=True):
-        tx = sessions.start_transaction(
-            station_id=connectors[0].evse.station_id, evse_id=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
+        tx = start_transaction(
+            station_id=connectors[0].evse.station_id, evse_number=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
         ).transaction
     with mock.patch("sessions.live.publish") as sent:
         read(tx.pk, 1, django_capture_on_commit_callbacks)
@@ -171,8 +171,8 @@ def parking(connectors, location, make_tariff, assign, driver, django_capture_on
     assign(make_tariff("PARK", ("ENERGY", "0.30", 1, "20"), ("PARKING_TIME", "6.00", 60, "20")), location=location)
     IdTag.objects.create(id_tag="CARD-1", owner=driver)
     with django_capture_on_commit_callbacks(execute=True):
-        return sessions.start_transaction(
-            station_id=connectors[0].evse.station_id, evse_id=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
+        return start_transaction(
+            station_id=connectors[0].evse.station_id, evse_number=1, id_tag="CARD-1", meter_start_wh=0, started_at=START
         ).transaction
 
 
@@ -181,8 +181,8 @@ def test_a_status_change_of_a_running_session_prices_it_again(parking, django_ca
     with pricing as priced, django_capture_on_commit_callbacks(execute=True):
         record_status(
             station_id=parking.station_id,
-            evse_id=1,
-            connector_id=1,
+            evse_number=1,
+            connector_number=1,
             report=StatusReport(status="SuspendedEV"),
             timestamp=timezone.now(),
         )
