@@ -36,7 +36,7 @@ OPEN_STATES = (State.PENDING, State.ACTIVE, State.STOPPING)
 
 
 # Refusals decided while the request was answered: replaying its Idempotency-Key answers them again.
-REFUSALS_AT_START = {"payment_method_required", "payment_declined", "payment_provider_unavailable"}
+REFUSALS_AT_START = set(guards.PaymentReason)
 
 
 class SessionRefused(Exception):
@@ -110,9 +110,9 @@ def _check_start(session: DriverSession) -> None:
     except guards.PaymentRefused as refused:
         refusal = SessionRefused(refused.code, refused.message)
     except guards.PaymentUnavailable as unavailable:
-        refusal = SessionRefused("payment_provider_unavailable", str(unavailable))
+        refusal = SessionRefused(guards.PaymentUnavailable.code, str(unavailable))
     except Exception:
-        fail(session_id=session.pk, code="payment_provider_unavailable", message="The payment could not be prepared.")
+        fail(session_id=session.pk, code=guards.PaymentUnavailable.code, message="The payment could not be prepared.")
         raise
     else:
         return

@@ -8,15 +8,23 @@ charger hears of it: no energy without a hold.
 """
 
 from collections.abc import Callable
+from enum import StrEnum
 
 from sessions.models import DriverSession
 
 
-class PaymentRefused(Exception):
-    """The driver cannot pay for this session; `code` is the drivers' API error code
-    (payment_method_required, payment_declined)."""
+class PaymentReason(StrEnum):
+    """Why a start was refused for its payment: the words the session and the API give."""
 
-    def __init__(self, code: str, message: str):
+    METHOD_REQUIRED = "payment_method_required"
+    DECLINED = "payment_declined"
+    PROVIDER_UNAVAILABLE = "payment_provider_unavailable"
+
+
+class PaymentRefused(Exception):
+    """The driver cannot pay for this session (no card, or the card was declined)."""
+
+    def __init__(self, code: PaymentReason, message: str):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -24,6 +32,8 @@ class PaymentRefused(Exception):
 
 class PaymentUnavailable(Exception):
     """Whether the driver can pay cannot be known now (the payment provider is unreachable)."""
+
+    code = PaymentReason.PROVIDER_UNAVAILABLE
 
 
 StartGuard = Callable[[DriverSession], None]

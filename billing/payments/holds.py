@@ -18,7 +18,7 @@ from billing.payments.amounts import to_minor_units
 from billing.payments.client import provider_call
 from billing.payments.errors import NoPaymentMethod, NoTariff, PaymentDeclined, ProviderUnavailable
 from billing.selectors import PaysBy, how_driver_pays, tariff_for_connector
-from sessions.guards import PaymentRefused, PaymentUnavailable
+from sessions.guards import PaymentReason, PaymentRefused, PaymentUnavailable
 from sessions.models import DriverSession
 
 
@@ -36,9 +36,9 @@ def hold_before_start(session: DriverSession) -> None:
     except NoTariff:
         return
     except NoPaymentMethod:
-        raise PaymentRefused("payment_method_required", "Save a card before charging here.")
+        raise PaymentRefused(PaymentReason.METHOD_REQUIRED, "Save a card before charging here.")
     except PaymentDeclined as declined:
-        raise PaymentRefused("payment_declined", f"The card was refused: {declined.message}")
+        raise PaymentRefused(PaymentReason.DECLINED, f"The card was refused: {declined.message}")
     except ProviderUnavailable as error:
         raise PaymentUnavailable(str(error)) from error
 
