@@ -101,7 +101,8 @@ class Charger:
     """A raw OCPP 1.6J charger: its CALLs matched to their answers by id, the server's CALLs queued.
 
     One reader per socket, because the server's RemoteStartTransaction and the
-    answers to our own CALLs arrive on the same connection.
+    answers to our own CALLs arrive on the same connection. It answers the
+    configuration read that follows every boot itself, as a charger does.
     """
 
     def __init__(self, charge_point_id: str, ws: ClientConnection) -> None:
@@ -115,7 +116,9 @@ class Charger:
         with contextlib.suppress(ConnectionClosed):
             async for raw in self.ws:
                 frame = json.loads(raw)
-                if frame[0] == 2:
+                if frame[0] == 2 and frame[2] == "GetConfiguration":  # the CSMS reads it after every boot
+                    await self.ws.send(json.dumps([3, frame[1], {"configurationKey": [], "unknownKey": []}]))
+                elif frame[0] == 2:
                     self.calls.put_nowait(frame)
                 elif (future := self.answers.pop(frame[1], None)) is not None:
                     future.set_result(frame)
