@@ -10,9 +10,8 @@ class ChargingConfig(AppConfig):
     def ready(self) -> None:
         from csms import lifecycle
         from sessions import charger_requests, live
-        from sessions.events import DriverSessionChanged, MeterReadingsRecorded, TransactionCostChanged
+        from sessions.events import DriverSessionChanged, TransactionCostChanged
 
         lifecycle.subscribe(DriverSessionChanged, charger_requests.ask_the_charger)
         lifecycle.subscribe(DriverSessionChanged, live.driver_session_changed)
-        lifecycle.subscribe(MeterReadingsRecorded, live.readings_recorded)
         lifecycle.subscribe(TransactionCostChanged, live.cost_changed)
