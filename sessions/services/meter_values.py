@@ -20,7 +20,6 @@ def record_meter_values(
     Values for a transaction this station does not have are kept as station
     values (and the mismatch noted) rather than lost.
     """
-    normalised = [normalise(s) for s in samples]
     tx = None
     if transaction_id is not None:
         tx = Transaction.objects.filter(pk=transaction_id, station_id=station_id).first()
@@ -30,6 +29,17 @@ def record_meter_values(
                 summary=f"Meter values for unknown transaction {transaction_id}",
                 details={"transaction_id": transaction_id},
             )
+    _store(station_id=station_id, evse_number=evse_number, tx=tx, samples=samples)
+
+
+def record_transaction_readings(*, tx: Transaction, samples: list[Sample]) -> None:
+    """The readings a transaction's own message carries (a 1.6 stop's transactionData, a 2.0.1
+    TransactionEvent's meter values), for a transaction the caller has already read."""
+    _store(station_id=tx.station_id, evse_number=tx.connector.evse.number, tx=tx, samples=samples)
+
+
+def _store(*, station_id: int, evse_number: int, tx: Transaction | None, samples: list[Sample]) -> None:
+    normalised = [normalise(s) for s in samples]
     if tx is not None:
         connector_id = tx.connector_id
     elif evse_number:

@@ -10,7 +10,7 @@ from sessions import closing, driver_sessions
 from sessions.authorization import IdTagInfo, authorize
 from sessions.meter import ENERGY_REGISTER, Sample
 from sessions.models import AuthorizationStatus, IdTag, Reservation, Transaction, TransactionEvent
-from sessions.services.meter_values import record_meter_values
+from sessions.services.meter_values import record_transaction_readings
 from sessions.services.transactions import publish_started, refused_by_station, stop_transaction, stored_tag_info
 from stations.services.evses import ensure_connector
 from stations.services.reports import record_deviation
@@ -64,12 +64,7 @@ def record_transaction_step(*, station_id: int, step: TransactionStep) -> IdTagI
         _apply_late_start(station_id=station_id, tx=tx, step=step)
     info = _attach_id_tag(tx, step.id_tag) if step.id_tag else None
     if step.samples:
-        record_meter_values(
-            station_id=station_id,
-            evse_number=tx.connector.evse.number,
-            transaction_id=tx.pk,
-            samples=list(step.samples),
-        )
+        record_transaction_readings(tx=tx, samples=list(step.samples))
         _set_meter_start(tx)
     if step.kind == "ended":
         tx.refresh_from_db()

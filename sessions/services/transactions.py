@@ -17,7 +17,7 @@ from sessions.authorization import IdTagInfo, authorize
 from sessions.events import TransactionStarted
 from sessions.meter import Sample
 from sessions.models import AuthorizationStatus, IdTag, Reservation, Transaction
-from sessions.services.meter_values import record_meter_values
+from sessions.services.meter_values import record_transaction_readings
 from stations.selectors.connections import is_accepted
 from stations.services.evses import ensure_connector
 from stations.services.reports import record_deviation
@@ -145,9 +145,7 @@ def stop_transaction(
         )
         return authorize(id_tag=id_tag) if id_tag else None
     if samples:
-        record_meter_values(
-            station_id=station_id, evse_number=tx.connector.evse.number, transaction_id=tx.pk, samples=list(samples)
-        )
+        record_transaction_readings(tx=tx, samples=list(samples))
     info = _stop_tag_info(tx, id_tag)
     completed = closing.complete_transaction(
         tx=tx, meter_stop_wh=meter_stop_wh, stopped_at=stopped_at, reason=reason, stop_id_tag=id_tag or ""
