@@ -18,10 +18,10 @@ def price_new_readings(event: MeterReadingsRecorded) -> None:
 def price_after_status_change(event: ConnectorStatusChanged) -> None:
     """A connector going SuspendedEV or Finishing starts parking (and Charging ends it): price again.
 
-    The event names the connector by its OCPP numbers; the station's running
-    sessions (one per EVSE at most) are priced, each debounced.
+    The event names the connector by its OCPP numbers; the EVSE's running session
+    (all of the station's, for the station's own status) is priced, debounced.
     """
-    for transaction_id in sweeps.running_sessions_at(station_id=event.station_id):
+    for transaction_id in sweeps.running_sessions_at(station_id=event.station_id, evse_number=event.evse_number):
         tasks.price_soon(transaction_id)
 
 

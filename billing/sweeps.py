@@ -56,12 +56,14 @@ def stale_running_costs(*, priced_before: datetime) -> list[int]:
     )
 
 
-def running_sessions_at(*, station_id: int) -> list[int]:
-    """The running authorised sessions of a station, whose cost a connector's new status may move (parking)."""
-    return list(
-        Transaction.objects.filter(
-            station_id=station_id,
-            status=Transaction.Status.ACTIVE,
-            authorization_status=AuthorizationStatus.ACCEPTED,
-        ).values_list("pk", flat=True)
+def running_sessions_at(*, station_id: int, evse_number: int) -> list[int]:
+    """The running authorised sessions on an EVSE (all of the station's for EVSE 0, the station itself),
+    whose cost its new status may move (parking)."""
+    running = Transaction.objects.filter(
+        station_id=station_id,
+        status=Transaction.Status.ACTIVE,
+        authorization_status=AuthorizationStatus.ACCEPTED,
     )
+    if evse_number:
+        running = running.filter(connector__evse__number=evse_number)
+    return list(running.values_list("pk", flat=True))
