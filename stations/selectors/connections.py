@@ -11,12 +11,6 @@ def _live(channel: str) -> str:
     return "" if not channel or holder_is_dead(channel) else channel
 
 
-def connection_channel(*, station_id: int) -> str:
-    """The channel of the consumer holding the station's socket; empty when it is offline."""
-    route = command_route(station_id=station_id)
-    return route.channel if route else ""
-
-
 def station_online(*, station: ChargingStation) -> bool:
     """A socket is recorded and the process holding it is alive: a start can reach the charger now."""
     return bool(_live(station.connection_channel))

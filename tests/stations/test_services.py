@@ -7,7 +7,7 @@ from csms import processes
 from csms.ocpp.models import OcppMessage
 from csms.ocpp.services import purge_message_log
 from stations.models import ChargingStation, ConfigurationKey, Connector, StatusEvent
-from stations.selectors.connections import connection_channel, station_online
+from stations.selectors.connections import command_route, station_online
 from stations.services.boot import record_heartbeat
 from stations.services.connections import (
     clear_dead_connections,
@@ -134,7 +134,7 @@ def test_stations_of_a_dead_process_are_cleared_and_no_others(settings):
         station = provision_station(charge_point_id=charge_point_id, password="x" * 16)
         ChargingStation.objects.filter(pk=station.pk).update(connection_channel=channel)
     dead = ChargingStation.objects.get(charge_point_id="CP-ON-DEAD")
-    assert not station_online(station=dead) and connection_channel(station_id=dead.pk) == ""
+    assert not station_online(station=dead) and command_route(station_id=dead.pk).channel == ""
     assert clear_dead_connections() == 1
     assert set(ChargingStation.objects.exclude(connection_channel="").values_list("charge_point_id", flat=True)) == {
         "CP-ON-LIVE",
