@@ -1,6 +1,6 @@
 """Query-string filters that refuse what they cannot read."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 import django_filters
 from django.core.exceptions import ValidationError
@@ -26,7 +26,7 @@ class StrictFilterSet(django_filters.FilterSet):
 
 class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
     """An ISO 8601 date-time, turned to UTC: the database need not understand the client's offset
-    (PostgreSQL refuses offsets past ±15:59, which ISO allows), and one that leaves the calendar is a 400."""
+    (PostgreSQL refuses offsets past ±15:59, which ISO allows), and one its offset pushes off the calendar is its first or last moment, as the schema calls it valid."""
 
     def to_python(self, value):
         parsed = super().to_python(value)
@@ -34,8 +34,8 @@ class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
             return None
         try:
             return parsed.astimezone(UTC)
-        except OverflowError:
-            raise ValidationError("This date-time is out of range.", code="invalid") from None
+        except OverflowError:  # its offset pushes it off the calendar: the calendar's first or last moment
+            return (datetime.min if parsed.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):

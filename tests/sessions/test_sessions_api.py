@@ -105,8 +105,10 @@ def test_a_card_started_session_appears_in_the_drivers_history(driver, station):
     assert Transaction.objects.count() == 1
 
 
-def test_history_reads_any_iso_offset_and_refuses_dates_off_the_calendar(driver, station):
+def test_history_reads_any_iso_offset_even_at_the_calendar_s_ends(driver, station):
+    """0001-01-01T00:30+01:00 is a valid date-time whose UTC falls before year 1: it was a 400, which the
+    schema does not allow (schemathesis found it at random); it is now the calendar's first moment."""
     client = client_for(driver)
     assert client.get("/api/v1/sessions", {"created_after": "0973-01-14T22:33:39+19:20"}).status_code == 200
-    off = client.get("/api/v1/sessions", {"created_after": "0001-01-01T00:30:00+01:00"})
-    assert off.status_code == 400 and list(off.json()["fields"]) == ["created_after"]
+    assert client.get("/api/v1/sessions", {"created_after": "0001-01-01T00:30:00+01:00"}).status_code == 200
+    assert client.get("/api/v1/sessions", {"created_before": "9999-12-31T23:59:00-00:09"}).status_code == 200
