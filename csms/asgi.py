@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets to the OCPP consumer."""
+"""ASGI entry point: HTTP goes to Django; WebSockets to the OCPP consumer, the drivers' and the dashboard's sockets."""
 
 import os
 
@@ -24,11 +24,14 @@ from django.urls import re_path  # noqa: E402
 from csms.api.urls import websocket_urlpatterns as api_websockets  # noqa: E402
 from csms.denial import UnknownPathConsumer  # noqa: E402
 from csms.ocpp.routing import websocket_urlpatterns as ocpp_websockets  # noqa: E402
+from dashboard.routing import websocket_urlpatterns as dashboard_websockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # last: a path no route serves is refused with a 404, not a 500
-        "websocket": URLRouter([*ocpp_websockets, *api_websockets, re_path(r"", UnknownPathConsumer.as_asgi())]),
+        "websocket": URLRouter(
+            [*ocpp_websockets, *api_websockets, *dashboard_websockets, re_path(r"", UnknownPathConsumer.as_asgi())]
+        ),
     }
 )

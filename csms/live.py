@@ -20,8 +20,18 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
+# Every operator's dashboard socket joins this group: the network's state changes (not its readings).
+DASHBOARD_GROUP = "dashboard"
+
+
 def station_group(station_id: int) -> str:
     return f"station.{station_id}"
+
+
+def station_sessions_group(station_id: int) -> str:
+    """A station's sessions starting, stopping and priced per reading: for its page on the dashboard
+    (apart from station_group, so a driver watching availability hears nothing per reading)."""
+    return f"station_sessions.{station_id}"
 
 
 def transaction_group(transaction_id: int) -> str:

@@ -45,7 +45,7 @@ TRUSTED_PROXIES = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "csms.apps.AdminConfig",  # django.contrib.admin without django-leaflet's admin (it needs GDAL)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    # Leaflet's own files and its template tags, for the dashboard's map (not leaflet.admin: no GDAL here).
+    "leaflet",
     "csms",
     "csms.ocpp",
     "stations",
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
     "billing",
     "roaming",
     "accounts",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

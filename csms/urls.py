@@ -1,14 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from billing.webhooks import stripe_webhook
 from csms import views
 
+# The admin's "View site" link opens the operators' dashboard.
+admin.site.site_url = "/dashboard/"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("dashboard.urls")),
+    path("map/", RedirectView.as_view(pattern_name="dashboard:map"), name="map"),
     path("api/v1/", include("csms.api.urls")),
     path("stripe/webhook", stripe_webhook, name="stripe-webhook"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

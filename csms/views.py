@@ -8,7 +8,8 @@ from csms.api.errors import ErrorCode
 
 
 def home(request: HttpRequest):
-    return redirect("admin:index")
+    """The site opens on the operators' dashboard (which sends a visitor to the admin's login first)."""
+    return redirect("dashboard:overview")
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -45,5 +45,6 @@ def record_cost(
         )
     )
     if changed:
-        lifecycle.publish(TransactionCostChanged(transaction_id=transaction_id, final=final))
+        station_id = Transaction.objects.filter(pk=transaction_id).values_list("station_id", flat=True).get()
+        lifecycle.publish(TransactionCostChanged(transaction_id=transaction_id, station_id=station_id, final=final))
     return bool(changed)

@@ -36,6 +36,7 @@ class TransactionCostChanged:
     """The stored cost of a transaction changed (sessions.costs); `final` once it is the sealed one."""
 
     transaction_id: int
+    station_id: int
     final: bool
 
 

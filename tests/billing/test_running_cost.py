@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from billing import services as billing_services
 from billing import tasks
-from csms.live import driver_session_group, station_group, transaction_group
+from csms.live import DASHBOARD_GROUP, driver_session_group, station_group, station_sessions_group, transaction_group
 from sessions.consumers import SessionStreamConsumer
 from sessions.meter import Sample
 from sessions.models import DriverSession, IdTag, Transaction
@@ -93,7 +93,8 @@ def test_a_late_pricing_never_moves_the_cost_back(charging):
 
 
 def test_live_nudges_go_only_to_groups_someone_listens_to(charging, driver, django_capture_on_commit_callbacks):
-    """Sockets join a driver session's group, its transaction's, and a watched station's; nothing else is sent."""
+    """Sockets join a driver session's group, its transaction's, a watched station's, a station page's and
+    the dashboard's; nothing else is sent, and nothing per reading to a driver watching availability."""
     session = DriverSession.objects.get(transaction=charging)
     with (
         mock.patch("sessions.live.publish") as sessions_sent,
@@ -121,10 +122,13 @@ def test_live_nudges_go_only_to_groups_someone_listens_to(charging, driver, djan
         )
     sent = [(tuple(groups), event["type"]) for (groups, event), _ in sessions_sent.call_args_list]
     assert set(sent) == {  # the readings are told by the cost's nudge
-        ((transaction_group(charging.pk),), "cost_changed"),
+        ((transaction_group(charging.pk), station_sessions_group(charging.station_id)), "cost_changed"),
         ((driver_session_group(session.pk),), "session_changed"),
+        ((station_sessions_group(charging.station_id), DASHBOARD_GROUP), "transaction_stopped"),
     }
-    assert [call.args[0] for call in stations_sent.call_args_list] == [[station_group(charging.station_id)]]
+    assert [call.args[0] for call in stations_sent.call_args_list] == [
+        [station_group(charging.station_id), DASHBOARD_GROUP]
+    ]
 
 
 def read(transaction_id: int, n: int, capture) -> None:
@@ -144,7 +148,7 @@ def test_one_reading_is_one_nudge_carrying_its_energy_and_its_cost(
     with mock.patch("sessions.live.publish") as sent:
         read(charging.pk, 1, django_capture_on_commit_callbacks)
     [((groups, event), _)] = sent.call_args_list
-    assert groups == [transaction_group(charging.pk)]
+    assert groups == [transaction_group(charging.pk), station_sessions_group(charging.station_id)]
     state = watch(session.pk, driver)  # what each watcher reads on that one nudge
     assert state["energy_kwh"] == 1.0
     assert state["cost"] == {"currency": "EUR", "excl_vat": "1.30", "incl_vat": "1.56"}  # 1.00 + 1 kWh × 0.30
@@ -159,7 +163,7 @@ def test_readings_no_tariff_prices_are_still_nudged_once(connectors, driver, dja
     with mock.patch("sessions.live.publish") as sent:
         read(tx.pk, 1, django_capture_on_commit_callbacks)
     [((groups, event), _)] = sent.call_args_list
-    assert groups == [transaction_group(tx.pk)]
+    assert groups == [transaction_group(tx.pk), station_sessions_group(tx.station_id)]
     state = watch(DriverSession.objects.get(transaction=tx).pk, driver)
     assert (state["energy_kwh"], state["cost"]) == (1.0, None)
 
