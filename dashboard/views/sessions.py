@@ -17,4 +17,8 @@ def summary(request):
     return JsonResponse({"open": 0})
 
 
-urlpatterns = [path("sessions/", placeholder, name="sessions")]
+urlpatterns = [
+    path("sessions/", placeholder, name="sessions"),
+    path("sessions.csv", placeholder, name="sessions-csv"),
+    path("sessions/<int:transaction_id>/", placeholder, name="session"),
+]
