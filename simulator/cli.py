@@ -50,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--meter-interval", type=float, default=5.0, help="seconds between MeterValues (default 5)")
     parser.add_argument("--session-seconds", type=float, default=60.0, help="length of a session (default 60)")
     parser.add_argument("--sessions", type=int, default=1, help="sessions per charger, in a row (default 1)")
+    parser.add_argument(
+        "--pause-seconds", type=float, default=5.0, help="idle time between two sessions of a charger (default 5)"
+    )
     parser.add_argument("--reconnect-every", type=float, default=0.0, help="drop and restore each link every S seconds")
     parser.add_argument(
         "--duration", type=float, default=0.0, help="stop after T seconds (default: when all sessions are done)"
@@ -70,6 +73,7 @@ def fleet_options(options: Mapping[str, Any], *, known_connectors: KnownConnecto
         meter_interval=options["meter_interval"],
         session_seconds=options["session_seconds"],
         sessions=options["sessions"],
+        pause_seconds=options["pause_seconds"],
         reconnect_every=options["reconnect_every"],
         duration=options["duration"],
         speedup=options["speedup"],

@@ -3,6 +3,11 @@
 Starts the embedded Redis (when REDIS_URL is unset), migrates, loads demo
 data, then runs the ASGI server, a Celery worker and Celery beat as child
 processes, prints where to look, and stops everything on Ctrl-C.
+
+So that the operators' dashboard it opens on is alive, it also runs the demo
+fleet (seed_demo.DEMO_FLEET) through the charger simulator, charging in a
+loop; DEMO_FLEET=0 leaves it out, and the demo stations DEMO-0001..0003 are
+always left to the README's own simulator command.
 """
 
 import os
@@ -18,6 +23,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from csms.embedded import port_open, start_redis
+from csms.management.commands.seed_demo import DEMO_FLEET, DEMO_STATION_PASSWORD
+
+# A demo fleet session: 4 simulated minutes of charging then a minute free, over and over.
+FLEET_SESSION = ["--sessions", "100000", "--session-seconds", "240", "--pause-seconds", "60", "--meter-interval", "10"]
 
 
 def _interrupt(signum, frame) -> None:
@@ -60,10 +69,32 @@ class Command(BaseCommand):
                 ),
             ]
             self._wait_until_up(host, port)
+            essential = list(children)
+            if os.environ.get("DEMO_FLEET", "1") != "0":
+                children += self._demo_fleet(host, port)
             self._print_urls(host, port)
-            self._supervise(children)
+            self._supervise(essential)
         finally:
             self._stop(children)
+
+    def _demo_fleet(self, host: str, port: int) -> list[subprocess.Popen]:
+        """One simulator per demo fleet, its chatter in var/demo-fleet-<prefix>.log rather than this terminal."""
+        url = f"ws://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}/ocpp"
+        fleets = []
+        for prefix, count, _, version, _ in DEMO_FLEET:
+            log = open(Path(settings.VAR_DIR) / f"demo-fleet-{prefix.rstrip('-').lower()}.log", "a")
+            command = [
+                sys.executable,
+                str(settings.BASE_DIR / "manage.py"),
+                "simulate",
+                "--stations",
+                str(count),
+                "--prefix",
+                prefix,
+            ]
+            command += ["--ocpp", version, "--password", DEMO_STATION_PASSWORD, "--url", url, *FLEET_SESSION]
+            fleets.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+        return fleets
 
     def _wait_until_up(self, host: str, port: int) -> None:
         deadline = time.monotonic() + 30
@@ -78,6 +109,10 @@ class Command(BaseCommand):
     def _print_urls(self, host: str, port: int) -> None:
         base = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS("\nVoltstack is running:"))
+        self.stdout.write(
+            f"  dashboard           {base}/dashboard/  (map {base}/dashboard/map/; sign in as operator; "
+            "the demo fleet charges there unless DEMO_FLEET=0)"
+        )
         self.stdout.write(
             f"  admin (operators)   {base}/admin/  login operator: its password was printed above when the demo "
             "data was first loaded (or is DEMO_OPERATOR_PASSWORD); `manage.py changepassword operator` sets a new one"
@@ -95,6 +130,7 @@ class Command(BaseCommand):
         self.stdout.write("Ctrl-C stops everything.\n")
 
     def _supervise(self, children: list[subprocess.Popen]) -> None:
+        """Until Ctrl-C, or until one of these (the server, worker, beat: not the demo fleet) exits."""
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
@@ -103,10 +139,10 @@ class Command(BaseCommand):
             self.stdout.write("\nstopping...")
 
     def _stop(self, children: list[subprocess.Popen]) -> None:
-        for child in children:
+        """Last started, first stopped: the fleet leaves before the server, and Redis outlives its users."""
+        for child in reversed(children):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in children:
             try:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -23,6 +23,16 @@ from stations.services.connections import provision_station
 DEMO_STATION_PASSWORD = "demo-station-password"
 DEMO_STATIONS = [("DEMO-0001", 2, 22_000), ("DEMO-0002", 2, 22_000), ("DEMO-0003", 1, 150_000)]
 OPERATOR = "operator"
+# The demo fleet `make run` simulates so the dashboard moves (DEMO_FLEET=0 turns it off): prefix,
+# stations, EVSEs each, OCPP version, and the site they stand at. Their cards are `<station>-TAG` too.
+DEMO_FLEET = [
+    ("FLEET-", 4, 2, "1.6", ("Voltstack Demo Park", "Potsdamer Platz 1", "10785", "52.509663", "13.376481")),
+    ("MALL-", 3, 2, "2.0.1", ("Voltstack Demo Mall", "Alexanderplatz 9", "10178", "52.521918", "13.413215")),
+]
+
+
+def fleet_station_ids() -> list[str]:
+    return [f"{prefix}{n:04d}" for prefix, count, _, _, _ in DEMO_FLEET for n in range(1, count + 1)]
 
 
 def station_tag(charge_point_id: str) -> str:
@@ -60,6 +70,7 @@ class Command(BaseCommand):
                 if power > 50_000:
                     for evse in station.evses.all():
                         evse.connectors.update(standard=ConnectorType.TYPE2_CABLE)
+        self._fleet()
         self._id_tags(driver)
         self._tariff(location)
         self._invoice_issuer()
@@ -68,10 +79,37 @@ class Command(BaseCommand):
         self.stdout.write(
             f"demo stations: {', '.join(s for s, _, _ in DEMO_STATIONS)} (password {DEMO_STATION_PASSWORD})"
         )
+        fleet = ", ".join(f"{prefix}0001..{prefix}{count:04d} (OCPP {v})" for prefix, count, _, v, _ in DEMO_FLEET)
+        self.stdout.write(f"demo fleet that `make run` simulates: {fleet}")
         cards = ", ".join(station_tag(s) for s, _, _ in DEMO_STATIONS)
         self.stdout.write(
             f"demo id tags: {cards} (one per station), DEMO-TAG-001 (accepted), DEMO-TAG-BLOCKED, DEMO-TAG-EXPIRED"
         )
+
+    def _fleet(self) -> None:
+        for prefix, count, evses, _, (name, address, postal_code, latitude, longitude) in DEMO_FLEET:
+            site, _ = Location.objects.get_or_create(
+                name=name,
+                defaults={
+                    "address": address,
+                    "city": "Berlin",
+                    "postal_code": postal_code,
+                    "country": "DEU",
+                    "latitude": Decimal(latitude),
+                    "longitude": Decimal(longitude),
+                    "time_zone": "Europe/Berlin",
+                },
+            )
+            for number in range(1, count + 1):
+                charge_point_id = f"{prefix}{number:04d}"
+                if not ChargingStation.objects.filter(charge_point_id=charge_point_id).exists():
+                    provision_station(
+                        charge_point_id=charge_point_id,
+                        password=DEMO_STATION_PASSWORD,
+                        location=site,
+                        evse_count=evses,
+                        max_power_w=22_000,
+                    )
 
     def _operator(self) -> str:
         """Create the operator once; the line that tells its login (the password only when we made it up)."""
@@ -118,7 +156,7 @@ class Command(BaseCommand):
         )
 
     def _tariff(self, location: Location) -> None:
-        """0.35 EUR/kWh and, after the car is full, 6 EUR/h for blocking the bay (plus 19 % VAT)."""
+        """At every demo site: 0.35 EUR/kWh and, after the car is full, 6 EUR/h for blocking the bay (plus 19 % VAT)."""
         tariff, created = Tariff.objects.get_or_create(tariff_id="DEMO-AC", defaults={"currency": "EUR"})
         if created:
             element = TariffElement.objects.create(tariff=tariff, position=0)
@@ -129,9 +167,11 @@ class Command(BaseCommand):
                 element=element, type="PARKING_TIME", price=Decimal("6.00"), vat=Decimal("19"), step_size=60
             )
             TariffAssignment.objects.create(tariff=tariff, location=location)
+        for _, _, _, _, (name, *_) in DEMO_FLEET:
+            TariffAssignment.objects.get_or_create(tariff=tariff, location=Location.objects.get(name=name))
 
     def _id_tags(self, driver) -> None:
-        for charge_point_id, _, _ in DEMO_STATIONS:
+        for charge_point_id in [s for s, _, _ in DEMO_STATIONS] + fleet_station_ids():
             IdTag.objects.get_or_create(id_tag=station_tag(charge_point_id), defaults={"owner": driver})
         IdTag.objects.get_or_create(id_tag="DEMO-TAG-001", defaults={"owner": driver})
         IdTag.objects.get_or_create(
