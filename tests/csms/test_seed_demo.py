@@ -7,8 +7,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from csms.management.commands.seed_demo import DEMO_STATIONS
+from billing.models import TariffAssignment
+from csms.management.commands import runstack
+from csms.management.commands.seed_demo import DEMO_STATION_PASSWORD, DEMO_STATIONS
 from sessions.models import IdTag
+from stations.models import ChargingStation
 
 PRINTED = re.compile(r"operator login: operator / (\S+)  \(shown this once")
 
@@ -62,3 +65,27 @@ def test_each_demo_station_has_its_own_card_of_the_demo_driver():
     tags = IdTag.objects.filter(id_tag__in=[f"{station}-TAG" for station, _, _ in DEMO_STATIONS])
     assert sorted(tag.id_tag for tag in tags) == ["DEMO-0001-TAG", "DEMO-0002-TAG", "DEMO-0003-TAG"]
     assert {tag.owner.username for tag in tags} == {"driver@example.com"}
+
+
+@pytest.mark.django_db
+def test_the_demo_fleet_make_run_simulates_stands_at_priced_sites_with_its_own_cards(monkeypatch, settings, tmp_path):
+    """runstack's simulators present ids and cards that seed_demo made, at sites with the demo tariff."""
+    seed()
+    settings.VAR_DIR = tmp_path
+    started = []
+    monkeypatch.setattr(runstack.subprocess, "Popen", lambda command, **kwargs: started.append(command))
+    runstack.Command()._demo_fleet("127.0.0.1", 8000)
+
+    simulated = []
+    for command in started:
+        prefix, count = command[command.index("--prefix") + 1], int(command[command.index("--stations") + 1])
+        assert command[command.index("--password") + 1] == DEMO_STATION_PASSWORD
+        assert command[command.index("--url") + 1] == "ws://127.0.0.1:8000/ocpp"
+        simulated += [f"{prefix}{n:04d}" for n in range(1, count + 1)]
+    assert simulated == ["FLEET-0001", "FLEET-0002", "FLEET-0003", "FLEET-0004", "MALL-0001", "MALL-0002", "MALL-0003"]
+    stations = ChargingStation.objects.filter(charge_point_id__in=simulated).select_related("location")
+    assert stations.count() == len(simulated)
+    assert all(s.check_password(DEMO_STATION_PASSWORD) for s in stations)
+    assert IdTag.objects.filter(id_tag__in=[f"{s}-TAG" for s in simulated]).count() == len(simulated)
+    priced = {a.location_id for a in TariffAssignment.objects.filter(tariff__tariff_id="DEMO-AC")}
+    assert {s.location_id for s in stations} <= priced
