@@ -6,8 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from billing.webhooks import stripe_webhook
 from csms import views
 
-# The admin's "View site" link opens the operators' dashboard.
+# The admin's "View site" link (and its "Live dashboard" button, templates/admin/base_site.html) opens the dashboard.
 admin.site.site_url = "/dashboard/"
+admin.site.site_header = "Voltstack administration"
+admin.site.site_title = "Voltstack admin"
 
 urlpatterns = [
     path("", views.home, name="home"),
