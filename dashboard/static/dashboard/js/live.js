@@ -1,6 +1,7 @@
 /* The dashboard's live socket and the small helpers every page uses. No build step: plain browser JS.
  *
- * Voltstack.on(fn) hears every nudge the server pushes ({type, station_id, ...}), plus
+ * Voltstack.on(fn) hears every nudge the server pushes ({type, station_id, ...}),
+ * Voltstack.on(type, fn) (or on([types], fn)) only those of that type, plus
  * {type: "resync"} when the socket (re)opens and every RESYNC_MS: a page re-reads what it
  * shows then, so a nudge lost while the socket was down (or dropped by the channel layer)
  * is made good. Voltstack.throttle(fn, ms) runs fn at once, then at most once per ms.
@@ -12,7 +13,11 @@ window.Voltstack = (function () {
   let socket = null;
   let retryMs = 500;
 
-  function on(fn) { listeners.push(fn); }
+  function on(types, fn) {
+    if (typeof types === "function") { listeners.push(types); return; }
+    const wanted = [].concat(types);
+    listeners.push(function (message) { if (wanted.indexOf(message.type) !== -1) fn(message); });
+  }
 
   function emit(message) {
     for (const fn of listeners) {
