@@ -345,6 +345,12 @@ def test_a_viewers_post_of_a_command_never_reaches_the_charger(client, django_us
     assert told(sent) == ["CP-PAGE: Reset Accepted"]
 
 
+def test_a_command_with_parameters_asks_for_them_on_the_admins_own_form(operator, station, charger):
+    asked = press(operator, commands(page(operator, station))["change_availability"])
+    assert asked.status_code == 200 and "admin/stations/command_form.html" in [t.name for t in asked.templates]
+    assert "CP-PAGE" in text(asked.content.decode()) and charger == []
+
+
 def test_an_unknown_station_is_404(operator, station):
     assert operator.get(reverse("dashboard:station", args=[station.pk + 1000])).status_code == 404
     missing = operator.get(reverse("dashboard:station-live", args=[station.pk + 1000]))
