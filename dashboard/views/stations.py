@@ -5,7 +5,7 @@ the page itself, so the browser swaps them in and draws only the power chart: no
 written twice. Times are shown in the site's time zone.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import Http404, HttpRequest, JsonResponse
 from django.template.loader import render_to_string
@@ -24,7 +24,7 @@ from dashboard.selectors.station import (
 )
 from dashboard.views.base import render_page
 
-CENTS = Decimal("0.01")
+CENTS = Decimal("0.01")  # rounded half up, as the page's floatformat rounds
 # The parts of the page the twin re-renders, by the id of the element each replaces.
 LIVE_PARTS = {
     "station-header": "dashboard/station/header.html",
@@ -108,7 +108,7 @@ def _station(page: StationPage) -> dict:
 def _session(session: RunningSession, *, money: bool) -> dict:
     cost = None
     if money and session.cost is not None:
-        cost = {"amount": str(session.cost.amount.quantize(CENTS)), "currency": session.cost.currency}
+        cost = {"amount": str(session.cost.amount.quantize(CENTS, ROUND_HALF_UP)), "currency": session.cost.currency}
     return {
         "transaction_id": session.transaction_id,
         "url": reverse("dashboard:session", args=[session.transaction_id]),
