@@ -27,6 +27,14 @@ $(NODE_CLIENT)/node_modules/.installed: $(NODE_CLIENT)/package.json $(NODE_CLIEN
 	npm ci --prefix $(NODE_CLIENT) --no-audit --no-fund
 	touch $@
 
+# The browser tier's headless Chromium (tests/browser): Debian's package, installed when missing.
+# Playwright drives it in place (never `playwright install`, which downloads its own browsers).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+$(CHROMIUM):
+	[ -n "$$(ls /var/lib/apt/lists/*_Packages* 2>/dev/null)" ] || $(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
 # Style, the one-way layering and the types of the plain-Python parts (pyproject.toml):
 # the suite does not start while any of them is broken.
 lint: $(VENV)/.installed-test
@@ -37,8 +45,8 @@ lint: $(VENV)/.installed-test
 
 # Without REDIS_URL, csms.embedded starts a private Redis for the run.
 # pytest's exit code 5 (no tests selected) is not a failure of a filtered run.
-test: lint $(VENV)/.installed-test $(NODE_CLIENT)/node_modules/.installed
-	$(BIN)/python -m csms.embedded -- $(BIN)/python -m pytest $(PYTEST_ARGS); \
+test: lint $(VENV)/.installed-test $(NODE_CLIENT)/node_modules/.installed $(CHROMIUM)
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m csms.embedded -- $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	rc=$$?; if [ $$rc -eq 5 ]; then exit 0; else exit $$rc; fi
 
 bench: $(VENV)/.installed-test
