@@ -32,7 +32,7 @@ $(NODE_CLIENT)/node_modules/.installed: $(NODE_CLIENT)/package.json $(NODE_CLIEN
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 $(CHROMIUM):
-	[ -n "$$(ls /var/lib/apt/lists/*_Packages* 2>/dev/null)" ] || $(SUDO) apt-get update
+	$(SUDO) apt-get update -qq  # only when missing: stale lists would point at versions gone from the mirror
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
 # Style, the one-way layering and the types of the plain-Python parts (pyproject.toml):
