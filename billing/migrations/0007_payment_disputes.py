@@ -4,30 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0006_sealed_cost_on_transactions'),
+        ("billing", "0006_sealed_cost_on_transactions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='payment',
-            name='dispute_id',
+            model_name="payment",
+            name="dispute_id",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='dispute_reason',
+            model_name="payment",
+            name="dispute_reason",
             field=models.CharField(blank=True, help_text="Stripe's reason, e.g. fraudulent", max_length=64),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='dispute_status',
-            field=models.CharField(blank=True, help_text="Stripe's dispute status, e.g. needs_response, under_review, won, lost", max_length=32),
+            model_name="payment",
+            name="dispute_status",
+            field=models.CharField(
+                blank=True,
+                help_text="Stripe's dispute status, e.g. needs_response, under_review, won, lost",
+                max_length=32,
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='disputed_at',
+            model_name="payment",
+            name="disputed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
