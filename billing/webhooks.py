@@ -15,6 +15,7 @@ Mount: path("stripe/webhook", billing.webhooks.stripe_webhook).
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
@@ -138,12 +139,42 @@ def charge_refunded(charge: dict) -> str:
     return Outcome.HANDLED
 
 
+def charge_disputed(dispute: dict) -> str:
+    """A driver's bank disputes the charge (opened, updated or closed): keep the dispute as Stripe has it now.
+
+    The alerts inbox raises an alert while the dispute is open. The dispute
+    names its PaymentIntent, the hold or the excess charge; a dispute Stripe
+    sends again with an older status cannot be told from a newer one here,
+    but Stripe sends each change once and closes a dispute only once.
+    """
+    found = _payment_for(dispute.get("payment_intent"))
+    if found is None:
+        return Outcome.UNMATCHED
+    _update(
+        found[0],
+        {},
+        dispute_id=dispute["id"],
+        dispute_status=dispute.get("status") or "",
+        dispute_reason=dispute.get("reason") or "",
+        disputed_at=_timestamp(dispute.get("created")) or timezone.now(),
+    )
+    return Outcome.HANDLED
+
+
 HANDLERS: dict[str, Callable[[dict], str]] = {
     "payment_intent.succeeded": intent_succeeded,
     "payment_intent.payment_failed": intent_failed,
     "payment_intent.canceled": intent_canceled,
     "charge.refunded": charge_refunded,
+    "charge.dispute.created": charge_disputed,
+    "charge.dispute.updated": charge_disputed,
+    "charge.dispute.closed": charge_disputed,
 }
+
+
+def _timestamp(seconds: int | None) -> datetime | None:
+    """Stripe's Unix seconds as an aware UTC time."""
+    return datetime.fromtimestamp(seconds, tz=UTC) if isinstance(seconds, int) else None
 
 
 def _excess_of(intent: dict) -> str | None:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "billing",
     "roaming",
     "accounts",
+    "alerts",
     "dashboard",
 ]
 
@@ -189,6 +190,22 @@ CELERY_BEAT_SCHEDULE["reprice-running-sessions"] = {
     "task": "billing.tasks.reprice_running_sessions",
     "schedule": float(BILLING_REPRICE_AFTER),
 }
+
+# --- Alerts (issue 11, the alerts inbox): thresholds of alerts/rules.py, evaluated by beat and on events ---
+ALERTS_OFFLINE_MINUTES = env_int("ALERTS_OFFLINE_MINUTES", 10)  # a station disconnected longer than this
+ALERTS_START_FAILURE_WINDOW_MINUTES = env_int("ALERTS_START_FAILURE_WINDOW_MINUTES", 60)
+ALERTS_START_FAILURE_PERCENT = env_int("ALERTS_START_FAILURE_PERCENT", 50)  # of remote starts, above this
+ALERTS_START_FAILURE_MIN_COUNT = env_int("ALERTS_START_FAILURE_MIN_COUNT", 3)  # starts in the window, at least
+ALERTS_NO_CONSUMPTION_MINUTES = env_int("ALERTS_NO_CONSUMPTION_MINUTES", 15)  # Charging, energy not rising
+ALERTS_NO_READING_MINUTES = env_int("ALERTS_NO_READING_MINUTES", 15)  # a running transaction without a reading
+ALERTS_CLOCK_SKEW_SECONDS = env_int("ALERTS_CLOCK_SKEW_SECONDS", 300)
+ALERTS_REFUSED_CONNECTIONS_PER_HOUR = env_int("ALERTS_REFUSED_CONNECTIONS_PER_HOUR", 5)  # per charge point id
+# A condition an operator resolved by hand while it still held opens a new alert only once it cleared,
+# or after this many hours if it never does.
+ALERTS_REOPEN_AFTER_HOURS = env_int("ALERTS_REOPEN_AFTER_HOURS", 24)
+ALERTS_EMAIL_TO = [a.strip() for a in os.environ.get("ALERTS_EMAIL_TO", "").split(",") if a.strip()]  # empty: off
+ALERTS_BASE_URL = os.environ.get("ALERTS_BASE_URL", "http://127.0.0.1:8000")  # for the link in the e-mail
+CELERY_BEAT_SCHEDULE["evaluate-alerts"] = {"task": "alerts.tasks.evaluate_all", "schedule": 60.0}
 
 # --- Auth, i18n, static ----------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -67,9 +67,10 @@ class PaymentAdmin(ReadOnlyAdmin):
         "amount_excess",
         "refunded",
         "failure_code",
+        "dispute_status",
         "created_at",
     ]
-    list_filter = ["status", "currency"]
+    list_filter = ["status", "currency", "dispute_status"]
     search_fields = ["stripe_payment_intent_id", "excess_payment_intent_id", "driver_session__driver__email"]
     date_hierarchy = "created_at"
     inlines = [RefundInline]

@@ -44,8 +44,18 @@ class Payment(models.Model):
     failure_code = models.CharField(
         max_length=64, blank=True, help_text="Stripe's decline code, when the card was refused"
     )
+    # A driver's bank disputing the charge (Stripe's charge.dispute.* webhooks): the latest dispute as Stripe told it.
+    dispute_id = models.CharField(max_length=255, blank=True)
+    dispute_status = models.CharField(
+        max_length=32, blank=True, help_text="Stripe's dispute status, e.g. needs_response, under_review, won, lost"
+    )
+    dispute_reason = models.CharField(max_length=64, blank=True, help_text="Stripe's reason, e.g. fraudulent")
+    disputed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Stripe's dispute statuses that still need an answer or a decision (the others: won, lost, warning_closed).
+    OPEN_DISPUTE_STATUSES = ("warning_needs_response", "warning_under_review", "needs_response", "under_review")
 
     class Meta:
         ordering = ["-created_at", "-id"]
