@@ -1,4 +1,4 @@
-"""Indexes for the dashboard's session list: newest first (keyset on started_at, id), by station, by token."""
+"""Indexes for the dashboard's session list: newest first (keyset on started_at, id), running ones, by station, by token."""
 
 from django.db import migrations, models
 
@@ -13,6 +13,12 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="transaction",
             index=models.Index(fields=["-started_at", "-id"], name="transaction_newest"),
+        ),
+        migrations.AddIndex(
+            model_name="transaction",
+            index=models.Index(
+                condition=models.Q(("status", "active")), fields=["-started_at"], name="transaction_running_newest"
+            ),
         ),
         migrations.AddIndex(
             model_name="transaction",
