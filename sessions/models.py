@@ -132,7 +132,14 @@ class Transaction(models.Model):
                 fields=["station", "uid"], condition=Q(uid__isnull=False), name="unique_transaction_uid"
             ),
         ]
-        indexes = [models.Index(fields=["station", "status"])]
+        indexes = [
+            models.Index(fields=["station", "status"]),
+            # The dashboard's session list: newest first (keyset on started_at, id), per station, per token.
+            models.Index(fields=["-started_at", "-id"], name="transaction_newest"),
+            models.Index(fields=["-started_at"], condition=Q(status="active"), name="transaction_running_newest"),
+            models.Index(fields=["station", "-started_at"], name="transaction_station_newest"),
+            models.Index(fields=["id_tag_value", "-started_at"], name="transaction_tag_newest"),
+        ]
         permissions = [("force_close_transaction", "Can force-close a transaction the charger never stopped")]
 
     def __str__(self) -> str:
