@@ -174,6 +174,17 @@ def test_too_many_stations_at_street_zoom_are_answered_in_clusters(viewer, monke
     assert [c["count"] for c in answer["clusters"]] == [3]
 
 
+def test_a_world_asked_at_town_zoom_is_gridded_coarser_within_the_cap(viewer):
+    for number in range(5):
+        located_station(f"W-{number}", -40 + number * 20, -150 + number * 70, ["Available"])
+
+    answer = data(viewer, "-180,-85,180,85", 14)
+
+    assert answer["zoom"] < 14
+    assert len(answer["stations"]) + len(answer["clusters"]) <= 1_000
+    assert sorted(s["charge_point_id"] for s in answer["stations"]) == [f"W-{n}" for n in range(5)]
+
+
 @pytest.mark.parametrize(
     ("bbox", "zoom"),
     [
@@ -231,6 +242,14 @@ def test_the_popup_lists_connectors_the_running_session_and_links_the_station_pa
     assert "Charging now: <b>7.4 kW</b>" in html
 
 
+def test_the_popup_says_a_station_awaits_acceptance(viewer):
+    station = located_station("CP-NEW", 52.52, 13.40, ["Available"], registration=RegistrationStatus.PENDING)
+
+    html = viewer.get(reverse("dashboard:map-popup", args=[station.pk])).content.decode()
+
+    assert "Registration: Pending" in html and 'data-state="available"' in html
+
+
 def test_the_popup_of_an_unknown_station_is_404(viewer):
     assert viewer.get(reverse("dashboard:map-popup", args=[999])).status_code == 404
 
@@ -246,7 +265,7 @@ def test_the_page_loads_leaflet_from_our_static_files_and_the_tile_setting(viewe
     assert '<link rel="stylesheet" href="/static/leaflet/leaflet.css"' in html
     assert re.search(r'<script src="/static/leaflet/leaflet(-src)?\.js"></script>', html)
     assert '<script src="/static/dashboard/js/map.js"></script>' in html
-    assert "unpkg" not in html and "cdn" not in html.lower()
+    assert not re.findall(r'<(?:script|link)[^>]*(?:src|href)="(?:https?:)?//', html)  # nothing from a CDN
     assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
     assert "callback: window.VoltstackMap.init" in html
     assert f'data-url="{reverse("dashboard:map-data")}"' in html

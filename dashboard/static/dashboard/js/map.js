@@ -190,5 +190,6 @@ window.VoltstackMap = (function () {
     }
   }
 
-  return { init: init, refresh: refresh };
+  // `map` is the Leaflet map once django-leaflet has built it (for browser tests and the console).
+  return { init: init, refresh: refresh, get map() { return map; } };
 })();
