@@ -347,3 +347,24 @@ LOGGING = {
         "django.channels.server": {"level": "WARNING"},
     },
 }
+
+# --- Dashboard: the live map (issue 11, "map" part) -------------------------------------------------
+# django-leaflet draws the map from LEAFLET_CONFIG. The tile URL is the operator's: OpenStreetMap by
+# default (mind its tile usage policy in production); an empty DASHBOARD_MAP_TILES_URL draws no tiles
+# (markers only, as offline tests and air-gapped sites need). With no located station to fit, the map
+# opens on DASHBOARD_MAP_CENTER ("lat,lon") at DASHBOARD_MAP_ZOOM.
+DASHBOARD_MAP_TILES_URL = os.environ.get("DASHBOARD_MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+DASHBOARD_MAP_TILES_ATTRIBUTION = os.environ.get(
+    "DASHBOARD_MAP_TILES_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+LEAFLET_CONFIG = {
+    "TILES": [("Map", DASHBOARD_MAP_TILES_URL, {"attribution": DASHBOARD_MAP_TILES_ATTRIBUTION, "maxZoom": 19})]
+    if DASHBOARD_MAP_TILES_URL
+    else [],
+    "DEFAULT_CENTER": tuple(float(part) for part in os.environ.get("DASHBOARD_MAP_CENTER", "51.16,10.45").split(",")),
+    "DEFAULT_ZOOM": env_int("DASHBOARD_MAP_ZOOM", 6),
+    "MIN_ZOOM": 2,
+    "MAX_ZOOM": 19,
+    "RESET_VIEW": False,
+}

@@ -178,6 +178,15 @@ class Grid:
         rows = math.floor((box.max_latitude - box.min_latitude) / self.cell_latitude) + 1
         return columns * rows
 
+    def cell_of_location(self) -> dict[str, Floor]:
+        """A station's cell as SQL: `.annotate(**grid.cell_of_location()).values("cell_x", "cell_y")`."""
+        latitude = Cast("location__latitude", FloatField())
+        longitude = Cast("location__longitude", FloatField())
+        return {
+            "cell_x": Floor((longitude + 180.0) / self.cell_longitude),
+            "cell_y": Floor((latitude + 90.0) / self.cell_latitude),
+        }
+
 
 @dataclass(frozen=True)
 class Cluster:
@@ -190,8 +199,8 @@ class Cluster:
     charge_point_id: str | None  # when the cell holds one station
 
 
-def grid(*, zoom: int, box: BoundingBox) -> Grid:
-    """Cells of 64 px at this zoom, or at the closest lower zoom that keeps the box within MAX_CELLS
+def grid(*, zoom: int, box: BoundingBox, max_cells: int = MAX_CELLS) -> Grid:
+    """Cells of 64 px at this zoom, or at the closest lower zoom that keeps the box within max_cells
     (a client asking a country at street level gets an answer, not a million cells).
 
     A degree of latitude is drawn 1/cos(latitude) taller than one of longitude,
@@ -200,7 +209,7 @@ def grid(*, zoom: int, box: BoundingBox) -> Grid:
     """
     centre = round((box.min_latitude + box.max_latitude) / 2)
     squash = max(math.cos(math.radians(centre)), 0.05)
-    while zoom > 0 and _grid_at(zoom, squash).cell_count(box) > MAX_CELLS:
+    while zoom > 0 and _grid_at(zoom, squash).cell_count(box) > max_cells:
         zoom -= 1
     return _grid_at(zoom, squash)
 
@@ -218,10 +227,7 @@ def station_clusters(*, box: BoundingBox, zoom: int, connectors: ConnectorFilter
     rows = (
         ChargingStation.objects.filter(registration_status=RegistrationStatus.ACCEPTED)
         .filter(box.contains(), _matching(connectors))
-        .annotate(
-            cell_x=Floor((longitude + 180.0) / cells.cell_longitude),
-            cell_y=Floor((latitude + 90.0) / cells.cell_latitude),
-        )
+        .annotate(**cells.cell_of_location())
         .values("cell_x", "cell_y")
         .annotate(
             count=Count("pk"),
