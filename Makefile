@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-dashboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ test: lint $(VENV)/.installed-test $(NODE_CLIENT)/node_modules/.installed $(CHRO
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ocpp_load.py --chargers 100 --duration 20 --json bench/results/ocpp_load_100.json
+
+# 10,000 stations and a year of 1,000,000 sessions (a few minutes to seed), then the dashboard under load.
+# BENCH_DASHBOARD_ARGS="--database-url postgres://postgres@127.0.0.1:5432/voltstack_bench_dashboard" for PostgreSQL.
+BENCH_DASHBOARD_ARGS ?=
+bench-dashboard: $(VENV)/.installed-test
+	$(BIN)/python bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
 
 clean:
 	rm -rf $(VENV) var
