@@ -32,6 +32,7 @@ class State(TextChoices):
     RUNNING = "running", "running"
     COMPLETED = "completed", "completed"
     PAYMENT_FAILED = "payment_failed", "with a failed payment"
+    DISPUTED = "disputed", "with an open dispute"
 
 
 class CdrState(TextChoices):
@@ -189,6 +190,8 @@ def _filtered(filters: SessionFilters) -> QuerySet[Transaction]:
         sessions = sessions.filter(status=Transaction.Status.COMPLETED)
     elif filters.state == State.PAYMENT_FAILED:
         sessions = sessions.filter(driver_session__payment__status=Payment.Status.FAILED)
+    elif filters.state == State.DISPUTED:
+        sessions = sessions.filter(driver_session__payment__dispute_status__in=Payment.OPEN_DISPUTE_STATUSES)
     return sessions
 
 

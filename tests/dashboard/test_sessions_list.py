@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from billing.models import Payment
 from dashboard.selectors import sessions as selectors
 from sessions.models import Transaction
 from tests.dashboard.sessions_world import finance, looker, staff, world  # noqa: F401 (fixtures)
@@ -74,6 +75,14 @@ def test_each_filter_narrows_the_rows(signed_in, world, params, running, history
     assert listed(signed_in, **params) == ([pks[n] for n in running], [pks[n] for n in history])
 
 
+@pytest.mark.parametrize(("dispute", "listed_as_disputed"), [("needs_response", True), ("won", False), ("", False)])
+def test_the_disputed_state_lists_sessions_whose_payment_is_under_an_open_dispute(
+    signed_in, world, dispute, listed_as_disputed
+):
+    Payment.objects.filter(driver_session__transaction=world.failed).update(dispute_status=dispute)
+    assert listed(signed_in, state="disputed") == ([], [world.failed.pk] if listed_as_disputed else [])
+
+
 @pytest.mark.parametrize(
     ("params", "error"),
     [
@@ -81,7 +90,7 @@ def test_each_filter_narrows_the_rows(signed_in, world, params, running, history
         ({"date_from": "2026-03-07", "date_to": "2026-03-06"}, "The range ends before it starts."),
         ({"station": "CP-NOPE"}, "No station has the id"),
         ({"site": "999999"}, "Select a valid choice."),
-        ({"state": "disputed"}, "Select a valid choice."),
+        ({"state": "refunded"}, "Select a valid choice."),
         ({"before": "yesterday_3"}, "Not a page of this list."),
     ],
 )
