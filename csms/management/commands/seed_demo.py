@@ -26,8 +26,8 @@ OPERATOR = "operator"
 # The demo fleet `make run` simulates so the dashboard moves (DEMO_FLEET=0 turns it off): prefix,
 # stations, EVSEs each, OCPP version, and the site they stand at. Their cards are `<station>-TAG` too.
 DEMO_FLEET = [
-    ("FLEET-", 4, 2, "1.6", ("Voltstack Demo Park", "Potsdamer Platz 1", "10785", "52.509663", "13.376481")),
-    ("MALL-", 3, 2, "2.0.1", ("Voltstack Demo Mall", "Alexanderplatz 9", "10178", "52.521918", "13.413215")),
+    ("FLEET-", 4, 2, "1.6", ("Voltstack Demo Park", "Tempelhofer Damm 1", "12101", "52.473000", "13.403000")),
+    ("MALL-", 3, 2, "2.0.1", ("Voltstack Demo Mall", "Schönhauser Allee 80", "10439", "52.545000", "13.412000")),
 ]
 
 
