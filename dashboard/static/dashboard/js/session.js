@@ -3,6 +3,8 @@
  * and on every resync. When its billing state moves on (stopped, sealed) the page reloads to show the CDR. */
 (function () {
   "use strict";
+  // A reading or two draws no line: show them as dots until the line says enough.
+  function fewPoints(context) { return context.dataset.data.length < 30 ? 3 : 0; }
   const panel = document.getElementById("session");
   if (!panel) return;
   const transactionId = Number(panel.dataset.transaction);
@@ -16,7 +18,7 @@
     const canvas = document.getElementById(id);
     return new Chart(canvas, {
       type: "line",
-      data: { labels: [], datasets: [{ label: unit, data: [], pointRadius: 0, borderWidth: 2, tension: 0.2 }] },
+      data: { labels: [], datasets: [{ label: unit, data: [], pointRadius: fewPoints, borderWidth: 2, tension: 0.2 }] },
       options: { animation: false, responsive: true, plugins: { legend: { display: false } } },
     });
   }

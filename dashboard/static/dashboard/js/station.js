@@ -4,6 +4,8 @@
  * age ticks here, from the time the server gave. */
 (function () {
   "use strict";
+  // A reading or two draws no line: show them as dots until the line says enough.
+  function fewPoints(context) { return context.dataset.data.length < 30 ? 3 : 0; }
   const root = document.getElementById("station-page");
   if (!root || !window.Voltstack) return;
   const stationId = Number(root.dataset.stationId);
@@ -33,7 +35,7 @@
         data: line.points.map(function (p) { return { x: Date.parse(p[0]), y: p[1] / 1000 }; }),
         borderColor: COLOURS[i % COLOURS.length],
         backgroundColor: COLOURS[i % COLOURS.length],
-        pointRadius: 0,
+        pointRadius: fewPoints,
         borderWidth: 2,
       };
     });
