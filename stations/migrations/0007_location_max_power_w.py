@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stations', '0006_evse_connector_numbers'),
+        ("stations", "0006_evse_connector_numbers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='location',
-            name='max_power_w',
-            field=models.PositiveIntegerField(blank=True, help_text="What the site's grid connection may draw, in W; empty: no limit. The dashboard shows the site's power against it; smart charging will fill in the allocation.", null=True, verbose_name='grid limit (W)'),
+            model_name="location",
+            name="max_power_w",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="What the site's grid connection may draw, in W; empty: no limit. The dashboard shows the site's power against it; smart charging will fill in the allocation.",
+                null=True,
+                verbose_name="grid limit (W)",
+            ),
         ),
     ]
