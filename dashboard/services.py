@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dashboard.models import NetworkDay, StationDay
-from dashboard.selectors.rollups import DayFigures, local_day, network_days, station_days
+from dashboard.selectors.rollups import DayFigures, local_day, network_days, starts_by_day_hour, station_days
 from dashboard.selectors.uptime import uptime_by_day
 
 BATCH = 5000
@@ -21,6 +21,7 @@ def refresh_rollups(*, first: date, last: date, now: datetime | None = None) -> 
     now = now or timezone.now()
     stations = station_days(first=first, last=last, now=now)
     network = network_days(stations)
+    starts = starts_by_day_hour(first=first, last=last)
     uptime = uptime_by_day(first=first, last=last, now=now)
     with transaction.atomic():
         StationDay.objects.filter(day__gte=first, day__lte=last).delete()
@@ -36,6 +37,7 @@ def refresh_rollups(*, first: date, last: date, now: datetime | None = None) -> 
                     refreshed_at=now,
                     port_seconds=uptime[day].port_seconds,
                     up_seconds=uptime[day].up_seconds,
+                    starts_by_hour=starts.get(day, [0] * 24),
                     **_fields(network.get(day, DayFigures())),
                 )
                 for day in _days(first, last)
@@ -58,7 +60,6 @@ def _fields(figures: DayFigures) -> dict:
         "energy_wh": figures.energy_wh,
         "occupied_seconds": figures.occupied_seconds,
         "revenue": {currency: str(amount) for currency, amount in sorted(figures.revenue.items())},
-        "starts_by_hour": figures.starts_by_hour,
     }
 
 

@@ -14,7 +14,7 @@ from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from dashboard.models import NetworkDay, StationDay
-from dashboard.selectors.rollups import revenue_of
+from dashboard.selectors.rollups import revenue_of, starts_by_day_hour
 from stations.models import ChargingStation, Evse
 
 MAX_DAYS = 366
@@ -87,9 +87,16 @@ def _months(period: Period) -> list[str]:
 
 
 def hour_of_week(period: Period) -> list[list[int]]:
-    """Session starts, 7 rows (Monday first) × 24 local hours."""
+    """Session starts, 7 rows (Monday first) × 24 local hours: the network's from its day rollups, one
+    station's (a few hundred sessions a year) from its sessions."""
+    if period.station_id is None:
+        days = NetworkDay.objects.filter(day__gte=period.first, day__lte=period.last).values_list(
+            "day", "starts_by_hour"
+        )
+    else:
+        days = starts_by_day_hour(first=period.first, last=period.last, station_id=period.station_id).items()
     grid = [[0] * 24 for _ in range(7)]
-    for day, hours in _days(period).values_list("day", "starts_by_hour"):
+    for day, hours in days:
         row = grid[day.weekday()]
         for hour, count in enumerate(hours):
             row[hour] += count

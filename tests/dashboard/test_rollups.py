@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from dashboard.models import NetworkDay, StationDay
-from dashboard.selectors.rollups import network_days, station_days
+from dashboard.selectors.rollups import network_days, starts_by_day_hour, station_days
 from dashboard.selectors.uptime import uptime_by_day
 from dashboard.services import refresh_rollups
 from tests.dashboard.figures import cdr, connectors, session, station, status
@@ -39,8 +39,22 @@ def test_a_session_counts_on_its_local_start_day_and_its_occupied_time_splits_at
     ninth, tenth = days[(cp.pk, date(2026, 3, 9))], days[(cp.pk, date(2026, 3, 10))]
     assert (ninth.sessions, ninth.energy_wh, ninth.occupied_seconds) == (1, 2_000, 1_800)
     assert (tenth.sessions, tenth.energy_wh, tenth.occupied_seconds) == (1, 5_000, 1_800 + 3_600)
-    assert ninth.starts_by_hour[23] == 1 and sum(ninth.starts_by_hour) == 1
-    assert tenth.starts_by_hour[0] == 1 and sum(tenth.starts_by_hour) == 1
+    starts = starts_by_day_hour(first=date(2026, 3, 9), last=date(2026, 3, 10))
+    assert starts[date(2026, 3, 9)][23] == 1 and sum(starts[date(2026, 3, 9)]) == 1
+    assert starts[date(2026, 3, 10)][0] == 1 and sum(starts[date(2026, 3, 10)]) == 1
+
+
+def test_local_hours_follow_the_change_to_summer_time(berlin):
+    cp = station("CP-DST")
+    # 29 March 2026: clocks go from 02:00 CET to 03:00 CEST (01:00 UTC).
+    session(cp, start=utc(29, 0, 30), stop=utc(29, 0, 45), wh=1_000)  # 01:30 CET
+    session(cp, start=utc(29, 1, 30), stop=utc(29, 1, 45), wh=1_000)  # 03:30 CEST
+    session(cp, start=utc(29, 22, 30), stop=utc(29, 22, 45), wh=1_000)  # 00:30 CEST on the 30th
+
+    starts = starts_by_day_hour(first=date(2026, 3, 29), last=date(2026, 3, 30))
+
+    assert [hour for hour, count in enumerate(starts[date(2026, 3, 29)]) if count] == [1, 3]
+    assert [hour for hour, count in enumerate(starts[date(2026, 3, 30)]) if count] == [0]
 
 
 def test_a_running_session_is_occupied_until_now_and_its_energy_so_far_counts(berlin):
@@ -120,19 +134,21 @@ def test_the_backfill_command_stores_what_the_live_computation_gives(settings):
     first = last.day - timedelta(days=3)
     live = station_days(first=first, last=last.day, now=last.refreshed_at)
     stored = {
-        (row.station_id, row.day): (row.sessions, row.energy_wh, row.occupied_seconds, row.revenue, row.starts_by_hour)
+        (row.station_id, row.day): (row.sessions, row.energy_wh, row.occupied_seconds, row.revenue)
         for row in StationDay.objects.all()
     }
     assert stored == {
-        key: (f.sessions, f.energy_wh, f.occupied_seconds, {c: str(a) for c, a in f.revenue.items()}, f.starts_by_hour)
+        key: (f.sessions, f.energy_wh, f.occupied_seconds, {c: str(a) for c, a in f.revenue.items()})
         for key, f in live.items()
     }
     assert sum(row[0] for row in stored.values()) == 6
     uptime = uptime_by_day(first=first, last=last.day, now=last.refreshed_at)
     network = network_days(live)
+    starts = starts_by_day_hour(first=first, last=last.day)
     for row in NetworkDay.objects.all():
         assert (row.port_seconds, row.up_seconds) == (uptime[row.day].port_seconds, uptime[row.day].up_seconds)
         assert row.energy_wh == (network[row.day].energy_wh if row.day in network else 0)
+        assert row.starts_by_hour == starts.get(row.day, [0] * 24)
     assert NetworkDay.objects.count() == 4
 
 
