@@ -2,8 +2,11 @@
 
 Set-based: one grouped query per figure over the whole range of days, never a query per day or per
 session, with local days in SQL arithmetic (dashboard.selectors.local_time). Only the sessions that
-cross a midnight (or still run) are split in Python, for their occupied time. A day is the network's local day (settings.TIME_ZONE); sessions, energy, revenue and
-starts count on the day the session started.
+cross a midnight (or still run) are split in Python, for their occupied time.
+
+A day is the network's local day (settings.TIME_ZONE). Sessions, energy, revenue and starts count
+on the day the session started; energy is the meter's (Transaction.energy_wh, so far for a running
+session); revenue is the sealed CDRs' total excl. VAT, per currency.
 """
 
 from collections import defaultdict

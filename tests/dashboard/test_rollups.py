@@ -128,7 +128,7 @@ def test_the_backfill_command_stores_what_the_live_computation_gives(settings):
     status(cp, connectors(cp)[0], "Faulted", "Available", today - timedelta(hours=30))
     status(cp, connectors(cp)[0], "Available", "Faulted", today - timedelta(hours=20))
 
-    call_command("dashboard_rollups", days=4)
+    call_command("dashboard_rollups", days=4)  # chunks of 31 days: one here
 
     last = NetworkDay.objects.order_by("-day").first()
     first = last.day - timedelta(days=3)
@@ -162,3 +162,15 @@ def test_refreshing_a_day_again_replaces_its_rows():
 
     assert not StationDay.objects.exists()
     assert NetworkDay.objects.get().sessions == 0
+
+
+def test_the_backfill_command_covers_longer_spans_a_month_at_a_time(capsys):
+    cp = station("CP-LONG")
+    started = datetime.combine(date.today() - timedelta(days=40), datetime.min.time(), tzinfo=UTC) + timedelta(hours=1)
+    session(cp, start=started, stop=started + timedelta(hours=1), wh=7_000)
+
+    call_command("dashboard_rollups", days=70)
+
+    assert NetworkDay.objects.count() == 70
+    assert StationDay.objects.get().energy_wh == 7_000
+    assert "rollups of 70 days" in capsys.readouterr().out

@@ -3,11 +3,13 @@
 import time
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from dashboard import services
 from dashboard.selectors.rollups import local_day
+
+CHUNK_DAYS = 31
 
 
 class Command(BaseCommand):
@@ -18,11 +20,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, days: int, **options) -> None:
         if days < 1:
-            self.stderr.write("--days must be at least 1")
-            raise SystemExit(2)
+            raise CommandError("--days must be at least 1")
         began = time.monotonic()
         now = timezone.now()
         last = local_day(now)
         first = last - timedelta(days=days - 1)
-        written = services.refresh_rollups(first=first, last=last, now=now)
-        self.stdout.write(f"rollups {first}..{last}: {written} station-days in {time.monotonic() - began:.1f} s")
+        written = 0
+        while first <= last:  # a month at a time: each its own short database transaction
+            chunk_last = min(first + timedelta(days=CHUNK_DAYS - 1), last)
+            written += services.refresh_rollups(first=first, last=chunk_last, now=now)
+            first = chunk_last + timedelta(days=1)
+        self.stdout.write(
+            f"rollups of {days} days to {last}: {written} station-days in {time.monotonic() - began:.1f} s"
+        )
