@@ -166,7 +166,9 @@ def test_refreshing_a_day_again_replaces_its_rows():
 
 def test_the_backfill_command_covers_longer_spans_a_month_at_a_time(capsys):
     cp = station("CP-LONG")
-    started = datetime.combine(date.today() - timedelta(days=40), datetime.min.time(), tzinfo=UTC) + timedelta(hours=1)
+    started = datetime.combine(
+        datetime.now(UTC).date() - timedelta(days=40), datetime.min.time(), tzinfo=UTC
+    ) + timedelta(hours=1)
     session(cp, start=started, stop=started + timedelta(hours=1), wh=7_000)
 
     call_command("dashboard_rollups", days=70)
