@@ -31,6 +31,7 @@
   function drawRevenue(revenue) {
     if (!revenue) return;
     const currencies = Object.keys(revenue);
+    document.getElementById("no-revenue").hidden = currencies.length > 0;
     const months = currencies.length ? revenue[currencies[0]].map(function (m) { return m.month; }) : [];
     const datasets = [];
     for (const currency of currencies) {
