@@ -207,6 +207,18 @@ ALERTS_EMAIL_TO = [a.strip() for a in os.environ.get("ALERTS_EMAIL_TO", "").spli
 ALERTS_BASE_URL = os.environ.get("ALERTS_BASE_URL", "http://127.0.0.1:8000")  # for the link in the e-mail
 CELERY_BEAT_SCHEDULE["evaluate-alerts"] = {"task": "alerts.tasks.evaluate_all", "schedule": 60.0}
 
+# --- Dashboard figures (overview and analytics; issue 11) ---------------------------
+# CO2 avoided per kWh charged, kg. Default 0.4, a conservative net figure: a petrol car's ~0.16 kg CO2/km
+# (tank-to-wheel) at an EV's ~0.18 kWh/km is ~0.9 kg per kWh, less a grid mix of ~0.3-0.5 kg/kWh
+# (EEA figures for the EU). Set your grid's own.
+DASHBOARD_CO2_KG_PER_KWH = float(os.environ.get("DASHBOARD_CO2_KG_PER_KWH", "0.4"))
+# Today's and yesterday's day rollups are recomputed this often (seconds) by beat.
+DASHBOARD_ROLLUP_INTERVAL = env_int("DASHBOARD_ROLLUP_INTERVAL", 60)
+CELERY_BEAT_SCHEDULE["dashboard-recent-rollups"] = {
+    "task": "dashboard.tasks.refresh_recent_rollups",
+    "schedule": float(DASHBOARD_ROLLUP_INTERVAL),
+}
+
 # --- Auth, i18n, static ----------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -16,6 +16,13 @@ class Location(models.Model):
     longitude = models.DecimalField(max_digits=9, decimal_places=6)
     time_zone = models.CharField(max_length=64, default="Europe/Berlin")
     opening_hours = models.JSONField(default=dict, blank=True, help_text="OCPI Hours object; empty means 24/7")
+    max_power_w = models.PositiveIntegerField(
+        "grid limit (W)",
+        null=True,
+        blank=True,
+        help_text="What the site's grid connection may draw, in W; empty: no limit. "
+        "The dashboard shows the site's power against it; smart charging will fill in the allocation.",
+    )
 
     class Meta:
         # Station search prefilters by a latitude/longitude bounding box.

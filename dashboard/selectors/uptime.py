@@ -1,0 +1,165 @@
+"""Uptime as the US NEVI programme measures it (23 CFR 680.116): per charging port, the share of time
+it was networked and neither Faulted nor Unavailable.
+
+A port here is a connector. Down time of a connector is the union of: its own Faulted/Unavailable
+intervals, its station's (connector 0) Faulted/Unavailable intervals, and its station's offline
+intervals. Time before the station was created counts neither way.
+
+Approximation, because nothing records a station's connection history: a station keeps only its
+latest `connected_at` / `disconnected_at`. The offline time known is therefore its current offline
+spell (since `disconnected_at`) or, once it reconnected, its last gap (`disconnected_at` →
+`connected_at`); a station that never connected is offline since it was created. Earlier gaps are
+known only to the day rollups that were computed while they were the latest (the rollups keep them).
+"""
+
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from dashboard.selectors.rollups import day_start
+from stations.models import ChargingStation, ConnectorStatus, RegistrationStatus, StatusEvent
+
+DOWN = {str(status) for status in ConnectorStatus.out_of_service()}
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Uptime:
+    port_seconds: int
+    up_seconds: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.up_seconds / self.port_seconds, 2) if self.port_seconds else None
+
+
+@dataclass
+class _Station:
+    created_at: datetime
+    connectors: set[int]
+    common: list[Interval]  # down for every connector: offline, or connector 0 out of service
+    own: dict[int, list[Interval]]  # per connector id
+
+
+def uptime_by_day(*, first: date, last: date, now: datetime | None = None) -> dict[date, Uptime]:
+    """Port-seconds and up-seconds of the accepted stations on each local day in [first, last]."""
+    now = now or timezone.now()
+    stations = _stations(now)
+    affected = {pk: s for pk, s in stations.items() if s.common or s.own}
+    plain = sorted((s.created_at, len(s.connectors)) for pk, s in stations.items() if pk not in affected)
+    plain_created = [created for created, _ in plain]
+    result = {}
+    day = first
+    while day <= last:
+        low, high = day_start(day), min(day_start(day + timedelta(days=1)), now)
+        port, down = _plain_ports(plain, plain_created, low, high), 0
+        for station in affected.values():
+            station_port, station_down = _station_day(station, low, high)
+            port, down = port + station_port, down + station_down
+        result[day] = Uptime(port_seconds=port, up_seconds=port - down)
+        day += timedelta(days=1)
+    return result
+
+
+def _plain_ports(plain: list[tuple[datetime, int]], created: list[datetime], low: datetime, high: datetime) -> int:
+    """Stations never down: their connectors are up whenever they existed."""
+    if high <= low:
+        return 0
+    before = bisect_right(created, low)
+    seconds = int((high - low).total_seconds()) * sum(n for _, n in plain[:before])
+    for created_at, n in plain[before:]:
+        if created_at < high:
+            seconds += int((high - created_at).total_seconds()) * n
+    return seconds
+
+
+def _station_day(station: _Station, low: datetime, high: datetime) -> tuple[int, int]:
+    low = max(low, station.created_at)
+    if high <= low:
+        return 0, 0
+    common = _clip(station.common, low, high)
+    common_seconds = _length(common)
+    down = common_seconds * len(station.connectors)
+    for connector_id, intervals in station.own.items():
+        if connector_id in station.connectors:
+            down += _length(_union(common + _clip(intervals, low, high))) - common_seconds
+    return int((high - low).total_seconds()) * len(station.connectors), down
+
+
+def _clip(intervals: list[Interval], low: datetime, high: datetime) -> list[Interval]:
+    return [(max(a, low), min(b, high)) for a, b in intervals if a < high and b > low]
+
+
+def _union(intervals: list[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for a, b in sorted(intervals):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _length(intervals: list[Interval]) -> int:
+    return int(sum((b - a).total_seconds() for a, b in _union(intervals)))
+
+
+def _stations(now: datetime) -> dict[int, _Station]:
+    stations = {}
+    rows = ChargingStation.objects.filter(registration_status=RegistrationStatus.ACCEPTED).values_list(
+        "pk", "created_at", "connected_at", "disconnected_at", "connection_channel"
+    )
+    for pk, created_at, connected_at, disconnected_at, channel in rows:
+        offline = _offline_interval(created_at, connected_at, disconnected_at, channel, now)
+        stations[pk] = _Station(created_at, set(), [offline] if offline else [], {})
+    connectors = ChargingStation.objects.filter(pk__in=list(stations)).values_list("pk", "evses__connectors")
+    for pk, connector_id in connectors:
+        if connector_id is not None:
+            stations[pk].connectors.add(connector_id)
+    for (station_id, connector_id), intervals in _down_intervals(now).items():
+        if station_id in stations:
+            if connector_id is None:
+                stations[station_id].common.extend(intervals)
+            else:
+                stations[station_id].own[connector_id] = intervals
+    return stations
+
+
+def _offline_interval(created_at, connected_at, disconnected_at, channel: str, now: datetime) -> Interval | None:
+    """The one offline spell the station's row still tells (see the module's docstring)."""
+    if channel:
+        if connected_at and disconnected_at and disconnected_at < connected_at:
+            return (disconnected_at, connected_at)
+        return None
+    if disconnected_at:
+        return (disconnected_at, now)
+    return (created_at, now)
+
+
+def _down_intervals(now: datetime) -> dict[tuple[int, int | None], list[Interval]]:
+    """Out-of-service intervals of every connector (None: connector 0), from the status history.
+
+    Only the events that enter or leave Faulted/Unavailable matter; they are few, so the whole
+    history of them is read and walked in order.
+    """
+    events = (
+        StatusEvent.objects.filter(Q(status__in=DOWN) | Q(previous_status__in=DOWN), timestamp__lte=now)
+        .order_by("timestamp", "id")
+        .values_list("station_id", "connector_id", "status", "timestamp")
+    )
+    since: dict[tuple[int, int | None], datetime] = {}
+    intervals: dict[tuple[int, int | None], list[Interval]] = defaultdict(list)
+    for station_id, connector_id, status, timestamp in events:
+        key = (station_id, connector_id)
+        if status in DOWN:
+            since.setdefault(key, timestamp)
+        elif key in since:
+            intervals[key].append((since.pop(key), timestamp))
+    for key, start in since.items():
+        intervals[key].append((start, now))
+    return dict(intervals)
