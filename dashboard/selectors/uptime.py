@@ -5,11 +5,11 @@ A port here is a connector. Down time of a connector is the union of: its own Fa
 intervals, its station's (connector 0) Faulted/Unavailable intervals, and its station's offline
 intervals. Time before the station was created counts neither way.
 
-Approximation, because nothing records a station's connection history: a station keeps only its
-latest `connected_at` / `disconnected_at`. The offline time known is therefore its current offline
-spell (since `disconnected_at`) or, once it reconnected, its last gap (`disconnected_at` →
-`connected_at`); a station that never connected is offline since it was created. Earlier gaps are
-known only to the day rollups that were computed while they were the latest (the rollups keep them).
+Offline intervals come from the station's connection history (StationEvent CONNECTION rows with an
+`online` flag, kept by stations.services.connections on every connect and disconnect), read from the
+start of the period asked: the first change in it tells the state before it. A station with no change
+in the period is as its row says now (never connected: offline since it was created); the same
+applies to history from before connections were kept.
 """
 
 from bisect import bisect_right
@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dashboard.selectors.rollups import day_start
-from stations.models import ChargingStation, ConnectorStatus, RegistrationStatus, StatusEvent
+from stations.models import ChargingStation, ConnectorStatus, RegistrationStatus, StationEvent, StatusEvent
 
 DOWN = {str(status) for status in ConnectorStatus.out_of_service()}
 
@@ -49,7 +49,7 @@ class _Station:
 def uptime_by_day(*, first: date, last: date, now: datetime | None = None) -> dict[date, Uptime]:
     """Port-seconds and up-seconds of the accepted stations on each local day in [first, last]."""
     now = now or timezone.now()
-    stations = _stations(now)
+    stations = _stations(day_start(first), now)
     affected = {pk: s for pk, s in stations.items() if s.common or s.own}
     plain = sorted((s.created_at, len(s.connectors)) for pk, s in stations.items() if pk not in affected)
     plain_created = [created for created, _ in plain]
@@ -109,14 +109,19 @@ def _length(intervals: list[Interval]) -> int:
     return int(sum((b - a).total_seconds() for a, b in _union(intervals)))
 
 
-def _stations(now: datetime) -> dict[int, _Station]:
+def _stations(since: datetime, now: datetime) -> dict[int, _Station]:
     stations = {}
     rows = ChargingStation.objects.filter(registration_status=RegistrationStatus.ACCEPTED).values_list(
         "pk", "created_at", "connected_at", "disconnected_at", "connection_channel"
     )
+    changes = _connection_changes(since, now)
     for pk, created_at, connected_at, disconnected_at, channel in rows:
-        offline = _offline_interval(created_at, connected_at, disconnected_at, channel, now)
-        stations[pk] = _Station(created_at, set(), [offline] if offline else [], {})
+        if pk in changes:
+            offline = _offline_intervals(changes[pk], since, now)
+        else:
+            spell = _offline_interval(created_at, connected_at, disconnected_at, channel, now)
+            offline = [spell] if spell else []
+        stations[pk] = _Station(created_at, set(), offline, {})
     connectors = ChargingStation.objects.filter(pk__in=list(stations)).values_list("pk", "evses__connectors")
     for pk, connector_id in connectors:
         if connector_id is not None:
@@ -130,8 +135,38 @@ def _stations(now: datetime) -> dict[int, _Station]:
     return stations
 
 
+def _connection_changes(since: datetime, now: datetime) -> dict[int, list[tuple[datetime, bool]]]:
+    """Each station's connects and disconnects in [since, now], in order."""
+    events = (
+        StationEvent.objects.filter(
+            kind=StationEvent.Kind.CONNECTION, details__has_key="online", occurred_at__gte=since, occurred_at__lte=now
+        )
+        .order_by("occurred_at", "id")
+        .values_list("station_id", "occurred_at", "details")
+    )
+    changes: dict[int, list[tuple[datetime, bool]]] = defaultdict(list)
+    for station_id, occurred_at, details in events:
+        changes[station_id].append((occurred_at, bool(details["online"])))
+    return changes
+
+
+def _offline_intervals(changes: list[tuple[datetime, bool]], since: datetime, now: datetime) -> list[Interval]:
+    """Offline spells from a station's connection changes; before the first, it was the opposite of that."""
+    intervals: list[Interval] = []
+    offline_since = since if changes[0][1] else None
+    for at, online in changes:
+        if online and offline_since is not None:
+            intervals.append((offline_since, at))
+            offline_since = None
+        elif not online and offline_since is None:
+            offline_since = at
+    if offline_since is not None:
+        intervals.append((offline_since, now))
+    return intervals
+
+
 def _offline_interval(created_at, connected_at, disconnected_at, channel: str, now: datetime) -> Interval | None:
-    """The one offline spell the station's row still tells (see the module's docstring)."""
+    """The one offline spell the station's row tells, where no connection change of the period does."""
     if channel:
         if connected_at and disconnected_at and disconnected_at < connected_at:
             return (disconnected_at, connected_at)

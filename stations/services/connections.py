@@ -110,17 +110,32 @@ def station_connected(*, station_id: int, channel_name: str, ocpp_version: str, 
         connection_channel=channel_name, connected_at=since, ocpp_version=ocpp_version
     )
     if recorded:
+        _keep_connection_change(station_id, online=True, at=since, summary=f"Connected (OCPP {ocpp_version})")
         lifecycle.publish(StationConnected(station_id=station_id))
     return bool(recorded)
 
 
-def station_disconnected(*, station_id: int, channel_name: str) -> None:
+def station_disconnected(*, station_id: int, channel_name: str, why: str = "Disconnected") -> None:
     """Mark the station offline, unless a newer connection already took its place."""
+    now = timezone.now()
     updated = ChargingStation.objects.filter(pk=station_id, connection_channel=channel_name).update(
-        connection_channel="", disconnected_at=timezone.now()
+        connection_channel="", disconnected_at=now
     )
     if updated:
+        _keep_connection_change(station_id, online=False, at=now, summary=why)
         lifecycle.publish(StationDisconnected(station_id=station_id))
+
+
+def _keep_connection_change(station_id: int, *, online: bool, at: datetime, summary: str) -> None:
+    """The station's connection history, one event per change: what uptime (NEVI: "networked") is measured
+    from, since the station's row only holds its latest connection and disconnection."""
+    StationEvent.objects.create(
+        station_id=station_id,
+        kind=StationEvent.Kind.CONNECTION,
+        summary=summary,
+        details={"online": online},
+        occurred_at=at,
+    )
 
 
 def clear_dead_connections() -> int:
@@ -139,7 +154,7 @@ def clear_dead_connections() -> int:
     cleared = 0
     for station_id, channel, process in online:
         if process in dead:
-            station_disconnected(station_id=station_id, channel_name=channel)
+            station_disconnected(station_id=station_id, channel_name=channel, why="Offline: its server process died")
             cleared += 1
     return cleared
 
@@ -165,6 +180,7 @@ def mark_silent_stations_offline(*, now: datetime | None = None) -> int:
             connection_channel="", disconnected_at=now
         )
         if updated:
+            _keep_connection_change(station_id, online=False, at=now, summary=f"Offline: silent for {limit} heartbeats")
             lifecycle.publish(StationDisconnected(station_id=station_id))
             cleared += 1
     return cleared

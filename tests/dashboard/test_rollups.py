@@ -11,6 +11,8 @@ from dashboard.models import NetworkDay, StationDay
 from dashboard.selectors.rollups import network_days, starts_by_day_hour, station_days
 from dashboard.selectors.uptime import uptime_by_day
 from dashboard.services import refresh_rollups
+from stations.models import StationEvent
+from stations.services import connections
 from tests.dashboard.figures import cdr, connectors, session, station, status
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +117,37 @@ def test_uptime_counts_a_station_offline_since_its_disconnection_and_a_fault_sti
     # The 11th until now (12:00): both down all along.
     assert (days[date(2026, 3, 11)].port_seconds, days[date(2026, 3, 11)].up_seconds) == (24 * H, 0)
     assert cp.pk != healthy.pk
+
+
+def test_uptime_takes_out_every_offline_spell_of_the_connection_history(monkeypatch):
+    """Two outages in a day, told by the connection services as a charger's link drops and returns."""
+    cp = station("CP-FLAKY", online=False, created_at=utc(1, 0))
+
+    def at(moment: datetime) -> None:
+        monkeypatch.setattr(connections.timezone, "now", lambda: moment)
+
+    at(utc(10, 2))
+    connections.station_connected(station_id=cp.pk, channel_name="proc!a", ocpp_version="1.6", since=utc(10, 2))
+    at(utc(10, 8))
+    connections.station_disconnected(station_id=cp.pk, channel_name="proc!a")  # 08:00-09:30 offline
+    connections.station_connected(station_id=cp.pk, channel_name="proc!b", ocpp_version="1.6", since=utc(10, 9, 30))
+    at(utc(10, 20))
+    connections.mark_silent_stations_offline(now=utc(10, 20))  # silent since 09:30: offline from 20:00
+    connections.station_connected(station_id=cp.pk, channel_name="proc!c", ocpp_version="1.6", since=utc(10, 21))
+
+    uptime = uptime_by_day(first=date(2026, 3, 10), last=date(2026, 3, 10), now=utc(11, 12))[date(2026, 3, 10)]
+
+    # UTC is the network's time zone here: offline 00:00-02:00 (it first connected at 02:00), 08:00-09:30, 20:00-21:00.
+    assert uptime.port_seconds == 24 * H
+    assert uptime.up_seconds == 24 * H - (2 * H + 90 * 60 + H)
+    summaries = list(StationEvent.objects.filter(station=cp).order_by("occurred_at").values_list("summary", flat=True))
+    assert summaries == [
+        "Connected (OCPP 1.6)",
+        "Disconnected",
+        "Connected (OCPP 1.6)",
+        "Offline: silent for 3 heartbeats",
+        "Connected (OCPP 1.6)",
+    ]
 
 
 def test_the_backfill_command_stores_what_the_live_computation_gives(settings):
