@@ -303,7 +303,8 @@ class StatusEvent(models.Model):
 
     class Meta:
         ordering = ["-timestamp", "-id"]
-        indexes = [models.Index(fields=["station", "-timestamp"])]
+        # The second serves reads of a period across the network (the dashboard's uptime).
+        indexes = [models.Index(fields=["station", "-timestamp"]), models.Index(fields=["timestamp"])]
 
 
 class StationEvent(models.Model):
@@ -327,7 +328,11 @@ class StationEvent(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["station", "kind", "-occurred_at"])]
+        # The second serves one kind across the network over a period (connection history for uptime).
+        indexes = [
+            models.Index(fields=["station", "kind", "-occurred_at"]),
+            models.Index(fields=["kind", "occurred_at"]),
+        ]
 
 
 class DataTransferVendor(models.Model):

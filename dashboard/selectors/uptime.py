@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dashboard.selectors.rollups import day_start
-from stations.models import ChargingStation, ConnectorStatus, RegistrationStatus, StationEvent, StatusEvent
+from stations.models import ChargingStation, Connector, ConnectorStatus, RegistrationStatus, StationEvent, StatusEvent
 
 DOWN = {str(status) for status in ConnectorStatus.out_of_service()}
 
@@ -126,7 +126,7 @@ def _stations(since: datetime, now: datetime) -> dict[int, _Station]:
     for pk, connector_id in connectors:
         if connector_id is not None:
             stations[pk].connectors.add(connector_id)
-    for (station_id, connector_id), intervals in _down_intervals(now).items():
+    for (station_id, connector_id), intervals in _down_intervals(since, now).items():
         if station_id in stations:
             if connector_id is None:
                 stations[station_id].common.extend(intervals)
@@ -176,25 +176,43 @@ def _offline_interval(created_at, connected_at, disconnected_at, channel: str, n
     return (created_at, now)
 
 
-def _down_intervals(now: datetime) -> dict[tuple[int, int | None], list[Interval]]:
-    """Out-of-service intervals of every connector (None: connector 0), from the status history.
+def _down_intervals(since: datetime, now: datetime) -> dict[tuple[int, int | None], list[Interval]]:
+    """Out-of-service intervals of every connector (None: connector 0) in [since, now].
 
-    Only the events that enter or leave Faulted/Unavailable matter; they are few, so the whole
-    history of them is read and walked in order.
+    Read from the status changes of the period that enter or leave Faulted/Unavailable (few, and
+    found through the timestamp index): a first change that leaves such a state says it held from
+    `since`. A connector or station with no change in the period and out of service since before it
+    was down all along.
     """
     events = (
-        StatusEvent.objects.filter(Q(status__in=DOWN) | Q(previous_status__in=DOWN), timestamp__lte=now)
+        StatusEvent.objects.filter(Q(status__in=DOWN) | Q(previous_status__in=DOWN), timestamp__gte=since)
+        .filter(timestamp__lte=now)
         .order_by("timestamp", "id")
-        .values_list("station_id", "connector_id", "status", "timestamp")
+        .values_list("station_id", "connector_id", "status", "previous_status", "timestamp")
     )
-    since: dict[tuple[int, int | None], datetime] = {}
+    down_since: dict[tuple[int, int | None], datetime] = {}
+    seen: set[tuple[int, int | None]] = set()
     intervals: dict[tuple[int, int | None], list[Interval]] = defaultdict(list)
-    for station_id, connector_id, status, timestamp in events:
+    for station_id, connector_id, status, previous, timestamp in events:
         key = (station_id, connector_id)
+        if key not in seen and previous in DOWN:
+            down_since[key] = since
+        seen.add(key)
         if status in DOWN:
-            since.setdefault(key, timestamp)
-        elif key in since:
-            intervals[key].append((since.pop(key), timestamp))
-    for key, start in since.items():
+            down_since.setdefault(key, timestamp)
+        elif key in down_since:
+            intervals[key].append((down_since.pop(key), timestamp))
+    for key in _down_throughout(since) - seen:
+        down_since[key] = since
+    for key, start in down_since.items():
         intervals[key].append((start, now))
     return dict(intervals)
+
+
+def _down_throughout(since: datetime) -> set[tuple[int, int | None]]:
+    """Connectors (and stations as a whole) out of service by a status older than `since`."""
+    connectors = Connector.objects.filter(status__in=DOWN, status_updated_at__lt=since).values_list(
+        "evse__station_id", "pk"
+    )
+    stations = ChargingStation.objects.filter(status__in=DOWN, status_updated_at__lt=since).values_list("pk", flat=True)
+    return {(station_id, pk) for station_id, pk in connectors} | {(pk, None) for pk in stations}

@@ -11,7 +11,7 @@ from dashboard.models import NetworkDay, StationDay
 from dashboard.selectors.rollups import network_days, starts_by_day_hour, station_days
 from dashboard.selectors.uptime import uptime_by_day
 from dashboard.services import refresh_rollups
-from stations.models import StationEvent
+from stations.models import ChargingStation, Connector, StationEvent
 from stations.services import connections
 from tests.dashboard.figures import cdr, connectors, session, station, status
 
@@ -117,6 +117,23 @@ def test_uptime_counts_a_station_offline_since_its_disconnection_and_a_fault_sti
     # The 11th until now (12:00): both down all along.
     assert (days[date(2026, 3, 11)].port_seconds, days[date(2026, 3, 11)].up_seconds) == (24 * H, 0)
     assert cp.pk != healthy.pk
+
+
+def test_uptime_of_a_day_knows_faults_that_began_before_it():
+    """A day's figure reads only that day's changes; what held from before comes from their edges."""
+    still, cleared, station_down = (station(cp, created_at=utc(1, 0)) for cp in ("CP-STILL", "CP-CLEARED", "CP-UNAV"))
+    [still_connector], [cleared_connector] = connectors(still), connectors(cleared)
+    status(still, still_connector, "Faulted", "Available", utc(5, 9))  # days before, never cleared
+    Connector.objects.filter(pk=still_connector.pk).update(status="Faulted", status_updated_at=utc(5, 9))
+    status(cleared, cleared_connector, "Faulted", "Available", utc(5, 9))
+    status(cleared, cleared_connector, "Available", "Faulted", utc(10, 6))  # cleared at 06:00 on the day
+    status(station_down, None, "Unavailable", "Available", utc(4, 0))  # the station as a whole, since the 4th
+    ChargingStation.objects.filter(pk=station_down.pk).update(status="Unavailable", status_updated_at=utc(4, 0))
+
+    uptime = uptime_by_day(first=date(2026, 3, 10), last=date(2026, 3, 10), now=utc(11, 12))[date(2026, 3, 10)]
+
+    assert uptime.port_seconds == 3 * 24 * H
+    assert uptime.up_seconds == 18 * H  # only CP-CLEARED, from 06:00
 
 
 def test_uptime_takes_out_every_offline_spell_of_the_connection_history(monkeypatch):
