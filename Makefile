@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench bench-dashboard clean
+.PHONY: run test lint bench bench-dashboard dashboard-assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ bench: $(VENV)/.installed-test
 BENCH_DASHBOARD_ARGS ?=
 bench-dashboard: $(VENV)/.installed-test
 	$(BIN)/python bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
+
+# The dashboard's vendored browser libraries, from the npm registry at the versions pinned in
+# dashboard/vendor/package.json (committed: the pages need no npm at run time).
+CHARTJS_VERSION = $(shell python3 -c "import json; print(json.load(open('dashboard/vendor/package.json'))['dependencies']['chart.js'])")
+dashboard-assets:
+	rm -rf var/vendor && mkdir -p var/vendor
+	cd var/vendor && npm pack --silent chart.js@$(CHARTJS_VERSION) && tar xzf chart.js-$(CHARTJS_VERSION).tgz
+	cp var/vendor/package/dist/chart.umd.min.js var/vendor/package/LICENSE.md dashboard/static/dashboard/vendor/chart.js/
 
 clean:
 	rm -rf $(VENV) var

@@ -1,5 +1,6 @@
 """Who reaches the operators' dashboard: its pages and its live socket, by role, signed in through the admin."""
 
+import json
 from importlib import import_module
 
 import pytest
@@ -15,6 +16,7 @@ from django.test import Client
 from csms.live import DASHBOARD_GROUP, publish, station_sessions_group
 from dashboard import consumers
 from dashboard.routing import websocket_urlpatterns
+from tests.conftest import ROOT
 
 
 def staff(username: str, *roles: str):
@@ -102,3 +104,9 @@ async def test_signing_out_elsewhere_closes_the_socket_and_so_does_losing_access
     communicator = await socket("/ws/dashboard", viewer)
     await sync_to_async(viewer.groups.clear)()  # an administrator took the role away
     assert await closed_with(communicator) == consumers.CLOSE_FORBIDDEN
+
+
+def test_the_vendored_chart_library_is_the_version_pinned_for_npm():
+    pinned = json.loads((ROOT / "dashboard/vendor/package.json").read_text())["dependencies"]["chart.js"]
+    served = (ROOT / "dashboard/static/dashboard/vendor/chart.js/chart.umd.min.js").read_text()[:200]
+    assert f"Chart.js v{pinned}\n" in served
