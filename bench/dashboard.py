@@ -82,7 +82,7 @@ def workloads(city_boxes: list[str], today: datetime) -> list[Workload]:
 
     def analytics(days: int) -> Callable[[random.Random], str]:
         window = {"from": (today - timedelta(days=days - 1)).date().isoformat(), "to": today.date().isoformat()}
-        return fixed("/dashboard/analytics/data.json?" + urlencode(window))
+        return fixed("/dashboard/analytics.json?" + urlencode(window))
 
     return [
         Workload("baseline: healthz", fixed("/healthz"), baseline=True),

@@ -14,7 +14,8 @@ from stations.models import ChargingStation, Location
 
 
 class SessionFilterForm(forms.Form):
-    site = forms.ModelChoiceField(queryset=Location.objects.order_by("name"), required=False, empty_label="All sites")
+    # Typed, not picked from a list: a network of 10,000 sites makes a <select> of half a megabyte.
+    site = forms.CharField(required=False, max_length=255, label="Site", help_text="Its name (or id)")
     station = forms.CharField(required=False, max_length=64, label="Station", help_text="Charge point id")
     driver = forms.CharField(required=False, max_length=254, label="Token or driver", help_text="Id token or e-mail")
     date_from = forms.DateField(required=False, label="Started from", widget=forms.DateInput(attrs={"type": "date"}))
@@ -23,6 +24,22 @@ class SessionFilterForm(forms.Form):
     # Keyset paging: the last row of the page before (older pages) or the first of the page after (newer).
     before = forms.CharField(required=False, widget=forms.HiddenInput)
     after = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_site(self) -> Location | None:
+        """The site by id, by its exact name, or by the one name that contains the words typed."""
+        text = self.cleaned_data["site"].strip()
+        if not text:
+            return None
+        if text.isdigit() and (by_id := Location.objects.filter(pk=int(text)).first()):
+            return by_id
+        exact = list(Location.objects.filter(name__iexact=text)[:2])
+        matches = exact or list(Location.objects.filter(name__icontains=text).order_by("name")[:4])
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise forms.ValidationError(f"No site is called {text!r}.")
+        names = ", ".join(repr(site.name) for site in matches[:3])
+        raise forms.ValidationError(f"Several sites match {text!r} ({names}{', ...' if len(matches) > 3 else ''}).")
 
     def clean_station(self) -> ChargingStation | None:
         charge_point_id = self.cleaned_data["station"].strip()
