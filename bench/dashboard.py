@@ -6,7 +6,7 @@ into --database-url (default: a throwaway SQLite file under var/; a PostgreSQL U
 database this bench creates and drops), runs the dashboard's rollup backfill when the project
 has one (manage.py dashboard_rollups), starts the ASGI server (csms.serve) on a free port, signs
 in as a staff superuser through the admin's login form, then runs each workload for --duration
-seconds with --concurrency HTTP clients (persistent connections) and reports p50/p95/p99 and
+seconds at each --concurrency level of HTTP clients (persistent connections) and reports p50/p95/p99 and
 requests/s against the aim of p95 < 200 ms. Two cheap pages run first as the baseline of the
 same run: /healthz (one query, no session) and the admin index (a signed-in page).
 
@@ -59,6 +59,7 @@ class Workload:
 class Result:
     name: str
     path: str  # one example
+    clients: int = 0
     missing: bool = False
     requests: int = 0
     errors: int = 0
@@ -294,16 +295,16 @@ def _commands(manage: list[str], env: dict[str, str]) -> list[str]:
 
 
 def report(results: list[Result]) -> str:
-    header = f"{'endpoint':<24}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>8}{'KB':>8}  aim"
+    header = f"{'endpoint':<24}{'clients':>8}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>8}{'KB':>8}  aim"
     lines = [header]
     for r in results:
         if r.missing:
-            lines.append(f"{r.name:<24}{'missing (404)':>58}")
+            lines.append(f"{r.name:<24}{r.clients:>8}{'missing (404)':>58}")
             continue
         latency = r.latency_ms
         verdict = "baseline" if r.baseline else {True: "ok", False: "SLOW", None: "-"}[r.meets_aim]
         lines.append(
-            f"{r.name:<24}{r.requests:>7}{latency['p50']!s:>9}{latency['p95']!s:>9}{latency['p99']!s:>9}"
+            f"{r.name:<24}{r.clients:>8}{r.requests:>7}{latency['p50']!s:>9}{latency['p95']!s:>9}{latency['p99']!s:>9}"
             f"{r.requests_per_second:>8}{r.errors:>8}{r.mean_response_kb:>8}  {verdict}"
         )
     return "\n".join(lines)
@@ -320,7 +321,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "postgres://postgres@127.0.0.1:5432/voltstack_bench_dashboard (default: SQLite under var/)",
     )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per workload (default 10)")
-    parser.add_argument("--concurrency", type=int, default=8, help="HTTP clients at once (default 8)")
+    parser.add_argument(
+        "--concurrency",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1, 8],
+        help="HTTP clients at once, each level in turn (default 1,8: one operator, then a busy control room)",
+    )
     parser.add_argument(
         "--json", type=Path, help="where to write the results (default bench/results/dashboard_<db>.json)"
     )
@@ -331,7 +337,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--keep", action="store_true", help="keep the PostgreSQL database (and a --workdir's SQLite file)"
     )
     args = parser.parse_args(argv)
-    if min(args.stations, args.sessions, args.days, args.concurrency) < 1 or args.duration <= 0:
+    if min(args.stations, args.sessions, args.days, *args.concurrency) < 1 or args.duration <= 0:
         parser.error("--stations, --sessions, --days, --duration and --concurrency must be positive")
     if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url: a PostgreSQL URL (SQLite is the default)")
@@ -357,18 +363,22 @@ def main(argv: list[str] | None = None) -> int:
         port, seeded = stack.enter_context(server(args, workdir, timings))
         cookie = sign_in(port, seeded["user"]["username"], seeded["user"]["password"])
         boxes = [box["bbox"] for box in seeded["city_boxes"]] or ["13.3,52.45,13.5,52.57"]
-        for workload in workloads(boxes, datetime.now(UTC)):
-            path = workload.path(random.Random(0))
-            if probe(port, cookie, path) == 404:
-                results.append(Result(name=workload.name, path=path, missing=True, baseline=workload.baseline))
-            else:
-                measure(port, cookie, workload, args.concurrency, min(1.0, args.duration))  # warm up
-                results.append(measure(port, cookie, workload, args.concurrency, args.duration))
-            print(report(results[-1:]).splitlines()[-1], flush=True)
+        for clients in args.concurrency:
+            for workload in workloads(boxes, datetime.now(UTC)):
+                path = workload.path(random.Random(0))
+                if probe(port, cookie, path) == 404:
+                    result = Result(name=workload.name, path=path, missing=True, baseline=workload.baseline)
+                else:
+                    measure(port, cookie, workload, clients, min(1.0, args.duration))  # warm up
+                    result = measure(port, cookie, workload, clients, args.duration)
+                result.clients = clients
+                results.append(result)
+                print(report(results[-1:]).splitlines()[-1], flush=True)
     seeding = timings["seed_stations_s"] + timings["seed_history_s"]
     print(
         f"\n== {args.stations} stations, {seeded['sessions']} sessions over {args.days} d on {database}: "
-        f"seeded in {seeding:.1f}s ({json.dumps(timings)}); {args.concurrency} clients, {args.duration:g}s each, "
+        f"seeded in {seeding:.1f}s ({json.dumps(timings)}); {'/'.join(map(str, args.concurrency))} clients, "
+        f"{args.duration:g}s each, "
         f"aim p95 < {AIM_P95_MS:g} ms\n{report(results)}"
     )
     output.parent.mkdir(parents=True, exist_ok=True)
