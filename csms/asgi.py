@@ -12,6 +12,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 django_asgi_app = get_asgi_application()
 
 from django.conf import settings  # noqa: E402
+from django.core.signals import request_finished  # noqa: E402
+
+from csms.db import close_request_connections  # noqa: E402
+
+if settings.DATABASE_CONCURRENT_WRITES:  # SQLite keeps its connections: see DATABASES in settings
+    request_finished.connect(close_request_connections)
 
 if settings.SERVE_STATIC:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
