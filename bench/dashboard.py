@@ -267,15 +267,11 @@ def server(args: argparse.Namespace, workdir: Path, timings: dict[str, float]) -
 
 
 def server_settings(args: argparse.Namespace) -> dict[str, str]:
-    """What the bench changes in the server's environment (the environment's own values win).
+    """What the bench changes in the server's environment: nothing now, the project's defaults are measured.
 
-    Under ASGI every request has a database connection of its own; kept for DB_CONN_MAX_AGE (the
-    project's default 60 s), eight clients pile them up past PostgreSQL's 100 and requests fail
-    with "too many clients" (for everyone on that server). Django's docs advise against
-    persistent connections under ASGI.
+    (It once set DB_CONN_MAX_AGE=0: under ASGI each request's connection was left open and eight
+    clients filled PostgreSQL's max_connections; csms.db.close_request_connections closes them now.)
     """
-    if args.database_url and "DB_CONN_MAX_AGE" not in os.environ:
-        return {"DB_CONN_MAX_AGE": "0"}
     return {}
 
 
