@@ -3,7 +3,8 @@
 A day is the network's local day (settings.TIME_ZONE): these figures are network-wide. Every figure
 of a day is attributed to the day its session started (a session over midnight counts once, on its
 first day), except occupied time, which is split at midnight. Rows are recomputed from the sessions,
-CDRs and status history (dashboard.services.refresh_rollups): never edited, only replaced.
+CDRs and status history (dashboard.services.refresh_rollups): never edited, only replaced. A station's
+month is the sum of its days, recomputed from them whenever any of its days is.
 """
 
 from django.db import models
@@ -44,3 +45,24 @@ class NetworkDay(models.Model):
         default=0, help_text="Connector-seconds networked and neither Faulted nor Unavailable"
     )
     refreshed_at = models.DateTimeField()
+
+
+class StationMonth(models.Model):
+    """One station's calendar month of local days, the sum of its StationDay rows: a year of utilisation per
+    station reads twelve rows a station instead of 365 (dashboard.selectors.months)."""
+
+    station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day")
+    sessions = models.PositiveIntegerField(default=0)
+    energy_wh = models.BigIntegerField(default=0)
+    occupied_seconds = models.BigIntegerField(default=0, help_text="EVSE-seconds with a transaction running")
+    revenue = models.JSONField(default=dict, help_text="Sealed CDR totals excl. VAT: {currency: amount as string}")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["station", "month"], name="unique_station_month")]
+        # The same covering index as StationDay's: utilisation groups a range of months by station.
+        indexes = [
+            models.Index(
+                fields=["month", "station", "occupied_seconds", "sessions", "energy_wh"], name="station_month_by_month"
+            )
+        ]

@@ -1,11 +1,13 @@
-"""Writing the day rollups: recomputed from the sessions, CDRs and status history, and replaced whole."""
+"""Writing the rollups: days recomputed from the sessions, CDRs and status history, months from their days,
+and replaced whole."""
 
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from dashboard.models import NetworkDay, StationDay
+from dashboard.models import NetworkDay, StationDay, StationMonth
+from dashboard.selectors.months import next_month, station_months
 from dashboard.selectors.rollups import DayFigures, local_day, network_days, starts_by_day_hour, station_days
 from dashboard.selectors.uptime import uptime_by_day
 
@@ -13,10 +15,12 @@ BATCH = 5000
 
 
 def refresh_rollups(*, first: date, last: date, now: datetime | None = None) -> int:
-    """Replace the rollups of the local days first..last; returns how many station-days were written.
+    """Replace the rollups of the local days first..last and of the months they fall in; returns how
+    many station-days were written.
 
     Delete and insert in one database transaction (a bulk upsert that also drops a (station, day)
-    that no longer has a session): readers see the old days or the new ones, never half.
+    that no longer has a session): readers see the old days or the new ones, never half, and never a
+    month that disagrees with its days.
     """
     now = now or timezone.now()
     stations = station_days(first=first, last=last, now=now)
@@ -44,7 +48,23 @@ def refresh_rollups(*, first: date, last: date, now: datetime | None = None) -> 
             ],
             batch_size=BATCH,
         )
+        _refresh_months(first, last)
     return len(stations)
+
+
+def _refresh_months(first: date, last: date) -> None:
+    """Recompute every StationMonth of the months that first..last touch from that month's StationDay rows."""
+    month = first.replace(day=1)
+    while month <= last:
+        StationMonth.objects.filter(month=month).delete()
+        StationMonth.objects.bulk_create(
+            (
+                StationMonth(station_id=station_id, month=month, **_fields(f))
+                for station_id, f in station_months(month).items()
+            ),
+            batch_size=BATCH,
+        )
+        month = next_month(month)
 
 
 def refresh_recent_rollups(*, days: int = 2, now: datetime | None = None) -> int:

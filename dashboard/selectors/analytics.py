@@ -1,6 +1,8 @@
 """The analytics page's figures over a period of local days, from the day rollups (dashboard.models).
 
-The network's figures read NetworkDay (a row a day); one station's read its StationDay rows. The
+The network's figures read NetworkDay (a row a day); one station's read its StationDay rows. Sums per
+station (utilisation, one station's revenue) read whole months from StationMonth and only the days of
+the partial months either side from StationDay (dashboard.selectors.months). The
 hour-of-week heatmap counts session starts (not occupied time) in each local weekday and hour.
 Utilisation is occupied EVSE-seconds over (EVSEs × seconds of the period).
 """
@@ -10,10 +12,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from dashboard.models import NetworkDay, StationDay
+from dashboard.models import NetworkDay, StationDay, StationMonth
+from dashboard.selectors.months import split, top_stations
 from dashboard.selectors.rollups import revenue_of, starts_by_day_hour
 from stations.models import ChargingStation, Evse
 
@@ -63,7 +66,7 @@ class Month:
 def revenue_per_month(period: Period) -> dict[str, list[Month]]:
     """Sealed revenue (excl. VAT) per currency and month of the period, with its running total."""
     sums: dict[str, dict[str, Decimal]] = {}
-    for day, stored in _days(period).values_list("day", "revenue"):
+    for day, stored in _revenue_rows(period):
         for currency, amount in revenue_of(stored).items():
             months = sums.setdefault(currency, {})
             key = day.strftime("%Y-%m")
@@ -76,6 +79,18 @@ def revenue_per_month(period: Period) -> dict[str, list[Month]]:
             rows.append(Month(key, months.get(key, Decimal(0)), running))
         result[currency] = rows
     return result
+
+
+def _revenue_rows(period: Period):
+    """(day or month's first day, stored revenue): the network's days, or one station's months and partial days."""
+    if period.station_id is None:
+        return _days(period).values_list("day", "revenue")
+    parts = split(period.first, period.last)
+    own = {"station_id": period.station_id}
+    return [
+        *StationDay.objects.filter(parts.days(), **own).values_list("day", "revenue"),
+        *StationMonth.objects.filter(parts.months(), **own).values_list("month", "revenue"),
+    ]
 
 
 def _months(period: Period) -> list[str]:
@@ -116,35 +131,28 @@ class Utilisation:
 
 def utilisation(period: Period, *, limit: int = 20) -> list[Utilisation]:
     """The most occupied stations of the period (one station's row when the period names one)."""
-    rows = StationDay.objects.filter(day__gte=period.first, day__lte=period.last)
-    if period.station_id is not None:
-        rows = rows.filter(station_id=period.station_id)
-    top = list(
-        rows.values("station_id")
-        .annotate(occupied=Sum("occupied_seconds"), sessions=Sum("sessions"), energy=Sum("energy_wh"))
-        .order_by("-occupied", "station_id")[:limit]
-    )
+    top = top_stations(split(period.first, period.last), station_id=period.station_id, limit=limit)
     evse_count = Evse.objects.filter(station=OuterRef("pk")).order_by().values("station").annotate(n=Count("pk"))
     stations = {
         pk: (cp, evses)
-        for pk, cp, evses in ChargingStation.objects.filter(pk__in=[row["station_id"] for row in top])
+        for pk, cp, evses in ChargingStation.objects.filter(pk__in=[row.station_id for row in top])
         .annotate(evse_count=Coalesce(Subquery(evse_count.values("n")), 0))
         .values_list("pk", "charge_point_id", "evse_count")
     }
     seconds = period.days * 86_400
     result = []
     for row in top:
-        charge_point_id, evses = stations.get(row["station_id"], ("?", 0))
+        charge_point_id, evses = stations.get(row.station_id, ("?", 0))
         capacity = max(evses, 1) * seconds
         result.append(
             Utilisation(
-                row["station_id"],
+                row.station_id,
                 charge_point_id,
                 evses,
-                row["occupied"],
-                row["sessions"],
-                row["energy"],
-                round(100 * row["occupied"] / capacity, 2),
+                row.occupied_seconds,
+                row.sessions,
+                row.energy_wh,
+                round(100 * row.occupied_seconds / capacity, 2),
             )
         )
     return result

@@ -7,9 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from dashboard import services
+from dashboard.selectors.months import next_month
 from dashboard.selectors.rollups import local_day
-
-CHUNK_DAYS = 31
 
 
 class Command(BaseCommand):
@@ -26,8 +25,8 @@ class Command(BaseCommand):
         last = local_day(now)
         first = last - timedelta(days=days - 1)
         written = 0
-        while first <= last:  # a month at a time: each its own short database transaction
-            chunk_last = min(first + timedelta(days=CHUNK_DAYS - 1), last)
+        while first <= last:  # a calendar month at a time (each month summed once): short transactions
+            chunk_last = min(next_month(first) - timedelta(days=1), last)
             written += services.refresh_rollups(first=first, last=chunk_last, now=now)
             first = chunk_last + timedelta(days=1)
         self.stdout.write(
