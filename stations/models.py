@@ -315,7 +315,8 @@ class StationEvent(models.Model):
         FIRMWARE = "firmware"
         DIAGNOSTICS = "diagnostics"
         DEVIATION = "deviation", "protocol deviation"
-        CONNECTION = "connection"
+        CONNECTION = "connection"  # its registration changed (accepted, pending, rejected)
+        LINK = "link", "online / offline"  # its socket connected or went away: the connection history
         EVENT = "event", "device event"
         SECURITY = "security", "security event"
         CHARGING_LIMIT = "charging_limit", "charging limit"
@@ -328,7 +329,7 @@ class StationEvent(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        # The second serves one kind across the network over a period (connection history for uptime).
+        # The second serves one kind across the network over a period (the links' history, for uptime).
         indexes = [
             models.Index(fields=["station", "kind", "-occurred_at"]),
             models.Index(fields=["kind", "occurred_at"]),

@@ -138,9 +138,7 @@ def _stations(since: datetime, now: datetime) -> dict[int, _Station]:
 def _connection_changes(since: datetime, now: datetime) -> dict[int, list[tuple[datetime, bool]]]:
     """Each station's connects and disconnects in [since, now], in order."""
     events = (
-        StationEvent.objects.filter(
-            kind=StationEvent.Kind.CONNECTION, details__has_key="online", occurred_at__gte=since, occurred_at__lte=now
-        )
+        StationEvent.objects.filter(kind=StationEvent.Kind.LINK, occurred_at__gte=since, occurred_at__lte=now)
         .order_by("occurred_at", "id")
         .values_list("station_id", "occurred_at", "details")
     )

@@ -131,7 +131,7 @@ def _keep_connection_change(station_id: int, *, online: bool, at: datetime, summ
     from, since the station's row only holds its latest connection and disconnection."""
     StationEvent.objects.create(
         station_id=station_id,
-        kind=StationEvent.Kind.CONNECTION,
+        kind=StationEvent.Kind.LINK,
         summary=summary,
         details={"online": online},
         occurred_at=at,

@@ -157,7 +157,11 @@ def test_uptime_takes_out_every_offline_spell_of_the_connection_history(monkeypa
     # UTC is the network's time zone here: offline 00:00-02:00 (it first connected at 02:00), 08:00-09:30, 20:00-21:00.
     assert uptime.port_seconds == 24 * H
     assert uptime.up_seconds == 24 * H - (2 * H + 90 * 60 + H)
-    summaries = list(StationEvent.objects.filter(station=cp).order_by("occurred_at").values_list("summary", flat=True))
+    summaries = list(
+        StationEvent.objects.filter(station=cp, kind=StationEvent.Kind.LINK)
+        .order_by("occurred_at")
+        .values_list("summary", flat=True)
+    )
     assert summaries == [
         "Connected (OCPP 1.6)",
         "Disconnected",
