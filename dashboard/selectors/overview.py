@@ -55,7 +55,8 @@ def network_now() -> NetworkNow:
     """Counted in two grouped queries, whatever the number of stations."""
     online = ~Q(connection_channel="")
     usable = online & ~Q(status__in=ConnectorStatus.out_of_service())
-    charging = Connector.objects.filter(evse__station=OuterRef("pk"), status__in=ConnectorStatus.charging())
+    # A session runs there: a 1.6 connector says Charging or Suspended, a 2.0.1 one only Occupied.
+    charging = Transaction.objects.filter(station=OuterRef("pk"), status=Transaction.Status.ACTIVE)
     faulted = Connector.objects.filter(evse__station=OuterRef("pk"), status=ConnectorStatus.FAULTED)
     counts = ChargingStation.objects.filter(registration_status=RegistrationStatus.ACCEPTED).aggregate(
         stations=Count("pk"),

@@ -71,6 +71,15 @@ def card_values(html: str) -> dict[str, str]:
     return dict(found)
 
 
+def test_a_201_station_charging_on_an_occupied_connector_is_charging_now():
+    """OCPP 2.0.1 connectors report Occupied, not Charging: the running session tells."""
+    occupied = station("CP-201")
+    Connector.objects.filter(evse__station=occupied).update(status="Occupied")
+    assert network_now().charging == 0
+    session(occupied, start=start_of_today(), stop=None, wh=500, power_w=11_000)
+    assert network_now().charging == 1
+
+
 def test_the_network_now_counts_accepted_stations_by_state_and_sums_the_running_power(network):
     now = network_now()
 
