@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.test import AsyncClient
 from django.urls import reverse
 
 from tests.dashboard.sessions_world import finance, looker, world  # noqa: F401 (fixtures)
@@ -79,3 +80,13 @@ def test_a_bad_filter_is_a_400_with_a_detail(client, world, finance, params, fie
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json()["detail"].startswith(f"{field}: ")
+
+
+async def test_under_asgi_the_export_streams_from_an_async_iterator(transactional_db, world, finance):
+    """An ASGI server gathers a sync iterator into one list before sending a byte; an async one it streams."""
+    client = AsyncClient()
+    await client.aforce_login(finance)
+    response = await client.get(reverse("dashboard:sessions-csv"), {"driver": "CARD-A"})
+    assert response.status_code == 200 and response.is_async
+    text = b"".join([chunk async for chunk in response.streaming_content]).decode()
+    assert [row["id_token"] for row in csv.DictReader(io.StringIO(text))] == ["CARD-A"]
