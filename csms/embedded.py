@@ -53,6 +53,9 @@ def start_redis(port: int, workdir: Path) -> subprocess.Popen:
             "10000",
         ],
         stdout=subprocess.DEVNULL,
+        # Its own session: a Ctrl-C meant for the terminal's process group reaches its users, not
+        # Redis, which its starter stops after them (else each user dies logging refused connections).
+        start_new_session=True,
     )
     deadline = time.monotonic() + 10
     while not port_open(port):
