@@ -244,7 +244,7 @@ PASSWORD_HASHERS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")  # the network's clock: its days, its hours, its alerts
 USE_I18N = True
 USE_TZ = True
 

@@ -52,8 +52,17 @@ def _date(params, name: str, default: date) -> date:
 
 @staff_page
 def analytics_page(request: HttpRequest):
-    stations = ChargingStation.objects.order_by("charge_point_id").values_list("pk", "charge_point_id")[:500]
-    return render_page(request, "dashboard/analytics.html", {"stations": list(stations), "hours": range(24)})
+    """The page opens on the period and station of its own URL (?from=&to=&station=), so a view can be shared."""
+    stations = list(ChargingStation.objects.order_by("charge_point_id").values_list("pk", "charge_point_id")[:500])
+    chosen = request.GET.get("station", "")
+    if chosen.isdigit() and all(pk != int(chosen) for pk, _ in stations):
+        stations += ChargingStation.objects.filter(pk=int(chosen)).values_list("pk", "charge_point_id")
+    context = {
+        "stations": stations,
+        "hours": range(24),
+        "chosen": {"from": request.GET.get("from", ""), "to": request.GET.get("to", ""), "station": chosen},
+    }
+    return render_page(request, "dashboard/analytics.html", context)
 
 
 @staff_page

@@ -126,3 +126,14 @@ def test_the_page_renders_for_a_viewer_and_anonymous_visitors_log_in_first(clien
     assert f'data-url="{DATA}"' in html
     assert "dashboard/vendor/chart.js/chart.umd.min.js" in html
     assert f'<option value="{history[0].pk}">CP-BUSY</option>' in html
+
+
+def test_the_page_opens_on_the_period_and_station_of_its_url(client, history):
+    client.force_login(staff("viewer", group="viewer"))
+    busy = history[0]
+
+    html = client.get(reverse("dashboard:analytics"), {"from": "2026-03-30", "to": "2026-04-02", "station": busy.pk})
+
+    page = html.content.decode()
+    assert 'name="from" value="2026-03-30"' in page and 'name="to" value="2026-04-02"' in page
+    assert f'<option value="{busy.pk}" selected>CP-BUSY</option>' in page

@@ -106,6 +106,7 @@
     const data = await response.json();
     if (!response.ok) { error.textContent = data.detail; error.hidden = false; return; }
     error.hidden = true;
+    history.replaceState(null, "", "?" + params);  // the view, as a link to share or come back to
     form.elements.from.value = data.from;
     form.elements.to.value = data.to;
     setCard("kwh", Voltstack.formatNumber(data.kwh, 1) + " kWh");

@@ -110,5 +110,10 @@ window.Voltstack = (function () {
     return Number(value).toLocaleString(undefined, { minimumFractionDigits: digits || 0, maximumFractionDigits: digits || 0 });
   }
 
-  return { on: on, throttle: throttle, getJSON: getJSON, toast: toast, formatNumber: formatNumber };
+  // A moment as the page's own clock reads it (body data-time-zone: the site's, or the network's), not the browser's.
+  function formatTime(moment) {
+    return new Date(moment).toLocaleTimeString(undefined, { timeZone: document.body.dataset.timeZone || undefined });
+  }
+
+  return { on: on, throttle: throttle, getJSON: getJSON, toast: toast, formatNumber: formatNumber, formatTime: formatTime };
 })();

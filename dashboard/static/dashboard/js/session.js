@@ -39,7 +39,7 @@
     if (data.cdr_state !== panel.dataset.cdrState) { location.reload(); return; }
     for (const [name, chart] of Object.entries(charts)) {
       const points = data.series[name] || [];
-      chart.data.labels = points.map(function (p) { return new Date(p.t).toLocaleTimeString(); });
+      chart.data.labels = points.map(function (p) { return Voltstack.formatTime(p.t); });
       chart.data.datasets[0].data = points.map(function (p) { return p.v; });
       chart.update();
     }

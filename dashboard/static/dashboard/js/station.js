@@ -52,7 +52,7 @@
         options: {
           animation: false, maintainAspectRatio: false, parsing: false,
           scales: {
-            x: { type: "linear", ticks: { callback: function (v) { return new Date(v).toLocaleTimeString(); } } },
+            x: { type: "linear", ticks: { callback: function (v) { return Voltstack.formatTime(v); } } },
             y: { beginAtZero: true, title: { display: true, text: "kW" } },
           },
         },
