@@ -143,9 +143,10 @@ def in_progress(filters: SessionFilters, *, limit: int = IN_PROGRESS_LIMIT) -> t
 def history_page(
     filters: SessionFilters, *, before: Cursor | None = None, after: Cursor | None = None, size: int | None = None
 ) -> Page:
-    """One page of every matching session, newest first: the first page, the one older than `before`, or newer than `after`."""
+    """One page of the matching sessions that ended (the running ones are in progress), newest first:
+    the first page, the one older than `before`, or newer than `after`."""
     size = size or PAGE_SIZE
-    sessions = _annotated(_filtered(filters))
+    sessions = _annotated(_filtered(filters)).exclude(status=Transaction.Status.ACTIVE)
     if after is not None:
         found = list(sessions.filter(_newer_than(after)).order_by("started_at", "pk")[: size + 1])
         if found:

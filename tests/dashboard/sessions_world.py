@@ -8,8 +8,10 @@ billing prices and seals them with its own services.
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
@@ -103,6 +105,8 @@ def world(db) -> World:
 def staff(username: str, *, group: str | None = None, permissions: tuple[str, ...] = ()):
     member = get_user_model().objects.create_user(username, f"{username}@voltstack.test", is_staff=True)
     if group:
+        # The roles migration's groups, made again if a transactional test's flush emptied the tables.
+        import_module("csms.migrations.0001_roles").define_groups(apps)
         member.groups.add(Group.objects.get(name=group))
     for label in permissions:
         app_label, codename = label.split(".")

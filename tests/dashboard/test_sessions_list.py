@@ -33,11 +33,11 @@ def signed_in(client, finance):
     return client
 
 
-def test_the_list_shows_running_sessions_in_progress_and_every_session_newest_first(signed_in, world):
+def test_the_list_shows_running_sessions_in_progress_and_the_ended_ones_newest_first(signed_in, world):
     response = signed_in.get(reverse("dashboard:sessions"))
     html = response.content.decode()
     assert rows(html, "in-progress-table") == [world.running.pk]
-    assert rows(html, "history-table") == [world.running.pk, world.failed.pk, world.completed.pk]
+    assert rows(html, "history-table") == [world.failed.pk, world.completed.pk]  # the running one is in progress
     completed = html.split(f'data-transaction="{world.completed.pk}"')[-1].split("</tr>")[0]
     # Started 23:30 UTC, i.e. 00:30 the next day in Berlin; 12.345 kWh in an hour; sealed at 5.60 EUR incl. VAT.
     assert "2026-03-06 00:30" in completed
@@ -51,18 +51,18 @@ def test_the_list_shows_running_sessions_in_progress_and_every_session_newest_fi
 @pytest.mark.parametrize(
     ("params", "running", "history"),
     [
-        ({"site": "berlin"}, ["running"], ["running", "completed"]),
+        ({"site": "berlin"}, ["running"], ["completed"]),
         ({"site": "new_york"}, [], ["failed"]),
         ({"station": "CP-NYC"}, [], ["failed"]),
-        ({"driver": "CARD-B"}, ["running"], ["running"]),
+        ({"driver": "CARD-B"}, ["running"], []),
         ({"driver": "DANA@example.com"}, [], ["completed"]),
-        ({"state": "running"}, ["running"], ["running"]),
+        ({"state": "running"}, ["running"], []),
         ({"state": "completed"}, [], ["failed", "completed"]),
         ({"state": "payment_failed"}, [], ["failed"]),
         # Local days of each site: 03-05 is New York's evening session (already the 6th in UTC) ...
         ({"date_from": "2026-03-05", "date_to": "2026-03-05"}, [], ["failed"]),
         # ... and 03-06 begins in Berlin at 23:00 UTC on the 5th.
-        ({"date_from": "2026-03-06", "date_to": "2026-03-06"}, ["running"], ["running", "completed"]),
+        ({"date_from": "2026-03-06", "date_to": "2026-03-06"}, ["running"], ["completed"]),
         ({"date_from": "2026-03-06", "site": "new_york"}, [], []),
         ({"date_to": "2026-03-05"}, [], ["failed"]),
     ],
@@ -109,16 +109,16 @@ def test_a_bad_filter_is_shown_on_the_form(signed_in, world, params, error):
 
 
 def test_history_pages_by_keyset_older_and_newer(signed_in, world, monkeypatch):
-    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
     first = signed_in.get(reverse("dashboard:sessions")).content.decode()
-    assert rows(first, "history-table") == [world.running.pk, world.failed.pk]
+    assert rows(first, "history-table") == [world.failed.pk]
     older_link = re.search(r'rel="next" href="\?before=([^"]+)"', first).group(1)
     older = signed_in.get(f"{reverse('dashboard:sessions')}?before={older_link}").content.decode()
     assert rows(older, "history-table") == [world.completed.pk]
     assert 'rel="next"' not in older
     newer_link = re.search(r'rel="prev" href="\?after=([^"]+)"', older).group(1)
     newer = signed_in.get(f"{reverse('dashboard:sessions')}?after={newer_link}").content.decode()
-    assert rows(newer, "history-table") == [world.running.pk, world.failed.pk]
+    assert rows(newer, "history-table") == [world.failed.pk]
     assert 'rel="prev"' not in newer  # the first page again
 
 
@@ -133,7 +133,7 @@ def test_the_in_progress_fragment_lists_running_sessions_with_the_filters(signed
 def test_a_viewer_without_money_sees_no_cost(client, world, looker):
     client.force_login(looker)
     html = client.get(reverse("dashboard:sessions")).content.decode()
-    assert rows(html, "history-table") == [world.running.pk, world.failed.pk, world.completed.pk]
+    assert rows(html, "history-table") == [world.failed.pk, world.completed.pk]  # the running one is in progress
     assert "<th>Cost</th>" not in html and "EUR" not in html
     assert "payment--failed" not in html
 
@@ -151,12 +151,14 @@ def test_the_list_reads_a_page_in_a_constant_number_of_queries(signed_in, world,
             id_tag_value=tx.id_tag_value,
             authorization_status="Accepted",
             started_at=tx.started_at - timedelta(minutes=minute),
+            stopped_at=tx.started_at,
+            status=Transaction.Status.COMPLETED,
             meter_start_wh=0,
         )
-    # ... and with 13 (no query per row).
+    # ... and with 13, 12 of them ended (no query per row).
     with django_assert_num_queries(6):
         html = signed_in.get(reverse("dashboard:sessions")).content.decode()
-    assert len(rows(html, "history-table")) == 13
+    assert len(rows(html, "history-table")) == 12
 
 
 def test_anonymous_visitors_go_to_the_login(client, world):

@@ -1,5 +1,6 @@
 /* The sessions list: the in-progress table is read again (throttled) when a session starts or stops,
- * and on every resync; the history is paged by links and not touched. */
+ * and on every resync. On the newest page of the history, a session that stopped comes in at the top:
+ * the page is read again and its history swapped in; older pages are paged by links and left alone. */
 (function () {
   "use strict";
   const box = document.getElementById("in-progress");
@@ -13,6 +14,18 @@
   }, 2000);
 
   listen(["transaction_started", "transaction_stopped", "resync"], refresh);
+
+  const history = document.getElementById("history");
+  const newest = !/[?&](before|after)=/.test(location.search);
+  const refreshHistory = Voltstack.throttle(async function () {
+    try {
+      const response = await fetch(location.href, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("history");
+      if (fresh) history.innerHTML = fresh.innerHTML;
+    } catch (err) { /* the next stop or resync tries again */ }
+  }, 2000);
+  if (history && newest) listen(["transaction_stopped", "resync"], refreshHistory);
 
   // live.js's Voltstack.on takes either (type, fn) or (fn) hearing every message.
   function listen(types, fn) {
