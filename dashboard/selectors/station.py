@@ -217,6 +217,11 @@ class StationCommand:
     label: str
     allowed: bool  # whether the admin runs it for this user
 
+    @property
+    def immediate(self) -> bool:
+        """Sent at the press, with no form of the admin's to fill in first (those end in "…")."""
+        return not self.label.endswith("…")
+
 
 def station_commands(*, request: HttpRequest) -> list[StationCommand]:
     """The charger commands of the stations' admin, read from its own action registry so that a new

@@ -270,7 +270,12 @@ class CommandForms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form" and attrs.get("method") == "post":
-            self._form = {"url": attrs.get("action"), "fields": {}, "button": None}
+            self._form = {
+                "url": attrs.get("action"),
+                "fields": {},
+                "button": None,
+                "confirm": attrs.get("data-confirm"),
+            }
         elif self._form is not None and tag == "input" and attrs.get("type") == "hidden":
             self._form["fields"][attrs["name"]] = attrs["value"]
         elif self._form is not None and tag == "button" and "data-command" in attrs:
@@ -300,6 +305,13 @@ def test_the_admins_commands_are_buttons_an_operator_may_press(operator, station
         assert form["fields"]["action"] == name and form["fields"]["_selected_action"] == str(station.pk)
         assert form["fields"]["csrfmiddlewaretoken"]
         assert "disabled" not in form["button"]
+
+
+def test_a_command_sent_at_the_press_asks_first_and_one_with_a_form_does_not(operator, station):
+    buttons = commands(page(operator, station))
+    assert buttons["reset_hard"]["confirm"] == f"Send “Reset (hard)” to {station.charge_point_id} now?"
+    assert buttons["reset_soft"]["confirm"]
+    assert buttons["unlock_connector"]["confirm"] is None  # "Unlock connector…": the admin's form asks which
 
 
 def test_a_viewer_sees_the_same_commands_disabled(viewer, station):

@@ -88,4 +88,9 @@
   draw(JSON.parse(document.getElementById("station-power").textContent));
   tick();
   setInterval(tick, 1000);
+  // A command sent at the press (a reset mid-session, say) is asked about first; the "…" ones have the admin's form.
+  document.addEventListener("submit", function (e) {
+    const question = e.target.dataset && e.target.dataset.confirm;
+    if (question && !window.confirm(question)) e.preventDefault();
+  });
 })();
