@@ -28,9 +28,7 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,7 +38,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script, yet use the project's helpers
 
-from bench.servers import deployment_secrets, embedded_redis, percentile, run_logged, running  # noqa: E402
+from bench.servers import deployment_secrets, embedded_redis, http_load, percentile, run_logged, running  # noqa: E402
 from csms.embedded import free_port, port_open  # noqa: E402
 
 AIM_P95_MS = 200.0
@@ -105,57 +103,20 @@ def workloads(city_boxes: list[str], today: datetime) -> list[Workload]:
 
 def measure(port: int, cookie: str, workload: Workload, concurrency: int, duration: float) -> Result:
     """`concurrency` clients, each on one kept-alive connection, send requests back to back for `duration` s."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    statuses: Counter[str] = Counter()
-    sizes: list[int] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + duration
-
-    def client(seed: int) -> None:
-        rng = random.Random(seed)
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        while time.monotonic() < deadline:
-            path = workload.path(rng)
-            started = time.perf_counter()
-            try:
-                connection.request("GET", path, headers={"Cookie": cookie})
-                response = connection.getresponse()
-                status, body = response.status, response.read()
-            except (OSError, http.client.HTTPException) as exc:  # a timeout or a dropped connection: start afresh
-                connection.close()
-                status, body = None, repr(exc).encode()
-            elapsed = time.perf_counter() - started
-            with lock:
-                statuses[str(status)] += 1
-                if status == 200:
-                    latencies.append(elapsed)
-                    sizes.append(len(body))
-                else:
-                    errors.append(f"{status} {path} {body[:200]!r}")
-        connection.close()
-
-    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(concurrency)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    ordered = sorted(latencies)
-    latency = {f"p{p}": _ms(percentile(ordered, p)) for p in (50, 95, 99)}
+    load = http_load(port, workload.path, {"Cookie": cookie}, concurrency, duration)
+    latency = {f"p{p}": _ms(percentile(load.latencies, p)) for p in (50, 95, 99)}
     return Result(
         name=workload.name,
         path=workload.path(random.Random(0)),
-        requests=len(latencies),
-        errors=len(errors),
-        requests_per_second=round(len(latencies) / elapsed, 1),  # answered with 200
+        requests=len(load.latencies),
+        errors=len(load.errors),
+        requests_per_second=load.per_second,  # answered with 200
         latency_ms=latency,
-        mean_response_kb=round(sum(sizes) / max(1, len(sizes)) / 1024, 1),
+        mean_response_kb=round(sum(load.sizes) / max(1, len(load.sizes)) / 1024, 1),
         meets_aim=None if latency["p95"] is None else latency["p95"] < AIM_P95_MS,
         baseline=workload.baseline,
-        statuses=dict(statuses),
-        error_samples=errors[:3],
+        statuses=dict(load.statuses),
+        error_samples=load.errors[:3],
     )
 
 

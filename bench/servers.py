@@ -10,12 +10,17 @@ its output to a log file.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import math
 import os
+import random
 import secrets
 import subprocess
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from csms.embedded import free_port, start_redis
@@ -93,3 +98,61 @@ def percentile(sorted_values: list[float], p: float) -> float | None:
     if not sorted_values:
         return None
     return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
+
+
+@dataclass
+class HttpLoad:
+    """What `http_load`'s clients saw: the latency and size of each 200, and every other answer."""
+
+    latencies: list[float] = field(default_factory=list)  # seconds, sorted
+    sizes: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    elapsed: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return round(len(self.latencies) / self.elapsed, 1) if self.elapsed else 0.0
+
+
+def http_load(
+    port: int, path: Callable[[random.Random], str], headers: dict[str, str], concurrency: int, duration: float
+) -> HttpLoad:
+    """`concurrency` clients on 127.0.0.1:port, each on one kept-alive connection, GET back to back for
+    `duration` seconds; `path(rng)` picks each request's path (client n's rng is seeded with n)."""
+    load = HttpLoad()
+    lock = threading.Lock()
+    deadline = time.monotonic() + duration
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while time.monotonic() < deadline:
+            target = path(rng)
+            started = time.perf_counter()
+            try:
+                connection.request("GET", target, headers=headers)
+                response = connection.getresponse()
+                status, body = response.status, response.read()
+            except (OSError, http.client.HTTPException) as exc:  # a timeout or a dropped connection: start afresh
+                connection.close()
+                status, body = None, repr(exc).encode()
+            elapsed = time.perf_counter() - started
+            with lock:
+                load.statuses[str(status)] += 1
+                if status == 200:
+                    load.latencies.append(elapsed)
+                    load.sizes.append(len(body))
+                else:
+                    load.errors.append(f"{status} {target} {body[:200]!r}")
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(concurrency)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    load.elapsed = time.monotonic() - started
+    load.latencies.sort()
+    return load

@@ -21,7 +21,6 @@ import os
 import random
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,7 +31,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script, yet use the project's helpers
 
-from bench.servers import deployment_secrets, embedded_redis, percentile, run_logged, running  # noqa: E402
+from bench.servers import deployment_secrets, embedded_redis, http_load, percentile, run_logged, running  # noqa: E402
 from csms.embedded import free_port, port_open  # noqa: E402
 
 BOX = (5.9, 47.3, 15.0, 55.0)  # min_lon, min_lat, max_lon, max_lat: Germany
@@ -112,50 +111,15 @@ def _view(rng: random.Random, zoom: int) -> str:
 
 def measure(port: int, token: str, workload: Workload, concurrency: int, duration: float) -> Result:
     """`concurrency` clients, each on one kept-alive connection, send requests back to back for `duration` s."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    sizes: list[int] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + duration
-
-    def client(seed: int) -> None:
-        rng = random.Random(seed)
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Authorization": f"Bearer {token}"}
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            try:
-                connection.request("GET", workload.path(rng), headers=headers)
-                response = connection.getresponse()
-                status, body = response.status, response.read()
-            except (OSError, http.client.HTTPException) as exc:  # a timeout or a dropped connection: start afresh
-                connection.close()
-                status, body = None, repr(exc).encode()
-            elapsed = time.perf_counter() - started
-            with lock:
-                if status == 200:
-                    latencies.append(elapsed)
-                    sizes.append(len(body))
-                else:
-                    errors.append(f"{status} {body[:200]!r}")
-        connection.close()
-
-    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(concurrency)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    ordered = sorted(latencies)
+    load = http_load(port, workload.path, {"Authorization": f"Bearer {token}"}, concurrency, duration)
     return Result(
         name=workload.name,
-        requests=len(latencies),
-        errors=len(errors),
-        requests_per_second=round(len(latencies) / elapsed, 1),  # answered with 200
-        latency_ms={f"p{p}": _ms(percentile(ordered, p)) for p in (50, 95, 99)},
-        mean_response_kb=round(sum(sizes) / max(1, len(sizes)) / 1024, 1),
-        error_samples=errors[:3],
+        requests=len(load.latencies),
+        errors=len(load.errors),
+        requests_per_second=load.per_second,  # answered with 200
+        latency_ms={f"p{p}": _ms(percentile(load.latencies, p)) for p in (50, 95, 99)},
+        mean_response_kb=round(sum(load.sizes) / max(1, len(load.sizes)) / 1024, 1),
+        error_samples=load.errors[:3],
     )
 
 

@@ -10,15 +10,23 @@ month is the sum of its days, recomputed from them whenever any of its days is.
 from django.db import models
 
 
-class StationDay(models.Model):
-    """One station's day, for utilisation per station and the analytics of one station."""
+class StationFigures(models.Model):
+    """What a station did over a period: a day (StationDay) or a month of days (StationMonth)."""
 
     station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
     sessions = models.PositiveIntegerField(default=0)
     energy_wh = models.BigIntegerField(default=0)
     occupied_seconds = models.BigIntegerField(default=0, help_text="EVSE-seconds with a transaction running")
     revenue = models.JSONField(default=dict, help_text="Sealed CDR totals excl. VAT: {currency: amount as string}")
+
+    class Meta:
+        abstract = True
+
+
+class StationDay(StationFigures):
+    """One station's day, for utilisation per station and the analytics of one station."""
+
+    day = models.DateField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["station", "day"], name="unique_station_day")]
@@ -47,16 +55,11 @@ class NetworkDay(models.Model):
     refreshed_at = models.DateTimeField()
 
 
-class StationMonth(models.Model):
+class StationMonth(StationFigures):
     """One station's calendar month of local days, the sum of its StationDay rows: a year of utilisation per
     station reads twelve rows a station instead of 365 (dashboard.selectors.months)."""
 
-    station = models.ForeignKey("stations.ChargingStation", on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The month's first day")
-    sessions = models.PositiveIntegerField(default=0)
-    energy_wh = models.BigIntegerField(default=0)
-    occupied_seconds = models.BigIntegerField(default=0, help_text="EVSE-seconds with a transaction running")
-    revenue = models.JSONField(default=dict, help_text="Sealed CDR totals excl. VAT: {currency: amount as string}")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["station", "month"], name="unique_station_month")]
