@@ -344,6 +344,18 @@ OCPP_HANDSHAKE_FAILURE_WINDOW = env_int("OCPP_HANDSHAKE_FAILURE_WINDOW", 300)
 OCPP_HANDSHAKE_FAILURES_PER_STATION = env_int("OCPP_HANDSHAKE_FAILURES_PER_STATION", 10)
 OCPP_HANDSHAKE_FAILURES_PER_ADDRESS = env_int("OCPP_HANDSHAKE_FAILURES_PER_ADDRESS", 50)
 
+# --- OCPI 2.2.1 (roaming/, issue 12) ----------------------------------------------------------
+# The URL partners reach us at (our versions and module URLs are built on it), and our party.
+OCPI_BASE_URL = os.environ.get("OCPI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+OCPI_COUNTRY_CODE = os.environ.get("OCPI_COUNTRY_CODE", "DE")
+OCPI_PARTY_ID = os.environ.get("OCPI_PARTY_ID", "VST")
+OCPI_BUSINESS_NAME = os.environ.get("OCPI_BUSINESS_NAME", "Voltstack")
+OCPI_HTTP_TIMEOUT = float(os.environ.get("OCPI_HTTP_TIMEOUT", "10"))  # seconds, each call to a partner
+# The request log (every OCPI request in and out), kept like the OCPP message log.
+OCPI_REQUEST_LOG_RETENTION_DAYS = env_int("OCPI_REQUEST_LOG_RETENTION_DAYS", 30)
+OCPI_REQUEST_LOG_BODY_MAX_CHARS = env_int("OCPI_REQUEST_LOG_BODY_MAX_CHARS", 16 * 1024)
+CELERY_BEAT_SCHEDULE["purge-ocpi-request-log"] = {"task": "roaming.tasks.purge_request_log", "schedule": 3600.0}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("map/", RedirectView.as_view(pattern_name="dashboard:map"), name="map"),
     path("api/v1/", include("csms.api.urls")),
+    path("ocpi/", include("roaming.urls")),
     path("stripe/webhook", stripe_webhook, name="stripe-webhook"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

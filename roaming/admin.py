@@ -1,0 +1,154 @@
+"""Operators' view of roaming: partners and their credentials, the handshake actions, the request log."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from csms.admin import AuditAdmin
+from roaming.envelope import OcpiError
+from roaming.models import Partner, RequestLog
+from roaming.services import registration
+
+
+class RegisterForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    versions_url = forms.URLField(
+        max_length=255, assume_scheme="https", label="Versions URL", help_text="The partner's OCPI versions URL"
+    )
+    token_a = forms.CharField(max_length=64, label="Token A", help_text="The token the partner gave us to register")
+    tokens_raw = forms.BooleanField(required=False, help_text="The partner expects tokens without Base64")
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    """Partners (eMSPs, hubs): who they are, which endpoints they gave us, where their credentials stand."""
+
+    list_display = ["name", "status", "parties", "version", "modules", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "party_id", "versions_url"]
+    fields = [
+        "name",
+        "tokens_raw",
+        "status",
+        "country_code",
+        "party_id",
+        "roles",
+        "versions_url",
+        "version",
+        "endpoint_list",
+        "credentials_state",
+        "request_log",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = [f for f in fields if f not in ("name", "tokens_raw")]
+    actions = ["issue_token_a", "unregister"]
+
+    @admin.display(description="roles")
+    def parties(self, partner: Partner) -> str:
+        return ", ".join(f"{r.get('role')} {r.get('country_code')}*{r.get('party_id')}" for r in partner.roles) or "—"
+
+    @admin.display(description="modules")
+    def modules(self, partner: Partner) -> str:
+        return ", ".join(sorted(partner.endpoints)) or "—"
+
+    @admin.display(description="endpoints")
+    def endpoint_list(self, partner: Partner) -> str:
+        rows = [
+            (module, role, url) for module, roles in sorted(partner.endpoints.items()) for role, url in roles.items()
+        ]
+        return format_html_join(mark_safe("<br>"), "{} {}: {}", rows) or "—"
+
+    @admin.display(description="credentials")
+    def credentials_state(self, partner: Partner) -> str:
+        return (
+            ", ".join(
+                label
+                for label, present in (
+                    ("token A issued", partner.token_a_hash),
+                    ("our token issued", partner.our_token_hash),
+                    ("their token stored", partner.their_token_encrypted),
+                )
+                if present
+            )
+            or "none"
+        )
+
+    @admin.display(description="request log")
+    def request_log(self, partner: Partner) -> str:
+        url = reverse("admin:roaming_requestlog_changelist") + f"?partner__id__exact={partner.pk}"
+        return format_html('<a href="{}">Every OCPI request in and out</a>', url)
+
+    @admin.action(description="Issue token A (shown once) for the selected partner", permissions=["change"])
+    def issue_token_a(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one partner.", messages.WARNING)
+            return None
+        partner = queryset.get()
+        if partner.status == Partner.Status.REGISTERED:
+            self.message_user(request, f"{partner} is registered: unregister it first.", messages.WARNING)
+            return None
+        token = registration.issue_token_a(partner=partner)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Token A",
+            "partner": partner,
+            "token": token,
+            "versions_url": registration.our_credentials(token=token)["url"],
+        }
+        return TemplateResponse(request, "admin/roaming/partner/token_a.html", context)
+
+    @admin.action(description="Unregister the selected partners (DELETE at theirs too)", permissions=["change"])
+    def unregister(self, request, queryset):
+        for partner in queryset.exclude(status=Partner.Status.UNREGISTERED):
+            problem = registration.unregister_at_partner(partner=partner)
+            if problem:
+                self.message_user(
+                    request, f"{partner}: unregistered here; the partner said: {problem}", messages.WARNING
+                )
+            else:
+                self.message_user(request, f"{partner}: unregistered.")
+
+    def get_urls(self):
+        return [
+            path("register/", self.admin_site.admin_view(self.register_view), name="roaming_partner_register"),
+            *super().get_urls(),
+        ]
+
+    def register_view(self, request):
+        """Register with a partner (we are the client): its versions URL and the token A it gave us."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = RegisterForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                partner = registration.register_with_partner(**form.cleaned_data)
+            except OcpiError as refusal:
+                form.add_error(None, f"{refusal.status_code}: {refusal.message}")
+            else:
+                self.message_user(request, f"Registered with {partner}.")
+                return redirect("admin:roaming_partner_change", partner.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": "Register with a partner",
+        }
+        return TemplateResponse(request, "admin/roaming/partner/register.html", context)
+
+
+@admin.register(RequestLog)
+class RequestLogAdmin(AuditAdmin):
+    """Every OCPI request in and out (credentials tokens masked), kept OCPI_REQUEST_LOG_RETENTION_DAYS."""
+
+    list_display = ["created_at", "partner", "direction", "method", "url", "http_status", "ocpi_status_code", "error"]
+    list_filter = ["direction", "method", "http_status", "ocpi_status_code", "partner"]
+    search_fields = ["url", "request_id", "correlation_id", "request_body", "response_body"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in RequestLog._meta.fields]

@@ -1,0 +1,152 @@
+"""The OCPI door's gate: who is calling (by the token in `Authorization`), the request ids, the log.
+
+Every OCPI view is wrapped by `ocpi_view`: it answers an unknown or missing token with HTTP 401 in the
+envelope, echoes X-Request-ID and X-Correlation-ID (made up when the caller sent none), turns an
+`OcpiError` into its envelope, and writes one RequestLog row per request.
+"""
+
+import base64
+import binascii
+import functools
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from roaming.envelope import CLIENT_ERROR, SERVER_ERROR, OcpiError, ocpi_response
+from roaming.models import Partner, RequestLog
+from roaming.secrets import token_hash
+from roaming.services.request_log import record_request
+
+logger = logging.getLogger(__name__)
+
+
+class TokenKind(Enum):
+    A = "A"  # the operator-issued registration token
+    PARTNER = "partner"  # the token we issued at registration (C, or B when we registered with them)
+
+
+@dataclass(frozen=True)
+class Caller:
+    partner: Partner
+    token: TokenKind
+    presented_token: str  # in clear for this request only: GET credentials answers with it
+    request_id: str
+    correlation_id: str
+
+
+def _header_token(header: str) -> str | None:
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "token" or not value.strip():
+        return None
+    return value.strip()
+
+
+def _b64_decoded(value: str) -> str | None:
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _partner_by_token(token: str) -> tuple[Partner, TokenKind, str] | None:
+    digest = token_hash(token)
+    partner = Partner.objects.filter(Q(our_token_hash=digest) | Q(token_a_hash=digest)).first()
+    if partner is None:
+        return None
+    return partner, TokenKind.PARTNER if partner.our_token_hash == digest else TokenKind.A, token
+
+
+def authenticate(header: str) -> tuple[Partner, TokenKind, str] | None:
+    """The partner a header's token names: Base64 first (2.2.1), then raw for partners flagged tokens_raw."""
+    value = _header_token(header)
+    if value is None:
+        return None
+    decoded = _b64_decoded(value)
+    if decoded:
+        found = _partner_by_token(decoded)
+        if found is not None:
+            return found
+    found = _partner_by_token(value)
+    if found is not None and found[0].tokens_raw:
+        return found
+    return None
+
+
+def _ocpi_status(response: HttpResponse) -> int | None:
+    try:
+        return int(json.loads(response.content)["status_code"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def ocpi_view(*, token_a: bool = False) -> Callable:
+    """Wrap an OCPI view `view(request, caller, ...)`; `token_a`: whether token A may call it (spec 2.2.1
+    transport: only versions and credentials)."""
+
+    def decorate(view: Callable) -> Callable:
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
+            correlation_id = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
+            found = authenticate(request.headers.get("Authorization", ""))
+            partner = found[0] if found else None
+            error = ""
+            if found is None or (found[1] is TokenKind.A and not token_a):
+                response = ocpi_response(None, CLIENT_ERROR, "Unknown or missing credentials token", 401)
+                error = "unknown token" if found is None else "token A outside versions and credentials"
+            else:
+                caller = Caller(
+                    partner=found[0],
+                    token=found[1],
+                    presented_token=found[2],
+                    request_id=request_id,
+                    correlation_id=correlation_id,
+                )
+                try:
+                    response = view(request, caller, *args, **kwargs)
+                except OcpiError as refusal:
+                    response = refusal.response()
+                    error = refusal.message
+                except Exception:
+                    logger.exception("OCPI %s %s failed", request.method, request.path)
+                    response = ocpi_response(None, SERVER_ERROR, "Internal error", 500)
+                    error = "internal error"
+            response["X-Request-ID"] = request_id
+            response["X-Correlation-ID"] = correlation_id
+            record_request(
+                partner=partner,
+                direction=RequestLog.Direction.IN,
+                method=request.method or "",
+                url=request.build_absolute_uri(),
+                http_status=response.status_code,
+                ocpi_status_code=_ocpi_status(response),
+                request_id=request_id,
+                correlation_id=correlation_id,
+                request_body=request.body,
+                response_body=response.content,
+                error=error,
+            )
+            return response
+
+        return wrapped
+
+    return decorate
+
+
+def parse_json(request: HttpRequest) -> dict:
+    """The request's JSON object; anything else is the partner's error (2001), never a 500."""
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        raise OcpiError(2001, "The body is not valid JSON", http_status=400)
+    if not isinstance(body, dict):
+        raise OcpiError(2001, "The body must be a JSON object")
+    return body

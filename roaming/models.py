@@ -1,0 +1,81 @@
+"""OCPI partners (the eMSPs and hubs we roam with) and the log of every OCPI request in and out.
+
+Tokens: a partner presents one of two tokens to us and we present one to it.
+- token A: issued by an operator so the partner can register with us; only its hash is kept, and only
+  until the registration consumes it.
+- our token: the token the partner calls us with after registration (OCPI's token C when the partner
+  registered with us, its token B when we registered with it); only its SHA-256 hash is kept, so a
+  database leak does not let anyone call us as the partner.
+- their token: the token we call the partner with (its B or C); needed in clear for every call, so it is
+  stored encrypted with a key derived from SECRET_KEY (roaming/secrets.py).
+"""
+
+from django.db import models
+
+
+class Partner(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending (token A issued)"
+        REGISTERED = "registered", "registered"
+        UNREGISTERED = "unregistered", "unregistered"
+
+    name = models.CharField(max_length=100)
+    country_code = models.CharField(max_length=2, blank=True, help_text="The partner's first role's country code")
+    party_id = models.CharField(max_length=3, blank=True, help_text="The partner's first role's party id")
+    roles = models.JSONField(
+        default=list, blank=True, help_text="OCPI CredentialsRole list: role, country_code, party_id, business_details"
+    )
+    versions_url = models.URLField(max_length=255, blank=True)
+    version = models.CharField(max_length=10, blank=True)
+    endpoints = models.JSONField(default=dict, blank=True, help_text="module → role → URL, from their version details")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    tokens_raw = models.BooleanField(
+        default=False, help_text="The partner sends and expects tokens without Base64 (OCPI 2.1.1 habit)"
+    )
+    token_a_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    our_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    their_token_encrypted = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        party = f" ({self.country_code}*{self.party_id})" if self.party_id else ""
+        return f"{self.name}{party}"
+
+    def endpoint(self, module: str, role: str | None = None) -> str | None:
+        """The partner's URL for a module, for one role or whichever it lists first."""
+        roles = self.endpoints.get(module) or {}
+        if role is not None:
+            return roles.get(role)
+        return next(iter(roles.values()), None)
+
+
+class RequestLog(models.Model):
+    """One OCPI request in or out, as the OCPP message log keeps frames; purged after a retention period."""
+
+    class Direction(models.TextChoices):
+        IN = "in", "partner → us"
+        OUT = "out", "us → partner"
+
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    method = models.CharField(max_length=10)
+    url = models.TextField()
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="None: no answer")
+    ocpi_status_code = models.PositiveIntegerField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    correlation_id = models.CharField(max_length=64, blank=True, db_index=True)
+    request_body = models.TextField(blank=True)
+    response_body = models.TextField(blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["partner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.method} {self.url} {self.http_status}"

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from roaming.views import credentials, versions
+
+app_name = "roaming"
+
+urlpatterns = [
+    path("versions", versions.versions, name="versions"),
+    path("2.2.1", versions.version_details, name="version-details"),
+    path("2.2.1/credentials", credentials.credentials, name="credentials"),
+]
