@@ -1,0 +1,34 @@
+"""OCPI 2.2.1 object shapes as JSON Schema (draft 2020-12) dicts, written from the spec text.
+
+Tests validate every object the mapping produces against these, so a field
+too long, a missing required field or a value outside an enum shows up here
+rather than at a partner's parser. Plain dicts: no validator is imported.
+"""
+
+from roaming.schemas.locations import (
+    BUSINESS_DETAILS,
+    CONNECTOR,
+    ENERGY_MIX,
+    EVSE,
+    GEO_LOCATION,
+    HOURS,
+    LOCATION,
+)
+from roaming.schemas.tariffs import PRICE_COMPONENT, TARIFF, TARIFF_ELEMENT, TARIFF_RESTRICTIONS
+from roaming.schemas.types import DISPLAY_TEXT, PRICE
+
+__all__ = [
+    "BUSINESS_DETAILS",
+    "CONNECTOR",
+    "DISPLAY_TEXT",
+    "ENERGY_MIX",
+    "EVSE",
+    "GEO_LOCATION",
+    "HOURS",
+    "LOCATION",
+    "PRICE",
+    "PRICE_COMPONENT",
+    "TARIFF",
+    "TARIFF_ELEMENT",
+    "TARIFF_RESTRICTIONS",
+]
