@@ -27,6 +27,14 @@ $(NODE_CLIENT)/node_modules/.installed: $(NODE_CLIENT)/package.json $(NODE_CLIEN
 	npm ci --prefix $(NODE_CLIENT) --no-audit --no-fund
 	touch $@
 
+# The independent OCPI 2.2.1 eMSP of tests/e2e (extrawest-ocpi on FastAPI and pydantic 1), in a venv of
+# its own: its pins (pydantic 1, an old httpx) must not meet the project's.
+OCPI_PARTNER := tests/e2e/ocpi_partner
+$(OCPI_PARTNER)/.venv/.installed: $(OCPI_PARTNER)/requirements.txt
+	$(PYTHON) -m venv $(OCPI_PARTNER)/.venv
+	$(OCPI_PARTNER)/.venv/bin/pip install -q -r $(OCPI_PARTNER)/requirements.txt
+	touch $@
+
 # The browser tier's headless Chromium (tests/browser): Debian's package, installed when missing.
 # Playwright drives it in place (never `playwright install`, which downloads its own browsers).
 CHROMIUM ?= /usr/bin/chromium
@@ -45,7 +53,7 @@ lint: $(VENV)/.installed-test
 
 # Without REDIS_URL, csms.embedded starts a private Redis for the run.
 # pytest's exit code 5 (no tests selected) is not a failure of a filtered run.
-test: lint $(VENV)/.installed-test $(NODE_CLIENT)/node_modules/.installed $(CHROMIUM)
+test: lint $(VENV)/.installed-test $(NODE_CLIENT)/node_modules/.installed $(OCPI_PARTNER)/.venv/.installed $(CHROMIUM)
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m csms.embedded -- $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	rc=$$?; if [ $$rc -eq 5 ]; then exit 0; else exit $$rc; fi
 

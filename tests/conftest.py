@@ -17,6 +17,7 @@ from csms.embedded import free_port
 from sessions.models import IdTag
 from stations.services.connections import provision_station
 from tests.billing.localstripe_server import localstripe  # noqa: F401  (a fixture: the servers' Stripe)
+from tests.e2e.ocpi_partner.fixture import ocpi_partner  # noqa: F401  (a fixture: the independent OCPI eMSP)
 from tests.ocpp_client import STATION_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
