@@ -355,6 +355,17 @@ OCPI_HTTP_TIMEOUT = float(os.environ.get("OCPI_HTTP_TIMEOUT", "10"))  # seconds,
 OCPI_REQUEST_LOG_RETENTION_DAYS = env_int("OCPI_REQUEST_LOG_RETENTION_DAYS", 30)
 OCPI_REQUEST_LOG_BODY_MAX_CHARS = env_int("OCPI_REQUEST_LOG_BODY_MAX_CHARS", 16 * 1024)
 CELERY_BEAT_SCHEDULE["purge-ocpi-request-log"] = {"task": "roaming.tasks.purge_request_log", "schedule": 3600.0}
+# The push queue (roaming.services.push): a failed push is tried again after OCPI_PUSH_RETRY_BASE seconds,
+# doubling, at most OCPI_PUSH_RETRY_MAX apart, and given up after OCPI_PUSH_MAX_ATTEMPTS (the defaults
+# keep trying for about 4 hours); the beat looks for due pushes every OCPI_PUSH_SWEEP_INTERVAL seconds.
+OCPI_PUSH_RETRY_BASE = env_int("OCPI_PUSH_RETRY_BASE", 5)
+OCPI_PUSH_RETRY_MAX = env_int("OCPI_PUSH_RETRY_MAX", 600)
+OCPI_PUSH_MAX_ATTEMPTS = env_int("OCPI_PUSH_MAX_ATTEMPTS", 30)
+OCPI_PUSH_SWEEP_INTERVAL = env_int("OCPI_PUSH_SWEEP_INTERVAL", 15)
+CELERY_BEAT_SCHEDULE["retry-ocpi-pushes"] = {
+    "task": "roaming.tasks.retry_due_pushes",
+    "schedule": float(OCPI_PUSH_SWEEP_INTERVAL),
+}
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-"""Operators' view of roaming: partners and their credentials, the handshake actions, the request log."""
+"""Operators' view of roaming: partners and their credentials, the handshakes, the request log, the push queue."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,9 +10,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from csms.admin import AuditAdmin
+from roaming import tasks
 from roaming.envelope import OcpiError
-from roaming.models import Partner, RequestLog
-from roaming.services import registration
+from roaming.models import Partner, Push, RequestLog
+from roaming.services import push, registration
 
 
 class RegisterForm(forms.Form):
@@ -152,3 +153,27 @@ class RequestLogAdmin(AuditAdmin):
     search_fields = ["url", "request_id", "correlation_id", "request_body", "response_body"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in RequestLog._meta.fields]
+
+
+@admin.register(Push)
+class PushAdmin(admin.ModelAdmin):
+    """What we owe each partner's receivers: pending (with its backoff), sent, or failed and why."""
+
+    list_display = [
+        "created_at", "partner", "module", "method", "object_key", "state", "attempts", "next_attempt_at",
+        "last_error", "sent_at",
+    ]  # fmt: skip
+    list_filter = ["state", "partner", "module", "method"]
+    search_fields = ["object_key", "path", "last_error"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Push._meta.fields]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Retry now (failed ones too)", permissions=["change"])
+    def retry_now(self, request, queryset):
+        partner_ids = push.retry_now(push_ids=list(queryset.values_list("pk", flat=True)))
+        tasks.wake(partner_ids)
+        self.message_user(request, f"Retrying the queues of {len(partner_ids)} partner(s); sent pushes stay sent.")

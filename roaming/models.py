@@ -79,3 +79,51 @@ class RequestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.method} {self.url} {self.http_status}"
+
+
+class Push(models.Model):
+    """One call we owe a partner's receiver (an object that changed here), kept until the partner took it.
+
+    A partner's pushes go out one at a time in creation order (id): the sender stops at the first one the
+    partner could not take and tries again from there after a backoff, so what a partner down for an hour
+    missed arrives afterwards, in order, once. The body is what the object looked like when it changed;
+    the URL is built at sending time from the partner's current endpoint for `module`.
+    """
+
+    class Method(models.TextChoices):
+        PUT = "PUT"
+        PATCH = "PATCH"
+        POST = "POST"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENT = "sent", "sent (the partner answered 1xxx)"
+        FAILED = "failed", "failed (refused, or given up after the last attempt)"
+        SUPERSEDED = "superseded", "superseded (a later PATCH of the object carried every field)"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="pushes")
+    module = models.CharField(max_length=20, help_text="The OCPI module whose RECEIVER endpoint takes it")
+    object_key = models.CharField(
+        max_length=120, help_text="Which object: location id, /EVSE uid, /connector id (e.g. 1/17)"
+    )
+    method = models.CharField(max_length=6, choices=Method.choices)
+    path = models.CharField(max_length=255, help_text="Appended to the partner's endpoint (e.g. DE/VST/1/17)")
+    body = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # The sender: a partner's oldest pending push, and the later PATCHes of one object.
+            models.Index(fields=["partner", "state", "id"], name="push_partner_queue"),
+            # The beat: which partners have a push due.
+            models.Index(fields=["state", "next_attempt_at"], name="push_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.module} {self.object_key} ({self.state})"

@@ -72,7 +72,7 @@ def test_request_log_is_read_only_and_purged_after_its_retention(admin_client, s
     assert RequestLog.objects.count() == 1
 
 
-def test_every_role_sees_partners_and_only_the_operator_changes_them(db):
+def test_every_role_sees_partners_and_pushes_and_only_the_operator_changes_them(db):
     from django.contrib.auth.models import Group
 
     def codenames(name):
@@ -82,5 +82,7 @@ def test_every_role_sees_partners_and_only_the_operator_changes_them(db):
             .values_list("codename", flat=True)
         )
 
-    assert codenames("viewer") == codenames("finance") == {"view_partner", "view_requestlog"}
-    assert codenames("operator") == {"view_partner", "view_requestlog", "add_partner", "change_partner"}
+    assert codenames("viewer") == codenames("finance") == {"view_partner", "view_requestlog", "view_push"}
+    assert codenames("operator") == {
+        "view_partner", "view_requestlog", "view_push", "add_partner", "change_partner", "change_push",
+    }  # fmt: skip
