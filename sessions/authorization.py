@@ -4,6 +4,10 @@ OCPP Authorize and transaction starts ask `authorize` about one token; the
 local authorization list (and, later, OCPI token lists) asks
 `tokens_that_may_charge` for all of them. Both read the same rule, `standing`,
 so a change to it (say, how expiry counts) changes every answer at once.
+
+A roaming partner's token (IdTag.issuer_party set) is held to its issuer's word as well: one its issuer
+no longer vouches for (`valid` false) is Blocked, and one its issuer wants to decide on itself at every
+use (Whitelist.NEVER) is Invalid, since we do not ask issuers in real time; both say why in `reason`.
 """
 
 from dataclasses import dataclass
@@ -11,7 +15,10 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from sessions.models import AuthorizationStatus, IdTag, Transaction
+from sessions.models import AuthorizationStatus, IdTag, Transaction, Whitelist
+
+WITHDRAWN_BY_ISSUER = "its issuer no longer vouches for it"
+ISSUER_DECIDES = "its issuer decides on it only in real time, which we do not ask"
 
 
 @dataclass(frozen=True)
@@ -19,13 +26,16 @@ class IdTagInfo:
     status: str
     expires_at: datetime | None = None
     parent_id_tag: str | None = None
+    reason: str = ""  # why a known token is refused, when its status alone does not say
 
 
 def standing(*, tag: IdTag, now: datetime) -> str:
     """The token's authorization status by itself and its group, whatever it is doing now.
 
-    A token past its expiry is Expired; a blocked or expired parent (a fleet
-    card group) passes its status on. Select the parent with the token.
+    A token past its expiry is Expired; a partner's token its issuer no longer
+    vouches for is Blocked, one only its issuer decides on (Whitelist.NEVER)
+    Invalid; a refused parent (a fleet card group) passes its status on.
+    Select the parent with the token.
     """
     status = _own_status(tag, now)
     if status == AuthorizationStatus.ACCEPTED and tag.parent is not None:
@@ -36,9 +46,25 @@ def standing(*, tag: IdTag, now: datetime) -> str:
 def _own_status(tag: IdTag, now: datetime) -> str:
     if tag.status != AuthorizationStatus.ACCEPTED:
         return tag.status
+    if not tag.valid:
+        return AuthorizationStatus.BLOCKED
+    if tag.whitelist == Whitelist.NEVER:
+        return AuthorizationStatus.INVALID
     if tag.expires_at is not None and tag.expires_at <= now:
         return AuthorizationStatus.EXPIRED
     return AuthorizationStatus.ACCEPTED
+
+
+def _reason(tag: IdTag, status: str) -> str:
+    """Why a known token got `status`, when its issuer's word (not the status it holds) decided it."""
+    for own in (tag, tag.parent):
+        if own is None or own.status != AuthorizationStatus.ACCEPTED:
+            continue
+        if status == AuthorizationStatus.BLOCKED and not own.valid:
+            return WITHDRAWN_BY_ISSUER
+        if status == AuthorizationStatus.INVALID and own.whitelist == Whitelist.NEVER:
+            return ISSUER_DECIDES
+    return ""
 
 
 def authorize(*, id_tag: str, now: datetime | None = None, ignore_transaction_id: int | None = None) -> IdTagInfo:
@@ -60,12 +86,14 @@ def authorize(*, id_tag: str, now: datetime | None = None, ignore_transaction_id
             active = active.exclude(pk=ignore_transaction_id)
         if active.exists():
             status = AuthorizationStatus.CONCURRENT_TX
-    return IdTagInfo(status=status, expires_at=tag.expires_at, parent_id_tag=parent)
+    return IdTagInfo(status=status, expires_at=tag.expires_at, parent_id_tag=parent, reason=_reason(tag, status))
 
 
 def tokens_that_may_charge(*, now: datetime | None = None) -> list[IdTag]:
     """Every id token whose standing is Accepted now, by id tag, with its parent selected.
 
+    A partner's token whose issuer allows us to decide on it (ALWAYS, ALLOWED, ALLOWED_OFFLINE) is among
+    them like ours; one whose issuer decides (NEVER) or no longer vouches for it is not.
     For lists a station (or a roaming partner) keeps to decide without us: a
     token's concurrent sessions are for the station to judge when it starts one.
     """

@@ -1,11 +1,19 @@
-"""The id tokens a driver owns: RFID cards, and the one token of the app.
+"""The id tokens a driver owns: RFID cards, and the one token of the app; and tokens other parties issued.
 
 When the app starts a session, the CSMS sends the app token as the idTag
 (OCPP 1.6) / idToken (2.0.1), so the transaction the charger opens is known
 to be the driver's.
+
+A roaming partner (an eMSP) tells us of the tokens it issued to its drivers; each is kept as an IdTag
+naming its issuer, so a charger presenting it is answered by the one authorization rule
+(sessions.authorization). Its id tag is the uid the charger reads (an RFID card's UID), up to 36
+characters: an OCPP 2.0.1 charger reads that many, a 1.6 charger only 20, so a longer uid can only be
+used at 2.0.1 chargers (1.6 local lists leave it out).
 """
 
 import secrets
+from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
@@ -60,3 +68,42 @@ def remove_card(*, token: IdTag) -> None:
     if token.token_type == IdTag.TokenType.APP:
         raise AppTokenNotRemovable(token.id_tag)
     IdTag.objects.filter(pk=token.pk).update(owner=None, status=AuthorizationStatus.BLOCKED)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token another party issued, whole, as its issuer describes it now."""
+
+    issuer_party: str  # "CC*PID"
+    id_tag: str
+    token_type: str  # IdTag.TokenType
+    id_token_type: str  # IdTag.IdTokenType
+    contract_id: str
+    issuer_name: str
+    whitelist: str  # sessions.models.Whitelist
+    valid: bool
+    last_updated: datetime
+    visual_number: str = ""
+    issuer_group: str = ""
+    language: str = ""
+
+
+def keep_issued_token(*, token: IssuedToken) -> IdTag:
+    """Keep a partner's token as its issuer sends it, whole (a new one, or replacing what we had).
+    A uid we know from another issuer (or as ours) is refused: a charger presents
+    only the uid, so two issuers' tokens with one uid could not be told apart."""
+    fields = asdict(token)
+    with transaction.atomic():
+        tag = IdTag.objects.select_for_update().filter(id_tag=token.id_tag).first()
+        if tag is None:
+            try:
+                with transaction.atomic():
+                    return IdTag.objects.create(**fields)
+            except IntegrityError:  # the same uid, kept by a concurrent request a moment ago
+                tag = IdTag.objects.select_for_update().get(id_tag=token.id_tag)
+        if tag.issuer_party != token.issuer_party:
+            raise IdTokenTaken(token.id_tag)
+        for name, value in fields.items():
+            setattr(tag, name, value)
+        tag.save(update_fields=list(fields))
+        return tag

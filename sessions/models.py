@@ -13,12 +13,35 @@ class AuthorizationStatus(models.TextChoices):
     CONCURRENT_TX = "ConcurrentTx"
 
 
+class Whitelist(models.TextChoices):
+    """How an issuer lets us decide on its token without asking it (a roaming eMSP says so per token).
+
+    Our own tokens are ALWAYS: we are their issuer, so what we know is the whole answer.
+    - ALWAYS: decide from what we hold; the issuer never wants to be asked.
+    - ALLOWED: deciding from what we hold is allowed (asking the issuer would be too).
+    - ALLOWED_OFFLINE: the issuer wants to be asked, but when it cannot be reached, what we hold decides; so
+      a charger that cannot reach us may decide from its local list too.
+    - NEVER: only the issuer decides, at the moment of use. We do not ask issuers in real time, so such a
+      token is never authorised here (and never goes on a charger's local list).
+    """
+
+    ALWAYS = "always"
+    ALLOWED = "allowed"
+    ALLOWED_OFFLINE = "allowed_offline"
+    NEVER = "never"
+
+
 class IdTag(models.Model):
-    """An identifier a driver presents: an RFID card, or the app's own token."""
+    """An identifier a driver presents: an RFID card, or the app's own token.
+
+    Most are ours; a roaming partner's (an eMSP's) tokens are kept here too, naming their issuer
+    (`issuer_party`), so a charger's Authorize is answered for them by the same rule as for ours.
+    """
 
     class TokenType(models.TextChoices):
         RFID = "RFID"
         APP = "APP_USER"
+        AD_HOC = "AD_HOC_USER", "Ad hoc user (paid on the spot)"
         OTHER = "OTHER"
 
     class IdTokenType(models.TextChoices):
@@ -49,6 +72,21 @@ class IdTag(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="id_tags"
     )
     allow_concurrent_transactions = models.BooleanField(default=False)
+
+    # Who issued it and what the issuer says of it; blank (and ALWAYS, valid) for our own tokens.
+    issuer_party = models.CharField(
+        max_length=6, blank=True, db_index=True, help_text='The issuing party as "CC*PID"; blank: ours'
+    )
+    issuer_name = models.CharField(max_length=64, blank=True, help_text="The issuer's name as printed on the card")
+    contract_id = models.CharField(max_length=36, blank=True, help_text="The driver's contract (eMAID) at the issuer")
+    visual_number = models.CharField(max_length=64, blank=True, help_text="The number printed on the card")
+    issuer_group = models.CharField(max_length=36, blank=True, help_text="The issuer's group of this driver's tokens")
+    language = models.CharField(max_length=2, blank=True, help_text="The driver's language (ISO 639-1)")
+    whitelist = models.CharField(max_length=16, choices=Whitelist.choices, default=Whitelist.ALWAYS)
+    valid = models.BooleanField(
+        default=True, help_text="Whether its issuer vouches for it; an operator's own block is `status`"
+    )
+    last_updated = models.DateTimeField(null=True, blank=True, help_text="When its issuer last changed it")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

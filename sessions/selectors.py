@@ -1,4 +1,4 @@
-"""Reads for the drivers' API: a driver sees only their own sessions and tokens."""
+"""Reads for the drivers' API (a driver sees only their own sessions and tokens), and of tokens others issued."""
 
 from django.db.models import QuerySet
 
@@ -20,3 +20,8 @@ def id_token_types(*, id_tags: list[str]) -> dict[str, str]:
 
 def driver_id_tokens(*, driver) -> QuerySet[IdTag]:
     return IdTag.objects.filter(owner=driver).order_by("created_at", "pk")
+
+
+def issued_token(*, issuer_party: str, id_tag: str) -> IdTag | None:
+    """A token the party named "CC*PID" issued, by its uid; None when that party issued none with it."""
+    return IdTag.objects.filter(issuer_party=issuer_party, id_tag=id_tag).first()

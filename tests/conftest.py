@@ -54,7 +54,7 @@ class AsgiServer:
     """The ASGI server (csms.serve: uvicorn) serving csms.asgi on a free port of 127.0.0.1."""
 
     def __init__(self, env: dict[str, str], port: int | None = None):
-        # A port chosen beforehand lets the environment name the server's own URL (OCPI_BASE_URL).
+        """`port`: one chosen before (so `env` can name the server's own URL, as OCPI_BASE_URL does)."""
         self.port = port or free_port()
         self.log = open(ROOT / "var" / f"test-server-{self.port}.log", "w")
         self.process = subprocess.Popen(

@@ -15,12 +15,14 @@ from roaming.schemas.locations import (
     LOCATION,
 )
 from roaming.schemas.tariffs import PRICE_COMPONENT, TARIFF, TARIFF_ELEMENT, TARIFF_RESTRICTIONS
+from roaming.schemas.tokens import ENERGY_CONTRACT, TOKEN
 from roaming.schemas.types import DISPLAY_TEXT, PRICE
 
 __all__ = [
     "BUSINESS_DETAILS",
     "CONNECTOR",
     "DISPLAY_TEXT",
+    "ENERGY_CONTRACT",
     "ENERGY_MIX",
     "EVSE",
     "GEO_LOCATION",
@@ -31,4 +33,5 @@ __all__ = [
     "TARIFF",
     "TARIFF_ELEMENT",
     "TARIFF_RESTRICTIONS",
+    "TOKEN",
 ]

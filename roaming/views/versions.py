@@ -12,6 +12,7 @@ from roaming.services.registration import VERSION
 MODULES = [
     ("credentials", "SENDER", "roaming:credentials"),
     ("credentials", "RECEIVER", "roaming:credentials"),
+    ("tokens", "RECEIVER", "roaming:tokens"),
 ]
 
 

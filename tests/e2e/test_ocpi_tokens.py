@@ -1,0 +1,74 @@
+"""An eMSP's tokens, end to end: the independent partner registers with a real Voltstack server, pushes
+its drivers' tokens over OCPI, and an OCPP 1.6 charger is answered for them by the domain's one rule."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from csms.embedded import free_port
+from roaming.models import Partner
+from roaming.services import registration
+from sessions.models import Transaction
+from tests.conftest import AsgiServer, _wait_until_all_stations_offline, server_env
+from tests.ocpp_client import call, open_socket
+
+pytestmark = pytest.mark.e2e
+
+BOOT = {"chargePointVendor": "Alfen", "chargePointModel": "Eve Single"}
+
+
+def status(value: str, timestamp: str, connector_id: int = 1) -> dict:
+    return {"connectorId": connector_id, "errorCode": "NoError", "status": value, "timestamp": timestamp}
+
+
+def rfid(uid: str, **changes) -> dict:
+    token = {"country_code": "NL", "party_id": "EMS", "uid": uid, "type": "RFID", "contract_id": f"NL-EMS-{uid}"}
+    token.update(issuer="Partner eMSP", valid=True, whitelist="ALLOWED", last_updated="2026-12-01T10:00:00Z")
+    return {**token, **changes}
+
+
+@pytest.fixture
+def ocpi_server(transactional_db):
+    """A server that knows its own base URL (OCPI_BASE_URL), so the URLs it hands the partner work."""
+    port = free_port()
+    server = AsgiServer(server_env(OCPI_BASE_URL=f"http://127.0.0.1:{port}", OCPP_CALL_TIMEOUT="5"), port=port)
+    yield server
+    _wait_until_all_stations_offline()
+    server.stop()
+
+
+async def test_a_pushed_token_charges_at_a_16_charger_and_an_invalid_one_does_not(
+    ocpi_server, ocpi_partner, make_station
+):
+    partner = await sync_to_async(Partner.objects.create)(name="Partner eMSP")
+    token_a = await sync_to_async(registration.issue_token_a)(partner=partner)
+    versions_url = f"{ocpi_server.http_url}/ocpi/versions"
+    registered = await ocpi_partner.acontrol("POST", "/register", {"versions_url": versions_url, "token_a": token_a})
+    assert registered["registered"], registered
+
+    for token in (rfid("04A2B3C4D5E6F7"), rfid("04FFFF00000001", valid=False)):
+        pushed = await ocpi_partner.acontrol("POST", "/tokens", token)
+        assert pushed["http_status"] == 200 and pushed["response"]["status_code"] == 1000, pushed
+
+    await make_station("CP-ROAM")
+    async with open_socket(ocpi_server, "CP-ROAM") as ws:
+        assert (await call(ws, "BootNotification", BOOT))[2]["status"] == "Accepted"
+        await call(ws, "StatusNotification", status("Available", "2026-12-04T09:00:00Z"))
+        await call(ws, "StatusNotification", status("Preparing", "2026-12-04T09:59:00Z"))
+        authorized = await call(ws, "Authorize", {"idTag": "04A2B3C4D5E6F7"})
+        assert authorized[2] == {"idTagInfo": {"status": "Accepted"}}
+        start = {"connectorId": 1, "idTag": "04A2B3C4D5E6F7", "meterStart": 1000, "timestamp": "2026-12-04T10:00:00Z"}
+        started = await call(ws, "StartTransaction", start)
+        assert started[2]["idTagInfo"]["status"] == "Accepted"
+        await call(ws, "StatusNotification", status("Charging", "2026-12-04T10:00:01Z"))
+
+        refused = await call(ws, "Authorize", {"idTag": "04FFFF00000001"})
+        assert refused[2] == {"idTagInfo": {"status": "Blocked"}}
+        start = {"connectorId": 2, "idTag": "04FFFF00000001", "meterStart": 0, "timestamp": "2026-12-04T10:05:00Z"}
+        assert (await call(ws, "StartTransaction", start))[2]["idTagInfo"]["status"] == "Blocked"
+
+    tx = await sync_to_async(Transaction.objects.select_related("id_tag").get)(pk=started[2]["transactionId"])
+    assert (tx.id_tag.id_tag, tx.id_tag.issuer_party, tx.authorization_status) == (
+        "04A2B3C4D5E6F7",
+        "NL*EMS",
+        "Accepted",
+    )
