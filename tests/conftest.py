@@ -53,8 +53,9 @@ def database_url() -> str:
 class AsgiServer:
     """The ASGI server (csms.serve: uvicorn) serving csms.asgi on a free port of 127.0.0.1."""
 
-    def __init__(self, env: dict[str, str]):
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], port: int | None = None):
+        """`port`: one chosen before, for a server that must know its own URL (OCPI_BASE_URL)."""
+        self.port = port or free_port()
         self.log = open(ROOT / "var" / f"test-server-{self.port}.log", "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "csms.serve", "--host", "127.0.0.1", "--port", str(self.port)],
