@@ -56,6 +56,24 @@ def tariff_for_connector(
     return _tariffs_for(connector_ids=[connector.pk], user=user, at=at or timezone.now()).get(connector.pk)
 
 
+def general_tariffs(*, connector_ids: Iterable[int], at: datetime | None = None) -> dict[int, Tariff]:
+    """Per connector id, the tariff it charges every driver (no group's contract price) at `at` (default now).
+
+    What the public sees, e.g. roaming partners; connectors without one are left out. A constant number of
+    queries, elements and components prefetched.
+    """
+    return _tariffs_for(connector_ids=list(connector_ids), user=None, at=at or timezone.now())
+
+
+def published_tariffs() -> QuerySet[Tariff]:
+    """The tariffs some location, EVSE or connector charges every driver with: not the groups' contract prices."""
+    return (
+        Tariff.objects.filter(pk__in=TariffAssignment.objects.filter(group__isnull=True).values("tariff_id"))
+        .prefetch_related(*PREFETCH)
+        .order_by("pk")
+    )
+
+
 def tariff_summaries(*, connector_ids: Iterable[int], user: AbstractBaseUser | None = None) -> dict[int, TariffSummary]:
     """Per connector id, the summary of the tariff it charges `user` now; connectors without one are left out.
 

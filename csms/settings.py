@@ -350,6 +350,8 @@ OCPI_BASE_URL = os.environ.get("OCPI_BASE_URL", "http://127.0.0.1:8000").rstrip(
 OCPI_COUNTRY_CODE = os.environ.get("OCPI_COUNTRY_CODE", "DE")
 OCPI_PARTY_ID = os.environ.get("OCPI_PARTY_ID", "VST")
 OCPI_BUSINESS_NAME = os.environ.get("OCPI_BUSINESS_NAME", "Voltstack")
+# The most objects one page of a sender's list holds, whatever `limit` a partner asks for (told in X-Limit).
+OCPI_PAGE_LIMIT = env_int("OCPI_PAGE_LIMIT", 100)
 OCPI_HTTP_TIMEOUT = float(os.environ.get("OCPI_HTTP_TIMEOUT", "10"))  # seconds, each call to a partner
 # The request log (every OCPI request in and out), kept like the OCPP message log.
 OCPI_REQUEST_LOG_RETENTION_DAYS = env_int("OCPI_REQUEST_LOG_RETENTION_DAYS", 30)

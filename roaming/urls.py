@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roaming.views import credentials, tokens, versions
+from roaming.views import credentials, locations, tariffs, tokens, versions
 
 app_name = "roaming"
 
@@ -8,6 +8,15 @@ urlpatterns = [
     path("versions", versions.versions, name="versions"),
     path("2.2.1", versions.version_details, name="version-details"),
     path("2.2.1/credentials", credentials.credentials, name="credentials"),
+    path("2.2.1/locations", locations.location_list, name="locations"),
+    path("2.2.1/locations/<str:location_id>", locations.location_detail, name="location"),
+    path("2.2.1/locations/<str:location_id>/<str:evse_uid>", locations.location_detail, name="evse"),
+    path(
+        "2.2.1/locations/<str:location_id>/<str:evse_uid>/<str:connector_id>",
+        locations.location_detail,
+        name="connector",
+    ),
+    path("2.2.1/tariffs", tariffs.tariff_list, name="tariffs"),
     path("2.2.1/tokens", tokens.endpoint, name="tokens"),
     path("2.2.1/tokens/<str:country_code>/<str:party_id>/<str:uid>", tokens.token, name="token"),
 ]

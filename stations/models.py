@@ -23,6 +23,8 @@ class Location(models.Model):
         help_text="What the site's grid connection may draw, in W; empty: no limit. "
         "The dashboard shows the site's power against it; smart charging will fill in the allocation.",
     )
+    # When the row last changed: roaming partners pull what changed since (OCPI last_updated, date_from).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         # Station search prefilters by a latitude/longitude bounding box.
@@ -155,6 +157,7 @@ class Evse(models.Model):
 
     station = models.ForeignKey(ChargingStation, on_delete=models.CASCADE, related_name="evses")
     number = models.PositiveIntegerField("EVSE", help_text="The EVSE's number on its station (OCPP evseId)")
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["station", "number"], name="unique_evse_per_station")]
@@ -273,6 +276,7 @@ class Connector(models.Model):
         default=False,
         help_text="status_updated_at is when we received the status: the station's clock could not be trusted",
     )
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["evse", "number"], name="unique_connector_per_evse")]

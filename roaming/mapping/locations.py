@@ -68,7 +68,9 @@ def location_object(
         "evses": evses,
         "time_zone": location.time_zone,
         "opening_times": dict(location.opening_hours) if location.opening_hours else {"twentyfourseven": True},
-        "last_updated": ocpi_datetime(latest(*(_station_updated(s) for s in stations), *_connector_times(stations))),
+        "last_updated": ocpi_datetime(
+            latest(location.updated_at, *(_station_updated(s) for s in stations), *_evse_times(stations))
+        ),
     }
     if location.postal_code:
         data["postal_code"] = location.postal_code[:10]
@@ -129,12 +131,12 @@ def _coordinate(value: Decimal | float) -> str:
     return str(Decimal(str(value)).quantize(_COORDINATE))
 
 
-# Only status fields carry times in stations' models (no updated_at on Location, Evse or Connector): a
-# connector changes for partners when its status does, an EVSE also when its station comes and goes.
+# An object changed for partners when its row did (updated_at), when a status under it did
+# (status_updated_at: status writes are bulk updates that skip auto_now), or when its station came and went.
 
 
 def _connector_updated(connector: Connector) -> datetime:
-    return latest(connector.status_updated_at, connector.evse.station.created_at)
+    return latest(connector.updated_at, connector.status_updated_at, connector.evse.station.created_at)
 
 
 def _station_updated(station: ChargingStation) -> datetime:
@@ -142,8 +144,8 @@ def _station_updated(station: ChargingStation) -> datetime:
 
 
 def _evse_updated(evse: Evse, connectors: list[Connector]) -> datetime:
-    return latest(_station_updated(evse.station), *(c.status_updated_at for c in connectors))
+    return latest(evse.updated_at, _station_updated(evse.station), *(_connector_updated(c) for c in connectors))
 
 
-def _connector_times(stations: list[ChargingStation]) -> list[datetime | None]:
-    return [c.status_updated_at for s in stations for evse in s.evses.all() for c in evse.connectors.all()]
+def _evse_times(stations: list[ChargingStation]) -> list[datetime]:
+    return [_evse_updated(evse, list(evse.connectors.all())) for s in stations for evse in s.evses.all()]

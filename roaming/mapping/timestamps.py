@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-# What a Location shows as last_updated when nothing under it has a timestamp (stations.Location has none).
+# What an object shows as last_updated when none of its times is known.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -12,6 +12,8 @@ from roaming.services.registration import VERSION
 MODULES = [
     ("credentials", "SENDER", "roaming:credentials"),
     ("credentials", "RECEIVER", "roaming:credentials"),
+    ("locations", "SENDER", "roaming:locations"),
+    ("tariffs", "SENDER", "roaming:tariffs"),
     ("tokens", "RECEIVER", "roaming:tokens"),
 ]
 

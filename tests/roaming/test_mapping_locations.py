@@ -44,7 +44,11 @@ def connector(evse, number=1, *, status="Available", at=None, **hardware):
     return Connector.objects.create(evse=evse, number=number, status=status, status_updated_at=at, **hardware)
 
 
-def reloaded(location):
+def reloaded(location, *, updated_at=T0):
+    """The location as a list view loads it, its rows (location, EVSEs, connectors) last changed at `updated_at`."""
+    Location.objects.filter(pk=location.pk).update(updated_at=updated_at)  # auto_now ignores what we pass
+    Evse.objects.filter(station__location=location).update(updated_at=updated_at)
+    Connector.objects.filter(evse__station__location=location).update(updated_at=updated_at)
     return Location.objects.prefetch_related("stations__evses__connectors").get(pk=location.pk)
 
 
@@ -181,6 +185,22 @@ def test_a_location_with_two_stations_and_three_evses(depot, django_assert_num_q
     assert_ocpi(schemas.LOCATION, data)
 
 
+def test_an_edited_row_is_newer_for_partners_up_to_its_location(depot):
+    location, ac, dc, (ac1, ac2, dc1) = depot
+    plug = dc1.connectors.get(number=2)
+    plug.max_power_w = 60_000
+    plug.save()  # an operator's edit: auto_now stamps it
+    fresh = Location.objects.prefetch_related("stations__evses__connectors").get(pk=location.pk)
+    data = location_object(fresh, country_code="DE", party_id="VST")
+    edited = plug.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert edited > "2025-03-01T11:00:00Z"
+    evse = next(e for e in data["evses"] if e["uid"] == str(dc1.pk))
+    assert [c["last_updated"] for c in evse["connectors"]] == ["2025-03-01T11:00:00Z", edited]
+    assert (evse["last_updated"], data["last_updated"]) == (edited, edited)
+    other = next(e for e in data["evses"] if e["uid"] == str(ac1.pk))
+    assert other["last_updated"] == "2025-03-01T09:00:00Z"  # untouched
+
+
 def test_empty_opening_hours_are_open_around_the_clock_and_long_texts_are_cut_to_ocpi_lengths(db):
     location = Location.objects.create(
         name="N" * 255, address="A" * 60, city="C" * 50, postal_code="", latitude=-33.9, longitude=-151.2
@@ -190,7 +210,7 @@ def test_empty_opening_hours_are_open_around_the_clock_and_long_texts_are_cut_to
     assert (data["address"], data["city"]) == ("A" * 45, "C" * 45)
     assert "postal_code" not in data  # OCPI: omitted where a location has none
     assert data["coordinates"] == {"latitude": "-33.900000", "longitude": "-151.200000"}
-    assert data["evses"] == [] and data["last_updated"] == "1970-01-01T00:00:00Z"  # nothing has a timestamp
+    assert data["evses"] == [] and data["last_updated"] == "2025-03-01T08:00:00Z"  # its row's last change
     assert_ocpi(schemas.LOCATION, data)
 
 
