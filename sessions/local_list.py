@@ -33,9 +33,12 @@ def accepted_entries() -> list[LocalListEntry]:
 
 
 @commands.command
-async def send_local_list(*, station_id: int, version: int, entries: list[LocalListEntry], full: bool = True) -> Answer:
+async def send_local_list(
+    *, station_id: int, version: int, entries: list[LocalListEntry], full: bool = True, every_token: bool = False
+) -> Answer:
     """Send the station its local list; an entry without a status removes its tag (differential
-    updates only). An entry's token types left empty are the stored ones."""
+    updates only). An entry's token types left empty are the stored ones. `every_token`: the entries
+    are accepted_entries(), of which a station leaves off what its protocol cannot hold."""
     tags = [e.id_tag for e in entries] + [e.parent_id_tag for e in entries if e.parent_id_tag]
     types = await db_async(id_token_types)(id_tags=tags)
     typed = tuple(
@@ -46,6 +49,7 @@ async def send_local_list(*, station_id: int, version: int, entries: list[LocalL
         )
         for entry in entries
     )
-    answer = await commands.send(station_id, commands.SendLocalList(version=version, entries=typed, full=full))
+    command = commands.SendLocalList(version=version, entries=typed, full=full, leave_out_unpresentable=every_token)
+    answer = await commands.send(station_id, command)
     await db_async(record_local_list_version)(station_id=station_id, version=version)
     return answer

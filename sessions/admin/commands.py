@@ -69,7 +69,11 @@ class SendLocalListForm(CommandForm):
 
     def send(self, station):
         return local_list.send_local_list.sync(
-            station_id=station.pk, version=self.cleaned_data["version"], entries=self.entries, full=True
+            station_id=station.pk,
+            version=self.cleaned_data["version"],
+            entries=self.entries,
+            full=True,
+            every_token=True,
         )
 
     def describe(self, station, answer):

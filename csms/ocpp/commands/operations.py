@@ -290,6 +290,9 @@ class SendLocalList(Command):
     version: int
     entries: tuple[LocalListEntry, ...]
     full: bool = True
+    # True for a list drawn from every token that may charge: an entry this station's protocol cannot
+    # hold (a 2.0.1 or roaming uid over 1.6's 20 characters) is left off instead of the list refused.
+    leave_out_unpresentable: bool = False
 
     def __post_init__(self) -> None:
         if self.full and any(entry.status is None for entry in self.entries):

@@ -158,13 +158,17 @@ class SendLocalList:
 
 
 # 1.6's idTag is a CiString20: a longer token (a 2.0.1 or roaming uid holds up to 36) is one a 1.6 charger
-# can never present, and one entry too long would make it refuse the whole list.
+# can never present. Asked to, such entries are left off; otherwise the request fails its schema, not sent.
 ID_TAG_MAX_LENGTH = 20
 
 
 @builds(c.SendLocalList)
 def send_local_list(command: c.SendLocalList) -> c.Payload:
-    entries = [entry for entry in command.entries if len(entry.id_tag) <= ID_TAG_MAX_LENGTH]
+    entries = [
+        entry
+        for entry in command.entries
+        if not command.leave_out_unpresentable or len(entry.id_tag) <= ID_TAG_MAX_LENGTH
+    ]
     return SendLocalList(
         list_version=command.version,
         local_authorization_list=[_local_entry(entry) for entry in entries],
