@@ -115,15 +115,18 @@ def station_connected(*, station_id: int, channel_name: str, ocpp_version: str, 
     return bool(recorded)
 
 
-def station_disconnected(*, station_id: int, channel_name: str, why: str = "Disconnected") -> None:
-    """Mark the station offline, unless a newer connection already took its place."""
-    now = timezone.now()
+def station_disconnected(
+    *, station_id: int, channel_name: str, why: str = "Disconnected", at: datetime | None = None
+) -> bool:
+    """Mark the station offline, unless a newer connection already took its place; True when it was."""
+    at = at or timezone.now()
     updated = ChargingStation.objects.filter(pk=station_id, connection_channel=channel_name).update(
-        connection_channel="", disconnected_at=now
+        connection_channel="", disconnected_at=at
     )
     if updated:
-        _keep_connection_change(station_id, online=False, at=now, summary=why)
+        _keep_connection_change(station_id, online=False, at=at, summary=why)
         lifecycle.publish(StationDisconnected(station_id=station_id))
+    return bool(updated)
 
 
 def _keep_connection_change(station_id: int, *, online: bool, at: datetime, summary: str) -> None:
@@ -175,14 +178,9 @@ def mark_silent_stations_offline(*, now: datetime | None = None) -> int:
         .filter(Q(last_heartbeat_at__isnull=True) | Q(last_heartbeat_at__lt=window_start))
     )
     cleared = 0
+    why = f"Offline: silent for {limit} heartbeats"
     for station_id, channel in list(silent.values_list("pk", "connection_channel")):
-        updated = ChargingStation.objects.filter(pk=station_id, connection_channel=channel).update(
-            connection_channel="", disconnected_at=now
-        )
-        if updated:
-            _keep_connection_change(station_id, online=False, at=now, summary=f"Offline: silent for {limit} heartbeats")
-            lifecycle.publish(StationDisconnected(station_id=station_id))
-            cleared += 1
+        cleared += station_disconnected(station_id=station_id, channel_name=channel, why=why, at=now)
     return cleared
 
 

@@ -13,7 +13,7 @@
     } catch (err) { /* the next nudge or resync tries again */ }
   }, 2000);
 
-  listen(["transaction_started", "transaction_stopped", "resync"], refresh);
+  Voltstack.on(["transaction_started", "transaction_stopped", "resync"], refresh);
 
   const history = document.getElementById("history");
   const newest = !/[?&](before|after)=/.test(location.search);
@@ -25,11 +25,6 @@
       if (fresh) history.innerHTML = fresh.innerHTML;
     } catch (err) { /* the next stop or resync tries again */ }
   }, 2000);
-  if (history && newest) listen(["transaction_stopped", "resync"], refreshHistory);
+  if (history && newest) Voltstack.on(["transaction_stopped", "resync"], refreshHistory);
 
-  // live.js's Voltstack.on takes either (type, fn) or (fn) hearing every message.
-  function listen(types, fn) {
-    if (Voltstack.on.length >= 2) { types.forEach(function (type) { Voltstack.on(type, fn); }); return; }
-    Voltstack.on(function (message) { if (types.indexOf(message.type) >= 0) fn(message); });
-  }
 })();
