@@ -35,6 +35,9 @@ def env_int(name: str, default: int) -> int:
 SECRET_KEY = secrets.setting("SECRET_KEY", VAR_DIR)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "*").split(",")
+# Where `make run` serves (HOST, PORT): the default of the addresses we tell others (OCPI partners, alert e-mails).
+_SERVED_HOST = os.environ.get("HOST", "127.0.0.1")
+SITE_URL = f"http://{'127.0.0.1' if _SERVED_HOST == '0.0.0.0' else _SERVED_HOST}:{os.environ.get('PORT', '8000')}"
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 # Our reverse proxies (IPs or CIDRs): only their X-Forwarded-For is believed (csms/api/throttling.py).
 # A typo fails at start-up rather than trusting nobody (or everybody) silently.
@@ -204,7 +207,7 @@ ALERTS_REFUSED_CONNECTIONS_PER_HOUR = env_int("ALERTS_REFUSED_CONNECTIONS_PER_HO
 # or after this many hours if it never does.
 ALERTS_REOPEN_AFTER_HOURS = env_int("ALERTS_REOPEN_AFTER_HOURS", 24)
 ALERTS_EMAIL_TO = [a.strip() for a in os.environ.get("ALERTS_EMAIL_TO", "").split(",") if a.strip()]  # empty: off
-ALERTS_BASE_URL = os.environ.get("ALERTS_BASE_URL", "http://127.0.0.1:8000")  # for the link in the e-mail
+ALERTS_BASE_URL = os.environ.get("ALERTS_BASE_URL", SITE_URL)  # for the link in the e-mail
 CELERY_BEAT_SCHEDULE["evaluate-alerts"] = {"task": "alerts.tasks.evaluate_all", "schedule": 60.0}
 
 # --- Dashboard figures (overview and analytics; issue 11) ---------------------------
@@ -346,7 +349,7 @@ OCPP_HANDSHAKE_FAILURES_PER_ADDRESS = env_int("OCPP_HANDSHAKE_FAILURES_PER_ADDRE
 
 # --- OCPI 2.2.1 (roaming/, issue 12) ----------------------------------------------------------
 # The URL partners reach us at (our versions and module URLs are built on it), and our party.
-OCPI_BASE_URL = os.environ.get("OCPI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+OCPI_BASE_URL = os.environ.get("OCPI_BASE_URL", SITE_URL).rstrip("/")
 OCPI_COUNTRY_CODE = os.environ.get("OCPI_COUNTRY_CODE", "DE")
 OCPI_PARTY_ID = os.environ.get("OCPI_PARTY_ID", "VST")
 OCPI_BUSINESS_NAME = os.environ.get("OCPI_BUSINESS_NAME", "Voltstack")
