@@ -17,7 +17,11 @@ INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1  # what integer and bigint columns h
 
 def to_int(value, name: str, minimum: int | None = None, maximum: int = INT64_MAX) -> int:
     """An integer, read exactly: through Decimal, never float, which rounds past 2**53 (a meter
-    register of 9007199254740993 Wh stays itself). 1234, 1234.0, "1234" and "1234.0" are 1234."""
+    register of 9007199254740993 Wh stays itself). 1234, 1234.0, "1234" and "1234.0" are 1234.
+    Without a minimum, the column's own lower bound (-maximum - 1) holds: a schema that leaves a
+    number unbounded must not reach the database as an out-of-range error."""
+    if minimum is None:
+        minimum = -maximum - 1
     try:
         number = Decimal(value if isinstance(value, int) else str(value).strip())
     except (InvalidOperation, TypeError, ValueError):
@@ -26,7 +30,7 @@ def to_int(value, name: str, minimum: int | None = None, maximum: int = INT64_MA
         raise CallRefused(Fault.PROPERTY, f"{name} is not a number: {value!r}")
     if number != number.to_integral_value():
         raise CallRefused(Fault.PROPERTY, f"{name} is not an integer: {value!r}")
-    if minimum is not None and number < minimum:
+    if number < minimum:
         raise CallRefused(Fault.PROPERTY, f"{name} must be at least {minimum}: {value!r}")
     if number > maximum:
         raise CallRefused(Fault.PROPERTY, f"{name} must be at most {maximum}: {value!r}")
@@ -35,6 +39,13 @@ def to_int(value, name: str, minimum: int | None = None, maximum: int = INT64_MA
 
 def to_optional_int(value, name: str, minimum: int | None = None, maximum: int = INT64_MAX) -> int | None:
     return None if value is None else to_int(value, name, minimum, maximum)
+
+
+def to_reservation_id(value, name: str = "reservationId") -> int | None:
+    """The reservation a transaction or update names, or None where it names one we cannot have
+    issued (our ids are 1..INT32_MAX): the transaction is kept untied, never refused for it."""
+    number = to_optional_int(value, name)
+    return number if number is not None and 0 < number <= INT32_MAX else None
 
 
 def to_datetime(value, name: str) -> datetime:

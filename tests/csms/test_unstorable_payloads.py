@@ -150,6 +150,35 @@ async def test_report_charging_profiles_with_nul_is_kept_marked(station_engine):
     )  # jsonb reads it back as an int
 
 
+@pytest.mark.parametrize("reservation_id", [-(2**40), 0, 2**31])
+async def test_2_0_1_transaction_naming_a_reservation_we_cannot_have_issued_is_kept_untied(
+    station_engine, reservation_id
+):
+    """reservationId is unbounded in the schema; the column holds int32 (PostgreSQL refused -2**40)."""
+    engine, wire = await station_engine("2.0.1")
+    started = {
+        "eventType": "Started",
+        "timestamp": NOW,
+        "triggerReason": "CablePluggedIn",
+        "seqNo": 0,
+        "transactionInfo": {"transactionId": "TX-RES"},
+        "evse": {"id": 1, "connectorId": 1},
+        "reservationId": reservation_id,
+    }
+    assert (await send(engine, wire, json.dumps([2, "tx", "TransactionEvent", started])))[:2] == [3, "tx"]
+    tx = await sync_to_async(Transaction.objects.get)(uid="TX-RES")
+    assert tx.reservation_id is None
+
+
+async def test_1_6_start_naming_a_reservation_we_cannot_have_issued_is_kept_untied(station_engine):
+    engine, wire = await station_engine("1.6")
+    start = {"connectorId": 1, "idTag": "TAG-RES", "meterStart": 0, "timestamp": NOW, "reservationId": -(2**40)}
+    reply = await send(engine, wire, json.dumps([2, "st", "StartTransaction", start]))
+    assert reply[:2] == [3, "st"] and reply[2]["transactionId"] > 0
+    tx = await sync_to_async(Transaction.objects.get)(pk=reply[2]["transactionId"])
+    assert tx.reservation_id is None
+
+
 # --- refused with the code the spec names --------------------------------------------------
 
 

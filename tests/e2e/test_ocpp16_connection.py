@@ -60,7 +60,7 @@ async def test_unknown_station_is_refused_without_auto_registration(server, tran
 
 
 async def test_auto_registration_creates_a_pending_station_until_accepted(server, transactional_db):
-    await sync_to_async(NetworkSettings.objects.create)(pk=1, auto_register_stations=True)
+    await sync_to_async(NetworkSettings.objects.update_or_create)(pk=1, defaults={"auto_register_stations": True})
     boot = {"chargePointVendor": "ABB", "chargePointModel": "Terra AC"}
     async with open_socket(server, "CP-NEWCOMER", password="first-use-password") as ws:
         answer = await call(ws, "BootNotification", boot)

@@ -107,7 +107,7 @@ async def test_a_bad_path_is_a_refused_handshake_and_one_log_line(server, transa
 
 
 async def test_an_over_long_id_is_refused_even_with_auto_registration(server, transactional_db):
-    await sync_to_async(NetworkSettings.objects.create)(pk=1, auto_register_stations=True)
+    await sync_to_async(NetworkSettings.objects.update_or_create)(pk=1, defaults={"auto_register_stations": True})
     too_long = "X" * 65  # ChargingStation.charge_point_id holds 64
     assert (await refusal(server, too_long, password="first-use-password")).status_code == 400
     assert not await sync_to_async(ChargingStation.objects.filter(charge_point_id__startswith="XXX").exists)()

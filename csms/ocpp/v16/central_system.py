@@ -13,7 +13,7 @@ from ocpp.v16.enums import Action
 from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v16.commands import BUILDERS
-from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
+from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_reservation_id, to_str
 from sessions import authorization, closing
 from sessions.meter import Sample
 from sessions.services.meter_values import record_meter_values
@@ -128,7 +128,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
             id_tag=to_str(id_tag),
             meter_start_wh=to_int(meter_start, "meterStart"),
             started_at=to_datetime(timestamp, "timestamp"),
-            reservation_id=to_optional_int(optional.get("reservation_id"), "reservationId", maximum=INT32_MAX),
+            reservation_id=to_reservation_id(optional.get("reservation_id")),
         )
         return call_result.StartTransaction(
             transaction_id=started.transaction.pk, id_tag_info=_id_tag_info(started.id_tag_info)

@@ -15,7 +15,7 @@ from ocpp.v201.enums import Action
 from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
 from csms.ocpp.v201.commands import BUILDERS
-from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_str
+from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_reservation_id, to_str
 from sessions import authorization, closing
 from sessions.meter import Sample
 from sessions.reservations import end_reservation
@@ -136,7 +136,7 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
             samples=_samples(optional.get("meter_value")),
             stopped_reason=to_str(transaction_info.get("stopped_reason")),
             offline=bool(optional.get("offline", False)),
-            reservation_id=to_optional_int(optional.get("reservation_id"), "reservationId", maximum=INT32_MAX),
+            reservation_id=to_reservation_id(optional.get("reservation_id")),
             charging_state=to_str(transaction_info.get("charging_state")),
         )
         info = await db_async(record_transaction_step)(station_id=self.station_id, step=step)
