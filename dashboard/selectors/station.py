@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from csms.ocpp.models import OcppMessage
 from sessions.meter import ENERGY_REGISTER, POWER_IMPORT
 from sessions.models import MeterValue, Transaction
+from stations.admin.commands import offered_to
 from stations.models import ChargingStation, Connector, StatusEvent
 from stations.selectors.connections import station_online
 from stations.selectors.status import StationState, station_state
@@ -223,12 +224,13 @@ class StationCommand:
         return not self.label.endswith("…")
 
 
-def station_commands(*, request: HttpRequest) -> list[StationCommand]:
+def station_commands(*, request: HttpRequest, station: ChargingStation) -> list[StationCommand]:
     """The charger commands of the stations' admin, read from its own action registry so that a new
     admin command shows up here too; each allowed when the admin would offer it to this user.
 
     Only actions that command a charger (`permissions=["command"]`) are listed: deleting, accepting
-    or rejecting stations are the changelist's bulk business, not one station's page's."""
+    or rejecting stations are the changelist's bulk business, not one station's page's. Commands of
+    another OCPP version than the station's are left out (a 1.6 charger has no GetVariables)."""
     station_admin = admin.site.get_model_admin(ChargingStation)
     offered = station_admin.get_actions(request)
     commands = []
@@ -237,6 +239,6 @@ def station_commands(*, request: HttpRequest) -> list[StationCommand]:
         if found is None:
             continue
         func, name, description = found
-        if tuple(getattr(func, "allowed_permissions", ())) == ("command",):
+        if tuple(getattr(func, "allowed_permissions", ())) == ("command",) and offered_to(func, station.ocpp_version):
             commands.append(StationCommand(name=name, label=str(description), allowed=name in offered))
     return commands

@@ -47,7 +47,7 @@ def station(request: HttpRequest, station_id: int):
         "page": page,
         "status_events": status_events(station_id=station_id),
         "messages_log": message_log(charge_point_id=page.station.charge_point_id),
-        "commands": station_commands(request=request),
+        "commands": station_commands(request=request, station=page.station),
         "power": _power(page),
         "live_url": reverse("dashboard:station-live", args=[station_id]),
     }

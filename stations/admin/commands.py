@@ -53,6 +53,23 @@ COMMAND_PERMISSION = "stations.command_station"
 Describe = Callable[[ChargingStation, Answer], str]
 
 
+def speaks(*versions: str) -> Callable:
+    """Mark an action as a command only these OCPP versions have (the others' chargers could not take it):
+    pages that offer one station's commands leave it out for a station speaking another version."""
+
+    def mark(action: Callable) -> Callable:
+        action.ocpp_versions = versions  # type: ignore[attr-defined]
+        return action
+
+    return mark
+
+
+def offered_to(action: Callable, ocpp_version: str) -> bool:
+    """Whether a station that negotiated `ocpp_version` (blank: not yet known) could take the action."""
+    versions = getattr(action, "ocpp_versions", ())
+    return not versions or not ocpp_version or ocpp_version in versions
+
+
 class CommandPermission:
     """For a ModelAdmin whose actions command chargers: they declare `permissions=["command"]`."""
 
@@ -132,6 +149,7 @@ def ask_then_send(modeladmin, request, stations: QuerySet, form_class) -> Templa
         "form": form,
         "objects": stations,
         "action": chosen_action(request),
+        "next": request.POST.get("next", ""),
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "media": modeladmin.media + form.media,
     }
@@ -214,26 +232,31 @@ class StationCommands(CommandPermission):
     def trigger_message(self, request, queryset):
         return ask_then_send(self, request, queryset, forms.TriggerMessageForm)
 
+    @speaks("1.6")
     @admin.action(description="Get configuration (refresh the stored keys)", permissions=["command"])
     def get_configuration(self, request, queryset):
         for station in queryset:
             read = lambda: configuration.get_configuration.sync(station_id=station.pk)
             send(self, request, station, "Get configuration", read, configuration_read)
 
+    @speaks("1.6")
     @admin.action(description="Change configuration…", permissions=["command"])
     def change_configuration(self, request, queryset):
         return ask_then_send(self, request, queryset, forms.ChangeConfigurationForm)
 
+    @speaks("2.0.1")
     @admin.action(description="Get base report (2.0.1: refresh the device model)", permissions=["command"])
     def get_base_report(self, request, queryset):
         for station in queryset:  # each with a request id of its own
             report = commands.GetBaseReport()
             send(self, request, station, "Get base report", lambda: commands.send.sync(station.pk, report))
 
+    @speaks("2.0.1")
     @admin.action(description="Get variables (2.0.1)…", permissions=["command"])
     def get_variables(self, request, queryset):
         return ask_then_send(self, request, queryset, forms.GetVariablesForm)
 
+    @speaks("2.0.1")
     @admin.action(description="Set variables (2.0.1)…", permissions=["command"])
     def set_variables(self, request, queryset):
         return ask_then_send(self, request, queryset, forms.SetVariablesForm)

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from csms.ocpp import commands
 from stations.admin.commands import CommandPermission, StationCommands, chosen_action, send
@@ -197,13 +198,21 @@ class ChargingStationAdmin(StationCommands, admin.ModelAdmin):
             raise Http404(f"No charging station with id {object_id}")
         if not self.has_view_or_change_permission(request, station):
             raise PermissionDenied
-        back = redirect("admin:stations_chargingstation_change", station.pk)
+        back = redirect(self._back_from_command(request, station))
         if request.method != "POST":
             return back
         if chosen_action(request) not in self.get_actions(request):  # not offered to this user, or no such action
             raise PermissionDenied
         response = self.response_action(request, self.get_queryset(request).filter(pk=station.pk))
         return back if response is None or response.status_code == 302 else response
+
+    @staticmethod
+    def _back_from_command(request, station: ChargingStation) -> str:
+        """Where the operator came from (the dashboard's station page posts `next`), if it is this site's."""
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return back
+        return reverse("admin:stations_chargingstation_change", args=[station.pk])
 
     @admin.display(description="OCPP messages")
     def message_log(self, station: ChargingStation) -> str:
