@@ -17,6 +17,7 @@ from django.urls import reverse
 SEE_NETWORK = "stations.view_chargingstation"
 COMMAND = "stations.command_station"
 SEE_MONEY = "billing.view_chargedetailrecord"
+RETRY_PUSHES = "roaming.change_push"  # what the push queue admin's "Retry now" asks
 
 
 def may_see_dashboard(user) -> bool:
@@ -29,6 +30,11 @@ def may_command(user) -> bool:
 
 def may_see_money(user) -> bool:
     return may_see_dashboard(user) and user.has_perm(SEE_MONEY)
+
+
+def may_retry_pushes(user) -> bool:
+    """Retrying a partner's pushes from the dashboard takes what the admin's own retry action takes."""
+    return may_see_dashboard(user) and user.has_perm(RETRY_PUSHES)
 
 
 def staff_page(view: Callable) -> Callable:

@@ -1,6 +1,6 @@
 """The dashboard's pages at /dashboard/: each page module lists its own routes."""
 
-from dashboard.views import alerts, analytics, live_map, overview, sessions, stations
+from dashboard.views import alerts, analytics, live_map, overview, partners, sessions, stations
 
 app_name = "dashboard"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     *sessions.urlpatterns,
     *alerts.urlpatterns,
     *analytics.urlpatterns,
+    *partners.urlpatterns,
 ]
