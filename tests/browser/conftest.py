@@ -9,7 +9,6 @@ others wrote, so a failure must explain itself without a rerun.
 """
 
 import contextlib
-import importlib
 import io
 import os
 import re
@@ -18,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -28,6 +26,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from csms.management.commands.seed_demo import DEMO_STATIONS
 from stations.models import ChargingStation, Location
 from tests.conftest import ROOT
+from tests.roles import define_roles
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,7 +77,7 @@ def demo(server) -> dict[str, ChargingStation]:
 def staff(transactional_db) -> dict[str, str]:
     """Staff members in the operators' roles: role → username; "manager" holds operator and finance."""
     # The roles migration's groups again: a transactional test's flush emptied the tables.
-    importlib.import_module("csms.migrations.0001_roles").define_groups(apps)
+    define_roles()
     users = {}
     for name, roles in ROLES.items():
         username = f"ui-{name}"

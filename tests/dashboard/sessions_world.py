@@ -8,10 +8,8 @@ billing prices and seals them with its own services.
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
@@ -20,6 +18,7 @@ from billing.services import price_running_session, seal_session
 from dashboard.access import SEE_NETWORK
 from sessions.meter import POWER_IMPORT, STATE_OF_CHARGE, Sample
 from sessions.models import DriverSession, IdTag, Transaction
+from tests.roles import define_roles
 from tests.sessions.chargers import Charger16, energy
 from tests.stations.conftest import Plug, create_site
 
@@ -106,7 +105,7 @@ def staff(username: str, *, group: str | None = None, permissions: tuple[str, ..
     member = get_user_model().objects.create_user(username, f"{username}@voltstack.test", is_staff=True)
     if group:
         # The roles migration's groups, made again if a transactional test's flush emptied the tables.
-        import_module("csms.migrations.0001_roles").define_groups(apps)
+        define_roles()
         member.groups.add(Group.objects.get(name=group))
     for label in permissions:
         app_label, codename = label.split(".")

@@ -7,7 +7,6 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -17,11 +16,12 @@ from csms.live import DASHBOARD_GROUP, publish, station_sessions_group
 from dashboard import consumers
 from dashboard.routing import websocket_urlpatterns
 from tests.conftest import ROOT
+from tests.roles import define_roles
 
 
 def staff(username: str, *roles: str):
     """A staff member in these role groups (defined again: a transactional test's flush empties the tables)."""
-    import_module("csms.migrations.0001_roles").define_groups(apps)
+    define_roles()
     user = get_user_model().objects.create_user(username, password="pw", is_staff=True)
     user.groups.set(Group.objects.filter(name__in=roles))
     return user

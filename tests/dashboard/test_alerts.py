@@ -1,15 +1,14 @@
 """The alerts inbox as staff see it: rows, filters, the badge's count, and who may acknowledge and resolve."""
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from alerts.models import Alert
 from stations.services.connections import provision_station
+from tests.roles import define_roles
 
 pytestmark = pytest.mark.django_db
 INBOX = "/dashboard/alerts/"
@@ -18,7 +17,7 @@ INBOX = "/dashboard/alerts/"
 @pytest.fixture(autouse=True)
 def roles(db):
     """The groups the roles migration created (again: a transactional test's flush empties the tables)."""
-    importlib.import_module("csms.migrations.0001_roles").define_groups(apps)
+    define_roles()
 
 
 def staff(client, django_user_model, role: str):

@@ -5,14 +5,12 @@ and its alert_changed nudge reaches the dashboard socket; the inbox and the badg
 """
 
 import asyncio
-import importlib
 import json
 import time
 import urllib.request
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -20,12 +18,13 @@ from websockets.asyncio.client import connect
 
 from alerts.models import Alert
 from tests.ocpp_client import call, open_socket
+from tests.roles import define_roles
 
 pytestmark = pytest.mark.e2e
 
 
 def signed_in_cookie() -> str:
-    importlib.import_module("csms.migrations.0001_roles").define_groups(apps)
+    define_roles()
     user = get_user_model().objects.create_user("e2e-op", "op@example.com", "a-password-of-staff", is_staff=True)
     user.groups.add(Group.objects.get(name="operator"))
     client = Client()

@@ -1,14 +1,13 @@
 """Analytics: analytics.json over a period of local days, for the network or one station, and its 400s."""
 
-import importlib
 from datetime import UTC, date, datetime
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 
 from dashboard.services import refresh_rollups
 from tests.dashboard.figures import cdr, session, staff, station
+from tests.roles import define_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +16,7 @@ DATA = reverse("dashboard:analytics-data")
 
 @pytest.fixture(autouse=True)
 def roles(db):
-    importlib.import_module("csms.migrations.0001_roles").define_groups(apps)
+    define_roles()
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
 """The live map: its page, the markers-in-view endpoint (stations and clusters with their states), the popup."""
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
 from django.test import override_settings
 from django.urls import reverse
@@ -13,6 +11,7 @@ from django.utils import timezone
 from sessions.models import AuthorizationStatus, Transaction
 from stations.models import ChargingStation, Connector, ConnectorType, Location, RegistrationStatus
 from stations.services.connections import provision_station
+from tests.roles import define_roles
 
 BERLIN = "13.0,52.3,13.8,52.7"
 GERMANY = "5.9,47.3,15.0,55.0"
@@ -20,7 +19,7 @@ GERMANY = "5.9,47.3,15.0,55.0"
 
 @pytest.fixture(autouse=True)
 def roles(db):
-    importlib.import_module("csms.migrations.0001_roles").define_groups(apps)
+    define_roles()
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """Month rollups: a period's whole months read from StationMonth give the same figures as its days, and a
 refreshed day updates its month."""
 
-import importlib
 import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.db.models import Sum
 from django.urls import reverse
@@ -17,6 +15,7 @@ from dashboard.selectors.analytics import Period, utilisation
 from dashboard.selectors.months import next_month, split
 from dashboard.services import refresh_rollups
 from tests.dashboard.figures import cdr, session, staff, station
+from tests.roles import define_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +60,7 @@ def test_utilisation_from_months_and_partial_days_equals_the_sum_of_the_days(qua
 
 
 def test_one_stations_utilisation_and_revenue_per_month_in_the_json_equal_its_days(client, quarter):
-    importlib.import_module("csms.migrations.0001_roles").define_groups(apps)
+    define_roles()
     client.force_login(staff("finance", group="finance"))
     busiest = day_sums(FIRST, LAST)[0][0]
 

@@ -1,12 +1,10 @@
 """The overview page and overview.json: the network's cards as a viewer sees them, money only for
 those who may see it, sites against their grid limit, and the latest problem stations."""
 
-import importlib
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +14,7 @@ from dashboard.services import refresh_recent_rollups
 from sessions.services.transactions import start_transaction
 from stations.models import Connector, Location, RegistrationStatus
 from tests.dashboard.figures import cdr, connectors, session, staff, station, status
+from tests.roles import define_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +38,7 @@ CARDS = [
 @pytest.fixture(autouse=True)
 def roles(db):
     """The groups the roles migration created (again: a transactional test's flush empties the tables)."""
-    importlib.import_module("csms.migrations.0001_roles").define_groups(apps)
+    define_roles()
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ Partners, pushes and logged requests are rows as the handshake, the push queue a
 them; the pages are read through the Django test client as a signed-in member of each role.
 """
 
-import importlib
 import re
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +17,7 @@ from django.utils import timezone
 from roaming import tasks
 from roaming.models import Partner, Push, RequestLog
 from roaming.secrets import encrypt
+from tests.roles import define_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ BASE = "https://emsp.example.com/ocpi/2.2.1"
 
 @pytest.fixture(autouse=True)
 def roles(db):
-    importlib.import_module("csms.migrations.0001_roles").define_groups(apps)
+    define_roles()
 
 
 def signed_in(client, django_user_model, role: str | None, *, staff: bool = True, perms: tuple[str, ...] = ()):

@@ -5,7 +5,6 @@ reach (Preparing before a session, Charging during it); the page and its JSON tw
 the Django test client as a signed-in member of each role.
 """
 
-import importlib
 import json
 import re
 from datetime import timedelta
@@ -14,7 +13,6 @@ from html.parser import HTMLParser
 from unittest import mock
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +30,7 @@ from stations.models import Location
 from stations.services.boot import record_heartbeat
 from stations.services.connections import provision_station, station_connected
 from stations.services.status import StatusReport, record_status
+from tests.roles import define_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +41,7 @@ TAG = "CARD-0042"
 @pytest.fixture(autouse=True)
 def roles(db):
     """The groups the roles migration created (again: a transactional test's flush empties the tables)."""
-    importlib.import_module("csms.migrations.0001_roles").define_groups(apps)
+    define_roles()
 
 
 def signed_in(client, django_user_model, role: str):

@@ -4,11 +4,9 @@ Staff users get one group each, as an administrator would give them in the
 admin; every page and action is exercised through the admin's own views.
 """
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
@@ -20,6 +18,7 @@ from sessions.models import Reservation, Transaction
 from stations.admin.commands import send
 from stations.models import ChargingStation, Connector, RegistrationStatus
 from stations.services.connections import provision_station
+from tests.roles import define_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +53,7 @@ ACCEPTANCE = {"accept_stations", "reject_stations"}
 @pytest.fixture(autouse=True)
 def roles(db):
     """The groups the roles migration created (again: a transactional test's flush empties the tables)."""
-    importlib.import_module("csms.migrations.0001_roles").define_groups(apps)
+    define_roles()
 
 
 @pytest.fixture
