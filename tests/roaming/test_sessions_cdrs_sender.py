@@ -16,7 +16,6 @@ from tests.roaming.conftest import auth
 from tests.roaming.ocpi_shapes import assert_ocpi
 from tests.roaming.sessions_world import (
     OTHER_TOKEN_C,
-    START,
     TOKEN_C,
     partner,
     site,
