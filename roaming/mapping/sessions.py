@@ -31,12 +31,11 @@ def authorization_reference(tx: Transaction) -> str | None:
 
 
 def auth_method(tx: Transaction) -> str:
-    """How the session was authorised. A partner's token we hold was pushed to us by its issuer, so the
-    charger's start was checked against that list (WHITELIST); a session started from a command carries
-    an authorization_reference (COMMAND); a token we held not at all was asked of its issuer (AUTH_REQUEST)."""
-    if authorization_reference(tx) is not None:
-        return "COMMAND"
-    return "WHITELIST" if tx.id_tag_id else "AUTH_REQUEST"
+    """How the session was authorised. A partner's token reaches a session here only as the token its issuer
+    pushed to us, so the charger's start was checked against that whitelist (WHITELIST); a session started
+    by the partner's command carries its authorization_reference (COMMAND). AUTH_REQUEST waits for the
+    domain to keep which starts a real-time authorisation answered."""
+    return "COMMAND" if authorization_reference(tx) is not None else "WHITELIST"
 
 
 def session_status(tx: Transaction) -> str:
@@ -47,7 +46,10 @@ def session_status(tx: Transaction) -> str:
     return "COMPLETED" if tx.status == Transaction.Status.COMPLETED else "ACTIVE"
 
 
-def cdr_token(tag: IdTag) -> dict[str, Any]:
+def cdr_token(tag: IdTag | None) -> dict[str, Any]:
+    """The token as its issuer named it (sessions and CDRs are only ever sent for a partner's token)."""
+    if tag is None:
+        raise ValueError("a session with no token of a partner's is no partner's to see")
     country_code, _, party_id = tag.issuer_party.partition("*")
     return {
         "country_code": country_code,
@@ -85,7 +87,7 @@ def session_last_updated(tx: Transaction, record: ChargeDetailRecord | None = No
 def session_object(
     tx: Transaction, *, country_code: str, party_id: str, cdr: pricing.Cdr | None = None
 ) -> dict[str, Any]:
-    """The OCPI Session; `cdr` is the engine's pricing of it so far (None: no tariff applies).
+    """The OCPI Session of a partner's token's transaction; `cdr` is the engine's pricing of it so far.
 
     Select `id_tag`, `connector__evse` and `station` when mapping many; the sealed record, when there is
     one, is read through `charge_detail_record`."""
@@ -97,7 +99,7 @@ def session_object(
         "id": str(tx.pk),
         "start_date_time": ocpi_datetime(tx.started_at),
         "kwh": Decimal(max(energy_wh, 0)) / 1000,
-        "cdr_token": cdr_token(tx.id_tag) if tx.id_tag_id else _unknown_token(tx),
+        "cdr_token": cdr_token(tx.id_tag),
         "auth_method": auth_method(tx),
         "location_id": str(tx.station.location_id),
         "evse_uid": str(tx.connector.evse_id),
@@ -128,11 +130,6 @@ def _currency(tx: Transaction, record: ChargeDetailRecord | None, cdr: pricing.C
     if record is not None:
         return record.currency
     return (cdr.currency if cdr else tx.cost_currency) or DEFAULT_CURRENCY
-
-
-def _unknown_token(tx: Transaction) -> dict[str, Any]:
-    """A session whose id tag we hold no row for (a charger's offline start): what the charger sent."""
-    return {"country_code": "", "party_id": "", "uid": tx.id_tag_value, "type": "OTHER", "contract_id": tx.id_tag_value}
 
 
 def _period_json(period: pricing.ChargingPeriod) -> dict[str, Any]:

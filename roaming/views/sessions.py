@@ -7,6 +7,7 @@ so far (billing's stored running cost) and the pricing engine's charging periods
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from billing.pricing import Cdr
 from billing.selectors import session_cost
 from roaming.auth import Caller, ocpi_view
 from roaming.envelope import OcpiError, ocpi_response
@@ -14,6 +15,7 @@ from roaming.mapping.sessions import session_object
 from roaming.pagination import page_request, paginate
 from roaming.parties import issuer_parties
 from roaming.selectors.sessions import partner_sessions
+from sessions.models import Transaction
 
 
 @ocpi_view()
@@ -29,6 +31,6 @@ def session_list(request: HttpRequest, caller: Caller) -> HttpResponse:
     return page.apply(ocpi_response(data))
 
 
-def _running_cost(tx):
+def _running_cost(tx: Transaction) -> Cdr | None:
     """The engine's pricing so far, for the periods of a session not yet sealed (a sealed one has its own)."""
     return None if hasattr(tx, "charge_detail_record") else session_cost(transaction=tx)
