@@ -8,8 +8,10 @@ from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from billing import pricing
+from billing.events import ChargeDetailRecordSealed
 from billing.models import ChargeDetailRecord
 from billing.selectors import SessionPricing, dated_before_start, session_cost, session_pricing
+from csms import lifecycle
 from sessions.costs import record_cost
 from sessions.models import Transaction
 from stations.services.reports import record_deviation
@@ -45,7 +47,8 @@ def seal_session(*, transaction_id: int) -> ChargeDetailRecord | None:
     """The first step after a stop: its charge detail record, once, and its cost on the transaction as final.
 
     A session no tariff applies to is sealed too, with no cost, so the resume
-    sweep (sweeps.unfinished_billing) knows it is done.
+    sweep (sweeps.unfinished_billing) knows it is done. A record, new or found,
+    is announced (ChargeDetailRecordSealed) once this commits.
     """
     record = record_charge_detail_record(transaction_id=transaction_id)
     record_cost(
@@ -56,6 +59,8 @@ def seal_session(*, transaction_id: int) -> ChargeDetailRecord | None:
         priced_at=timezone.now() if record is None else record.created_at,
         final=True,
     )
+    if record is not None:
+        lifecycle.publish(ChargeDetailRecordSealed(transaction_id=transaction_id, record_id=record.pk))
     return record
 
 

@@ -367,6 +367,9 @@ OCPI_PUSH_RETRY_BASE = env_int("OCPI_PUSH_RETRY_BASE", 5)
 OCPI_PUSH_RETRY_MAX = env_int("OCPI_PUSH_RETRY_MAX", 600)
 OCPI_PUSH_MAX_ATTEMPTS = env_int("OCPI_PUSH_MAX_ATTEMPTS", 30)
 OCPI_PUSH_SWEEP_INTERVAL = env_int("OCPI_PUSH_SWEEP_INTERVAL", 15)
+# A running session is PUT to its token's issuer at most once per OCPI_SESSION_PUSH_INTERVAL seconds (its
+# start and its stop at once).
+OCPI_SESSION_PUSH_INTERVAL = env_int("OCPI_SESSION_PUSH_INTERVAL", 30)
 CELERY_BEAT_SCHEDULE["retry-ocpi-pushes"] = {
     "task": "roaming.tasks.retry_due_pushes",
     "schedule": float(OCPI_PUSH_SWEEP_INTERVAL),

@@ -6,9 +6,16 @@ class RoamingConfig(AppConfig):
     verbose_name = "Roaming (OCPI)"
 
     def ready(self) -> None:
-        """Roaming's pushes hang on the stations' lifecycle; stations never imports roaming."""
+        """Roaming's pushes hang on the stations', sessions' and billing's lifecycles; none imports roaming."""
+        from billing.events import ChargeDetailRecordSealed
         from csms import lifecycle
         from roaming import subscribers
+        from sessions.events import (
+            MeterReadingsRecorded,
+            TransactionCostChanged,
+            TransactionStarted,
+            TransactionStopped,
+        )
         from stations.events import (
             ConnectorStatusChanged,
             RegistrationChanged,
@@ -22,3 +29,8 @@ class RoamingConfig(AppConfig):
         lifecycle.subscribe(StationDisconnected, subscribers.station_status_changed)
         lifecycle.subscribe(StationConnected, subscribers.station_appeared)
         lifecycle.subscribe(RegistrationChanged, subscribers.station_appeared)
+        lifecycle.subscribe(TransactionStarted, subscribers.session_started_or_stopped)
+        lifecycle.subscribe(TransactionStopped, subscribers.session_started_or_stopped)
+        lifecycle.subscribe(MeterReadingsRecorded, subscribers.session_changed)
+        lifecycle.subscribe(TransactionCostChanged, subscribers.session_changed)
+        lifecycle.subscribe(ChargeDetailRecordSealed, subscribers.record_sealed)

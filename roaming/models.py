@@ -99,7 +99,7 @@ class Push(models.Model):
         PENDING = "pending", "pending"
         SENT = "sent", "sent (the partner answered 1xxx)"
         FAILED = "failed", "failed (refused, or given up after the last attempt)"
-        SUPERSEDED = "superseded", "superseded (a later PATCH of the object carried every field)"
+        SUPERSEDED = "superseded", "superseded (a later push of the object carried all it did)"
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="pushes")
     module = models.CharField(max_length=20, help_text="The OCPI module whose RECEIVER endpoint takes it")

@@ -1,11 +1,15 @@
-"""What roaming does when stations change: lifecycle subscribers, registered in RoamingConfig.ready().
+"""What roaming does when stations, sessions and billing change: lifecycle subscribers, registered in
+RoamingConfig.ready().
 
-Each snapshots the change into the push queue (one push per partner with a locations receiver) and wakes
-the partners' senders in Celery, so the charger's message is answered without waiting for any partner.
+Each snapshots the change into the push queue (one push per partner with a locations receiver; a session
+or CDR for its token's issuer alone) and wakes the partners' senders in Celery, so the charger's message
+is answered without waiting for any partner.
 """
 
+from billing.events import ChargeDetailRecordSealed
 from roaming import tasks
-from roaming.services import push
+from roaming.services import push, session_pushes
+from sessions.events import MeterReadingsRecorded, TransactionCostChanged, TransactionStarted, TransactionStopped
 from stations.events import (
     ConnectorStatusChanged,
     RegistrationChanged,
@@ -28,3 +32,20 @@ def station_appeared(event: StationConnected | RegistrationChanged) -> None:
     """A station coming online or accepted (or rejected) changes which EVSEs its location has: PUT it whole,
     so a partner gets EVSEs it never saw before any PATCH of them."""
     tasks.wake(push.push_station_location(station_id=event.station_id))
+
+
+def session_started_or_stopped(event: TransactionStarted | TransactionStopped) -> None:
+    """A start or a stop is always PUT at once: the partner must know of the session and of its end."""
+    tasks.wake(session_pushes.push_session(transaction_id=event.transaction_id))
+
+
+def session_changed(event: MeterReadingsRecorded | TransactionCostChanged) -> None:
+    """Energy or cost so far: PUT, at most once per OCPI_SESSION_PUSH_INTERVAL (held back, then pushed)."""
+    woken, hold_for = session_pushes.push_running_session(transaction_id=event.transaction_id)
+    tasks.wake(woken)
+    if hold_for is not None:
+        tasks.hold_session_push(event.transaction_id, hold_for)
+
+
+def record_sealed(event: ChargeDetailRecordSealed) -> None:
+    tasks.wake(session_pushes.push_cdr(record_id=event.record_id))

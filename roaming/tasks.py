@@ -4,12 +4,14 @@ from celery import shared_task
 from django.core.cache import cache
 from django.db import transaction
 
-from roaming.services import push, request_log
+from roaming.services import push, request_log, session_pushes
 
 # One sender per partner at a time (two would send a push twice or out of order). The lock outlives a
 # sender only if its worker died; a sender that finds it held tries again shortly, so a push enqueued
 # while another sender is finishing is never left for the beat.
 SENDER_LOCK_SECONDS = 300
+# A running session held back by OCPI_SESSION_PUSH_INTERVAL gets one delayed push, not one per reading.
+SESSION_PUSH_HELD_KEY = "roaming:session-push-held:"
 SENDER_LOCK_KEY = "roaming:push-sender:"
 BUSY_RETRY_SECONDS = 1
 
@@ -43,3 +45,16 @@ def wake(partner_ids: list[int]) -> None:
     """Hand the partners' queues to Celery, once the enqueueing transaction commits."""
     for partner_id in partner_ids:
         transaction.on_commit(lambda partner_id=partner_id: send_pushes.delay(partner_id))
+
+
+@shared_task(ignore_result=True)
+def push_session_later(transaction_id: int) -> None:
+    """The delayed PUT of a running session whose changes came within the interval: as it is by now."""
+    cache.delete(f"{SESSION_PUSH_HELD_KEY}{transaction_id}")
+    wake(session_pushes.push_session(transaction_id=transaction_id))
+
+
+def hold_session_push(transaction_id: int, seconds: float) -> None:
+    """Push the session in `seconds`, unless a delayed push of it is already waiting."""
+    if cache.add(f"{SESSION_PUSH_HELD_KEY}{transaction_id}", 1, int(seconds) + 1):
+        push_session_later.apply_async((transaction_id,), countdown=seconds)

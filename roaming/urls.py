@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roaming.views import credentials, locations, tariffs, tokens, versions
+from roaming.views import cdrs, credentials, locations, sessions, tariffs, tokens, versions
 
 app_name = "roaming"
 
@@ -18,5 +18,7 @@ urlpatterns = [
     ),
     path("2.2.1/tariffs", tariffs.tariff_list, name="tariffs"),
     path("2.2.1/tokens", tokens.endpoint, name="tokens"),
+    path("2.2.1/sessions", sessions.session_list, name="sessions"),
+    path("2.2.1/cdrs", cdrs.cdr_list, name="cdrs"),
     path("2.2.1/tokens/<str:country_code>/<str:party_id>/<str:uid>", tokens.token, name="token"),
 ]

@@ -64,7 +64,7 @@ def location_object(
         "address": location.address[:45],
         "city": location.city[:45],
         "country": location.country,
-        "coordinates": {"latitude": _coordinate(location.latitude), "longitude": _coordinate(location.longitude)},
+        "coordinates": geo_location(location),
         "evses": evses,
         "time_zone": location.time_zone,
         "opening_times": dict(location.opening_hours) if location.opening_hours else {"twentyfourseven": True},
@@ -114,6 +114,10 @@ def connector_object(connector: Connector, *, tariff_ids: Sequence[str] = ()) ->
     if tariff_ids:
         data["tariff_ids"] = list(tariff_ids)
     return data
+
+
+def geo_location(location: Location) -> dict[str, str]:
+    return {"latitude": _coordinate(location.latitude), "longitude": _coordinate(location.longitude)}
 
 
 def emi3_evse_id(evse: Evse, *, country_code: str, party_id: str) -> str:

@@ -19,7 +19,11 @@ _INT_RESTRICTIONS = ("min_duration", "max_duration")
 
 def tariff_object(tariff: models.Tariff, *, country_code: str, party_id: str) -> dict[str, Any]:
     """Prefetch `elements__price_components` when mapping many."""
-    value = pricing_tariff(tariff)
+    return priced_tariff_object(pricing_tariff(tariff), country_code=country_code, party_id=party_id)
+
+
+def priced_tariff_object(value: pricing.Tariff, *, country_code: str, party_id: str) -> dict[str, Any]:
+    """The engine's tariff value as OCPI: a stored tariff now, or one as it priced a session (a CDR's)."""
     data: dict[str, Any] = {
         "country_code": country_code,
         "party_id": party_id,

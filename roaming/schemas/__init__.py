@@ -5,6 +5,7 @@ too long, a missing required field or a value outside an enum shows up here
 rather than at a partner's parser. Plain dicts: no validator is imported.
 """
 
+from roaming.schemas.cdrs import CDR, CDR_LOCATION
 from roaming.schemas.locations import (
     BUSINESS_DETAILS,
     CONNECTOR,
@@ -14,12 +15,17 @@ from roaming.schemas.locations import (
     HOURS,
     LOCATION,
 )
+from roaming.schemas.sessions import CDR_TOKEN, CHARGING_PERIOD, SESSION
 from roaming.schemas.tariffs import PRICE_COMPONENT, TARIFF, TARIFF_ELEMENT, TARIFF_RESTRICTIONS
 from roaming.schemas.tokens import ENERGY_CONTRACT, TOKEN
 from roaming.schemas.types import DISPLAY_TEXT, PRICE
 
 __all__ = [
     "BUSINESS_DETAILS",
+    "CDR",
+    "CDR_LOCATION",
+    "CDR_TOKEN",
+    "CHARGING_PERIOD",
     "CONNECTOR",
     "DISPLAY_TEXT",
     "ENERGY_CONTRACT",
@@ -30,6 +36,7 @@ __all__ = [
     "LOCATION",
     "PRICE",
     "PRICE_COMPONENT",
+    "SESSION",
     "TARIFF",
     "TARIFF_ELEMENT",
     "TARIFF_RESTRICTIONS",

@@ -11,8 +11,10 @@ and the queue goes on. After OCPI_PUSH_MAX_ATTEMPTS the head is given up (failed
 not hold the partner's queue for ever.
 
 Collapse: a pending PATCH is superseded, not sent, when a later pending PATCH of the same object carries
-every field it does: the later one leaves the partner in the same state, and still goes out after
-everything queued between them.
+every field it does; a pending PUT, when a later pending PUT of the same object follows with no push of a
+part of that object between them. The later one leaves the partner in the same state, and still goes out
+after everything queued between them. A POST (a CDR) is never collapsed. A push with no path goes to the
+endpoint itself (OCPI POSTs a CDR there).
 """
 
 from datetime import datetime, timedelta
@@ -145,17 +147,39 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _superseded(push: Push) -> bool:
+    if push.method == Push.Method.PUT:
+        return _put_superseded(push)
     if push.method != Push.Method.PATCH:
         return False
-    later = Push.objects.filter(
+    later = _later_pending(push).filter(method=Push.Method.PATCH).values_list("body", flat=True)
+    return any(isinstance(body, dict) and set(push.body) <= set(body) for body in later)
+
+
+def _put_superseded(push: Push) -> bool:
+    """A later pending PUT of the object replaces it whole, unless a push of a part of the object (an EVSE
+    of a location) waits between them: that part must reach a partner that knows the object."""
+    later = _later_pending(push).filter(method=Push.Method.PUT).order_by("id").first()
+    if later is None:
+        return False
+    between = Push.objects.filter(
+        partner_id=push.partner_id,
+        state=Push.State.PENDING,
+        module=push.module,
+        object_key__startswith=f"{push.object_key}/",
+        id__gt=push.pk,
+        id__lt=later.pk,
+    )
+    return not between.exists()
+
+
+def _later_pending(push: Push):
+    return Push.objects.filter(
         partner_id=push.partner_id,
         state=Push.State.PENDING,
         module=push.module,
         object_key=push.object_key,
-        method=Push.Method.PATCH,
         id__gt=push.pk,
-    ).values_list("body", flat=True)
-    return any(isinstance(body, dict) and set(push.body) <= set(body) for body in later)
+    )
 
 
 def send_pending(*, partner_id: int, now: datetime | None = None) -> int:
@@ -183,7 +207,7 @@ def send_pending(*, partner_id: int, now: datetime | None = None) -> int:
         try:
             client.call(
                 push.method,
-                f"{endpoint.rstrip('/')}/{push.path}",
+                f"{endpoint.rstrip('/')}/{push.path}" if push.path else endpoint,
                 token=token,
                 partner=partner,
                 raw=partner.tokens_raw,

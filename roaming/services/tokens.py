@@ -11,6 +11,7 @@ from typing import Any
 from roaming.envelope import CLIENT_ERROR, INVALID_PARAMETERS, OcpiError
 from roaming.mapping import tokens as mapping
 from roaming.models import Partner
+from roaming.parties import partner_parties
 from sessions.id_tokens import IdTokenTaken, keep_issued_token
 from sessions.models import IdTag
 from sessions.selectors import issued_token
@@ -21,12 +22,7 @@ DEFAULT_TYPE = "RFID"  # the spec's default for an omitted ?type=
 
 def _issuer(*, partner: Partner, country_code: str, party_id: str) -> str:
     """The URL's party as "CC*PID", if it is the caller's own; else 2001 (HTTP 403)."""
-    own = {(partner.country_code.upper(), partner.party_id.upper())} | {
-        (str(role.get("country_code", "")).upper(), str(role.get("party_id", "")).upper())
-        for role in partner.roles
-        if isinstance(role, dict)
-    }
-    if (country_code.upper(), party_id.upper()) not in own:
+    if (country_code.upper(), party_id.upper()) not in partner_parties(partner):
         raise OcpiError(INVALID_PARAMETERS, f"{country_code}/{party_id} is not a party of yours", http_status=403)
     return mapping.issuer_party(country_code=country_code, party_id=party_id)
 

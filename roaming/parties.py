@@ -1,0 +1,30 @@
+"""Which OCPI parties (country code, party id) a partner speaks for: its first role's and every role's.
+
+A hub or a multi-country eMSP has several; the credentials handshake keeps them on the Partner. Tokens are
+owned by one of them ("CC*PID" on the IdTag), and sessions and CDRs go back to the partner owning it.
+"""
+
+from roaming.mapping.tokens import issuer_party
+from roaming.models import Partner
+
+
+def partner_parties(partner: Partner) -> set[tuple[str, str]]:
+    """The partner's parties, upper-cased."""
+    return {(partner.country_code.upper(), partner.party_id.upper())} | {
+        (str(role.get("country_code", "")).upper(), str(role.get("party_id", "")).upper())
+        for role in partner.roles
+        if isinstance(role, dict)
+    }
+
+
+def issuer_parties(partner: Partner) -> list[str]:
+    """The partner's parties as the domain names a token's issuer ("CC*PID"), sorted."""
+    return sorted(issuer_party(country_code=cc, party_id=pid) for cc, pid in partner_parties(partner) if cc and pid)
+
+
+def issuing_partner(*, issuer: str) -> Partner | None:
+    """The registered partner speaking for the token issuer "CC*PID" (None for our own tokens)."""
+    if not issuer:
+        return None
+    partners = Partner.objects.filter(status=Partner.Status.REGISTERED).exclude(their_token_encrypted="")
+    return next((p for p in partners.order_by("pk") if issuer.upper() in issuer_parties(p)), None)

@@ -1,0 +1,113 @@
+"""Sessions and CDRs we owe the partner whose token charged: a Session PUT when it starts, while it
+charges and when it stops, and its CDR POSTed once when billing seals it.
+
+Only the token's issuer hears of a session (never every partner): the partner one of whose parties is the
+IdTag's issuer_party, when it has a sessions (cdrs) RECEIVER. While charging, a session is PUT at most
+once per OCPI_SESSION_PUSH_INTERVAL seconds: a change within the interval is left to one delayed push at
+its end (roaming.tasks.push_session_later), and of the PUTs still waiting in the queue only the newest is
+sent (roaming.services.push collapses them). Bodies are snapshots as JSON (numbers as OCPI's encoder
+writes them), as the partner will read them.
+"""
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction as db_transaction
+from django.utils import timezone
+
+from billing.models import ChargeDetailRecord
+from billing.selectors import session_cost
+from roaming.envelope import OcpiJSONEncoder
+from roaming.mapping.cdrs import cdr_object
+from roaming.mapping.sessions import session_object
+from roaming.models import Partner, Push
+from roaming.parties import issuing_partner
+from roaming.services.push import RECEIVER, enqueue
+from sessions.models import Transaction
+
+SESSIONS = "sessions"
+CDRS = "cdrs"
+
+
+def _party() -> dict[str, str]:
+    return {"country_code": settings.OCPI_COUNTRY_CODE, "party_id": settings.OCPI_PARTY_ID}
+
+
+def _wire(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, cls=OcpiJSONEncoder))
+
+
+def _token_owner(tx: Transaction, module: str) -> Partner | None:
+    if tx.id_tag is None or not tx.id_tag.issuer_party:
+        return None
+    partner = issuing_partner(issuer=tx.id_tag.issuer_party)
+    return partner if partner is not None and partner.endpoint(module, RECEIVER) else None
+
+
+def _session(transaction_id: int) -> Transaction | None:
+    return (
+        Transaction.objects.select_related("id_tag", "station", "connector__evse__station", "charge_detail_record")
+        .filter(pk=transaction_id)
+        .first()
+    )
+
+
+def push_session(*, transaction_id: int) -> list[int]:
+    """PUT the session as it is now to its token owner's sessions receiver; the partner ids to wake."""
+    tx = _session(transaction_id)
+    partner = None if tx is None else _token_owner(tx, SESSIONS)
+    if tx is None or partner is None:
+        return []
+    cdr = None if hasattr(tx, "charge_detail_record") else session_cost(transaction=tx)
+    return enqueue(
+        module=SESSIONS,
+        object_key=str(tx.pk),
+        method=Push.Method.PUT,
+        path="/".join([settings.OCPI_COUNTRY_CODE, settings.OCPI_PARTY_ID, str(tx.pk)]),
+        body=_wire(session_object(tx, cdr=cdr, **_party())),
+        partners=[partner],
+    )
+
+
+def push_running_session(*, transaction_id: int, now: datetime | None = None) -> tuple[list[int], float | None]:
+    """A reading or a new cost: PUT now unless the session was PUT less than the interval ago.
+
+    Returns the partners to wake and, when held back, in how many seconds to push it (None: pushed, or
+    nobody to push to)."""
+    now = now or timezone.now()
+    last = (
+        Push.objects.filter(module=SESSIONS, object_key=str(transaction_id), method=Push.Method.PUT)
+        .order_by("-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    interval = timedelta(seconds=settings.OCPI_SESSION_PUSH_INTERVAL)
+    if last is not None and now - last < interval:
+        return [], (last + interval - now).total_seconds()
+    return push_session(transaction_id=transaction_id), None
+
+
+def push_cdr(*, record_id: int) -> list[int]:
+    """POST the sealed record to its token owner's cdrs receiver, once: a record already queued for the
+    partner (sent, pending or failed) is not queued again, whoever announces it again."""
+    record = (
+        ChargeDetailRecord.objects.select_related(
+            "transaction__id_tag", "transaction__station__location", "transaction__connector__evse__station"
+        )
+        .filter(pk=record_id)
+        .first()
+    )
+    partner = None if record is None else _token_owner(record.transaction, CDRS)
+    if record is None or partner is None:
+        return []
+    body = _wire(cdr_object(record, **_party()))
+    with db_transaction.atomic():
+        Partner.objects.select_for_update().filter(pk=partner.pk).first()  # two announcements queue it once
+        queued = Push.objects.filter(partner=partner, module=CDRS, object_key=str(record.pk), method=Push.Method.POST)
+        if queued.exists():
+            return []
+        return enqueue(
+            module=CDRS, object_key=str(record.pk), method=Push.Method.POST, path="", body=body, partners=[partner]
+        )
