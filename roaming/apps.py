@@ -9,6 +9,7 @@ class RoamingConfig(AppConfig):
         """Roaming's pushes hang on the stations' lifecycle; stations never imports roaming."""
         from csms import lifecycle
         from roaming import subscribers
+        from sessions.events import TransactionStarted
         from stations.events import (
             ConnectorStatusChanged,
             RegistrationChanged,
@@ -22,3 +23,4 @@ class RoamingConfig(AppConfig):
         lifecycle.subscribe(StationDisconnected, subscribers.station_status_changed)
         lifecycle.subscribe(StationConnected, subscribers.station_appeared)
         lifecycle.subscribe(RegistrationChanged, subscribers.station_appeared)
+        lifecycle.subscribe(TransactionStarted, subscribers.transaction_started)

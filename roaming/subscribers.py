@@ -5,7 +5,8 @@ the partners' senders in Celery, so the charger's message is answered without wa
 """
 
 from roaming import tasks
-from roaming.services import push
+from roaming.services import commands, push
+from sessions.events import TransactionStarted
 from stations.events import (
     ConnectorStatusChanged,
     RegistrationChanged,
@@ -28,3 +29,8 @@ def station_appeared(event: StationConnected | RegistrationChanged) -> None:
     """A station coming online or accepted (or rejected) changes which EVSEs its location has: PUT it whole,
     so a partner gets EVSEs it never saw before any PATCH of them."""
     tasks.wake(push.push_station_location(station_id=event.station_id))
+
+
+def transaction_started(event: TransactionStarted) -> None:
+    """A partner's START_SESSION may have asked for it: the command keeps the transaction it started."""
+    commands.link_started_transaction(transaction_id=event.transaction_id, station_id=event.station_id)

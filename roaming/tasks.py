@@ -4,7 +4,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.db import transaction
 
-from roaming.services import push, request_log
+from roaming.models import Command
+from roaming.services import charging_profiles, commands, push, request_log, results
 
 # One sender per partner at a time (two would send a push twice or out of order). The lock outlives a
 # sender only if its worker died; a sender that finds it held tries again shortly, so a push enqueued
@@ -43,3 +44,26 @@ def wake(partner_ids: list[int]) -> None:
     """Hand the partners' queues to Celery, once the enqueueing transaction commits."""
     for partner_id in partner_ids:
         transaction.on_commit(lambda partner_id=partner_id: send_pushes.delay(partner_id))
+
+
+@shared_task(ignore_result=True)
+def execute_command(command_id: int) -> None:
+    """Carry out a partner's command or charging-profile request, then POST its result."""
+    module = Command.objects.values_list("module", flat=True).get(pk=command_id)
+    service = charging_profiles if module == Command.Module.CHARGING_PROFILES else commands
+    service.carry_out(command_id=command_id)
+    transaction.on_commit(lambda: deliver_result.delay(command_id))
+
+
+@shared_task(ignore_result=True)
+def deliver_result(command_id: int) -> bool:
+    return results.deliver(command_id=command_id)
+
+
+@shared_task(ignore_result=True)
+def retry_due_results() -> int:
+    """Beat: POST again every result whose partner could not take it, once its backoff has passed."""
+    due = results.due()
+    for command_id in due:
+        deliver_result.delay(command_id)
+    return len(due)

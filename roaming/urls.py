@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roaming.views import credentials, locations, tariffs, tokens, versions
+from roaming.views import charging_profiles, commands, credentials, locations, tariffs, tokens, versions
 
 app_name = "roaming"
 
@@ -19,4 +19,8 @@ urlpatterns = [
     path("2.2.1/tariffs", tariffs.tariff_list, name="tariffs"),
     path("2.2.1/tokens", tokens.endpoint, name="tokens"),
     path("2.2.1/tokens/<str:country_code>/<str:party_id>/<str:uid>", tokens.token, name="token"),
+    path("2.2.1/commands", commands.endpoint, name="commands"),
+    path("2.2.1/commands/<str:command>", commands.command, name="command"),
+    path("2.2.1/chargingprofiles", charging_profiles.endpoint, name="chargingprofiles"),
+    path("2.2.1/chargingprofiles/<str:session_id>", charging_profiles.charging_profile, name="chargingprofile"),
 ]

@@ -5,6 +5,16 @@ too long, a missing required field or a value outside an enum shows up here
 rather than at a partner's parser. Plain dicts: no validator is imported.
 """
 
+from roaming.schemas.commands import (
+    ACTIVE_CHARGING_PROFILE,
+    ACTIVE_CHARGING_PROFILE_RESULT,
+    CHARGING_PROFILE,
+    CHARGING_PROFILE_RESPONSE,
+    CHARGING_PROFILE_RESULT,
+    CLEAR_PROFILE_RESULT,
+    COMMAND_RESPONSE,
+    COMMAND_RESULT,
+)
 from roaming.schemas.locations import (
     BUSINESS_DETAILS,
     CONNECTOR,
@@ -19,6 +29,14 @@ from roaming.schemas.tokens import ENERGY_CONTRACT, TOKEN
 from roaming.schemas.types import DISPLAY_TEXT, PRICE
 
 __all__ = [
+    "ACTIVE_CHARGING_PROFILE",
+    "ACTIVE_CHARGING_PROFILE_RESULT",
+    "CHARGING_PROFILE",
+    "CHARGING_PROFILE_RESPONSE",
+    "CHARGING_PROFILE_RESULT",
+    "CLEAR_PROFILE_RESULT",
+    "COMMAND_RESPONSE",
+    "COMMAND_RESULT",
     "BUSINESS_DETAILS",
     "CONNECTOR",
     "DISPLAY_TEXT",

@@ -19,14 +19,17 @@ UNKNOWN_TOKEN = 2004
 DEFAULT_TYPE = "RFID"  # the spec's default for an omitted ?type=
 
 
-def _issuer(*, partner: Partner, country_code: str, party_id: str) -> str:
+def partner_parties(partner: Partner) -> set[str]:
+    """The caller's own parties (from the credentials handshake), each as "CC*PID"."""
+    roles = [role for role in partner.roles if isinstance(role, dict)]
+    pairs = [(partner.country_code, partner.party_id)]
+    pairs += [(str(role.get("country_code", "")), str(role.get("party_id", ""))) for role in roles]
+    return {mapping.issuer_party(country_code=cc, party_id=pid) for cc, pid in pairs}
+
+
+def own_issuer(*, partner: Partner, country_code: str, party_id: str) -> str:
     """The URL's party as "CC*PID", if it is the caller's own; else 2001 (HTTP 403)."""
-    own = {(partner.country_code.upper(), partner.party_id.upper())} | {
-        (str(role.get("country_code", "")).upper(), str(role.get("party_id", "")).upper())
-        for role in partner.roles
-        if isinstance(role, dict)
-    }
-    if (country_code.upper(), party_id.upper()) not in own:
+    if mapping.issuer_party(country_code=country_code, party_id=party_id) not in partner_parties(partner):
         raise OcpiError(INVALID_PARAMETERS, f"{country_code}/{party_id} is not a party of yours", http_status=403)
     return mapping.issuer_party(country_code=country_code, party_id=party_id)
 
@@ -59,7 +62,7 @@ def _keep(*, issuer: str, uid: str, token_type: str, token: dict[str, Any]) -> I
 
 
 def get_token(*, partner: Partner, country_code: str, party_id: str, uid: str, token_type: str | None) -> dict:
-    issuer = _issuer(partner=partner, country_code=country_code, party_id=party_id)
+    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id)
     return mapping.token_object(_stored(issuer=issuer, uid=uid, token_type=_token_type(token_type)))
 
 
@@ -67,7 +70,7 @@ def put_token(
     *, partner: Partner, country_code: str, party_id: str, uid: str, token_type: str | None, token: dict[str, Any]
 ) -> None:
     """A new or replaced Token, whole."""
-    issuer = _issuer(partner=partner, country_code=country_code, party_id=party_id)
+    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id)
     _keep(issuer=issuer, uid=uid, token_type=_token_type(token_type), token=token)
 
 
@@ -76,7 +79,7 @@ def patch_token(
 ) -> None:
     """Some fields of a Token we hold (last_updated always among them): merged into what we hold, and
     the result checked and kept as a whole Token, so a PATCH can leave nothing a PUT could not."""
-    issuer = _issuer(partner=partner, country_code=country_code, party_id=party_id)
+    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id)
     token_type = _token_type(token_type)
     if "last_updated" not in changes:
         raise OcpiError(INVALID_PARAMETERS, "A PATCH must carry last_updated", http_status=400)

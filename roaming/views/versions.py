@@ -15,6 +15,8 @@ MODULES = [
     ("locations", "SENDER", "roaming:locations"),
     ("tariffs", "SENDER", "roaming:tariffs"),
     ("tokens", "RECEIVER", "roaming:tokens"),
+    ("commands", "RECEIVER", "roaming:commands"),
+    ("chargingprofiles", "RECEIVER", "roaming:chargingprofiles"),
 ]
 
 
