@@ -74,7 +74,10 @@ def test_put_sets_a_tx_profile_of_the_transaction_and_posts_accepted(put, sessio
         "valid_to": None,
         "charging_schedule": {
             "charging_rate_unit": "W",
-            "charging_schedule_period": [{"start_period": 0, "limit": 11000.0}, {"start_period": 1800, "limit": 7400.5}],
+            "charging_schedule_period": [
+                {"start_period": 0, "limit": 11000.0},
+                {"start_period": 1800, "limit": 7400.5},
+            ],
             "start_schedule": "2026-12-04T10:00:00Z",
             "min_charging_rate": 1380.0,
         },
