@@ -165,12 +165,18 @@ def _prepare_reserve(row: Command, request: CommandRequest) -> None:
     row.station, row.evse_number = station, evse.number if evse else 0
     row.reservation_ref = request.reservation_id
     row.authorization_reference = request.authorization_reference
+    earlier = _reservation_command(partner=row.partner, reservation_ref=request.reservation_id)
+    if earlier is not None and earlier.reservation is not None and earlier.reservation.station_id == station.pk:
+        if earlier.reservation.status in (Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED):
+            row.reservation = earlier.reservation
 
 
 def _prepare_cancel(row: Command, request: CommandRequest) -> None:
     reserved = _reservation_command(partner=row.partner, reservation_ref=request.reservation_id)
     if reserved is None or reserved.reservation is None:
         raise Refusal(REJECTED, f"No reservation {request.reservation_id} of yours")
+    if reserved.reservation.status not in (Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED):
+        raise Refusal(REJECTED, f"Reservation {request.reservation_id} has ended ({reserved.reservation.status})")
     row.station_id, row.reservation = reserved.reservation.station_id, reserved.reservation
     row.reservation_ref = request.reservation_id
     _connected(reserved.reservation.station)
@@ -183,8 +189,8 @@ def _prepare_unlock(row: Command, request: CommandRequest) -> None:
 
 
 def _reservation_command(*, partner: Partner, reservation_ref: str) -> Command | None:
-    """The partner's latest RESERVE_NOW with this reservation_id, with the reservation it made."""
-    commands = Command.objects.select_related("reservation__station")
+    """The partner's latest RESERVE_NOW with this reservation_id that made (or replaced) a reservation."""
+    commands = Command.objects.select_related("reservation__station").filter(reservation__isnull=False)
     return commands.filter(partner=partner, command=mapping.RESERVE_NOW, reservation_ref=reservation_ref).first()
 
 
@@ -246,19 +252,18 @@ def _stop(row: Command) -> None:
 
 
 def _reserve(row: Command) -> None:
+    """Our own reservation (its pk is the reservationId the charger gets), or the one this reservation_id
+    made before, replaced: the charger replaces a reservation it gets again with the same id."""
     assert row.station_id is not None and row.id_tag is not None and row.evse_number is not None
     expires_at = mapping.command_request(row.command, row.request).expires_at
     assert expires_at is not None
-    try:
-        reservations.reserve_now.sync(
-            station_id=row.station_id, evse_number=row.evse_number, id_tag=row.id_tag.id_tag, expires_at=expires_at
-        )
-    finally:
-        # the reservation reserve_now kept for this command (its pk is the reservationId the charger got)
-        made = Reservation.objects.filter(
-            station_id=row.station_id, id_tag=row.id_tag.id_tag, expires_at=expires_at, created_at__gte=row.created_at
-        ).first()
-        Command.objects.filter(pk=row.pk).update(reservation=made)
+    terms = {"evse_number": row.evse_number, "id_tag": row.id_tag.id_tag, "expires_at": expires_at}
+    if row.reservation is not None:
+        reservations.replace_reservation(reservation_id=row.reservation.pk, **terms)
+    else:
+        row.reservation = reservations.create_reservation(station_id=row.station_id, **terms)
+        row.save(update_fields=["reservation"])
+    reservations.send_reservation.sync(reservation_id=row.reservation.pk)
 
 
 def _cancel(row: Command) -> None:

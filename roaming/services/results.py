@@ -36,6 +36,9 @@ def deliver(*, command_id: int) -> bool:
         return command.state == Command.State.DELIVERED
     partner = command.partner
     command.attempts += 1
+    if not partner.their_token_encrypted:
+        _save(command, state=Command.State.FAILED, error="the partner is no longer registered")
+        return False
     try:
         client.call(
             "POST",

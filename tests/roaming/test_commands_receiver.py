@@ -221,6 +221,18 @@ def test_reserve_now_then_cancel_reservation_use_our_own_reservation_id(run, sit
     assert Reservation.objects.get().status == "cancelled"
 
 
+def test_reserve_now_again_with_the_same_reservation_id_replaces_it(run, site, charger, emsp_results):
+    run("RESERVE_NOW", reserve_body(site))
+    later = (timezone.now() + timedelta(hours=1)).replace(microsecond=0)
+    run("RESERVE_NOW", reserve_body(site, expiry_date=later.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    reservation = Reservation.objects.get()
+    assert [c.reservation_id for c in charger.sent] == [reservation.pk, reservation.pk]
+    assert (reservation.expires_at, reservation.status) == (later, "accepted")
+    run("CANCEL_RESERVATION", {"response_url": f"{RESULTS_URL}/cancel-1", "reservation_id": "emsp-res-1"})
+    cancel = {"response_url": f"{RESULTS_URL}/cancel-2", "reservation_id": "emsp-res-1"}
+    assert answered(run("CANCEL_RESERVATION", cancel))["result"] == "REJECTED"  # it has ended
+
+
 def test_reserve_now_malformed_expiry_is_2001(run, site, charger):
     response = run("RESERVE_NOW", reserve_body(site, expiry_date="tomorrow"))
     assert (response.status_code, response.json()["status_code"]) == (400, 2001)
@@ -280,6 +292,15 @@ def test_a_result_the_partner_could_not_take_is_posted_again_once_after_a_backof
     row.refresh_from_db()
     assert (row.state, row.attempts) == ("delivered", 2)
     assert len(posted(emsp_results)) == 2 and posted(emsp_results)[-1][1] == {"result": "ACCEPTED"}
+
+
+def test_operators_see_each_command_in_the_admin_read_only(run, site, charger, emsp_results, admin_client):
+    run("START_SESSION", start_body(site))
+    page = admin_client.get("/admin/roaming/command/")
+    assert page.status_code == 200 and b"START_SESSION" in page.content
+    row = Command.objects.get()
+    assert admin_client.get(f"/admin/roaming/command/{row.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/roaming/command/add/").status_code == 403
 
 
 def test_the_commands_endpoint_takes_only_posts_of_a_command(client, headers):
