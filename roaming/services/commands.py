@@ -166,16 +166,16 @@ def _prepare_reserve(row: Command, request: CommandRequest) -> None:
     row.reservation_ref = request.reservation_id
     row.authorization_reference = request.authorization_reference
     earlier = _reservation_command(partner=row.partner, reservation_ref=request.reservation_id)
-    if earlier is not None and earlier.reservation is not None and earlier.reservation.station_id == station.pk:
-        if earlier.reservation.status in (Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED):
-            row.reservation = earlier.reservation
+    held = earlier.reservation if earlier is not None else None
+    if held is not None and held.station_id == station.pk and _still_held(held):
+        row.reservation = held
 
 
 def _prepare_cancel(row: Command, request: CommandRequest) -> None:
     reserved = _reservation_command(partner=row.partner, reservation_ref=request.reservation_id)
     if reserved is None or reserved.reservation is None:
         raise Refusal(REJECTED, f"No reservation {request.reservation_id} of yours")
-    if reserved.reservation.status not in (Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED):
+    if not _still_held(reserved.reservation):
         raise Refusal(REJECTED, f"Reservation {request.reservation_id} has ended ({reserved.reservation.status})")
     row.station_id, row.reservation = reserved.reservation.station_id, reserved.reservation
     row.reservation_ref = request.reservation_id
@@ -186,6 +186,10 @@ def _prepare_unlock(row: Command, request: CommandRequest) -> None:
     station, evse, connector = _target(request)
     assert evse is not None and connector is not None
     row.station, row.evse_number, row.connector_number = station, evse.number, connector.number
+
+
+def _still_held(reservation: Reservation) -> bool:
+    return reservation.status in (Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED)
 
 
 def _reservation_command(*, partner: Partner, reservation_ref: str) -> Command | None:
