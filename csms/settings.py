@@ -374,6 +374,11 @@ CELERY_BEAT_SCHEDULE["retry-ocpi-pushes"] = {
     "task": "roaming.tasks.retry_due_pushes",
     "schedule": float(OCPI_PUSH_SWEEP_INTERVAL),
 }
+# Commands' and charging profiles' results a partner could not take are POSTed again with the same backoff.
+CELERY_BEAT_SCHEDULE["retry-ocpi-command-results"] = {
+    "task": "roaming.tasks.retry_due_results",
+    "schedule": float(OCPI_PUSH_SWEEP_INTERVAL),
+}
 
 LOGGING = {
     "version": 1,

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from csms.admin import AuditAdmin
 from roaming import tasks
 from roaming.envelope import OcpiError
-from roaming.models import Partner, Push, RequestLog
+from roaming.models import Command, Partner, Push, RequestLog
 from roaming.services import push, registration
 
 
@@ -177,3 +177,19 @@ class PushAdmin(admin.ModelAdmin):
         partner_ids = push.retry_now(push_ids=list(queryset.values_list("pk", flat=True)))
         tasks.wake(partner_ids)
         self.message_user(request, f"Retrying the queues of {len(partner_ids)} partner(s); sent pushes stay sent.")
+
+
+@admin.register(Command)
+class CommandAdmin(AuditAdmin):
+    """Partners' commands and charging-profile requests: what we answered, what the charger did, whether the
+    partner took the result (and the transaction a START_SESSION started)."""
+
+    list_display = [
+        "created_at", "partner", "command", "response", "state", "result", "station", "transaction", "attempts",
+        "last_error",
+    ]  # fmt: skip
+    list_filter = ["module", "command", "state", "result", "partner"]
+    search_fields = ["response_url", "authorization_reference", "reservation_ref", "message"]
+    list_select_related = ["partner", "station"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Command._meta.fields]

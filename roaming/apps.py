@@ -29,6 +29,8 @@ class RoamingConfig(AppConfig):
         lifecycle.subscribe(StationDisconnected, subscribers.station_status_changed)
         lifecycle.subscribe(StationConnected, subscribers.station_appeared)
         lifecycle.subscribe(RegistrationChanged, subscribers.station_appeared)
+        # A START_SESSION's command takes its transaction first, so the session's first PUT has its reference.
+        lifecycle.subscribe(TransactionStarted, subscribers.transaction_started)
         lifecycle.subscribe(TransactionStarted, subscribers.session_started_or_stopped)
         lifecycle.subscribe(TransactionStopped, subscribers.session_started_or_stopped)
         lifecycle.subscribe(MeterReadingsRecorded, subscribers.session_changed)

@@ -127,3 +127,58 @@ class Push(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.module} {self.object_key} ({self.state})"
+
+
+class Command(models.Model):
+    """A command (Commands module) or a charging-profile request (ChargingProfiles module) a partner sent us.
+
+    Both are answered at once (CommandResponse, ChargingProfileResponse) and carried out in Celery; what the
+    charger answered becomes the result `result_body` that roaming.services.results POSTs to the partner's
+    `response_url`, tried again with backoff until the partner takes it. A START_SESSION keeps the
+    transaction it started, so the Session we send carries the eMSP's `authorization_reference`; a
+    RESERVE_NOW keeps the reservation we made (the eMSP's reservation_id is never sent to a charger).
+    """
+
+    class Module(models.TextChoices):
+        COMMANDS = "commands", "commands"
+        CHARGING_PROFILES = "chargingprofiles", "charging profiles"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending (the charger is being asked)"
+        ANSWERED = "answered", "answered (the result is to be POSTed)"
+        DELIVERED = "delivered", "delivered (the partner took the result)"
+        FAILED = "failed", "failed (refused, or given up after the last attempt)"
+        REFUSED = "refused", "refused at once (no charger asked)"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="commands")
+    module = models.CharField(max_length=16, choices=Module.choices, default=Module.COMMANDS)
+    command = models.CharField(max_length=32, help_text="START_SESSION, ..., or SET/GET/CLEAR_CHARGING_PROFILE")
+    request = models.JSONField(help_text="The body (or query) the partner sent")
+    response_url = models.URLField(max_length=512, blank=True)
+    response = models.CharField(max_length=16, help_text="What we answered at once (CommandResponseType, ...)")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    result = models.CharField(max_length=24, blank=True, help_text="CommandResultType / ChargingProfileResultType")
+    result_body = models.JSONField(null=True, blank=True, help_text="The result object POSTed to response_url")
+    message = models.CharField(max_length=255, blank=True)
+    station = models.ForeignKey("stations.ChargingStation", null=True, blank=True, on_delete=models.SET_NULL)
+    evse_number = models.PositiveIntegerField(null=True, blank=True)
+    connector_number = models.PositiveIntegerField(null=True, blank=True)
+    id_tag = models.ForeignKey("charging.IdTag", null=True, blank=True, on_delete=models.SET_NULL)
+    authorization_reference = models.CharField(max_length=36, blank=True)
+    reservation_ref = models.CharField(max_length=36, blank=True, help_text="The eMSP's reservation_id")
+    reservation = models.ForeignKey("charging.Reservation", null=True, blank=True, on_delete=models.SET_NULL)
+    transaction = models.ForeignKey(
+        "charging.Transaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="roaming_commands"
+    )
+    attempts = models.PositiveIntegerField(default=0, help_text="POSTs of the result tried")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="command_result_due")]
+
+    def __str__(self) -> str:
+        return f"{self.command} from {self.partner_id} ({self.state} {self.result})"

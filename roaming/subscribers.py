@@ -8,7 +8,7 @@ is answered without waiting for any partner.
 
 from billing.events import ChargeDetailRecordSealed
 from roaming import tasks
-from roaming.services import push, session_pushes
+from roaming.services import commands, push, session_pushes
 from sessions.events import MeterReadingsRecorded, TransactionCostChanged, TransactionStarted, TransactionStopped
 from stations.events import (
     ConnectorStatusChanged,
@@ -49,3 +49,8 @@ def session_changed(event: MeterReadingsRecorded | TransactionCostChanged) -> No
 
 def record_sealed(event: ChargeDetailRecordSealed) -> None:
     tasks.wake(session_pushes.push_cdr(record_id=event.record_id))
+
+
+def transaction_started(event: TransactionStarted) -> None:
+    """A partner's START_SESSION may have asked for it: the command keeps the transaction it started."""
+    commands.link_started_transaction(transaction_id=event.transaction_id, station_id=event.station_id)

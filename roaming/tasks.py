@@ -1,10 +1,12 @@
-"""Roaming in the background: the request log's purge and the push queue's senders."""
+"""Roaming in the background: the request log's purge, the push queue's senders, the partners' commands
+and the results we owe them."""
 
 from celery import shared_task
 from django.core.cache import cache
 from django.db import transaction
 
-from roaming.services import push, request_log, session_pushes
+from roaming.models import Command
+from roaming.services import charging_profiles, commands, push, request_log, results, session_pushes
 
 # One sender per partner at a time (two would send a push twice or out of order). The lock outlives a
 # sender only if its worker died; a sender that finds it held tries again shortly, so a push enqueued
@@ -58,3 +60,26 @@ def hold_session_push(transaction_id: int, seconds: float) -> None:
     """Push the session in `seconds`, unless a delayed push of it is already waiting."""
     if cache.add(f"{SESSION_PUSH_HELD_KEY}{transaction_id}", 1, int(seconds) + 1):
         push_session_later.apply_async((transaction_id,), countdown=seconds)
+
+
+@shared_task(ignore_result=True)
+def execute_command(command_id: int) -> None:
+    """Carry out a partner's command or charging-profile request, then POST its result."""
+    module = Command.objects.values_list("module", flat=True).get(pk=command_id)
+    service = charging_profiles if module == Command.Module.CHARGING_PROFILES else commands
+    service.carry_out(command_id=command_id)
+    transaction.on_commit(lambda: deliver_result.delay(command_id))
+
+
+@shared_task(ignore_result=True)
+def deliver_result(command_id: int) -> bool:
+    return results.deliver(command_id=command_id)
+
+
+@shared_task(ignore_result=True)
+def retry_due_results() -> int:
+    """Beat: POST again every result whose partner could not take it, once its backoff has passed."""
+    due = results.due()
+    for command_id in due:
+        deliver_result.delay(command_id)
+    return len(due)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roaming.views import cdrs, credentials, locations, sessions, tariffs, tokens, versions
+from roaming.views import cdrs, charging_profiles, commands, credentials, locations, sessions, tariffs, tokens, versions
 
 app_name = "roaming"
 
@@ -21,4 +21,8 @@ urlpatterns = [
     path("2.2.1/sessions", sessions.session_list, name="sessions"),
     path("2.2.1/cdrs", cdrs.cdr_list, name="cdrs"),
     path("2.2.1/tokens/<str:country_code>/<str:party_id>/<str:uid>", tokens.token, name="token"),
+    path("2.2.1/commands", commands.endpoint, name="commands"),
+    path("2.2.1/commands/<str:command>", commands.command, name="command"),
+    path("2.2.1/chargingprofiles", charging_profiles.endpoint, name="chargingprofiles"),
+    path("2.2.1/chargingprofiles/<str:session_id>", charging_profiles.charging_profile, name="chargingprofile"),
 ]

@@ -21,16 +21,23 @@ async def reserve_now(*, station_id: int, evse_number: int, id_tag: str, expires
     reservation = await db_async(create_reservation)(
         station_id=station_id, evse_number=evse_number, id_tag=id_tag, expires_at=expires_at
     )
-    types = await db_async(id_token_types)(id_tags=[id_tag])
+    return await send_reservation(reservation_id=reservation.pk)
+
+
+@commands.command
+async def send_reservation(*, reservation_id: int) -> Answer:
+    """Ask the station to hold a kept reservation (one sent before is replaced: same reservationId)."""
+    reservation = await db_async(Reservation.objects.get)(pk=reservation_id)
+    types = await db_async(id_token_types)(id_tags=[reservation.id_tag])
     command = commands.ReserveNow(
-        evse_number=evse_number,
-        id_tag=id_tag,
-        id_token_type=types[id_tag],
-        expires_at=expires_at,
+        evse_number=reservation.evse_number,
+        id_tag=reservation.id_tag,
+        id_token_type=types[reservation.id_tag],
+        expires_at=reservation.expires_at,
         reservation_id=reservation.pk,
     )
     try:
-        answer = await commands.send(station_id, command)
+        answer = await commands.send(reservation.station_id, command)
     except CommandTimeout:
         raise  # the station may still hold it: stays "requested" until it says otherwise
     except CommandError as error:
@@ -54,6 +61,13 @@ def create_reservation(*, station_id: int, evse_number: int, id_tag: str, expire
     """A reservation to send with ReserveNow; its primary key is the reservationId."""
     return Reservation.objects.create(
         station_id=station_id, evse_number=evse_number, id_tag=id_tag, expires_at=expires_at
+    )
+
+
+def replace_reservation(*, reservation_id: int, evse_number: int, id_tag: str, expires_at: datetime) -> None:
+    """New terms for a reservation, to send again with its reservationId: requested until the station answers."""
+    Reservation.objects.filter(pk=reservation_id).update(
+        evse_number=evse_number, id_tag=id_tag, expires_at=expires_at, status=Reservation.Status.REQUESTED
     )
 
 

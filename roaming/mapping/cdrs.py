@@ -14,7 +14,6 @@ from billing.pricing import tariff_from_ocpi
 from roaming.mapping.locations import connector_object, emi3_evse_id, geo_location
 from roaming.mapping.sessions import (
     auth_method,
-    authorization_reference,
     cdr_token,
     charging_periods,
     price,
@@ -27,8 +26,10 @@ from sessions.models import Transaction
 _COSTS = ("total_fixed_cost", "total_energy_cost", "total_time_cost", "total_parking_cost", "total_reservation_cost")
 
 
-def cdr_object(record: ChargeDetailRecord, *, country_code: str, party_id: str) -> dict[str, Any]:
-    """Select `transaction__id_tag`, `transaction__station__location` and `transaction__connector__evse`
+def cdr_object(
+    record: ChargeDetailRecord, *, country_code: str, party_id: str, reference: str | None = None
+) -> dict[str, Any]:
+    """`reference`: the authorization_reference the eMSP gave the session. Select `transaction__id_tag`, `transaction__station__location` and `transaction__connector__evse`
     when mapping many."""
     tx = record.transaction
     data: dict[str, Any] = {
@@ -39,7 +40,7 @@ def cdr_object(record: ChargeDetailRecord, *, country_code: str, party_id: str) 
         "end_date_time": ocpi_datetime(record.end_date_time),
         "session_id": str(tx.pk),
         "cdr_token": cdr_token(tx.id_tag),
-        "auth_method": auth_method(tx),
+        "auth_method": auth_method(reference),
         "cdr_location": cdr_location(tx, country_code=country_code, party_id=party_id),
         "currency": record.currency,
         "tariffs": [
@@ -53,7 +54,7 @@ def cdr_object(record: ChargeDetailRecord, *, country_code: str, party_id: str) 
         "total_parking_time": _hours(record.total_parking_time.total_seconds()),
         "last_updated": ocpi_datetime(record.created_at),
     }
-    if (reference := authorization_reference(tx)) is not None:
+    if reference is not None:
         data["authorization_reference"] = reference
     if tx.station.meter_serial_number:
         data["meter_id"] = tx.station.meter_serial_number

@@ -24,18 +24,11 @@ _VOLUME_PLACES = Decimal("0.000001")
 _CDR_TOKEN_TYPE = {ours: ocpi for ocpi, ours in TOKEN_TYPE.items()}
 
 
-def authorization_reference(tx: Transaction) -> str | None:
-    """The reference the eMSP gave when it authorised the session (a real-time authorization or a
-    START_SESSION command); none is kept yet, so none is sent."""
-    return None
-
-
-def auth_method(tx: Transaction) -> str:
-    """How the session was authorised. A partner's token reaches a session here only as the token its issuer
-    pushed to us, so the charger's start was checked against that whitelist (WHITELIST); a session started
-    by the partner's command carries its authorization_reference (COMMAND). AUTH_REQUEST waits for the
-    domain to keep which starts a real-time authorisation answered."""
-    return "COMMAND" if authorization_reference(tx) is not None else "WHITELIST"
+def auth_method(reference: str | None) -> str:
+    """How the session was authorised. A session a partner's START_SESSION started carries the command's
+    authorization_reference (COMMAND, roaming.selectors.commands.session_references); otherwise the
+    charger's start was checked against the token its issuer pushed to us (WHITELIST)."""
+    return "COMMAND" if reference is not None else "WHITELIST"
 
 
 def session_status(tx: Transaction) -> str:
@@ -85,9 +78,15 @@ def session_last_updated(tx: Transaction, record: ChargeDetailRecord | None = No
 
 
 def session_object(
-    tx: Transaction, *, country_code: str, party_id: str, cdr: pricing.Cdr | None = None
+    tx: Transaction,
+    *,
+    country_code: str,
+    party_id: str,
+    cdr: pricing.Cdr | None = None,
+    reference: str | None = None,
 ) -> dict[str, Any]:
-    """The OCPI Session of a partner's token's transaction; `cdr` is the engine's pricing of it so far.
+    """The OCPI Session of a partner's token's transaction; `cdr` is the engine's pricing of it so far,
+    `reference` the authorization_reference the eMSP gave it.
 
     Select `id_tag`, `connector__evse` and `station` when mapping many; the sealed record, when there is
     one, is read through `charge_detail_record`."""
@@ -100,7 +99,7 @@ def session_object(
         "start_date_time": ocpi_datetime(tx.started_at),
         "kwh": Decimal(max(energy_wh, 0)) / 1000,
         "cdr_token": cdr_token(tx.id_tag),
-        "auth_method": auth_method(tx),
+        "auth_method": auth_method(reference),
         "location_id": str(tx.station.location_id),
         "evse_uid": str(tx.connector.evse_id),
         "connector_id": str(tx.connector.number),
@@ -113,7 +112,7 @@ def session_object(
     }
     if tx.stopped_at is not None:
         data["end_date_time"] = ocpi_datetime(tx.stopped_at)
-    if (reference := authorization_reference(tx)) is not None:
+    if reference is not None:
         data["authorization_reference"] = reference
     if tx.station.meter_serial_number:
         data["meter_id"] = tx.station.meter_serial_number

@@ -6,6 +6,16 @@ rather than at a partner's parser. Plain dicts: no validator is imported.
 """
 
 from roaming.schemas.cdrs import CDR, CDR_LOCATION
+from roaming.schemas.commands import (
+    ACTIVE_CHARGING_PROFILE,
+    ACTIVE_CHARGING_PROFILE_RESULT,
+    CHARGING_PROFILE,
+    CHARGING_PROFILE_RESPONSE,
+    CHARGING_PROFILE_RESULT,
+    CLEAR_PROFILE_RESULT,
+    COMMAND_RESPONSE,
+    COMMAND_RESULT,
+)
 from roaming.schemas.locations import (
     BUSINESS_DETAILS,
     CONNECTOR,
@@ -21,6 +31,14 @@ from roaming.schemas.tokens import ENERGY_CONTRACT, TOKEN
 from roaming.schemas.types import DISPLAY_TEXT, PRICE
 
 __all__ = [
+    "ACTIVE_CHARGING_PROFILE",
+    "ACTIVE_CHARGING_PROFILE_RESULT",
+    "CHARGING_PROFILE",
+    "CHARGING_PROFILE_RESPONSE",
+    "CHARGING_PROFILE_RESULT",
+    "CLEAR_PROFILE_RESULT",
+    "COMMAND_RESPONSE",
+    "COMMAND_RESULT",
     "BUSINESS_DETAILS",
     "CDR",
     "CDR_LOCATION",

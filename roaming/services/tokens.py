@@ -11,7 +11,7 @@ from typing import Any
 from roaming.envelope import CLIENT_ERROR, INVALID_PARAMETERS, OcpiError
 from roaming.mapping import tokens as mapping
 from roaming.models import Partner
-from roaming.parties import partner_parties
+from roaming.parties import issuer_parties
 from sessions.id_tokens import IdTokenTaken, keep_issued_token
 from sessions.models import IdTag
 from sessions.selectors import issued_token
@@ -20,9 +20,9 @@ UNKNOWN_TOKEN = 2004
 DEFAULT_TYPE = "RFID"  # the spec's default for an omitted ?type=
 
 
-def _issuer(*, partner: Partner, country_code: str, party_id: str) -> str:
+def own_issuer(*, partner: Partner, country_code: str, party_id: str) -> str:
     """The URL's party as "CC*PID", if it is the caller's own; else 2001 (HTTP 403)."""
-    if (country_code.upper(), party_id.upper()) not in partner_parties(partner):
+    if mapping.issuer_party(country_code=country_code, party_id=party_id) not in issuer_parties(partner):
         raise OcpiError(INVALID_PARAMETERS, f"{country_code}/{party_id} is not a party of yours", http_status=403)
     return mapping.issuer_party(country_code=country_code, party_id=party_id)
 
@@ -55,7 +55,7 @@ def _keep(*, issuer: str, uid: str, token_type: str, token: dict[str, Any]) -> I
 
 
 def get_token(*, partner: Partner, country_code: str, party_id: str, uid: str, token_type: str | None) -> dict:
-    issuer = _issuer(partner=partner, country_code=country_code, party_id=party_id)
+    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id)
     return mapping.token_object(_stored(issuer=issuer, uid=uid, token_type=_token_type(token_type)))
 
 
@@ -63,7 +63,7 @@ def put_token(
     *, partner: Partner, country_code: str, party_id: str, uid: str, token_type: str | None, token: dict[str, Any]
 ) -> None:
     """A new or replaced Token, whole."""
-    issuer = _issuer(partner=partner, country_code=country_code, party_id=party_id)
+    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id)
     _keep(issuer=issuer, uid=uid, token_type=_token_type(token_type), token=token)
 
 
@@ -72,7 +72,7 @@ def patch_token(
 ) -> None:
     """Some fields of a Token we hold (last_updated always among them): merged into what we hold, and
     the result checked and kept as a whole Token, so a PATCH can leave nothing a PUT could not."""
-    issuer = _issuer(partner=partner, country_code=country_code, party_id=party_id)
+    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id)
     token_type = _token_type(token_type)
     if "last_updated" not in changes:
         raise OcpiError(INVALID_PARAMETERS, "A PATCH must carry last_updated", http_status=400)

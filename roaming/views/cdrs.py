@@ -8,6 +8,7 @@ from roaming.envelope import OcpiError, ocpi_response
 from roaming.mapping.cdrs import cdr_object
 from roaming.pagination import page_request, paginate
 from roaming.parties import issuer_parties
+from roaming.selectors.commands import session_references
 from roaming.selectors.sessions import partner_cdrs
 
 
@@ -20,4 +21,6 @@ def cdr_list(request: HttpRequest, caller: Caller) -> HttpResponse:
     )
     page = paginate(request, records, page_params)
     party = {"country_code": settings.OCPI_COUNTRY_CODE, "party_id": settings.OCPI_PARTY_ID}
-    return page.apply(ocpi_response([cdr_object(record, **party) for record in page.items]))
+    references = session_references(record.transaction_id for record in page.items)
+    data = [cdr_object(record, reference=references.get(record.transaction_id), **party) for record in page.items]
+    return page.apply(ocpi_response(data))

@@ -14,6 +14,7 @@ from roaming.envelope import OcpiError, ocpi_response
 from roaming.mapping.sessions import session_object
 from roaming.pagination import page_request, paginate
 from roaming.parties import issuer_parties
+from roaming.selectors.commands import session_references
 from roaming.selectors.sessions import partner_sessions
 
 
@@ -26,5 +27,6 @@ def session_list(request: HttpRequest, caller: Caller) -> HttpResponse:
     )
     page = paginate(request, sessions, page_params)
     party = {"country_code": settings.OCPI_COUNTRY_CODE, "party_id": settings.OCPI_PARTY_ID}
-    data = [session_object(tx, **party) for tx in page.items]
+    references = session_references(tx.pk for tx in page.items)
+    data = [session_object(tx, reference=references.get(tx.pk), **party) for tx in page.items]
     return page.apply(ocpi_response(data))

@@ -17,6 +17,8 @@ MODULES = [
     ("tokens", "RECEIVER", "roaming:tokens"),
     ("sessions", "SENDER", "roaming:sessions"),
     ("cdrs", "SENDER", "roaming:cdrs"),
+    ("commands", "RECEIVER", "roaming:commands"),
+    ("chargingprofiles", "RECEIVER", "roaming:chargingprofiles"),
 ]
 
 

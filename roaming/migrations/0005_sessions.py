@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roaming", "0003_push"),
+        ("roaming", "0004_commands"),
     ]
 
     operations = [
