@@ -371,6 +371,11 @@ CELERY_BEAT_SCHEDULE["retry-ocpi-pushes"] = {
     "task": "roaming.tasks.retry_due_pushes",
     "schedule": float(OCPI_PUSH_SWEEP_INTERVAL),
 }
+# Real-time authorization (roaming.services.realtime_authorization): each eMSP asked about a token has
+# OCPI_AUTHORIZE_TIMEOUT seconds to answer (a charger waits for it); its answer stands for
+# OCPI_AUTHORIZE_CACHE_SECONDS, so a charger's Authorize and the StartTransaction after it ask once.
+OCPI_AUTHORIZE_TIMEOUT = float(os.environ.get("OCPI_AUTHORIZE_TIMEOUT", "2"))
+OCPI_AUTHORIZE_CACHE_SECONDS = env_int("OCPI_AUTHORIZE_CACHE_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

@@ -22,3 +22,12 @@ class RoamingConfig(AppConfig):
         lifecycle.subscribe(StationDisconnected, subscribers.station_status_changed)
         lifecycle.subscribe(StationConnected, subscribers.station_appeared)
         lifecycle.subscribe(RegistrationChanged, subscribers.station_appeared)
+        self._ask_emsps_in_real_time()
+
+    @staticmethod
+    def _ask_emsps_in_real_time() -> None:
+        """Tokens we do not know, or whose eMSP wants to be asked, are asked about at the eMSP."""
+        from roaming.services.realtime_authorization import authorize_in_real_time
+        from sessions.authorization import register_remote_authorizer
+
+        register_remote_authorizer(authorize_in_real_time)

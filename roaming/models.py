@@ -127,3 +127,29 @@ class Push(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.module} {self.object_key} ({self.state})"
+
+
+class RealtimeAuthorization(models.Model):
+    """An eMSP's real-time answer about one token (POST tokens/{uid}/authorize), or that none knew it.
+
+    Kept for OCPI_AUTHORIZE_CACHE_SECONDS as the answer to the next question about the token (a charger's
+    Authorize, then its StartTransaction, ask once), and for as long as the session needs its
+    `authorization_reference`, which the partner wants back in the Session and CDR.
+    """
+
+    id_tag = models.CharField(max_length=36, db_index=True)
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.CASCADE, help_text="Who answered; none: no partner knew it"
+    )
+    status = models.CharField(max_length=20, help_text="What it means for the charger (an AuthorizationStatus)")
+    allowed = models.CharField(max_length=16, blank=True, help_text="The partner's AllowedType")
+    authorization_reference = models.CharField(max_length=36, blank=True)
+    location_id = models.CharField(max_length=36, blank=True)
+    evse_uid = models.CharField(max_length=36, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.id_tag}: {self.allowed or 'unknown'} ({self.status})"

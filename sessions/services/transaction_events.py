@@ -96,7 +96,10 @@ def _transaction_by_uid(*, station_id: int, step: TransactionStep) -> Transactio
     # The opening step's token is the transaction's from its first moment: nobody sees it tokenless.
     status = AuthorizationStatus.ACCEPTED
     if step.id_tag:
-        status = (refused_by_station(station_id) or authorize(id_tag=step.id_tag, now=step.timestamp)).status
+        status = (
+            refused_by_station(station_id)
+            or authorize(id_tag=step.id_tag, now=step.timestamp, station_id=station_id, evse_pk=connector.evse_id)
+        ).status
     try:
         with transaction.atomic():
             tx = Transaction.objects.create(
