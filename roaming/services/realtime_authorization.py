@@ -98,6 +98,8 @@ def _ask(partner: Partner, question: RemoteQuestion, references: dict[str, Any] 
         return "unavailable"
     except client.PartnerRefused:  # 2004 Unknown Token (HTTP 404), or another refusal of the question
         return "unknown"
+    if isinstance(info, list) and len(info) == 1:  # py_ocpi (and some others) wrap the one object in a list
+        info = info[0]
     allowed = info.get("allowed") if isinstance(info, dict) else None
     if allowed not in mapping.ALLOWED:
         return "unavailable"  # not an AuthorizationInfo: as good as no answer

@@ -40,7 +40,7 @@ class FakePartner(BaseAdapter):
     received: list[requests.PreparedRequest] = field(default_factory=list)
     registered_with: dict | None = None
     # uid → the AuthorizationInfo it answers a real-time authorization with; other uids are 2004 (HTTP 404).
-    authorizations: dict[str, dict] = field(default_factory=dict)
+    authorizations: dict[str, dict | list] = field(default_factory=dict)
     slow: bool = False  # its real-time authorization times out
 
     def __post_init__(self):

@@ -192,3 +192,10 @@ def test_a_201_transaction_event_with_an_unknown_token_is_answered_by_the_emsp(s
         "Started", 0, timezone.now(), "tx-rt-1", "Authorized", evse_number=1, connector_number=1, id_tag=UID
     )
     assert answer is not None and answer.status == "Blocked"
+
+
+def test_an_authorization_info_wrapped_in_a_list_is_read(station, emsp):
+    """py_ocpi, the e2e tests' independent eMSP, answers `data: [AuthorizationInfo]`."""
+    partner()
+    emsp.authorizations[UID] = [info("EXPIRED")]
+    assert authorization.authorize(id_tag=UID).status == "Expired"
