@@ -159,7 +159,9 @@ def _attach_id_tag(tx: Transaction, id_tag: str) -> IdTagInfo:
     """The token a 2.0.1 station names for a transaction (at start, or later when authorized)."""
     if tx.id_tag_value == id_tag:
         return stored_tag_info(tx)
-    info = refused_by_station(tx.station_id) or authorize(id_tag=id_tag, ignore_transaction_id=tx.pk)
+    info = refused_by_station(tx.station_id) or authorize(
+        id_tag=id_tag, ignore_transaction_id=tx.pk, station_id=tx.station_id
+    )
     Transaction.objects.filter(pk=tx.pk).update(
         id_tag=IdTag.objects.filter(id_tag=id_tag).first(),
         id_tag_value=fit(Transaction, "id_tag_value", id_tag),
