@@ -18,10 +18,12 @@ Every answer is kept (RealtimeAuthorization) and stands for OCPI_AUTHORIZE_CACHE
 StartTransaction after an Authorize asks nobody; the Token that comes with it is kept like a pushed one
 (sessions.id_tokens.keep_issued_token), and its authorization_reference is there for the Session and CDR
 (roaming.selectors.authorizations.realtime_reference). No answer at all (no partner to ask, or none
-reachable) is None: sessions.authorization's offline rule then decides, and nothing is cached.
+reachable) is None: sessions.authorization's offline rule then decides, and nothing is cached. Answers
+are purged after OCPI_REQUEST_LOG_RETENTION_DAYS, like the request log they came through.
 """
 
 from contextlib import suppress
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -142,3 +144,10 @@ def authorize_in_real_time(question: RemoteQuestion) -> str | None:
         )
         return AuthorizationStatus.INVALID
     return None
+
+
+def purge_answers(*, now: datetime | None = None) -> int:
+    """Delete answers older than the request log's retention (their sessions are long over); how many went."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.OCPI_REQUEST_LOG_RETENTION_DAYS)
+    deleted, _ = RealtimeAuthorization.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -2,12 +2,13 @@
 tokens sender (POST tokens/{uid}/authorize), and the charger is answered with what the eMSP said."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from roaming import client
+from roaming import client, tasks
 from roaming.models import Partner, RealtimeAuthorization
 from roaming.schemas.tokens import LOCATION_REFERENCES, TOKEN
 from roaming.secrets import encrypt
@@ -199,3 +200,14 @@ def test_an_authorization_info_wrapped_in_a_list_is_read(station, emsp):
     partner()
     emsp.authorizations[UID] = [info("EXPIRED")]
     assert authorization.authorize(id_tag=UID).status == "Expired"
+
+
+def test_answers_are_purged_after_the_request_logs_retention(station, emsp, settings):
+    settings.OCPI_REQUEST_LOG_RETENTION_DAYS = 30
+    partner()
+    emsp.authorizations[UID] = info()
+    authorization.authorize(id_tag=UID)
+    RealtimeAuthorization.objects.update(created_at=timezone.now() - timedelta(days=31))
+    authorization.authorize(id_tag="UNKNOWN-3")
+    assert tasks.purge_realtime_authorizations() == 1
+    assert list(RealtimeAuthorization.objects.values_list("id_tag", flat=True)) == ["UNKNOWN-3"]
