@@ -379,6 +379,15 @@ CELERY_BEAT_SCHEDULE["retry-ocpi-command-results"] = {
     "task": "roaming.tasks.retry_due_results",
     "schedule": float(OCPI_PUSH_SWEEP_INTERVAL),
 }
+# Real-time authorization (roaming.services.realtime_authorization): each eMSP asked about a token has
+# OCPI_AUTHORIZE_TIMEOUT seconds to answer (a charger waits for it); its answer stands for
+# OCPI_AUTHORIZE_CACHE_SECONDS, so a charger's Authorize and the StartTransaction after it ask once.
+OCPI_AUTHORIZE_TIMEOUT = float(os.environ.get("OCPI_AUTHORIZE_TIMEOUT", "2"))
+OCPI_AUTHORIZE_CACHE_SECONDS = env_int("OCPI_AUTHORIZE_CACHE_SECONDS", 300)
+CELERY_BEAT_SCHEDULE["purge-ocpi-realtime-authorizations"] = {
+    "task": "roaming.tasks.purge_realtime_authorizations",
+    "schedule": 3600.0,
+}
 
 LOGGING = {
     "version": 1,

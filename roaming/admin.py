@@ -48,7 +48,7 @@ class PartnerAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     readonly_fields = [f for f in fields if f not in ("name", "tokens_raw")]
-    actions = ["issue_token_a", "unregister"]
+    actions = ["issue_token_a", "rotate_credentials", "unregister"]
 
     @admin.display(description="roles")
     def parties(self, partner: Partner) -> str:
@@ -104,6 +104,18 @@ class PartnerAdmin(admin.ModelAdmin):
             "versions_url": registration.our_credentials(token=token)["url"],
         }
         return TemplateResponse(request, "admin/roaming/partner/token_a.html", context)
+
+    @admin.action(
+        description="Rotate credentials (give the selected partners a new token of ours)", permissions=["change"]
+    )
+    def rotate_credentials(self, request, queryset):
+        for partner in queryset:
+            try:
+                registration.rotate_credentials(partner=partner)
+            except OcpiError as failure:
+                self.message_user(request, f"{partner}: the old token stays: {failure.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{partner}: credentials rotated; the old token no longer works.")
 
     @admin.action(description="Unregister the selected partners (DELETE at theirs too)", permissions=["change"])
     def unregister(self, request, queryset):

@@ -36,3 +36,12 @@ class RoamingConfig(AppConfig):
         lifecycle.subscribe(MeterReadingsRecorded, subscribers.session_changed)
         lifecycle.subscribe(TransactionCostChanged, subscribers.session_changed)
         lifecycle.subscribe(ChargeDetailRecordSealed, subscribers.record_sealed)
+        self._ask_emsps_in_real_time()
+
+    @staticmethod
+    def _ask_emsps_in_real_time() -> None:
+        """Tokens we do not know, or whose eMSP wants to be asked, are asked about at the eMSP."""
+        from roaming.services.realtime_authorization import authorize_in_real_time
+        from sessions.authorization import register_remote_authorizer
+
+        register_remote_authorizer(authorize_in_real_time)

@@ -57,10 +57,13 @@ def _b64_decoded(value: str) -> str | None:
 
 def _partner_by_token(token: str) -> tuple[Partner, TokenKind, str] | None:
     digest = token_hash(token)
-    partner = Partner.objects.filter(Q(our_token_hash=digest) | Q(token_a_hash=digest)).first()
+    partner = Partner.objects.filter(
+        Q(our_token_hash=digest) | Q(token_a_hash=digest) | Q(pending_token_hash=digest)
+    ).first()
     if partner is None:
         return None
-    return partner, TokenKind.PARTNER if partner.our_token_hash == digest else TokenKind.A, token
+    kind = TokenKind.A if partner.token_a_hash == digest else TokenKind.PARTNER
+    return partner, kind, token
 
 
 def authenticate(header: str) -> tuple[Partner, TokenKind, str] | None:

@@ -2,8 +2,13 @@
 
 It sends the token Base64-encoded (raw for partners flagged tokens_raw), X-Request-ID and
 X-Correlation-ID, and OCPI-from/to party headers; it times out; it logs one RequestLog row per call; and
-it turns anything but an envelope with status_code 1000 into `PartnerUnavailable` (no answer, not HTTP
-2xx, not an envelope) or `PartnerRefused` (an envelope with another status code).
+it turns anything but an envelope with status_code 1000 into `PartnerUnavailable` or `PartnerRefused`.
+
+An outage is what waiting may mend: no answer, a timeout, no OCPI envelope, HTTP 5xx, 408 (it timed us out)
+or 429 (too many requests). A refusal is the partner's answer to this request, which no retry changes: an
+envelope with a status code other than 1000 (over HTTP 2xx or 4xx, as the spec has partners answer 2xxx
+errors with 4xx), or any other HTTP 4xx. HTTP 401 is counted an outage too: our token is not (or no longer)
+known there, which fails every request alike until an operator mends the credentials. So a push queue goes on past a refusal and waits out an outage.
 """
 
 import base64
@@ -26,7 +31,7 @@ class PartnerUnavailable(Exception):
 
 
 class PartnerRefused(Exception):
-    """The partner answered with an envelope whose status_code is not 1000."""
+    """The partner refused the request: an envelope whose status_code is not 1000, or an HTTP 4xx (not 408/429)."""
 
     def __init__(self, status_code: int, message: str) -> None:
         super().__init__(f"{status_code} {message}")
@@ -46,8 +51,9 @@ def call(
     raw: bool = False,
     body: Any = None,
     correlation_id: str | None = None,
+    timeout: float | None = None,
 ) -> Any:
-    """The `data` of the partner's envelope for one request."""
+    """The `data` of the partner's envelope for one request (`timeout` in seconds, OCPI_HTTP_TIMEOUT by default)."""
     request_id = str(uuid.uuid4())
     correlation_id = correlation_id or str(uuid.uuid4())
     headers = {
@@ -66,19 +72,25 @@ def call(
     status, content, envelope, error = None, b"", None, ""
     try:
         response = session.request(
-            method, url, data=payload, headers=headers, timeout=settings.OCPI_HTTP_TIMEOUT, allow_redirects=False
+            method,
+            url,
+            data=payload,
+            headers=headers,
+            timeout=timeout or settings.OCPI_HTTP_TIMEOUT,
+            allow_redirects=False,
         )
         status, content = response.status_code, response.content
         envelope = response.json()
         if not isinstance(envelope, dict) or "status_code" not in envelope:
             raise ValueError("not an OCPI envelope")
+    except ValueError as failure:  # first: requests' JSONDecodeError is a RequestException too
+        error = f"not an OCPI envelope: {failure}"
     except requests.RequestException as failure:
         error = f"unreachable: {failure}"
-    except ValueError as failure:
-        error = f"not an OCPI envelope: {failure}"
     ocpi_status = envelope.get("status_code") if isinstance(envelope, dict) else None
-    if not error and not (200 <= (status or 0) < 300):
-        error = f"HTTP {status}"
+    refused = _refusal(status, None if error else envelope)
+    if not (200 <= (status or 0) < 300) and (refused is not None or not error):
+        error = f"HTTP {status}{' (refused)' if refused is not None else ''}"
     record_request(
         partner=partner,
         direction=RequestLog.Direction.OUT,
@@ -92,8 +104,24 @@ def call(
         response_body=content,
         error=error,
     )
+    if refused is not None:
+        raise refused
     if error or not isinstance(envelope, dict):
         raise PartnerUnavailable(f"{method} {url}: {error}")
     if ocpi_status != 1000:
         raise PartnerRefused(int(ocpi_status or 0), str(envelope.get("status_message", "")))
     return envelope.get("data")
+
+
+# 408: it timed us out; 429: slow down; 401: it does not know our token (as while credentials change
+# hands), which every request meets alike until an operator mends it, so the queue waits for that.
+OUTAGE_4XX = (401, 408, 429)
+
+
+def _refusal(status: int | None, envelope: Any) -> PartnerRefused | None:
+    """The refusal an HTTP 4xx answer (not an OUTAGE_4XX) means, or None when it is not one."""
+    if status is None or not 400 <= status < 500 or status in OUTAGE_4XX:
+        return None
+    if isinstance(envelope, dict) and isinstance(envelope.get("status_code"), int):
+        return PartnerRefused(envelope["status_code"], str(envelope.get("status_message", "")))
+    return PartnerRefused(0, f"HTTP {status}")

@@ -5,7 +5,8 @@ Tokens: a partner presents one of two tokens to us and we present one to it.
   until the registration consumes it.
 - our token: the token the partner calls us with after registration (OCPI's token C when the partner
   registered with us, its token B when we registered with it); only its SHA-256 hash is kept, so a
-  database leak does not let anyone call us as the partner.
+  database leak does not let anyone call us as the partner. The pending token is the one we offer it
+  while an operator rotates our credentials, until the partner takes it.
 - their token: the token we call the partner with (its B or C); needed in clear for every call, so it is
   stored encrypted with a key derived from SECRET_KEY (roaming/secrets.py).
 """
@@ -35,6 +36,9 @@ class Partner(models.Model):
     token_a_hash = models.CharField(max_length=64, blank=True, db_index=True)
     our_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     their_token_encrypted = models.TextField(blank=True)
+    # While we PUT new credentials to the partner (rotate_credentials), the new token of ours works too, as
+    # the partner may call our versions with it before it answers; it replaces our token when it answers.
+    pending_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -182,3 +186,29 @@ class Command(models.Model):
 
     def __str__(self) -> str:
         return f"{self.command} from {self.partner_id} ({self.state} {self.result})"
+
+
+class RealtimeAuthorization(models.Model):
+    """An eMSP's real-time answer about one token (POST tokens/{uid}/authorize), or that none knew it.
+
+    Kept for OCPI_AUTHORIZE_CACHE_SECONDS as the answer to the next question about the token (a charger's
+    Authorize, then its StartTransaction, ask once), and for as long as the session needs its
+    `authorization_reference`, which the partner wants back in the Session and CDR.
+    """
+
+    id_tag = models.CharField(max_length=36, db_index=True)
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.CASCADE, help_text="Who answered; none: no partner knew it"
+    )
+    status = models.CharField(max_length=20, help_text="What it means for the charger (an AuthorizationStatus)")
+    allowed = models.CharField(max_length=16, blank=True, help_text="The partner's AllowedType")
+    authorization_reference = models.CharField(max_length=36, blank=True)
+    location_id = models.CharField(max_length=36, blank=True)
+    evse_uid = models.CharField(max_length=36, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.id_tag}: {self.allowed or 'unknown'} ({self.status})"

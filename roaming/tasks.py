@@ -1,12 +1,20 @@
-"""Roaming in the background: the request log's purge, the push queue's senders, the partners' commands
-and the results we owe them."""
+"""Roaming in the background: the request log's and real-time answers' purges, the push queue's senders,
+the partners' commands and the results we owe them."""
 
 from celery import shared_task
 from django.core.cache import cache
 from django.db import transaction
 
 from roaming.models import Command
-from roaming.services import charging_profiles, commands, push, request_log, results, session_pushes
+from roaming.services import (
+    charging_profiles,
+    commands,
+    push,
+    realtime_authorization,
+    request_log,
+    results,
+    session_pushes,
+)
 
 # One sender per partner at a time (two would send a push twice or out of order). The lock outlives a
 # sender only if its worker died; a sender that finds it held tries again shortly, so a push enqueued
@@ -21,6 +29,11 @@ BUSY_RETRY_SECONDS = 1
 @shared_task
 def purge_request_log() -> int:
     return request_log.purge_request_log()
+
+
+@shared_task
+def purge_realtime_authorizations() -> int:
+    return realtime_authorization.purge_answers()
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=120)

@@ -13,7 +13,6 @@ from billing.models import ChargeDetailRecord
 from billing.pricing import tariff_from_ocpi
 from roaming.mapping.locations import connector_object, emi3_evse_id, geo_location
 from roaming.mapping.sessions import (
-    auth_method,
     cdr_token,
     charging_periods,
     price,
@@ -27,9 +26,15 @@ _COSTS = ("total_fixed_cost", "total_energy_cost", "total_time_cost", "total_par
 
 
 def cdr_object(
-    record: ChargeDetailRecord, *, country_code: str, party_id: str, reference: str | None = None
+    record: ChargeDetailRecord,
+    *,
+    country_code: str,
+    party_id: str,
+    auth_method: str = "WHITELIST",
+    reference: str | None = None,
 ) -> dict[str, Any]:
-    """`reference`: the authorization_reference the eMSP gave the session. Select `transaction__id_tag`, `transaction__station__location` and `transaction__connector__evse`
+    """`auth_method`, `reference`: how the session was authorised (roaming.selectors.session_authorisation).
+    Select `transaction__id_tag`, `transaction__station__location` and `transaction__connector__evse`
     when mapping many."""
     tx = record.transaction
     data: dict[str, Any] = {
@@ -40,7 +45,7 @@ def cdr_object(
         "end_date_time": ocpi_datetime(record.end_date_time),
         "session_id": str(tx.pk),
         "cdr_token": cdr_token(tx.id_tag),
-        "auth_method": auth_method(reference),
+        "auth_method": auth_method,
         "cdr_location": cdr_location(tx, country_code=country_code, party_id=party_id),
         "currency": record.currency,
         "tariffs": [

@@ -24,13 +24,6 @@ _VOLUME_PLACES = Decimal("0.000001")
 _CDR_TOKEN_TYPE = {ours: ocpi for ocpi, ours in TOKEN_TYPE.items()}
 
 
-def auth_method(reference: str | None) -> str:
-    """How the session was authorised. A session a partner's START_SESSION started carries the command's
-    authorization_reference (COMMAND, roaming.selectors.commands.session_references); otherwise the
-    charger's start was checked against the token its issuer pushed to us (WHITELIST)."""
-    return "COMMAND" if reference is not None else "WHITELIST"
-
-
 def session_status(tx: Transaction) -> str:
     """ACTIVE while charging, COMPLETED once stopped, INVALID when our authorization refused it (never billed).
     PENDING and RESERVATION have no transaction: a session exists here once the charger started it."""
@@ -83,10 +76,11 @@ def session_object(
     country_code: str,
     party_id: str,
     cdr: pricing.Cdr | None = None,
+    auth_method: str = "WHITELIST",
     reference: str | None = None,
 ) -> dict[str, Any]:
     """The OCPI Session of a partner's token's transaction; `cdr` is the engine's pricing of it so far,
-    `reference` the authorization_reference the eMSP gave it.
+    `auth_method` and `reference` how it was authorised (roaming.selectors.session_authorisation).
 
     Select `id_tag`, `connector__evse` and `station` when mapping many; the sealed record, when there is
     one, is read through `charge_detail_record`."""
@@ -99,7 +93,7 @@ def session_object(
         "start_date_time": ocpi_datetime(tx.started_at),
         "kwh": Decimal(max(energy_wh, 0)) / 1000,
         "cdr_token": cdr_token(tx.id_tag),
-        "auth_method": auth_method(reference),
+        "auth_method": auth_method,
         "location_id": str(tx.station.location_id),
         "evse_uid": str(tx.connector.evse_id),
         "connector_id": str(tx.connector.number),

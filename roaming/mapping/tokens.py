@@ -13,7 +13,7 @@ from typing import Any
 from roaming.envelope import INVALID_PARAMETERS, OcpiError
 from roaming.mapping.timestamps import ocpi_datetime
 from sessions.id_tokens import IssuedToken
-from sessions.models import IdTag, Whitelist
+from sessions.models import AuthorizationStatus, IdTag, Whitelist
 
 WHITELIST = {
     "ALWAYS": Whitelist.ALWAYS,
@@ -124,3 +124,23 @@ def issued_token(data: dict[str, Any]) -> IssuedToken:
         issuer_group=_text(data, "group_id", 36, ascii_only=True, required=False),
         language=_text(data, "language", 2, ascii_only=False, required=False),
     )
+
+
+# What an eMSP's real-time AuthorizationInfo.allowed means for the charger.
+ALLOWED = {
+    "ALLOWED": AuthorizationStatus.ACCEPTED,
+    "BLOCKED": AuthorizationStatus.BLOCKED,
+    "EXPIRED": AuthorizationStatus.EXPIRED,
+    "NO_CREDIT": AuthorizationStatus.INVALID,
+    "NOT_ALLOWED": AuthorizationStatus.INVALID,
+}
+
+
+def location_references(*, location_id: int | None, evse_pk: int | None) -> dict[str, Any] | None:
+    """The LocationReferences of a real-time authorization: our location, and the EVSE when known."""
+    if location_id is None:
+        return None
+    references: dict[str, Any] = {"location_id": str(location_id)}
+    if evse_pk is not None:
+        references["evse_uids"] = [str(evse_pk)]
+    return references

@@ -1,6 +1,6 @@
 """OCPI 2.2.1 Tokens module shapes (mod_tokens.asciidoc): Token, EnergyContract and their enums."""
 
-from roaming.schemas.types import BOOLEAN, DATE_TIME, cistring, enum, obj, string
+from roaming.schemas.types import BOOLEAN, DATE_TIME, cistring, enum, many, obj, string
 
 WHITELIST_TYPE = enum("ALWAYS", "ALLOWED", "ALLOWED_OFFLINE", "NEVER")
 TOKEN_TYPE = enum("AD_HOC_USER", "APP_USER", "OTHER", "RFID")
@@ -27,3 +27,7 @@ TOKEN = obj(
         "energy_contract": ENERGY_CONTRACT,
     },
 )
+
+# Real-time authorization (POST {tokens}/{uid}/authorize): what we send, and what the eMSP answers.
+LOCATION_REFERENCES = obj({"location_id": cistring(36)}, {"evse_uids": many(cistring(36))})
+ALLOWED_TYPE = enum("ALLOWED", "BLOCKED", "EXPIRED", "NO_CREDIT", "NOT_ALLOWED")

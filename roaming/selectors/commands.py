@@ -27,8 +27,3 @@ def session_references(transaction_ids: Iterable[int]) -> dict[int, str]:
         .values_list("transaction_id", "authorization_reference")
     )
     return dict(rows)
-
-
-def authorization_reference(transaction_id: int) -> str | None:
-    """The eMSP's authorization_reference of the START_SESSION that started the transaction, if it gave one."""
-    return session_references([transaction_id]).get(transaction_id)

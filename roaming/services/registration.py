@@ -7,6 +7,12 @@ credentials (a fresh token of ours) and keep the token it answers with. Either w
 of the token we issued and the partner's token encrypted, and a newly registered partner is sent every
 location we have (PUT), so the EVSE status PATCHes that follow find what they patch.
 
+Rotation (`rotate_credentials`, the operator's "Rotate credentials"): we make a new token and PUT our
+credentials with it to the partner's credentials endpoint. The new token works from the moment we send it
+(pending), since a partner may call our versions with it before it answers; when the partner answers with
+its credentials, the new token replaces the old one, which stops working. When the partner cannot be
+reached or refuses, the old token stays ours and the new one is dropped (the partner still holds the old).
+
 A refusal is an `OcpiError` with the status code the spec names (2001 bad credentials object, 3001 the
 partner's API cannot be used, 3002 no common version, 3003 endpoints we need are missing), so the
 credentials view answers with it and the admin shows its message.
@@ -176,7 +182,9 @@ def unregister(*, partner: Partner) -> None:
     partner.our_token_hash = ""
     partner.token_a_hash = ""
     partner.their_token_encrypted = ""
-    partner.save(update_fields=["status", "our_token_hash", "token_a_hash", "their_token_encrypted", "updated_at"])
+    partner.pending_token_hash = ""
+    fields = ["status", "our_token_hash", "token_a_hash", "their_token_encrypted", "pending_token_hash"]
+    partner.save(update_fields=[*fields, "updated_at"])
 
 
 def their_token(*, partner: Partner) -> str:
@@ -224,3 +232,40 @@ def unregister_at_partner(*, partner: Partner) -> str | None:
             problem = str(failure)
     unregister(partner=partner)
     return problem
+
+
+def _credentials_url(partner: Partner) -> str:
+    url = partner.endpoint("credentials", "RECEIVER") or partner.endpoint("credentials")
+    if partner.status != Partner.Status.REGISTERED or not partner.their_token_encrypted or not url:
+        raise OcpiError(UNABLE_TO_USE_CLIENT_API, f"{partner} is not registered: there are no credentials to rotate")
+    return url
+
+
+def rotate_credentials(*, partner: Partner) -> None:
+    """Give the partner a new token of ours; an OcpiError (3001) says why not, and the old token stands."""
+    url = _credentials_url(partner)
+    ours = new_token()
+    Partner.objects.filter(pk=partner.pk).update(pending_token_hash=token_hash(ours))
+    try:
+        answer = client.call(
+            "PUT", url, token=their_token(partner=partner), partner=partner, raw=partner.tokens_raw,
+            body=our_credentials(token=ours),
+        )  # fmt: skip
+        token, versions_url, roles = _credentials_object(answer)
+    except (client.PartnerUnavailable, client.PartnerRefused, OcpiError) as failure:
+        Partner.objects.filter(pk=partner.pk).update(pending_token_hash="")
+        raise OcpiError(UNABLE_TO_USE_CLIENT_API, f"The partner did not take our new credentials: {failure}")
+    # The partner holds our new token now: it becomes ours whatever comes next.
+    moved = versions_url != partner.versions_url
+    with transaction.atomic():
+        _store(
+            partner=partner, token=token, versions_url=versions_url, roles=roles, version=partner.version,
+            endpoints=partner.endpoints,
+        )  # fmt: skip
+        partner.our_token_hash, partner.pending_token_hash = token_hash(ours), ""
+        partner.save()
+    if moved:  # its versions URL changed: its endpoints may have too
+        partner.version, partner.endpoints = fetch_endpoints(
+            versions_url=versions_url, token=token, partner=partner, raw=partner.tokens_raw
+        )
+        partner.save(update_fields=["version", "endpoints", "updated_at"])

@@ -24,7 +24,7 @@ from roaming.mapping.cdrs import cdr_object
 from roaming.mapping.sessions import session_object
 from roaming.models import Partner, Push
 from roaming.parties import issuing_partner
-from roaming.selectors.commands import authorization_reference
+from roaming.selectors.session_authorisation import session_authorisation
 from roaming.services.push import RECEIVER, enqueue
 from sessions.models import Transaction
 
@@ -34,6 +34,11 @@ CDRS = "cdrs"
 
 def _party() -> dict[str, str]:
     return {"country_code": settings.OCPI_COUNTRY_CODE, "party_id": settings.OCPI_PARTY_ID}
+
+
+def _how(tx: Transaction) -> dict[str, Any]:
+    authorised = session_authorisation(tx)
+    return {"auth_method": authorised.method, "reference": authorised.reference}
 
 
 def _wire(data: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +72,7 @@ def push_session(*, transaction_id: int) -> list[int]:
         object_key=str(tx.pk),
         method=Push.Method.PUT,
         path="/".join([settings.OCPI_COUNTRY_CODE, settings.OCPI_PARTY_ID, str(tx.pk)]),
-        body=_wire(session_object(tx, cdr=cdr, reference=authorization_reference(tx.pk), **_party())),
+        body=_wire(session_object(tx, cdr=cdr, **_how(tx), **_party())),
         partners=[partner],
     )
 
@@ -103,7 +108,7 @@ def push_cdr(*, record_id: int) -> list[int]:
     partner = None if record is None else _token_owner(record.transaction, CDRS)
     if record is None or partner is None:
         return []
-    body = _wire(cdr_object(record, reference=authorization_reference(record.transaction_id), **_party()))
+    body = _wire(cdr_object(record, **_how(record.transaction), **_party()))
     with db_transaction.atomic():
         Partner.objects.select_for_update().filter(pk=partner.pk).first()  # two announcements queue it once
         queued = Push.objects.filter(partner=partner, module=CDRS, object_key=str(record.pk), method=Push.Method.POST)

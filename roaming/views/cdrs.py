@@ -8,7 +8,7 @@ from roaming.envelope import OcpiError, ocpi_response
 from roaming.mapping.cdrs import cdr_object
 from roaming.pagination import page_request, paginate
 from roaming.parties import issuer_parties
-from roaming.selectors.commands import session_references
+from roaming.selectors.session_authorisation import session_authorisations
 from roaming.selectors.sessions import partner_cdrs
 
 
@@ -21,6 +21,10 @@ def cdr_list(request: HttpRequest, caller: Caller) -> HttpResponse:
     )
     page = paginate(request, records, page_params)
     party = {"country_code": settings.OCPI_COUNTRY_CODE, "party_id": settings.OCPI_PARTY_ID}
-    references = session_references(record.transaction_id for record in page.items)
-    data = [cdr_object(record, reference=references.get(record.transaction_id), **party) for record in page.items]
+    authorised = session_authorisations([record.transaction for record in page.items])
+    data = [
+        cdr_object(record, auth_method=how.method, reference=how.reference, **party)
+        for record in page.items
+        if (how := authorised[record.transaction_id])
+    ]
     return page.apply(ocpi_response(data))

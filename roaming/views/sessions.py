@@ -14,7 +14,7 @@ from roaming.envelope import OcpiError, ocpi_response
 from roaming.mapping.sessions import session_object
 from roaming.pagination import page_request, paginate
 from roaming.parties import issuer_parties
-from roaming.selectors.commands import session_references
+from roaming.selectors.session_authorisation import session_authorisations
 from roaming.selectors.sessions import partner_sessions
 
 
@@ -27,6 +27,9 @@ def session_list(request: HttpRequest, caller: Caller) -> HttpResponse:
     )
     page = paginate(request, sessions, page_params)
     party = {"country_code": settings.OCPI_COUNTRY_CODE, "party_id": settings.OCPI_PARTY_ID}
-    references = session_references(tx.pk for tx in page.items)
-    data = [session_object(tx, reference=references.get(tx.pk), **party) for tx in page.items]
+    authorised = session_authorisations(page.items)
+    data = [
+        session_object(tx, auth_method=authorised[tx.pk].method, reference=authorised[tx.pk].reference, **party)
+        for tx in page.items
+    ]
     return page.apply(ocpi_response(data))

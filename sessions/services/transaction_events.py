@@ -96,7 +96,10 @@ def _transaction_by_uid(*, station_id: int, step: TransactionStep) -> Transactio
     # The opening step's token is the transaction's from its first moment: nobody sees it tokenless.
     status = AuthorizationStatus.ACCEPTED
     if step.id_tag:
-        status = (refused_by_station(station_id) or authorize(id_tag=step.id_tag, now=step.timestamp)).status
+        status = (
+            refused_by_station(station_id)
+            or authorize(id_tag=step.id_tag, now=step.timestamp, station_id=station_id, evse_pk=connector.evse_id)
+        ).status
     try:
         with transaction.atomic():
             tx = Transaction.objects.create(
@@ -156,7 +159,9 @@ def _attach_id_tag(tx: Transaction, id_tag: str) -> IdTagInfo:
     """The token a 2.0.1 station names for a transaction (at start, or later when authorized)."""
     if tx.id_tag_value == id_tag:
         return stored_tag_info(tx)
-    info = refused_by_station(tx.station_id) or authorize(id_tag=id_tag, ignore_transaction_id=tx.pk)
+    info = refused_by_station(tx.station_id) or authorize(
+        id_tag=id_tag, ignore_transaction_id=tx.pk, station_id=tx.station_id
+    )
     Transaction.objects.filter(pk=tx.pk).update(
         id_tag=IdTag.objects.filter(id_tag=id_tag).first(),
         id_tag_value=fit(Transaction, "id_tag_value", id_tag),

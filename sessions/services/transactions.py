@@ -80,7 +80,9 @@ def start_transaction(
     closing.end_replaced_transactions(
         evse_pk=connector.evse_id, started_at=started_at, replaced_by=f"A transaction of {id_tag_value}"
     )
-    info = refused_by_station(station_id) or authorize(id_tag=id_tag, now=started_at)
+    info = refused_by_station(station_id) or authorize(
+        id_tag=id_tag, now=started_at, station_id=station_id, evse_pk=connector.evse_id
+    )
     try:
         with transaction.atomic():
             tx = Transaction.objects.create(

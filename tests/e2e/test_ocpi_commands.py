@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from csms.embedded import free_port
 from roaming.models import Command, Partner
-from roaming.selectors.commands import authorization_reference
+from roaming.selectors.session_authorisation import Authorised, session_authorisation
 from roaming.services import registration
 from sessions.models import Reservation, Transaction
 from simulator import ChargerOptions, ChargerOptions201, SimulatedCharger, SimulatedCharger201
@@ -126,7 +126,7 @@ async def test_start_session_charges_on_the_partners_token_and_stop_session_ends
         return Command.objects.filter(command="START_SESSION", transaction=tx).exists()
 
     await eventually(linked)
-    assert await sync_to_async(authorization_reference)(tx.pk) == "emsp-auth-42"
+    assert await sync_to_async(session_authorisation)(tx) == Authorised("COMMAND", "emsp-auth-42")
 
     uid = await command(emsp, "STOP_SESSION", {"session_id": str(tx.pk)})
     assert (await result(emsp, uid))["result"] == "ACCEPTED"

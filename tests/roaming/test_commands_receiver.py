@@ -11,7 +11,7 @@ from csms.ocpp.commands import CancelReservation, CommandRejected, CommandTimeou
 from roaming import subscribers, tasks
 from roaming.models import Command
 from roaming.schemas import COMMAND_RESPONSE, COMMAND_RESULT
-from roaming.selectors.commands import authorization_reference
+from roaming.selectors.session_authorisation import Authorised, session_authorisation
 from sessions.events import TransactionStarted
 from sessions.models import IdTag, Reservation, Transaction
 from tests.roaming.commands_fixtures import (  # noqa: F401 (fixtures)
@@ -96,8 +96,9 @@ def test_the_transaction_a_start_session_started_carries_its_authorization_refer
     )
     subscribers.transaction_started(TransactionStarted(transaction_id=tx.pk, station_id=station.pk, connector_id=1))
     assert Command.objects.get().transaction == tx
-    assert authorization_reference(tx.pk) == "auth-1"
-    assert authorization_reference(tx.pk + 1) is None
+    assert session_authorisation(tx) == Authorised("COMMAND", "auth-1")
+    tx.pk += 1  # a transaction no command started
+    assert session_authorisation(tx) == Authorised("WHITELIST")
 
 
 @pytest.mark.parametrize(

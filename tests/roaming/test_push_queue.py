@@ -25,6 +25,8 @@ class LocationsReceiver(FakePartner):
     """The fake eMSP's locations receiver: answers every PUT/PATCH with `status_code`."""
 
     status_code: int = 1000
+    http_status: int = 200
+    answers_envelope: bool = True
 
     def send(self, request, **kwargs):
         if not request.url.startswith(LOCATIONS_URL + "/"):
@@ -32,7 +34,11 @@ class LocationsReceiver(FakePartner):
         self.received.append(request)
         if not self.reachable:
             raise requests.ConnectionError("connection refused")
-        return self._answer(request, 200, envelope(None, self.status_code))
+        if not self.answers_envelope:
+            response = self._answer(request, self.http_status, None)
+            response._content = b"<html>Bad Gateway</html>"
+            return response
+        return self._answer(request, self.http_status, envelope(None, self.status_code))
 
     def pushes(self) -> list[tuple[str, str, dict]]:
         return [
@@ -256,3 +262,48 @@ def test_a_partner_registering_gets_every_location_first(site_with_charger, rece
         ("PUT", f"DE/VST/{empty.pk}"),
     ]
     assert push.push_all_locations(partner=partner("Tokens only", modules=("credentials", "tokens"))) == []
+
+
+@pytest.mark.parametrize(
+    ("http_status", "status_code", "answers_envelope", "error"),
+    [
+        (404, 2003, True, "2003 Success"),  # an OCPI refusal over HTTP 4xx, as the spec answers 2xxx
+        (400, 2001, True, "2001 Success"),
+        (400, 0, False, "0 HTTP 400"),  # a 4xx without an envelope is still the partner's "no"
+    ],
+)
+def test_an_http_4xx_refusal_is_kept_as_failed_and_the_queue_goes_on(
+    site_with_charger, receiver, django_capture_on_commit_callbacks, eager_tasks, http_status, status_code,
+    answers_envelope, error
+):  # fmt: skip
+    _, station = site_with_charger
+    emsp = partner("eMSP")
+    receiver.http_status, receiver.status_code, receiver.answers_envelope = http_status, status_code, answers_envelope
+    report(station, "Charging", capture=django_capture_on_commit_callbacks)
+    receiver.http_status, receiver.status_code, receiver.answers_envelope = 200, 1000, True
+    report(station, "Faulted", evse=2, capture=django_capture_on_commit_callbacks)
+
+    refused, taken = Push.objects.order_by("id")
+    assert (refused.state, refused.attempts, refused.last_error) == ("failed", 1, error)
+    assert taken.state == "sent"
+    assert [p for _, p, _ in receiver.pushes()] == [evse_path(station, 1), evse_path(station, 2)]
+    log = RequestLog.objects.filter(partner=emsp, http_status=http_status).get()
+    assert log.error == f"HTTP {http_status} (refused)"
+
+
+@pytest.mark.parametrize(
+    ("http_status", "answers_envelope"), [(503, True), (502, False), (429, True), (408, True), (401, True)]
+)
+def test_an_http_5xx_408_429_or_401_is_an_outage_and_the_queue_waits(
+    site_with_charger, receiver, django_capture_on_commit_callbacks, eager_tasks, http_status, answers_envelope
+):
+    _, station = site_with_charger
+    partner("eMSP")
+    receiver.http_status, receiver.status_code, receiver.answers_envelope = http_status, 3000, answers_envelope
+    for number, status in ((1, "Charging"), (2, "Faulted")):
+        report(station, status, evse=number, capture=django_capture_on_commit_callbacks)
+
+    head, second = Push.objects.order_by("id")
+    assert (head.state, head.attempts, second.state, second.attempts) == ("pending", 1, "pending", 0)
+    assert f"HTTP {http_status}" in head.last_error or "not an OCPI envelope" in head.last_error
+    assert [p for _, p, _ in receiver.pushes()] == [evse_path(station, 1)]

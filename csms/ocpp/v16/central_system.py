@@ -117,7 +117,7 @@ class CentralSystem16(ProtocolEngine, ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, id_tag, **_):
-        info = await db_async(authorization.authorize)(id_tag=to_str(id_tag))
+        info = await db_async(authorization.authorize)(id_tag=to_str(id_tag), station_id=self.station_id)
         return call_result.Authorize(id_tag_info=_id_tag_info(info))
 
     @on(Action.start_transaction)

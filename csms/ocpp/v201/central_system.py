@@ -117,7 +117,9 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, id_token, **_):
-        info = await db_async(authorization.authorize)(id_tag=to_str(id_token.get("id_token")))
+        info = await db_async(authorization.authorize)(
+            id_tag=to_str(id_token.get("id_token")), station_id=self.station_id
+        )
         return call_result.Authorize(id_token_info=_token_info(info))
 
     @on(Action.transaction_event)

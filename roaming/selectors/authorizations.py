@@ -1,0 +1,20 @@
+"""Reads of the eMSPs' real-time authorization answers (roaming.models.RealtimeAuthorization)."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from roaming.models import RealtimeAuthorization
+
+
+def _lifetime() -> timedelta:
+    return timedelta(seconds=settings.OCPI_AUTHORIZE_CACHE_SECONDS)
+
+
+def cached_answer(*, id_tag: str, now: datetime | None = None) -> RealtimeAuthorization | None:
+    """The latest answer about `id_tag` that still stands (younger than OCPI_AUTHORIZE_CACHE_SECONDS)."""
+    since = (now or timezone.now()) - _lifetime()
+    return (
+        RealtimeAuthorization.objects.filter(id_tag=id_tag, created_at__gt=since).order_by("-created_at", "-id").first()
+    )

@@ -1,0 +1,153 @@
+"""Real-time authorization: asking an eMSP whether a token may charge here now (mod_tokens, POST authorize).
+
+sessions.authorization asks us (the remote authorizer registered in roaming/apps.py) about a token it does
+not know, and about a partner's token whose whitelist wants the issuer asked (ALLOWED_OFFLINE, NEVER).
+We POST `{tokens SENDER endpoint}/{uid}/authorize?type=RFID` (the spec's Sender interface path: the uid
+only, no country code or party id) with our LocationReferences (the station's location, and the EVSE when
+the charger named one) and read AuthorizationInfo.allowed: ALLOWED is Accepted, BLOCKED Blocked, EXPIRED
+Expired, NO_CREDIT and NOT_ALLOWED Invalid.
+
+Whom we ask: for a token we hold, the partner whose role is its issuer. For one we do not know, OCPI gives
+us only the uid a reader read (a contract id would name the eMSP, but a charger never sends one), so we ask
+every registered partner with a tokens SENDER endpoint, in registration order, and the first ALLOWED wins
+(otherwise the first refusal stands, and a token none knows, 2004 everywhere, is Invalid). Asking them one
+by one rather than at once keeps this a plain request in the caller's thread; each has
+OCPI_AUTHORIZE_TIMEOUT seconds, so a few partners stay well inside a charger's wait for its answer.
+
+Every answer is kept (RealtimeAuthorization) and stands for OCPI_AUTHORIZE_CACHE_SECONDS, so the
+StartTransaction after an Authorize asks nobody; the Token that comes with it is kept like a pushed one
+(sessions.id_tokens.keep_issued_token), and its authorization_reference is there for the Session and CDR
+(roaming.selectors.session_authorisation). No answer at all (no partner to ask, or none
+reachable) is None: sessions.authorization's offline rule then decides, and nothing is cached. Answers
+are purged after OCPI_REQUEST_LOG_RETENTION_DAYS, like the request log they came through.
+"""
+
+from contextlib import suppress
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from roaming import client
+from roaming.envelope import OcpiError
+from roaming.mapping import tokens as mapping
+from roaming.models import Partner, RealtimeAuthorization
+from roaming.secrets import decrypt
+from roaming.selectors.authorizations import cached_answer
+from sessions.authorization import RemoteQuestion
+from sessions.id_tokens import IdTokenTaken, keep_issued_token
+from sessions.models import AuthorizationStatus
+from stations.models import ChargingStation
+
+TOKENS = "tokens"
+SENDER = "SENDER"
+
+
+def _parties(partner: Partner) -> set[str]:
+    roles = [role for role in partner.roles if isinstance(role, dict)]
+    pairs = [(partner.country_code, partner.party_id)] + [
+        (r.get("country_code", ""), r.get("party_id", "")) for r in roles
+    ]
+    return {mapping.issuer_party(country_code=str(cc), party_id=str(pid)) for cc, pid in pairs if cc and pid}
+
+
+def issuers_to_ask(*, issuer_party: str) -> list[Partner]:
+    """The registered partners with a tokens SENDER to ask: the token's issuer, or all for an unknown token."""
+    partners = Partner.objects.filter(status=Partner.Status.REGISTERED).exclude(their_token_encrypted="").order_by("id")
+    return [
+        partner
+        for partner in partners
+        if partner.endpoint(TOKENS, SENDER) and (not issuer_party or issuer_party in _parties(partner))
+    ]
+
+
+def _references(question: RemoteQuestion) -> dict[str, Any] | None:
+    location_id = None
+    if question.station_id is not None:
+        location_id = (
+            ChargingStation.objects.filter(pk=question.station_id).values_list("location_id", flat=True).first()
+        )
+    return mapping.location_references(location_id=location_id, evse_pk=question.evse_pk)
+
+
+def _keep_token(partner: Partner, uid: str, token: Any) -> None:
+    """Keep the Token that came with the answer, when it is this partner's and this uid."""
+    try:
+        issued = mapping.issued_token(token if isinstance(token, dict) else {})
+    except OcpiError:
+        return
+    if issued.id_tag != uid or issued.issuer_party not in _parties(partner):
+        return
+    with suppress(IdTokenTaken):  # the uid is another issuer's token: we keep the answer, not this copy
+        keep_issued_token(token=issued)
+
+
+def _ask(partner: Partner, question: RemoteQuestion, references: dict[str, Any] | None) -> RealtimeAuthorization | str:
+    """The partner's answer kept, or why there is none: "unknown" (it answered no Token), "unavailable"."""
+    url = f"{partner.endpoint(TOKENS, SENDER).rstrip('/')}/{question.id_tag}/authorize?type=RFID"  # type: ignore[union-attr]
+    try:
+        info = client.call(
+            "POST",
+            url,
+            token=decrypt(partner.their_token_encrypted),
+            partner=partner,
+            raw=partner.tokens_raw,
+            body=references,
+            timeout=settings.OCPI_AUTHORIZE_TIMEOUT,
+        )
+    except client.PartnerUnavailable:
+        return "unavailable"
+    except client.PartnerRefused:  # 2004 Unknown Token (HTTP 404), or another refusal of the question
+        return "unknown"
+    if isinstance(info, list) and len(info) == 1:  # py_ocpi (and some others) wrap the one object in a list
+        info = info[0]
+    allowed = info.get("allowed") if isinstance(info, dict) else None
+    if allowed not in mapping.ALLOWED:
+        return "unavailable"  # not an AuthorizationInfo: as good as no answer
+    _keep_token(partner, question.id_tag, info.get("token"))
+    reference = info.get("authorization_reference")
+    return RealtimeAuthorization.objects.create(
+        id_tag=question.id_tag,
+        partner=partner,
+        status=mapping.ALLOWED[allowed],
+        allowed=allowed,
+        authorization_reference=reference[:36] if isinstance(reference, str) else "",
+        location_id=(references or {}).get("location_id", ""),
+        evse_uid=next(iter((references or {}).get("evse_uids", [])), ""),
+        created_at=timezone.now(),
+    )
+
+
+def authorize_in_real_time(question: RemoteQuestion) -> str | None:
+    """The AuthorizationStatus the token's eMSP(s) give now (or gave moments ago), None when none answered."""
+    cached = cached_answer(id_tag=question.id_tag)
+    if cached is not None:
+        return cached.status
+    partners = issuers_to_ask(issuer_party=question.issuer_party)
+    references = _references(question) if partners else None
+    refusal: RealtimeAuthorization | None = None
+    unknown = False
+    for partner in partners:
+        answer = _ask(partner, question, references)
+        if isinstance(answer, str):
+            unknown = unknown or answer == "unknown"
+            continue
+        if answer.status == AuthorizationStatus.ACCEPTED:
+            return answer.status
+        refusal = refusal or answer
+    if refusal is not None:
+        return refusal.status
+    if unknown:
+        RealtimeAuthorization.objects.create(
+            id_tag=question.id_tag, status=AuthorizationStatus.INVALID, created_at=timezone.now()
+        )
+        return AuthorizationStatus.INVALID
+    return None
+
+
+def purge_answers(*, now: datetime | None = None) -> int:
+    """Delete answers older than the request log's retention (their sessions are long over); how many went."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.OCPI_REQUEST_LOG_RETENTION_DAYS)
+    deleted, _ = RealtimeAuthorization.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
