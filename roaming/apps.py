@@ -7,6 +7,7 @@ class RoamingConfig(AppConfig):
 
     def ready(self) -> None:
         """Roaming's pushes hang on the stations' lifecycle; stations never imports roaming."""
+        from billing.events import TariffChanged
         from csms import lifecycle
         from roaming import subscribers
         from stations.events import (
@@ -22,3 +23,4 @@ class RoamingConfig(AppConfig):
         lifecycle.subscribe(StationDisconnected, subscribers.station_status_changed)
         lifecycle.subscribe(StationConnected, subscribers.station_appeared)
         lifecycle.subscribe(RegistrationChanged, subscribers.station_appeared)
+        lifecycle.subscribe(TariffChanged, subscribers.tariff_changed)

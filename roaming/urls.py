@@ -1,6 +1,6 @@
 from django.urls import path
 
-from roaming.views import credentials, locations, tariffs, tokens, versions
+from roaming.views import credentials, hub_client_info, locations, tariffs, tokens, versions
 
 app_name = "roaming"
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("2.2.1/tariffs", tariffs.tariff_list, name="tariffs"),
     path("2.2.1/tokens", tokens.endpoint, name="tokens"),
     path("2.2.1/tokens/<str:country_code>/<str:party_id>/<str:uid>", tokens.token, name="token"),
+    path("2.2.1/hubclientinfo", hub_client_info.endpoint, name="hubclientinfo"),
+    path("2.2.1/hubclientinfo/<str:country_code>/<str:party_id>", hub_client_info.client_info, name="client-info"),
 ]

@@ -5,6 +5,7 @@ too long, a missing required field or a value outside an enum shows up here
 rather than at a partner's parser. Plain dicts: no validator is imported.
 """
 
+from roaming.schemas.hub_client_info import CLIENT_INFO
 from roaming.schemas.locations import (
     BUSINESS_DETAILS,
     CONNECTOR,
@@ -20,6 +21,7 @@ from roaming.schemas.types import DISPLAY_TEXT, PRICE
 
 __all__ = [
     "BUSINESS_DETAILS",
+    "CLIENT_INFO",
     "CONNECTOR",
     "DISPLAY_TEXT",
     "ENERGY_CONTRACT",

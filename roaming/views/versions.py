@@ -15,6 +15,7 @@ MODULES = [
     ("locations", "SENDER", "roaming:locations"),
     ("tariffs", "SENDER", "roaming:tariffs"),
     ("tokens", "RECEIVER", "roaming:tokens"),
+    ("hubclientinfo", "RECEIVER", "roaming:hubclientinfo"),
 ]
 
 
