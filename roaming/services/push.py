@@ -139,9 +139,7 @@ def push_station_location(*, station_id: int) -> list[int]:
 
 def push_all_locations(*, partner: Partner) -> list[int]:
     """A partner that just registered gets every location published to it, before any PATCH of them."""
-    return _push_locations(
-        partner=partner, location_ids=roaming_locations(partner=partner).values_list("pk", flat=True)
-    )
+    return _push_locations(partner=partner, location_ids=published_location_ids(partner))
 
 
 def _push_locations(*, partner: Partner, location_ids: Iterable[int]) -> list[int]:
