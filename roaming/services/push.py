@@ -15,6 +15,7 @@ every field it does: the later one leaves the partner in the same state, and sti
 everything queued between them.
 """
 
+import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from roaming import client
+from roaming.envelope import OcpiJSONEncoder
 from roaming.mapping.locations import evse_object, location_object
 from roaming.mapping.timestamps import ocpi_datetime
 from roaming.models import Partner, Push
@@ -45,7 +47,9 @@ def receivers(*, module: str) -> list[Partner]:
 def enqueue(
     *, module: str, object_key: str, method: str, path: str, body: dict[str, Any], partners: list[Partner]
 ) -> list[int]:
-    """One pending push per partner; the ids of the partners to wake."""
+    """One pending push per partner; the ids of the partners to wake. The body is kept as it goes on the
+    wire: Decimals become JSON numbers by OCPI's encoder (the JSON column and the client take no Decimal)."""
+    body = json.loads(json.dumps(body, cls=OcpiJSONEncoder))
     now = timezone.now()
     Push.objects.bulk_create(
         Push(
