@@ -164,7 +164,10 @@ def publishing_changed(*, partner: Partner, before: set[int]) -> list[int]:
     after = published_location_ids(partner)
     woken = set(_push_locations(partner=partner, location_ids=after - before))
     now = ocpi_datetime(timezone.now())
-    for evse in Evse.objects.filter(station__location_id__in=before - after).select_related("station").order_by("pk"):
+    gone = Evse.objects.filter(
+        station__location_id__in=before - after, station__registration_status=RegistrationStatus.ACCEPTED
+    )
+    for evse in gone.select_related("station").order_by("pk"):
         woken.update(
             enqueue(
                 module=LOCATIONS,
