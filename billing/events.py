@@ -1,10 +1,12 @@
-"""Lifecycle events of billing, for whatever hangs on them (roaming sends a sealed session's CDR).
+"""Lifecycle events of billing, for the layers above (roaming sends a sealed session's CDR and pushes tariffs).
 
 Published through csms.lifecycle once the change commits; subscribers are registered in their app's
 AppConfig.ready(), and billing never imports them.
 """
 
 from dataclasses import dataclass
+
+from csms import lifecycle
 
 
 @dataclass(frozen=True)
@@ -17,3 +19,18 @@ class ChargeDetailRecordSealed:
 
     transaction_id: int
     record_id: int
+
+
+@dataclass(frozen=True)
+class TariffChanged:
+    """A tariff was created, edited (its elements and prices too), assigned elsewhere or deleted.
+
+    Subscribers read the tariff's current state themselves: it may now be published or not, or be gone."""
+
+    tariff_pk: int
+    tariff_id: str
+
+
+def tariff_changed(*, tariff_pk: int, tariff_id: str) -> None:
+    """Announce, after commit, that what the tariff charges or where it applies changed."""
+    lifecycle.publish(TariffChanged(tariff_pk=tariff_pk, tariff_id=tariff_id))

@@ -12,7 +12,8 @@ from django.utils.safestring import mark_safe
 from csms.admin import AuditAdmin
 from roaming import tasks
 from roaming.envelope import OcpiError
-from roaming.models import Command, Partner, Push, RequestLog
+from roaming.models import Command, HubClientInfo, LocationPublishing, Partner, Push, RequestLog
+from roaming.selectors.publishing import published_location_ids
 from roaming.services import push, registration
 
 
@@ -23,6 +24,30 @@ class RegisterForm(forms.Form):
     )
     token_a = forms.CharField(max_length=64, label="Token A", help_text="The token the partner gave us to register")
     tokens_raw = forms.BooleanField(required=False, help_text="The partner expects tokens without Base64")
+
+
+class LocationPublishingInline(admin.StackedInline):
+    """Which locations the partner sees; saving a change PUTs the newly published ones to it and marks the
+    EVSEs of the unpublished ones REMOVED there."""
+
+    model = LocationPublishing
+    can_delete = False
+    max_num = 1
+    filter_horizontal = ["locations"]
+    verbose_name = verbose_name_plural = "locations published to this partner (all unless chosen)"
+
+
+class HubClientInfoInline(admin.TabularInline):
+    """The parties behind a hub and their connection status, as the hub reports them (read-only)."""
+
+    model = HubClientInfo
+    extra = 0
+    can_delete = False
+    readonly_fields = ["country_code", "party_id", "role", "status", "last_updated"]
+    verbose_name_plural = "parties behind this hub (HubClientInfo)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Partner)
@@ -49,6 +74,15 @@ class PartnerAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [f for f in fields if f not in ("name", "tokens_raw")]
     actions = ["issue_token_a", "rotate_credentials", "unregister"]
+    inlines = [LocationPublishingInline, HubClientInfoInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """After the publishing choice is saved, the partner is told what it gained and lost."""
+        partner = form.instance
+        before = published_location_ids(partner) if change else set()
+        super().save_related(request, form, formsets, change)
+        if change:
+            tasks.wake(push.publishing_changed(partner=partner, before=before))
 
     @admin.display(description="roles")
     def parties(self, partner: Partner) -> str:

@@ -7,7 +7,7 @@ class RoamingConfig(AppConfig):
 
     def ready(self) -> None:
         """Roaming's pushes hang on the stations', sessions' and billing's lifecycles; none imports roaming."""
-        from billing.events import ChargeDetailRecordSealed
+        from billing.events import ChargeDetailRecordSealed, TariffChanged
         from csms import lifecycle
         from roaming import subscribers
         from sessions.events import (
@@ -36,6 +36,7 @@ class RoamingConfig(AppConfig):
         lifecycle.subscribe(MeterReadingsRecorded, subscribers.session_changed)
         lifecycle.subscribe(TransactionCostChanged, subscribers.session_changed)
         lifecycle.subscribe(ChargeDetailRecordSealed, subscribers.record_sealed)
+        lifecycle.subscribe(TariffChanged, subscribers.tariff_changed)
         self._ask_emsps_in_real_time()
 
     @staticmethod

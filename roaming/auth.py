@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from roaming.envelope import CLIENT_ERROR, SERVER_ERROR, OcpiError, ocpi_response
+from roaming.envelope import CLIENT_ERROR, INVALID_PARAMETERS, SERVER_ERROR, OcpiError, ocpi_response
 from roaming.models import Partner, RequestLog
 from roaming.secrets import token_hash
 from roaming.services.request_log import record_request
@@ -39,6 +40,38 @@ class Caller:
     presented_token: str  # in clear for this request only: GET credentials answers with it
     request_id: str
     correlation_id: str
+    # The party the request comes from (OCPI-from-* headers), one of the partner's roles: a hub calls for
+    # many parties. None when the caller did not say (a direct partner may leave the headers out).
+    from_party: tuple[str, str] | None = None
+
+
+def _header_party(request: HttpRequest, side: str) -> tuple[str, str] | None:
+    country_code = request.headers.get(f"OCPI-{side}-country-code", "").strip().upper()
+    party_id = request.headers.get(f"OCPI-{side}-party-id", "").strip().upper()
+    if not country_code and not party_id:
+        return None
+    if not country_code or not party_id:
+        raise OcpiError(
+            INVALID_PARAMETERS, f"OCPI-{side}-country-code and OCPI-{side}-party-id go together", http_status=400
+        )
+    return country_code, party_id
+
+
+def _routed_from(request: HttpRequest, partner: Partner, token: TokenKind) -> tuple[str, str] | None:
+    """The from-party of a request addressed to us (transport and format, "Message routing").
+
+    The to-party must be us: we are no hub and forward nothing. The from-party must be one of the
+    caller's roles, so one party of a hub cannot speak for a party it is not; before registration
+    (token A) the roles are not known yet and the header is taken as said."""
+    to_party = _header_party(request, "to")
+    if to_party is not None and to_party != (settings.OCPI_COUNTRY_CODE.upper(), settings.OCPI_PARTY_ID.upper()):
+        raise OcpiError(
+            INVALID_PARAMETERS, f"We are not {'*'.join(to_party)}: we route to no other party", http_status=400
+        )
+    from_party = _header_party(request, "from")
+    if from_party is not None and token is TokenKind.PARTNER and from_party not in partner.parties():
+        raise OcpiError(INVALID_PARAMETERS, f"{'*'.join(from_party)} is not one of your parties", http_status=400)
+    return from_party
 
 
 def _header_token(header: str) -> str | None:
@@ -106,14 +139,15 @@ def ocpi_view(*, token_a: bool = False) -> Callable:
                 response = ocpi_response(None, CLIENT_ERROR, "Unknown or missing credentials token", 401)
                 error = "unknown token" if found is None else "token A outside versions and credentials"
             else:
-                caller = Caller(
-                    partner=found[0],
-                    token=found[1],
-                    presented_token=found[2],
-                    request_id=request_id,
-                    correlation_id=correlation_id,
-                )
                 try:
+                    caller = Caller(
+                        partner=found[0],
+                        token=found[1],
+                        presented_token=found[2],
+                        request_id=request_id,
+                        correlation_id=correlation_id,
+                        from_party=_routed_from(request, found[0], found[1]),
+                    )
                     response = view(request, caller, *args, **kwargs)
                 except OcpiError as refusal:
                     response = refusal.response()

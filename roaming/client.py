@@ -52,8 +52,12 @@ def call(
     body: Any = None,
     correlation_id: str | None = None,
     timeout: float | None = None,
+    to_party: tuple[str, str] | None = None,
 ) -> Any:
-    """The `data` of the partner's envelope for one request (`timeout` in seconds, OCPI_HTTP_TIMEOUT by default)."""
+    """The `data` of the partner's envelope for one request (`timeout` in seconds, OCPI_HTTP_TIMEOUT by default).
+
+    `to_party` (country_code, party_id): the party the call is for, sent as OCPI-to-* so a hub routes it
+    (e.g. a token's issuer); by default the partner's first role."""
     request_id = str(uuid.uuid4())
     correlation_id = correlation_id or str(uuid.uuid4())
     headers = {
@@ -63,9 +67,10 @@ def call(
         "OCPI-from-country-code": settings.OCPI_COUNTRY_CODE,
         "OCPI-from-party-id": settings.OCPI_PARTY_ID,
     }
-    if partner is not None and partner.party_id:
-        headers["OCPI-to-country-code"] = partner.country_code
-        headers["OCPI-to-party-id"] = partner.party_id
+    if to_party is None and partner is not None and partner.party_id:
+        to_party = (partner.country_code, partner.party_id)
+    if to_party is not None:
+        headers["OCPI-to-country-code"], headers["OCPI-to-party-id"] = to_party
     payload = None if body is None else json.dumps(body)
     if payload is not None:
         headers["Content-Type"] = "application/json"

@@ -49,6 +49,20 @@ class Partner(models.Model):
         party = f" ({self.country_code}*{self.party_id})" if self.party_id else ""
         return f"{self.name}{party}"
 
+    def parties(self) -> set[tuple[str, str]]:
+        """The (country_code, party_id) of each of the partner's roles, upper case (a hub has many)."""
+        own = {
+            (str(r.get("country_code", "")).upper(), str(r.get("party_id", "")).upper())
+            for r in self.roles
+            if isinstance(r, dict)
+        }
+        if self.party_id:
+            own.add((self.country_code.upper(), self.party_id.upper()))
+        return own
+
+    def has_role(self, role: str) -> bool:
+        return any(isinstance(r, dict) and r.get("role") == role for r in self.roles)
+
     def endpoint(self, module: str, role: str | None = None) -> str | None:
         """The partner's URL for a module, for one role or whichever it lists first."""
         roles = self.endpoints.get(module) or {}
@@ -98,6 +112,7 @@ class Push(models.Model):
         PUT = "PUT"
         PATCH = "PATCH"
         POST = "POST"
+        DELETE = "DELETE"
 
     class State(models.TextChoices):
         PENDING = "pending", "pending"
@@ -212,3 +227,54 @@ class RealtimeAuthorization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id_tag}: {self.allowed or 'unknown'} ({self.status})"
+
+
+class LocationPublishing(models.Model):
+    """Which of our locations a partner sees (pulls, object GETs, pushes): all of them unless an operator
+    chose some. One row per partner that has a choice; a partner without one sees every location."""
+
+    partner = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="publishing")
+    all_locations = models.BooleanField(
+        default=True, help_text="Publish every location to this partner; untick to publish only the chosen ones"
+    )
+    locations = models.ManyToManyField(
+        "stations.Location", blank=True, related_name="+", help_text="Published when not all locations are"
+    )
+
+    def __str__(self) -> str:
+        return f"locations published to {self.partner}"
+
+
+class HubClientInfo(models.Model):
+    """A party behind a hub, as the hub tells us (OCPI HubClientInfo module, our RECEIVER)."""
+
+    class Role(models.TextChoices):
+        CPO = "CPO"
+        EMSP = "EMSP"
+        HUB = "HUB"
+        NAP = "NAP"
+        NSP = "NSP"
+        OTHER = "OTHER"
+        SCSP = "SCSP"
+
+    class ConnectionStatus(models.TextChoices):
+        CONNECTED = "CONNECTED"
+        OFFLINE = "OFFLINE"
+        PLANNED = "PLANNED"
+        SUSPENDED = "SUSPENDED"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="hub_clients")
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    role = models.CharField(max_length=5, choices=Role.choices)
+    status = models.CharField(max_length=9, choices=ConnectionStatus.choices)
+    last_updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["country_code", "party_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "country_code", "party_id"], name="hub_client_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_code}*{self.party_id} {self.role} ({self.status})"

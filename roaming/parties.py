@@ -1,4 +1,5 @@
-"""Which OCPI parties (country code, party id) a partner speaks for: its first role's and every role's.
+"""The OCPI parties a partner speaks for (Partner.parties(): its first role's and every role's), as the domain
+names a token's issuer, and the partner speaking for an issuer.
 
 A hub or a multi-country eMSP has several; the credentials handshake keeps them on the Partner. Tokens are
 owned by one of them ("CC*PID" on the IdTag), and sessions and CDRs go back to the partner owning it.
@@ -8,18 +9,9 @@ from roaming.mapping.tokens import issuer_party
 from roaming.models import Partner
 
 
-def partner_parties(partner: Partner) -> set[tuple[str, str]]:
-    """The partner's parties, upper-cased."""
-    return {(partner.country_code.upper(), partner.party_id.upper())} | {
-        (str(role.get("country_code", "")).upper(), str(role.get("party_id", "")).upper())
-        for role in partner.roles
-        if isinstance(role, dict)
-    }
-
-
 def issuer_parties(partner: Partner) -> list[str]:
     """The partner's parties as the domain names a token's issuer ("CC*PID"), sorted."""
-    return sorted(issuer_party(country_code=cc, party_id=pid) for cc, pid in partner_parties(partner) if cc and pid)
+    return sorted(issuer_party(country_code=cc, party_id=pid) for cc, pid in partner.parties() if cc and pid)
 
 
 def issuing_partner(*, issuer: str) -> Partner | None:

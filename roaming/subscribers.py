@@ -1,4 +1,4 @@
-"""What roaming does when stations, sessions and billing change: lifecycle subscribers, registered in
+"""What roaming does when stations, sessions, tariffs and billing change: lifecycle subscribers, registered in
 RoamingConfig.ready().
 
 Each snapshots the change into the push queue (one push per partner with a locations receiver; a session
@@ -6,9 +6,9 @@ or CDR for its token's issuer alone) and wakes the partners' senders in Celery, 
 is answered without waiting for any partner.
 """
 
-from billing.events import ChargeDetailRecordSealed
+from billing.events import ChargeDetailRecordSealed, TariffChanged
 from roaming import tasks
-from roaming.services import commands, push, session_pushes
+from roaming.services import commands, push, session_pushes, tariff_pushes
 from sessions.events import MeterReadingsRecorded, TransactionCostChanged, TransactionStarted, TransactionStopped
 from stations.events import (
     ConnectorStatusChanged,
@@ -54,3 +54,8 @@ def record_sealed(event: ChargeDetailRecordSealed) -> None:
 def transaction_started(event: TransactionStarted) -> None:
     """A partner's START_SESSION may have asked for it: the command keeps the transaction it started."""
     commands.link_started_transaction(transaction_id=event.transaction_id, station_id=event.station_id)
+
+
+def tariff_changed(event: TariffChanged) -> None:
+    """PUT the tariff to every tariffs receiver, or DELETE it where it stopped being published."""
+    tasks.wake(tariff_pushes.push_tariff(tariff_pk=event.tariff_pk))

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from roaming.views import cdrs, charging_profiles, commands, credentials, locations, sessions, tariffs, tokens, versions
+from roaming.views import (
+    cdrs,
+    charging_profiles,
+    commands,
+    credentials,
+    hub_client_info,
+    locations,
+    sessions,
+    tariffs,
+    tokens,
+    versions,
+)
 
 app_name = "roaming"
 
@@ -25,4 +36,6 @@ urlpatterns = [
     path("2.2.1/commands/<str:command>", commands.command, name="command"),
     path("2.2.1/chargingprofiles", charging_profiles.endpoint, name="chargingprofiles"),
     path("2.2.1/chargingprofiles/<str:session_id>", charging_profiles.charging_profile, name="chargingprofile"),
+    path("2.2.1/hubclientinfo", hub_client_info.endpoint, name="hubclientinfo"),
+    path("2.2.1/hubclientinfo/<str:country_code>/<str:party_id>", hub_client_info.client_info, name="client-info"),
 ]

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from billing.events import tariff_changed
 from billing.models import PriceComponent, Tariff, TariffAssignment, TariffElement
 from billing.preview import preview
 from billing.tariffs import pricing_tariff
@@ -144,6 +145,22 @@ class TariffAdmin(admin.ModelAdmin):
         ("Preview", {"fields": ["preview"]}),
     ]
 
+    def save_related(self, request, form, formsets, change) -> None:
+        """Once its elements, prices and assignments are saved too, the tariff's change is announced."""
+        super().save_related(request, form, formsets, change)
+        tariff_changed(tariff_pk=form.instance.pk, tariff_id=form.instance.tariff_id)
+
+    def delete_model(self, request, obj: Tariff) -> None:
+        pk, tariff_id = obj.pk, obj.tariff_id
+        super().delete_model(request, obj)
+        tariff_changed(tariff_pk=pk, tariff_id=tariff_id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        gone = list(queryset.values_list("pk", "tariff_id"))
+        super().delete_queryset(request, queryset)
+        for pk, tariff_id in gone:
+            tariff_changed(tariff_pk=pk, tariff_id=tariff_id)
+
     @admin.display(description="What sample sessions cost")
     def preview(self, tariff: Tariff) -> str:
         if not tariff.pk:
@@ -190,6 +207,25 @@ class TariffAssignmentAdmin(admin.ModelAdmin):
     list_filter = ["group"]
     list_select_related = ["tariff", "location", "evse__station", "connector__evse__station", "group"]
     raw_id_fields = ["evse", "connector"]
+
+    def save_model(self, request, obj: TariffAssignment, form, change) -> None:
+        """Where a tariff applies decides whether partners see it: announce the tariff (and the one it
+        was moved from)."""
+        before = TariffAssignment.objects.filter(pk=obj.pk).values_list("tariff_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        for tariff in Tariff.objects.filter(pk__in={before, obj.tariff_id} - {None}):
+            tariff_changed(tariff_pk=tariff.pk, tariff_id=tariff.tariff_id)
+
+    def delete_model(self, request, obj: TariffAssignment) -> None:
+        super().delete_model(request, obj)
+        tariff_changed(tariff_pk=obj.tariff.pk, tariff_id=obj.tariff.tariff_id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        tariffs = list(Tariff.objects.filter(pk__in=queryset.values("tariff_id")))
+        super().delete_queryset(request, queryset)
+        for tariff in tariffs:
+            tariff_changed(tariff_pk=tariff.pk, tariff_id=tariff.tariff_id)
+
     search_fields = [
         "tariff__tariff_id",
         "location__name",

@@ -16,6 +16,7 @@ from roaming.schemas.commands import (
     COMMAND_RESPONSE,
     COMMAND_RESULT,
 )
+from roaming.schemas.hub_client_info import CLIENT_INFO
 from roaming.schemas.locations import (
     BUSINESS_DETAILS,
     CONNECTOR,
@@ -44,6 +45,7 @@ __all__ = [
     "CDR_LOCATION",
     "CDR_TOKEN",
     "CHARGING_PERIOD",
+    "CLIENT_INFO",
     "CONNECTOR",
     "DISPLAY_TEXT",
     "ENERGY_CONTRACT",

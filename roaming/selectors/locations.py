@@ -1,6 +1,6 @@
 """The locations, EVSEs and connectors partners see: accepted stations only, and the sites that have one.
 
-Every partner sees all of them: the domain has no "publish to this partner" setting yet. An OCPI
+Given a partner, only those published to it (roaming.selectors.publishing). An OCPI
 object's last_updated is the newest of its rows' times (roaming.mapping.locations), so "changed at or
 after t" is "one of those times is at or after t": an EXISTS per table, no per-location aggregate.
 """
@@ -9,14 +9,21 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from roaming.models import Partner
+from roaming.selectors.publishing import published_to
 from stations.models import ChargingStation, Connector, Evse, Location, RegistrationStatus
 
 _ACCEPTED = Q(registration_status=RegistrationStatus.ACCEPTED)
 
 
-def roaming_locations(*, date_from: datetime | None = None, date_to: datetime | None = None) -> QuerySet[Location]:
-    """Sites with an accepted station whose last_updated is in [date_from, date_to), oldest pk first."""
+def roaming_locations(
+    *, partner: Partner | None = None, date_from: datetime | None = None, date_to: datetime | None = None
+) -> QuerySet[Location]:
+    """Sites with an accepted station (published to `partner` when given) whose last_updated is in
+    [date_from, date_to), oldest pk first."""
     queryset = Location.objects.filter(Exists(ChargingStation.objects.filter(_ACCEPTED, location=OuterRef("pk"))))
+    if partner is not None:
+        queryset = queryset.filter(published_to(partner))
     if date_from is not None:
         queryset = queryset.filter(_changed_since(date_from))
     if date_to is not None:
@@ -24,10 +31,10 @@ def roaming_locations(*, date_from: datetime | None = None, date_to: datetime | 
     return queryset.prefetch_related(_accepted_stations()).order_by("pk")
 
 
-def roaming_location(*, location_id: str) -> Location | None:
+def roaming_location(*, location_id: str, partner: Partner | None = None) -> Location | None:
     if not location_id.isdigit():
         return None
-    return roaming_locations().filter(pk=int(location_id)).first()
+    return roaming_locations(partner=partner).filter(pk=int(location_id)).first()
 
 
 def _accepted_stations() -> Prefetch:

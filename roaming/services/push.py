@@ -17,6 +17,8 @@ after everything queued between them. A POST (a CDR) is never collapsed. A push 
 endpoint itself (OCPI POSTs a CDR there).
 """
 
+import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,9 +28,12 @@ from django.db.models import Min
 from django.utils import timezone
 
 from roaming import client
+from roaming.envelope import OcpiJSONEncoder
 from roaming.mapping.locations import evse_object, location_object
+from roaming.mapping.timestamps import ocpi_datetime
 from roaming.models import Partner, Push
 from roaming.secrets import decrypt
+from roaming.selectors.publishing import partners_seeing, published_location_ids
 from stations.models import ChargingStation, Evse, Location, RegistrationStatus
 
 LOCATIONS = "locations"
@@ -44,7 +49,9 @@ def receivers(*, module: str) -> list[Partner]:
 def enqueue(
     *, module: str, object_key: str, method: str, path: str, body: dict[str, Any], partners: list[Partner]
 ) -> list[int]:
-    """One pending push per partner; the ids of the partners to wake."""
+    """One pending push per partner; the ids of the partners to wake. The body is kept as it goes on the
+    wire: Decimals become JSON numbers by OCPI's encoder (the JSON column and the client take no Decimal)."""
+    body = json.loads(json.dumps(body, cls=OcpiJSONEncoder))
     now = timezone.now()
     Push.objects.bulk_create(
         Push(
@@ -96,6 +103,9 @@ def push_evse_status(*, station_id: int, evse_number: int | None = None) -> list
     for evse in _roamed_evses(station_id=station_id, evse_number=evse_number):
         data = evse_object(evse, **_party())
         location_id = evse.station.location_id
+        seeing = partners_seeing(location_id=location_id, partners=partners)
+        if not seeing:
+            continue
         woken.update(
             enqueue(
                 module=LOCATIONS,
@@ -103,15 +113,18 @@ def push_evse_status(*, station_id: int, evse_number: int | None = None) -> list
                 method=Push.Method.PATCH,
                 path=_owner_path(location_id, evse.pk),
                 body={"status": data["status"], "last_updated": data["last_updated"]},
-                partners=partners,
+                partners=seeing,
             )
         )
     return sorted(woken)
 
 
 def push_location(*, location_id: int, partners: list[Partner] | None = None) -> list[int]:
-    """PUT the whole location: for a partner that may not know it, or know an older set of its EVSEs."""
-    partners = receivers(module=LOCATIONS) if partners is None else partners
+    """PUT the whole location: for a partner that may not know it, or know an older set of its EVSEs; only
+    to the partners it is published to."""
+    partners = partners_seeing(
+        location_id=location_id, partners=receivers(module=LOCATIONS) if partners is None else partners
+    )
     location = Location.objects.prefetch_related("stations__evses__connectors").filter(pk=location_id).first()
     if location is None or not partners:
         return []
@@ -131,12 +144,42 @@ def push_station_location(*, station_id: int) -> list[int]:
 
 
 def push_all_locations(*, partner: Partner) -> list[int]:
-    """A partner that just registered gets every location we have, before any PATCH of them."""
+    """A partner that just registered gets every location published to it, before any PATCH of them."""
+    return _push_locations(partner=partner, location_ids=published_location_ids(partner))
+
+
+def _push_locations(*, partner: Partner, location_ids: Iterable[int]) -> list[int]:
     if not partner.endpoint(LOCATIONS, RECEIVER):
         return []
     woken: set[int] = set()
-    for location_id in Location.objects.order_by("pk").values_list("pk", flat=True):
+    for location_id in sorted(location_ids):
         woken.update(push_location(location_id=location_id, partners=[partner]))
+    return sorted(woken)
+
+
+def publishing_changed(*, partner: Partner, before: set[int]) -> list[int]:
+    """An operator changed which locations `partner` sees (`before`: the ids it saw): a location newly
+    published is PUT whole; one no longer published has each of its EVSEs PATCHed REMOVED, which is how
+    OCPI takes a location away (a CPO cannot DELETE one; an EVSE's REMOVED status says it is gone)."""
+    if partner.status != Partner.Status.REGISTERED or not partner.endpoint(LOCATIONS, RECEIVER):
+        return []
+    after = published_location_ids(partner)
+    woken = set(_push_locations(partner=partner, location_ids=after - before))
+    now = ocpi_datetime(timezone.now())
+    gone = Evse.objects.filter(
+        station__location_id__in=before - after, station__registration_status=RegistrationStatus.ACCEPTED
+    )
+    for evse in gone.select_related("station").order_by("pk"):
+        woken.update(
+            enqueue(
+                module=LOCATIONS,
+                object_key=f"{evse.station.location_id}/{evse.pk}",
+                method=Push.Method.PATCH,
+                path=_owner_path(evse.station.location_id, evse.pk),
+                body={"status": "REMOVED", "last_updated": now},
+                partners=[partner],
+            )
+        )
     return sorted(woken)
 
 
@@ -211,7 +254,7 @@ def send_pending(*, partner_id: int, now: datetime | None = None) -> int:
                 token=token,
                 partner=partner,
                 raw=partner.tokens_raw,
-                body=push.body,
+                body=None if push.method == Push.Method.DELETE else push.body,
             )
         except client.PartnerUnavailable as failure:
             if push.attempts >= settings.OCPI_PUSH_MAX_ATTEMPTS:

@@ -5,7 +5,8 @@ we fetch its versions and endpoints with B and answer with our token C (A is the
 operator gives us a partner's versions URL and token A; we fetch its endpoints with A, POST our
 credentials (a fresh token of ours) and keep the token it answers with. Either way we keep only the hash
 of the token we issued and the partner's token encrypted, and a newly registered partner is sent every
-location we have (PUT), so the EVSE status PATCHes that follow find what they patch.
+location published to it and every published tariff (PUT), so the EVSE status PATCHes that follow find
+what they patch.
 
 Rotation (`rotate_credentials`, the operator's "Rotate credentials"): we make a new token and PUT our
 credentials with it to the partner's credentials endpoint. The new token works from the moment we send it
@@ -35,7 +36,7 @@ from roaming.envelope import (
 )
 from roaming.models import Partner
 from roaming.secrets import decrypt, encrypt, token_hash
-from roaming.services import push
+from roaming.services import push, tariff_pushes
 
 VERSION = "2.2.1"
 # We cannot work with a partner without these: credentials to update or end the registration, locations to
@@ -159,7 +160,7 @@ def accept_registration(*, partner: Partner, credentials: Any) -> dict[str, Any]
         )
         partner.our_token_hash = token_hash(token_c)
         partner.save()
-    tasks.wake(push.push_all_locations(partner=partner))
+    tasks.wake(sorted({*push.push_all_locations(partner=partner), *tariff_pushes.push_all_tariffs(partner=partner)}))
     return our_credentials(token=token_c)
 
 
@@ -217,7 +218,7 @@ def register_with_partner(*, name: str, versions_url: str, token_a: str, tokens_
     _store(partner=partner, token=token, versions_url=their_url, roles=roles, version=version, endpoints=endpoints)
     partner.our_token_hash = token_hash(ours)
     partner.save()
-    tasks.wake(push.push_all_locations(partner=partner))
+    tasks.wake(sorted({*push.push_all_locations(partner=partner), *tariff_pushes.push_all_tariffs(partner=partner)}))
     return partner
 
 

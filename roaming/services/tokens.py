@@ -11,7 +11,6 @@ from typing import Any
 from roaming.envelope import CLIENT_ERROR, INVALID_PARAMETERS, OcpiError
 from roaming.mapping import tokens as mapping
 from roaming.models import Partner
-from roaming.parties import issuer_parties
 from sessions.id_tokens import IdTokenTaken, keep_issued_token
 from sessions.models import IdTag
 from sessions.selectors import issued_token
@@ -20,10 +19,18 @@ UNKNOWN_TOKEN = 2004
 DEFAULT_TYPE = "RFID"  # the spec's default for an omitted ?type=
 
 
-def own_issuer(*, partner: Partner, country_code: str, party_id: str) -> str:
-    """The URL's party as "CC*PID", if it is the caller's own; else 2001 (HTTP 403)."""
-    if mapping.issuer_party(country_code=country_code, party_id=party_id) not in issuer_parties(partner):
+def own_issuer(*, partner: Partner, country_code: str, party_id: str, from_party: tuple[str, str] | None = None) -> str:
+    """The URL's party as "CC*PID", if it is the caller's own, and the party the request comes from when
+    the caller (a hub, for one of its parties) says which; else 2001 (HTTP 403)."""
+    party = (country_code.upper(), party_id.upper())
+    if party not in partner.parties():
         raise OcpiError(INVALID_PARAMETERS, f"{country_code}/{party_id} is not a party of yours", http_status=403)
+    if from_party is not None and from_party != party:
+        raise OcpiError(
+            INVALID_PARAMETERS,
+            f"{'*'.join(from_party)} cannot write {country_code}/{party_id}'s tokens",
+            http_status=403,
+        )
     return mapping.issuer_party(country_code=country_code, party_id=party_id)
 
 
@@ -54,25 +61,47 @@ def _keep(*, issuer: str, uid: str, token_type: str, token: dict[str, Any]) -> I
         raise OcpiError(CLIENT_ERROR, f"The uid {uid} is another issuer's token", http_status=409) from None
 
 
-def get_token(*, partner: Partner, country_code: str, party_id: str, uid: str, token_type: str | None) -> dict:
-    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id)
+def get_token(
+    *,
+    partner: Partner,
+    country_code: str,
+    party_id: str,
+    uid: str,
+    token_type: str | None,
+    from_party: tuple[str, str] | None = None,
+) -> dict:
+    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id, from_party=from_party)
     return mapping.token_object(_stored(issuer=issuer, uid=uid, token_type=_token_type(token_type)))
 
 
 def put_token(
-    *, partner: Partner, country_code: str, party_id: str, uid: str, token_type: str | None, token: dict[str, Any]
+    *,
+    partner: Partner,
+    country_code: str,
+    party_id: str,
+    uid: str,
+    token_type: str | None,
+    from_party: tuple[str, str] | None = None,
+    token: dict[str, Any],
 ) -> None:
     """A new or replaced Token, whole."""
-    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id)
+    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id, from_party=from_party)
     _keep(issuer=issuer, uid=uid, token_type=_token_type(token_type), token=token)
 
 
 def patch_token(
-    *, partner: Partner, country_code: str, party_id: str, uid: str, token_type: str | None, changes: dict[str, Any]
+    *,
+    partner: Partner,
+    country_code: str,
+    party_id: str,
+    uid: str,
+    token_type: str | None,
+    from_party: tuple[str, str] | None = None,
+    changes: dict[str, Any],
 ) -> None:
     """Some fields of a Token we hold (last_updated always among them): merged into what we hold, and
     the result checked and kept as a whole Token, so a PATCH can leave nothing a PUT could not."""
-    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id)
+    issuer = own_issuer(partner=partner, country_code=country_code, party_id=party_id, from_party=from_party)
     token_type = _token_type(token_type)
     if "last_updated" not in changes:
         raise OcpiError(INVALID_PARAMETERS, "A PATCH must carry last_updated", http_status=400)

@@ -1,7 +1,7 @@
 """The Locations module, SENDER (we are the CPO): the list partners pull and each location, EVSE, connector.
 
 The filters and pages are roaming.pagination's; what partners may see is roaming.selectors.locations'.
-An unknown id, or one of an object partners do not see, is OCPI 2003 with HTTP 404.
+An unknown id, or one of an object the partner does not see (not accepted, or not published to it), is OCPI 2003 with HTTP 404.
 """
 
 from collections.abc import Iterable
@@ -23,7 +23,9 @@ def location_list(request: HttpRequest, caller: Caller) -> HttpResponse:
     OcpiError.only_get(request.method)
     page_params = page_request(request)
     page = paginate(
-        request, roaming_locations(date_from=page_params.date_from, date_to=page_params.date_to), page_params
+        request,
+        roaming_locations(partner=caller.partner, date_from=page_params.date_from, date_to=page_params.date_to),
+        page_params,
     )
     tariff_ids = connector_tariff_ids(connector_ids=_connector_ids(page.items))
     data = [location_object(location, tariff_ids=tariff_ids, **_party()) for location in page.items]
@@ -35,7 +37,7 @@ def location_detail(
     request: HttpRequest, caller: Caller, location_id: str, evse_uid: str | None = None, connector_id: str | None = None
 ) -> HttpResponse:
     OcpiError.only_get(request.method)
-    location = roaming_location(location_id=location_id)
+    location = roaming_location(location_id=location_id, partner=caller.partner)
     if location is None:
         raise _unknown(f"No location {location_id}")
     tariff_ids = connector_tariff_ids(connector_ids=_connector_ids([location]))

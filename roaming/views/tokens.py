@@ -17,6 +17,7 @@ def token(request: HttpRequest, caller: Caller, country_code: str, party_id: str
         "party_id": party_id,
         "uid": uid,
         "token_type": request.GET.get("type"),
+        "from_party": caller.from_party,
     }
     if request.method == "GET":
         return ocpi_response(tokens.get_token(**where))

@@ -19,6 +19,7 @@ MODULES = [
     ("cdrs", "SENDER", "roaming:cdrs"),
     ("commands", "RECEIVER", "roaming:commands"),
     ("chargingprofiles", "RECEIVER", "roaming:chargingprofiles"),
+    ("hubclientinfo", "RECEIVER", "roaming:hubclientinfo"),
 ]
 
 
