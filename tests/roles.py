@@ -9,7 +9,12 @@ from importlib import import_module
 from django.apps import apps
 
 # Each app's migration that grants the roles something, in the order they run.
-GRANTS = ["alerts.migrations.0002_roles", "roaming.migrations.0002_roles", "roaming.migrations.0003_push"]
+GRANTS = [
+    "alerts.migrations.0002_roles",
+    "roaming.migrations.0002_roles",
+    "roaming.migrations.0003_push",
+    "roaming.migrations.0008_roles",
+]
 
 
 def define_roles() -> None:

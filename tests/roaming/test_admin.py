@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,6 +11,7 @@ from roaming.models import Partner, RequestLog
 from roaming.services.request_log import purge_request_log
 from tests.roaming.conftest import auth
 from tests.roaming.fake_partner import VERSIONS_URL
+from tests.roles import define_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +74,7 @@ def test_request_log_is_read_only_and_purged_after_its_retention(admin_client, s
     assert RequestLog.objects.count() == 1
 
 
-def test_every_role_sees_partners_and_pushes_and_only_the_operator_changes_them(db):
-    from django.contrib.auth.models import Group
+def test_every_role_sees_roaming_and_only_the_operator_changes_partners_pushes_and_publishing(db):
 
     def codenames(name):
         return set(
@@ -82,7 +83,22 @@ def test_every_role_sees_partners_and_pushes_and_only_the_operator_changes_them(
             .values_list("codename", flat=True)
         )
 
-    assert codenames("viewer") == codenames("finance") == {"view_partner", "view_requestlog", "view_push"}
-    assert codenames("operator") == {
-        "view_partner", "view_requestlog", "view_push", "add_partner", "change_partner", "change_push",
+    seen = {
+        "view_partner", "view_requestlog", "view_push", "view_command", "view_realtimeauthorization",
+        "view_hubclientinfo", "view_locationpublishing",
     }  # fmt: skip
+    assert codenames("viewer") == codenames("finance") == seen
+    assert codenames("operator") == seen | {
+        "add_partner", "change_partner", "change_push", "add_locationpublishing", "change_locationpublishing",
+    }  # fmt: skip
+
+
+def test_a_viewer_reads_the_partners_commands_and_cannot_change_a_partner(client, django_user_model):
+    define_roles()
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.groups.set(Group.objects.filter(name="viewer"))
+    client.force_login(viewer)
+    assert client.get(reverse("admin:roaming_command_changelist")).status_code == 200
+    partner = Partner.objects.create(name="Partner eMSP")
+    change = client.get(reverse("admin:roaming_partner_change", args=[partner.pk]))
+    assert change.status_code == 200 and b'name="_save"' not in change.content
