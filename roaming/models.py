@@ -128,6 +128,9 @@ class Push(models.Model):
     method = models.CharField(max_length=6, choices=Method.choices)
     path = models.CharField(max_length=255, help_text="Appended to the partner's endpoint (e.g. DE/VST/1/17)")
     body = models.JSONField()
+    to_party = models.CharField(
+        max_length=6, blank=True, help_text='The party it is for ("CC*PID", sent as OCPI-to-*); blank: the first role'
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -220,6 +223,9 @@ class RealtimeAuthorization(models.Model):
     authorization_reference = models.CharField(max_length=36, blank=True)
     location_id = models.CharField(max_length=36, blank=True)
     evse_uid = models.CharField(max_length=36, blank=True)
+    superseded = models.BooleanField(
+        default=False, help_text="The issuer pushed the token since: this answer no longer stands for the next question"
+    )
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -14,6 +14,12 @@ def issuer_parties(partner: Partner) -> list[str]:
     return sorted(issuer_party(country_code=cc, party_id=pid) for cc, pid in partner.parties() if cc and pid)
 
 
+def party_pair(issuer: str) -> tuple[str, str] | None:
+    """ "CC*PID" as the (country_code, party_id) an OCPI-to-* header names; None for "" (our own, unknown)."""
+    country_code, _, party_id = issuer.partition("*")
+    return (country_code, party_id) if country_code and party_id else None
+
+
 def issuing_partner(*, issuer: str) -> Partner | None:
     """The registered partner speaking for the token issuer "CC*PID" (None for our own tokens)."""
     if not issuer:

@@ -13,8 +13,11 @@ def _lifetime() -> timedelta:
 
 
 def cached_answer(*, id_tag: str, now: datetime | None = None) -> RealtimeAuthorization | None:
-    """The latest answer about `id_tag` that still stands (younger than OCPI_AUTHORIZE_CACHE_SECONDS)."""
+    """The latest answer about `id_tag` that still stands: younger than OCPI_AUTHORIZE_CACHE_SECONDS, and the
+    issuer has not pushed the token since (roaming.services.tokens)."""
     since = (now or timezone.now()) - _lifetime()
     return (
-        RealtimeAuthorization.objects.filter(id_tag=id_tag, created_at__gt=since).order_by("-created_at", "-id").first()
+        RealtimeAuthorization.objects.filter(id_tag=id_tag, created_at__gt=since, superseded=False)
+        .order_by("-created_at", "-id")
+        .first()
     )

@@ -32,6 +32,7 @@ from roaming.envelope import OcpiJSONEncoder
 from roaming.mapping.locations import evse_object, location_object
 from roaming.mapping.timestamps import ocpi_datetime
 from roaming.models import Partner, Push
+from roaming.parties import party_pair
 from roaming.secrets import decrypt
 from roaming.selectors.publishing import partners_seeing, published_location_ids
 from stations.models import ChargingStation, Evse, Location, RegistrationStatus
@@ -47,10 +48,18 @@ def receivers(*, module: str) -> list[Partner]:
 
 
 def enqueue(
-    *, module: str, object_key: str, method: str, path: str, body: dict[str, Any], partners: list[Partner]
+    *,
+    module: str,
+    object_key: str,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    partners: list[Partner],
+    to_party: str = "",
 ) -> list[int]:
     """One pending push per partner; the ids of the partners to wake. The body is kept as it goes on the
-    wire: Decimals become JSON numbers by OCPI's encoder (the JSON column and the client take no Decimal)."""
+    wire: Decimals become JSON numbers by OCPI's encoder (the JSON column and the client take no Decimal).
+    `to_party` ("CC*PID"): the party behind the partner it is for (a hub routes it by OCPI-to-*)."""
     body = json.loads(json.dumps(body, cls=OcpiJSONEncoder))
     now = timezone.now()
     Push.objects.bulk_create(
@@ -61,6 +70,7 @@ def enqueue(
             method=method,
             path=path,
             body=body,
+            to_party=to_party,
             created_at=now,
             next_attempt_at=now,
         )
@@ -255,6 +265,7 @@ def send_pending(*, partner_id: int, now: datetime | None = None) -> int:
                 partner=partner,
                 raw=partner.tokens_raw,
                 body=None if push.method == Push.Method.DELETE else push.body,
+                to_party=party_pair(push.to_party),
             )
         except client.PartnerUnavailable as failure:
             if push.attempts >= settings.OCPI_PUSH_MAX_ATTEMPTS:

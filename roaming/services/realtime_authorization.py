@@ -33,6 +33,7 @@ from roaming import client
 from roaming.envelope import OcpiError
 from roaming.mapping import tokens as mapping
 from roaming.models import Partner, RealtimeAuthorization
+from roaming.parties import issuer_parties, party_pair
 from roaming.secrets import decrypt
 from roaming.selectors.authorizations import cached_answer
 from sessions.authorization import RemoteQuestion
@@ -44,21 +45,13 @@ TOKENS = "tokens"
 SENDER = "SENDER"
 
 
-def _parties(partner: Partner) -> set[str]:
-    roles = [role for role in partner.roles if isinstance(role, dict)]
-    pairs = [(partner.country_code, partner.party_id)] + [
-        (r.get("country_code", ""), r.get("party_id", "")) for r in roles
-    ]
-    return {mapping.issuer_party(country_code=str(cc), party_id=str(pid)) for cc, pid in pairs if cc and pid}
-
-
 def issuers_to_ask(*, issuer_party: str) -> list[Partner]:
     """The registered partners with a tokens SENDER to ask: the token's issuer, or all for an unknown token."""
     partners = Partner.objects.filter(status=Partner.Status.REGISTERED).exclude(their_token_encrypted="").order_by("id")
     return [
         partner
         for partner in partners
-        if partner.endpoint(TOKENS, SENDER) and (not issuer_party or issuer_party in _parties(partner))
+        if partner.endpoint(TOKENS, SENDER) and (not issuer_party or issuer_party in issuer_parties(partner))
     ]
 
 
@@ -77,7 +70,7 @@ def _keep_token(partner: Partner, uid: str, token: Any) -> None:
         issued = mapping.issued_token(token if isinstance(token, dict) else {})
     except OcpiError:
         return
-    if issued.id_tag != uid or issued.issuer_party not in _parties(partner):
+    if issued.id_tag != uid or issued.issuer_party not in issuer_parties(partner):
         return
     with suppress(IdTokenTaken):  # the uid is another issuer's token: we keep the answer, not this copy
         keep_issued_token(token=issued)
@@ -95,6 +88,7 @@ def _ask(partner: Partner, question: RemoteQuestion, references: dict[str, Any] 
             raw=partner.tokens_raw,
             body=references,
             timeout=settings.OCPI_AUTHORIZE_TIMEOUT,
+            to_party=party_pair(question.issuer_party),
         )
     except client.PartnerUnavailable:
         return "unavailable"

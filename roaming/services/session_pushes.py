@@ -74,6 +74,7 @@ def push_session(*, transaction_id: int) -> list[int]:
         path="/".join([settings.OCPI_COUNTRY_CODE, settings.OCPI_PARTY_ID, str(tx.pk)]),
         body=_wire(session_object(tx, cdr=cdr, **_how(tx), **_party())),
         partners=[partner],
+        to_party=tx.id_tag.issuer_party,
     )
 
 
@@ -115,5 +116,11 @@ def push_cdr(*, record_id: int) -> list[int]:
         if queued.exists():
             return []
         return enqueue(
-            module=CDRS, object_key=str(record.pk), method=Push.Method.POST, path="", body=body, partners=[partner]
+            module=CDRS,
+            object_key=str(record.pk),
+            method=Push.Method.POST,
+            path="",
+            body=body,
+            partners=[partner],
+            to_party=record.transaction.id_tag.issuer_party,
         )

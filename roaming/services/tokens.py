@@ -10,7 +10,7 @@ from typing import Any
 
 from roaming.envelope import CLIENT_ERROR, INVALID_PARAMETERS, OcpiError
 from roaming.mapping import tokens as mapping
-from roaming.models import Partner
+from roaming.models import Partner, RealtimeAuthorization
 from sessions.id_tokens import IdTokenTaken, keep_issued_token
 from sessions.models import IdTag
 from sessions.selectors import issued_token
@@ -56,9 +56,12 @@ def _keep(*, issuer: str, uid: str, token_type: str, token: dict[str, Any]) -> I
             INVALID_PARAMETERS, "The token's country_code, party_id, uid and type must be the URL's", http_status=400
         )
     try:
-        return keep_issued_token(token=issued)
+        kept = keep_issued_token(token=issued)
     except IdTokenTaken:
         raise OcpiError(CLIENT_ERROR, f"The uid {uid} is another issuer's token", http_status=409) from None
+    # What the issuer says now outranks what it (or nobody) answered about the token a moment ago.
+    RealtimeAuthorization.objects.filter(id_tag=uid, superseded=False).update(superseded=True)
+    return kept
 
 
 def get_token(

@@ -13,6 +13,7 @@ from roaming.models import Partner, RealtimeAuthorization
 from roaming.schemas.tokens import LOCATION_REFERENCES, TOKEN
 from roaming.secrets import encrypt
 from roaming.selectors.session_authorisation import Authorised, session_authorisation
+from roaming.services.tokens import put_token
 from sessions import authorization
 from sessions.id_tokens import keep_issued_token
 from sessions.models import IdTag, Transaction, Whitelist
@@ -103,6 +104,17 @@ def test_a_token_no_emsp_knows_is_invalid_and_the_answer_is_kept(station, emsp):
     assert authorization.authorize(id_tag="UNKNOWN-1", station_id=station.pk).status == "Invalid"
     assert len(emsp.authorize_requests()) == 1
     assert not IdTag.objects.filter(id_tag="UNKNOWN-1").exists()
+
+
+def test_a_token_its_emsp_pushes_after_an_unknown_answer_is_not_refused_from_the_cache(station, emsp):
+    """The answer "nobody knows it" stands for the next question, until the issuer pushes the token."""
+    owner = partner()
+    assert authorization.authorize(id_tag=UID, station_id=station.pk).status == "Invalid"
+    never = token(whitelist="NEVER")  # to be asked about every time
+    put_token(partner=owner, country_code="NL", party_id="EXA", uid=UID, token_type="RFID", token=never)
+    emsp.authorizations[UID] = info(token=never)
+    assert authorization.authorize(id_tag=UID, station_id=station.pk).status == "Accepted"  # asked, not the cache
+    assert len(emsp.authorize_requests()) == 2
 
 
 def test_the_first_emsp_that_allows_wins(station, emsp):

@@ -201,3 +201,22 @@ def test_the_cdr_is_queued_once_whoever_announces_it_again(world, receivers):
     assert session_pushes.push_cdr(record_id=record.pk) == [owner.pk]
     assert session_pushes.push_cdr(record_id=record.pk) == []
     assert Push.objects.filter(module="cdrs").count() == 1
+
+
+def test_a_hubs_partys_session_and_cdr_name_that_party_in_ocpi_to(
+    world, receivers, django_capture_on_commit_callbacks, settings
+):
+    """A hub speaks for several parties: the session and its CDR are addressed to the token's issuer behind it."""
+    settings.OCPI_SESSION_PUSH_INTERVAL = 3600
+    station, _, _ = world
+    hub_roles = [{"role": "HUB", "country_code": "DE", "party_id": "HUB"},
+                 {"role": "EMSP", "country_code": "BE", "party_id": "BEM"}]  # fmt: skip
+    partner("Hub", "hub-token-c", country_code="DE", party_id="HUB", roles=hub_roles)
+    token("BE-1", "BE*BEM")
+    tx = start(station, django_capture_on_commit_callbacks, id_tag="BE-1")
+    stop(station, tx, 1_002_000, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        seal_session(transaction_id=tx.pk)
+    sent = [(r.method, r.headers["OCPI-to-country-code"], r.headers["OCPI-to-party-id"]) for r in receivers.received]
+    assert sent == [("PUT", "BE", "BEM"), ("PUT", "BE", "BEM"), ("POST", "BE", "BEM")]
+    assert {p.partner.name for p in Push.objects.all()} == {"Hub"}
