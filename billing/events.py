@@ -4,6 +4,7 @@ Published through csms.lifecycle once the change commits; subscribers are regist
 AppConfig.ready(), and billing never imports them.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from csms import lifecycle
@@ -29,8 +30,11 @@ class TariffChanged:
 
     tariff_pk: int
     tariff_id: str
+    # The locations where the change moved which tariff a connector charges (an assignment added, moved or
+    # removed); empty when only what the tariff charges changed.
+    location_ids: tuple[int, ...] = ()
 
 
-def tariff_changed(*, tariff_pk: int, tariff_id: str) -> None:
+def tariff_changed(*, tariff_pk: int, tariff_id: str, location_ids: Iterable[int] = ()) -> None:
     """Announce, after commit, that what the tariff charges or where it applies changed."""
-    lifecycle.publish(TariffChanged(tariff_pk=tariff_pk, tariff_id=tariff_id))
+    lifecycle.publish(TariffChanged(tariff_pk=tariff_pk, tariff_id=tariff_id, location_ids=tuple(sorted(location_ids))))

@@ -56,6 +56,12 @@ def tariff_for_connector(
     return _tariffs_for(connector_ids=[connector.pk], user=user, at=at or timezone.now()).get(connector.pk)
 
 
+def assigned_location_ids(assignments: QuerySet[TariffAssignment]) -> set[int]:
+    """The locations these assignments apply at (an EVSE's or a connector's station's location)."""
+    rows = assignments.values_list("location_id", "evse__station__location_id", "connector__evse__station__location_id")
+    return {next(pk for pk in row if pk is not None) for row in rows if any(pk is not None for pk in row)}
+
+
 def general_tariffs(*, connector_ids: Iterable[int], at: datetime | None = None) -> dict[int, Tariff]:
     """Per connector id, the tariff it charges every driver (no group's contract price) at `at` (default now).
 

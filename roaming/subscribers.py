@@ -59,3 +59,5 @@ def transaction_started(event: TransactionStarted) -> None:
 def tariff_changed(event: TariffChanged) -> None:
     """PUT the tariff to every tariffs receiver, or DELETE it where it stopped being published."""
     tasks.wake(tariff_pushes.push_tariff(tariff_pk=event.tariff_pk))
+    for location_id in event.location_ids:  # its connectors' tariff_ids changed: PUT the location whole
+        tasks.wake(push.push_location(location_id=location_id))

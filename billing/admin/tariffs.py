@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from billing.events import tariff_changed
 from billing.models import PriceComponent, Tariff, TariffAssignment, TariffElement
 from billing.preview import preview
+from billing.selectors import assigned_location_ids
 from billing.tariffs import pricing_tariff
 from stations.models import Location
 
@@ -146,20 +147,25 @@ class TariffAdmin(admin.ModelAdmin):
     ]
 
     def save_related(self, request, form, formsets, change) -> None:
-        """Once its elements, prices and assignments are saved too, the tariff's change is announced."""
+        """Once its elements, prices and assignments are saved too, the tariff's change is announced, with
+        the locations an assignment was added to, moved from or to, or removed from."""
+        tariff = form.instance
+        moved = any(formset.model is TariffAssignment and formset.has_changed() for formset in formsets)
+        before = assigned_location_ids(tariff.assignments.all()) if moved else set()
         super().save_related(request, form, formsets, change)
-        tariff_changed(tariff_pk=form.instance.pk, tariff_id=form.instance.tariff_id)
+        after = assigned_location_ids(tariff.assignments.all()) if moved else set()
+        tariff_changed(tariff_pk=tariff.pk, tariff_id=tariff.tariff_id, location_ids=before | after)
 
     def delete_model(self, request, obj: Tariff) -> None:
-        pk, tariff_id = obj.pk, obj.tariff_id
+        pk, tariff_id, locations = obj.pk, obj.tariff_id, assigned_location_ids(obj.assignments.all())
         super().delete_model(request, obj)
-        tariff_changed(tariff_pk=pk, tariff_id=tariff_id)
+        tariff_changed(tariff_pk=pk, tariff_id=tariff_id, location_ids=locations)
 
     def delete_queryset(self, request, queryset) -> None:
-        gone = list(queryset.values_list("pk", "tariff_id"))
+        gone = [(t.pk, t.tariff_id, assigned_location_ids(t.assignments.all())) for t in queryset]
         super().delete_queryset(request, queryset)
-        for pk, tariff_id in gone:
-            tariff_changed(tariff_pk=pk, tariff_id=tariff_id)
+        for pk, tariff_id, locations in gone:
+            tariff_changed(tariff_pk=pk, tariff_id=tariff_id, location_ids=locations)
 
     @admin.display(description="What sample sessions cost")
     def preview(self, tariff: Tariff) -> str:
@@ -211,20 +217,27 @@ class TariffAssignmentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: TariffAssignment, form, change) -> None:
         """Where a tariff applies decides whether partners see it: announce the tariff (and the one it
         was moved from)."""
-        before = TariffAssignment.objects.filter(pk=obj.pk).values_list("tariff_id", flat=True).first()
+        this = TariffAssignment.objects.filter(pk=obj.pk)
+        before = this.values_list("tariff_id", flat=True).first()
+        locations = assigned_location_ids(this)
         super().save_model(request, obj, form, change)
+        locations |= assigned_location_ids(this)
         for tariff in Tariff.objects.filter(pk__in={before, obj.tariff_id} - {None}):
-            tariff_changed(tariff_pk=tariff.pk, tariff_id=tariff.tariff_id)
+            tariff_changed(tariff_pk=tariff.pk, tariff_id=tariff.tariff_id, location_ids=locations)
 
     def delete_model(self, request, obj: TariffAssignment) -> None:
+        locations = assigned_location_ids(TariffAssignment.objects.filter(pk=obj.pk))
         super().delete_model(request, obj)
-        tariff_changed(tariff_pk=obj.tariff.pk, tariff_id=obj.tariff.tariff_id)
+        tariff_changed(tariff_pk=obj.tariff.pk, tariff_id=obj.tariff.tariff_id, location_ids=locations)
 
     def delete_queryset(self, request, queryset) -> None:
-        tariffs = list(Tariff.objects.filter(pk__in=queryset.values("tariff_id")))
+        tariffs = [
+            (tariff, assigned_location_ids(queryset.filter(tariff=tariff)))
+            for tariff in Tariff.objects.filter(pk__in=queryset.values("tariff_id"))
+        ]
         super().delete_queryset(request, queryset)
-        for tariff in tariffs:
-            tariff_changed(tariff_pk=tariff.pk, tariff_id=tariff.tariff_id)
+        for tariff, locations in tariffs:
+            tariff_changed(tariff_pk=tariff.pk, tariff_id=tariff.tariff_id, location_ids=locations)
 
     search_fields = [
         "tariff__tariff_id",

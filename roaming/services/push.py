@@ -35,6 +35,7 @@ from roaming.models import Partner, Push
 from roaming.parties import party_pair
 from roaming.secrets import decrypt
 from roaming.selectors.publishing import partners_seeing, published_location_ids
+from roaming.selectors.tariffs import connector_tariff_ids
 from stations.models import ChargingStation, Evse, Location, RegistrationStatus
 
 LOCATIONS = "locations"
@@ -129,6 +130,13 @@ def push_evse_status(*, station_id: int, evse_number: int | None = None) -> list
     return sorted(woken)
 
 
+def _tariff_ids(location: Location) -> dict[int, list[str]]:
+    """What each of the location's connectors charges, as the Locations sender's GETs show it."""
+    return connector_tariff_ids(
+        connector_ids=[c.pk for s in location.stations.all() for e in s.evses.all() for c in e.connectors.all()]
+    )
+
+
 def push_location(*, location_id: int, partners: list[Partner] | None = None) -> list[int]:
     """PUT the whole location: for a partner that may not know it, or know an older set of its EVSEs; only
     to the partners it is published to."""
@@ -143,7 +151,7 @@ def push_location(*, location_id: int, partners: list[Partner] | None = None) ->
         object_key=str(location.pk),
         method=Push.Method.PUT,
         path=_owner_path(location.pk),
-        body=location_object(location, **_party()),
+        body=location_object(location, tariff_ids=_tariff_ids(location), **_party()),
         partners=partners,
     )
 

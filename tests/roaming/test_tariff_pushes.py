@@ -11,6 +11,7 @@ from roaming import schemas
 from roaming.models import Push
 from roaming.services import registration
 from stations.models import Location
+from stations.services.connections import provision_station
 from tests.billing.test_admin import STANDARD, tariff_form
 from tests.roaming.fake_partner import VERSIONS_URL
 from tests.roaming.ocpi_shapes import assert_ocpi
@@ -134,3 +135,24 @@ def test_a_partner_registering_gets_every_published_tariff(
     calls = receivers.calls("tariffs")
     assert [(m, p) for m, p, _ in calls] == [("PUT", "DE/VST/PUBLISHED")]
     assert_ocpi(schemas.TARIFF, calls[0][2])
+
+
+def test_assigning_a_tariff_to_a_location_puts_the_location_with_its_connectors_new_tariff_ids(
+    admin_client, receivers, location, django_capture_on_commit_callbacks, eager_tasks
+):
+    """Connector.tariff_ids changed: the partner's copy of the location must say so, not only its tariffs."""
+    provision_station(charge_point_id="CP-TARIFF", password="a-long-password", location=location, evse_count=1)
+    partner("eMSP", modules=("locations", "tariffs"))
+    save(admin_client, django_capture_on_commit_callbacks, ADD, tariff_form(STANDARD, **assigned_to(location)))
+
+    [(method, path, body)] = receivers.calls("locations")
+    assert (method, path) == ("PUT", f"DE/VST/{location.pk}")
+    assert_ocpi(schemas.LOCATION, body)
+    assert [c["tariff_ids"] for e in body["evses"] for c in e["connectors"]] == [["STD"]]
+
+    receivers.received.clear()
+    assignment = TariffAssignment.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:billing_tariffassignment_delete", args=[assignment.pk]), {"post": "yes"})
+    [(method, _, body)] = receivers.calls("locations")
+    assert method == "PUT" and [c.get("tariff_ids", []) for e in body["evses"] for c in e["connectors"]] == [[]]
