@@ -50,7 +50,8 @@ class Partner(models.Model):
         return f"{self.name}{party}"
 
     def parties(self) -> set[tuple[str, str]]:
-        """The (country_code, party_id) of each of the partner's roles, upper case (a hub has many)."""
+        """The (country_code, party_id) the partner speaks for, upper case: each of its roles, and for a hub
+        the parties behind it it reported by HubClientInfo (OCPI: a hub reports only itself as a role)."""
         own = {
             (str(r.get("country_code", "")).upper(), str(r.get("party_id", "")).upper())
             for r in self.roles
@@ -58,6 +59,9 @@ class Partner(models.Model):
         }
         if self.party_id:
             own.add((self.country_code.upper(), self.party_id.upper()))
+        if self.pk and self.has_role("HUB"):
+            behind = self.hub_clients.values_list("country_code", "party_id")  # type: ignore[attr-defined]
+            own |= {(country_code.upper(), party_id.upper()) for country_code, party_id in behind}
         return own
 
     def has_role(self, role: str) -> bool:

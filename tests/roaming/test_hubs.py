@@ -5,9 +5,10 @@ calls we make name the party they are for in OCPI-to-*."""
 import json
 
 import pytest
+from django.utils import timezone
 
 from roaming import client
-from roaming.models import Partner, RequestLog
+from roaming.models import HubClientInfo, Partner, RequestLog
 from roaming.secrets import token_hash
 from sessions.models import IdTag
 from tests.roaming.conftest import auth
@@ -51,6 +52,17 @@ def test_a_hub_writes_tokens_for_each_of_its_parties_from_that_party(client, hub
         response = put_token(client, party, sender=party)
         assert (response.status_code, response.json()["status_code"]) == (200, 1000)
     assert sorted(IdTag.objects.values_list("issuer_party", flat=True)) == ["BE*BEM", "NL*EMS"]
+
+
+def test_a_party_behind_the_hub_known_by_hub_client_info_writes_its_tokens(client, hub):
+    """A hub lists only itself as a role (OCPI 2.2.1 credentials); the parties behind it come as ClientInfo."""
+    assert put_token(client, ("FR", "FRE"), sender=("FR", "FRE")).status_code == 400  # not known yet
+    HubClientInfo.objects.create(
+        partner=hub, country_code="FR", party_id="FRE", role="EMSP", status="CONNECTED", last_updated=timezone.now()
+    )
+    response = put_token(client, ("FR", "FRE"), sender=("FR", "FRE"))
+    assert (response.status_code, response.json()["status_code"]) == (200, 1000)
+    assert IdTag.objects.get().issuer_party == "FR*FRE"
 
 
 def test_a_party_of_the_hub_cannot_write_another_partys_tokens(client, hub):
