@@ -177,3 +177,17 @@ def test_sessions_and_cdrs_are_listed_in_our_version_details(client, world):
     endpoints = client.get("/ocpi/2.2.1", **auth(TOKEN_C)).json()["data"]["endpoints"]
     listed = {(e["identifier"], e["role"]): e["url"] for e in endpoints}
     assert listed[("sessions", "SENDER")].endswith(SESSIONS) and listed[("cdrs", "SENDER")].endswith(CDRS)
+
+
+def test_a_cdr_is_the_same_cdr_after_its_location_and_token_change(client, world):
+    """mod_cdrs: a CDR holds the Location, EVSE and Token as they were, and is never changed once sent."""
+    seal_session(transaction_id=world[0].pk)
+    before = client.get(CDRS, **auth(TOKEN_C)).json()["data"][0]
+    location = world[0].station.location
+    location.name, location.address, location.city = "Renamed depot", "Neue Str. 9", "Potsdam"
+    location.save()
+    IdTag.objects.filter(id_tag="NL-1").update(contract_id="NL-1-REISSUED", token_type="APP_USER")
+    after = client.get(CDRS, **auth(TOKEN_C)).json()["data"][0]
+    assert after == before
+    assert (after["cdr_location"]["name"], after["cdr_token"]["contract_id"]) == ("Depot", "NL-1-C")
+    assert client.get(SESSIONS, **auth(TOKEN_C)).json()["data"][0]["cdr_token"]["contract_id"] == "NL-1-REISSUED"
