@@ -48,7 +48,13 @@ def test_our_calls_to_the_configuration_modules_carry_no_routing_headers(emsp):
 
 
 @pytest.mark.parametrize(
-    "path", ["/ocpi/2.2.1/nosuchmodule", "/ocpi/2.2.1/sessions/1/charging_preferences", "/ocpi/3.0/locations"]
+    "path",
+    [
+        "/ocpi/2.2.1/nosuchmodule",
+        "/ocpi/2.2.1/sessions/1/charging_preferences",
+        "/ocpi/3.0/locations",
+        "/ocpi/2.2.1/nosuchmodule/",
+    ],
 )
 def test_a_path_that_is_no_endpoint_is_404_in_the_envelope(client, hub, path):
     response = client.get(path, **auth(TOKEN))

@@ -2,6 +2,7 @@
 charging (at most once per OCPI_SESSION_PUSH_INTERVAL, a later PUT superseding a waiting one), at the
 stop, and the CDR once when billing seals the session; nothing to any other partner."""
 
+import importlib
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -249,3 +250,19 @@ def test_a_cdr_mapped_twice_keeps_one_body(world):
     station.location.save()
     assert cdr_snapshots.cdr_body(ChargeDetailRecord.objects.get(pk=record.pk)) == first
     assert CdrSnapshot.objects.count() == 1
+
+
+def test_a_cdr_posted_before_snapshots_existed_is_kept_as_posted(world):
+    """roaming 0011 keeps each CDR already queued as the body that went out, not as it would map now."""
+    from django.apps import apps
+
+    keep = importlib.import_module("roaming.migrations.0011_cdr_snapshot").keep_the_posted_cdrs
+    station, owner, _ = world
+    record = seal_session(transaction_id=stored_session(station, IdTag.objects.get(id_tag="NL-1")).pk)
+    sent = {"id": str(record.pk), "cdr_location": {"name": "Depot as it was"}}
+    common = {"module": "cdrs", "partners": [owner], "method": "POST", "path": ""}
+    push.enqueue(object_key=str(record.pk), body=sent, **common)
+    push.enqueue(object_key="424242", body={"id": "424242"}, **common)  # a record since deleted: nothing to keep
+    keep(apps, None)
+    assert list(CdrSnapshot.objects.values_list("record_id", "body")) == [(record.pk, sent)]
+    assert cdr_snapshots.cdr_body(record) == sent
