@@ -122,9 +122,29 @@ def _ocpi_status(response: HttpResponse) -> int | None:
         return None
 
 
-def ocpi_view(*, token_a: bool = False) -> Callable:
+def first_party(partner: Partner) -> tuple[str, str] | None:
+    """The party a partner is by default (its first role, as registration stored it)."""
+    if partner.party_id:
+        return partner.country_code, partner.party_id
+    role = next((r for r in partner.roles if isinstance(r, dict) and r.get("party_id")), None)
+    return (str(role.get("country_code", "")), str(role["party_id"])) if role else None
+
+
+def _route(response: HttpResponse, caller: Caller) -> None:
+    """The routing headers of a functional module's answer (transport and format, "Message Routing"): from
+    us, to the party that asked (its OCPI-from-*, else the partner's first role)."""
+    response["OCPI-from-country-code"] = settings.OCPI_COUNTRY_CODE
+    response["OCPI-from-party-id"] = settings.OCPI_PARTY_ID
+    to_party = caller.from_party or first_party(caller.partner)
+    if to_party is not None:
+        response["OCPI-to-country-code"], response["OCPI-to-party-id"] = to_party
+
+
+def ocpi_view(*, token_a: bool = False, routed: bool = True) -> Callable:
     """Wrap an OCPI view `view(request, caller, ...)`; `token_a`: whether token A may call it (spec 2.2.1
-    transport: only versions and credentials)."""
+    transport: only versions and credentials); `routed`: whether its answers carry the routing headers
+    (functional modules do; the configuration modules, versions, credentials and hub client info, SHALL
+    NOT)."""
 
     def decorate(view: Callable) -> Callable:
         @csrf_exempt
@@ -135,6 +155,7 @@ def ocpi_view(*, token_a: bool = False) -> Callable:
             found = authenticate(request.headers.get("Authorization", ""))
             partner = found[0] if found else None
             error = ""
+            caller: Caller | None = None
             if found is None or (found[1] is TokenKind.A and not token_a):
                 response = ocpi_response(None, CLIENT_ERROR, "Unknown or missing credentials token", 401)
                 error = "unknown token" if found is None else "token A outside versions and credentials"
@@ -156,6 +177,8 @@ def ocpi_view(*, token_a: bool = False) -> Callable:
                     logger.exception("OCPI %s %s failed", request.method, request.path)
                     response = ocpi_response(None, SERVER_ERROR, "Internal error", 500)
                     error = "internal error"
+            if routed and caller is not None:
+                _route(response, caller)
             response["X-Request-ID"] = request_id
             response["X-Correlation-ID"] = correlation_id
             record_request(

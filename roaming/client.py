@@ -1,7 +1,7 @@
 """Our OCPI client: every call we make to a partner goes through `call`.
 
 It sends the token Base64-encoded (raw for partners flagged tokens_raw), X-Request-ID and
-X-Correlation-ID, and OCPI-from/to party headers; it times out; it logs one RequestLog row per call; and
+X-Correlation-ID, and OCPI-from/to party headers (not to the configuration modules); it times out; it logs one RequestLog row per call; and
 it turns anything but an envelope with status_code 1000 into `PartnerUnavailable` or `PartnerRefused`.
 
 An outage is what waiting may mend: no answer, a timeout, no OCPI envelope, HTTP 5xx, 408 (it timed us out)
@@ -53,24 +53,28 @@ def call(
     correlation_id: str | None = None,
     timeout: float | None = None,
     to_party: tuple[str, str] | None = None,
+    routed: bool = True,
 ) -> Any:
     """The `data` of the partner's envelope for one request (`timeout` in seconds, OCPI_HTTP_TIMEOUT by default).
 
     `to_party` (country_code, party_id): the party the call is for, sent as OCPI-to-* so a hub routes it
-    (e.g. a token's issuer); by default the partner's first role."""
+    (e.g. a token's issuer); by default the partner's first role. `routed=False` for the configuration
+    modules (versions, credentials, hub client info): they are platform to platform, and the spec says
+    routing headers SHALL NOT be used with them."""
     request_id = str(uuid.uuid4())
     correlation_id = correlation_id or str(uuid.uuid4())
     headers = {
         "Authorization": authorization(token, raw=raw),
         "X-Request-ID": request_id,
         "X-Correlation-ID": correlation_id,
-        "OCPI-from-country-code": settings.OCPI_COUNTRY_CODE,
-        "OCPI-from-party-id": settings.OCPI_PARTY_ID,
     }
-    if to_party is None and partner is not None and partner.party_id:
-        to_party = (partner.country_code, partner.party_id)
-    if to_party is not None:
-        headers["OCPI-to-country-code"], headers["OCPI-to-party-id"] = to_party
+    if routed:
+        headers["OCPI-from-country-code"] = settings.OCPI_COUNTRY_CODE
+        headers["OCPI-from-party-id"] = settings.OCPI_PARTY_ID
+        if to_party is None and partner is not None and partner.party_id:
+            to_party = (partner.country_code, partner.party_id)
+        if to_party is not None:
+            headers["OCPI-to-country-code"], headers["OCPI-to-party-id"] = to_party
     payload = None if body is None else json.dumps(body)
     if payload is not None:
         headers["Content-Type"] = "application/json"

@@ -288,3 +288,20 @@ class HubClientInfo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country_code}*{self.party_id} {self.role} ({self.status})"
+
+
+class CdrSnapshot(models.Model):
+    """A sealed record's OCPI CDR as first mapped, served ever after (mod_cdrs: a CDR "cannot be changed or
+    replaced once sent", and carries the Location, EVSE and Token as they were).
+
+    One per record (the one-to-one is unique), so two first mappings at once keep one body; the body is
+    JSON as the partner reads it (numbers as OCPI's encoder writes them)."""
+
+    record = models.OneToOneField(
+        "billing.ChargeDetailRecord", on_delete=models.CASCADE, related_name="ocpi_cdr", primary_key=True
+    )
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"CDR {self.record_id}"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from roaming.views import (
     cdrs,
@@ -10,6 +10,7 @@ from roaming.views import (
     sessions,
     tariffs,
     tokens,
+    unknown,
     versions,
 )
 
@@ -38,4 +39,6 @@ urlpatterns = [
     path("2.2.1/chargingprofiles/<str:session_id>", charging_profiles.charging_profile, name="chargingprofile"),
     path("2.2.1/hubclientinfo", hub_client_info.endpoint, name="hubclientinfo"),
     path("2.2.1/hubclientinfo/<str:country_code>/<str:party_id>", hub_client_info.client_info, name="client-info"),
+    # Last: a trailing slash, else the envelope's 404 for a path that is no endpoint of ours.
+    re_path(r"^.*$", unknown.endpoint, name="unknown"),
 ]

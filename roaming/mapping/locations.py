@@ -39,6 +39,12 @@ _PHASES = {
 }
 _COORDINATE = Decimal("0.000001")  # six decimals: OCPI's regex wants 5 to 7
 
+# What a partner can do with every EVSE of ours through our receivers: START/STOP_SESSION, RESERVE_NOW and
+# UNLOCK_CONNECTOR (Commands) and charging profiles (ChargingProfiles); remote start/stop and unlock are
+# OCPP core in 1.6 and 2.0.1. Not RFID_READER: no row of ours says whether a station has one (a tag at
+# the station may come from an app or a plug-and-charge contract alike), so it is not claimed.
+CAPABILITIES = ("CHARGING_PROFILE_CAPABLE", "REMOTE_START_STOP_CAPABLE", "RESERVABLE", "UNLOCK_CAPABLE")
+
 
 def location_object(
     location: Location,
@@ -91,6 +97,7 @@ def evse_object(
         "uid": str(evse.pk),
         "evse_id": emi3_evse_id(evse, country_code=country_code, party_id=party_id),
         "status": str(status),
+        "capabilities": list(CAPABILITIES),
         "connectors": [connector_object(c, tariff_ids=(tariff_ids or {}).get(c.pk, ())) for c in connectors],
         "last_updated": ocpi_datetime(_evse_updated(evse, connectors)),
     }

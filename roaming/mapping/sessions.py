@@ -9,7 +9,7 @@ caller passes it (billing.selectors.session_cost), else the running cost billing
 
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from billing import pricing
@@ -20,7 +20,9 @@ from sessions.models import AuthorizationStatus, IdTag, Transaction
 
 # When no tariff priced the session: the currency a tariff has unless told otherwise.
 DEFAULT_CURRENCY = str(Tariff._meta.get_field("currency").default)
-_VOLUME_PLACES = Decimal("0.000001")
+# OCPI types: "Unless mentioned otherwise, numbers use 4 decimals" (no rounding rule is given: half up,
+# as billing rounds money). Money is kept to 4 decimals at most, so only volumes are ever rounded here.
+_VOLUME_PLACES = Decimal("0.0001")
 _CDR_TOKEN_TYPE = {ours: ocpi for ocpi, ours in TOKEN_TYPE.items()}
 
 
@@ -52,8 +54,9 @@ def charging_periods(periods: Iterable[pricing.ChargingPeriod] | Iterable[dict[s
 
 
 def volume(value: Decimal | str | int) -> Decimal:
-    """A volume to the millionth, as billing keeps them (an hour's third has no exact JSON number)."""
-    return Decimal(str(value)).quantize(_VOLUME_PLACES).normalize()
+    """A volume (kWh, hours, A, kW, %) to the ten-thousandth, half up; billing keeps them to the millionth
+    (an hour's third, 0.333333, becomes 0.3333). Only what a partner reads is rounded, never a cost."""
+    return Decimal(str(value)).quantize(_VOLUME_PLACES, rounding=ROUND_HALF_UP).normalize()
 
 
 def price(excl_vat: Decimal | str | None, incl_vat: Decimal | str | None) -> dict[str, Any]:

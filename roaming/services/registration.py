@@ -96,7 +96,7 @@ def _credentials_object(value: Any) -> tuple[str, str, list[dict[str, Any]]]:
 
 def _get(url: str, *, token: str, partner: Partner | None, raw: bool) -> Any:
     try:
-        return client.call("GET", url, token=token, partner=partner, raw=raw)
+        return client.call("GET", url, token=token, partner=partner, raw=raw, routed=False)
     except (client.PartnerUnavailable, client.PartnerRefused) as failure:
         raise OcpiError(UNABLE_TO_USE_CLIENT_API, f"Unable to use the partner's API: {failure}")
 
@@ -210,7 +210,13 @@ def register_with_partner(*, name: str, versions_url: str, token_a: str, tokens_
     ours = new_token()
     try:
         answer = client.call(
-            "POST", credentials_url, token=token_a, partner=partner, raw=tokens_raw, body=our_credentials(token=ours)
+            "POST",
+            credentials_url,
+            token=token_a,
+            partner=partner,
+            raw=tokens_raw,
+            body=our_credentials(token=ours),
+            routed=False,
         )
     except (client.PartnerUnavailable, client.PartnerRefused) as failure:
         raise OcpiError(UNABLE_TO_USE_CLIENT_API, f"The partner refused our credentials: {failure}")
@@ -228,7 +234,9 @@ def unregister_at_partner(*, partner: Partner) -> str | None:
     url = partner.endpoint("credentials", "RECEIVER") or partner.endpoint("credentials")
     if url and partner.their_token_encrypted:
         try:
-            client.call("DELETE", url, token=their_token(partner=partner), partner=partner, raw=partner.tokens_raw)
+            client.call(
+                "DELETE", url, token=their_token(partner=partner), partner=partner, raw=partner.tokens_raw, routed=False
+            )
         except (client.PartnerUnavailable, client.PartnerRefused) as failure:
             problem = str(failure)
     unregister(partner=partner)
@@ -250,7 +258,7 @@ def rotate_credentials(*, partner: Partner) -> None:
     try:
         answer = client.call(
             "PUT", url, token=their_token(partner=partner), partner=partner, raw=partner.tokens_raw,
-            body=our_credentials(token=ours),
+            body=our_credentials(token=ours), routed=False,
         )  # fmt: skip
         token, versions_url, roles = _credentials_object(answer)
     except (client.PartnerUnavailable, client.PartnerRefused, OcpiError) as failure:

@@ -20,11 +20,11 @@ from django.utils import timezone
 from billing.models import ChargeDetailRecord
 from billing.selectors import session_cost
 from roaming.envelope import OcpiJSONEncoder
-from roaming.mapping.cdrs import cdr_object
 from roaming.mapping.sessions import session_object
 from roaming.models import Partner, Push
 from roaming.parties import issuing_partner
 from roaming.selectors.session_authorisation import session_authorisation
+from roaming.services.cdr_snapshots import cdr_body
 from roaming.services.push import RECEIVER, enqueue
 from sessions.models import Transaction
 
@@ -109,7 +109,7 @@ def push_cdr(*, record_id: int) -> list[int]:
     partner = None if record is None else _token_owner(record.transaction, CDRS)
     if record is None or partner is None:
         return []
-    body = _wire(cdr_object(record, **_how(record.transaction), **_party()))
+    body = cdr_body(record)  # the CDR as first mapped: GET lists this very body
     with db_transaction.atomic():
         Partner.objects.select_for_update().filter(pk=partner.pk).first()  # two announcements queue it once
         queued = Push.objects.filter(partner=partner, module=CDRS, object_key=str(record.pk), method=Push.Method.POST)

@@ -1,15 +1,14 @@
-"""The CDRs module, SENDER (we are the CPO): the sealed records of a partner's tokens' sessions, page by page."""
+"""The CDRs module, SENDER (we are the CPO): the sealed records of a partner's tokens' sessions, page by page,
+each as it was first mapped (roaming.services.cdr_snapshots)."""
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from roaming.auth import Caller, ocpi_view
 from roaming.envelope import OcpiError, ocpi_response
-from roaming.mapping.cdrs import cdr_object
 from roaming.pagination import page_request, paginate
 from roaming.parties import issuer_parties
-from roaming.selectors.session_authorisation import session_authorisations
 from roaming.selectors.sessions import partner_cdrs
+from roaming.services.cdr_snapshots import cdr_bodies
 
 
 @ocpi_view()
@@ -20,11 +19,5 @@ def cdr_list(request: HttpRequest, caller: Caller) -> HttpResponse:
         issuers=issuer_parties(caller.partner), date_from=page_params.date_from, date_to=page_params.date_to
     )
     page = paginate(request, records, page_params)
-    party = {"country_code": settings.OCPI_COUNTRY_CODE, "party_id": settings.OCPI_PARTY_ID}
-    authorised = session_authorisations([record.transaction for record in page.items])
-    data = [
-        cdr_object(record, auth_method=how.method, reference=how.reference, **party)
-        for record in page.items
-        if (how := authorised[record.transaction_id])
-    ]
-    return page.apply(ocpi_response(data))
+    bodies = cdr_bodies(page.items)
+    return page.apply(ocpi_response([bodies[record.pk] for record in page.items]))

@@ -13,7 +13,7 @@ def _registered(caller: Caller) -> None:
         raise OcpiError(CLIENT_ERROR, "Not registered", http_status=405)
 
 
-@ocpi_view(token_a=True)
+@ocpi_view(token_a=True, routed=False)
 def credentials(request: HttpRequest, caller: Caller) -> HttpResponse:
     if request.method == "GET":
         return ocpi_response(registration.our_credentials(token=caller.presented_token))

@@ -7,7 +7,7 @@ from roaming.envelope import CLIENT_ERROR, OcpiError, ocpi_response
 from roaming.services import hub_clients
 
 
-@ocpi_view()
+@ocpi_view(routed=False)
 def client_info(request: HttpRequest, caller: Caller, country_code: str, party_id: str) -> HttpResponse:
     where = {"partner": caller.partner, "country_code": country_code, "party_id": party_id}
     if request.method == "GET":
@@ -18,7 +18,7 @@ def client_info(request: HttpRequest, caller: Caller, country_code: str, party_i
     raise OcpiError(CLIENT_ERROR, f"{request.method} is not a hubclientinfo receiver method", http_status=405)
 
 
-@ocpi_view()
+@ocpi_view(routed=False)
 def endpoint(request: HttpRequest, caller: Caller) -> HttpResponse:
     """The module's URL as our version details list it: the receiver works only on one party under it."""
     raise OcpiError(CLIENT_ERROR, "Address one party: hubclientinfo/{country_code}/{party_id}", http_status=405)

@@ -27,12 +27,12 @@ def _absolute(name: str) -> str:
     return settings.OCPI_BASE_URL + reverse(name)
 
 
-@ocpi_view(token_a=True)
+@ocpi_view(token_a=True, routed=False)
 def versions(request: HttpRequest, caller: Caller) -> HttpResponse:
     return ocpi_response([{"version": VERSION, "url": _absolute("roaming:version-details")}])
 
 
-@ocpi_view(token_a=True)
+@ocpi_view(token_a=True, routed=False)
 def version_details(request: HttpRequest, caller: Caller) -> HttpResponse:
     endpoints = [{"identifier": module, "role": role, "url": _absolute(name)} for module, role, name in MODULES]
     return ocpi_response({"version": VERSION, "endpoints": endpoints})

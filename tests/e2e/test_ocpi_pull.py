@@ -77,6 +77,10 @@ def test_the_partner_registers_and_pulls_our_locations_and_tariffs(ocpi_server, 
         for evse in location["evses"]:
             expected_tariff = "DEMO-DC" if evse["uid"] == str(fast_evse.pk) else "DEMO-AC"
             assert [c["tariff_ids"] for c in evse["connectors"]] == [[expected_tariff]]
+            # What our Commands and ChargingProfiles receivers take (never RFID_READER: we cannot know it).
+            assert evse["capabilities"] == [
+                "CHARGING_PROFILE_CAPABLE", "REMOTE_START_STOP_CAPABLE", "RESERVABLE", "UNLOCK_CAPABLE",
+            ]  # fmt: skip
 
     tariffs = ocpi_partner.control("GET", "/pull/tariffs?limit=1")
     assert tariffs["errors"] == []

@@ -97,6 +97,10 @@ def depot(db):
     return reloaded(location), ac, dc, (ac1, ac2, dc1)
 
 
+# What our Commands and ChargingProfiles receivers take for any EVSE; never RFID_READER, which we cannot know.
+EVERY_EVSE_CAN = ["CHARGING_PROFILE_CAPABLE", "REMOTE_START_STOP_CAPABLE", "RESERVABLE", "UNLOCK_CAPABLE"]
+
+
 def test_a_location_with_two_stations_and_three_evses(depot, django_assert_num_queries):
     location, ac, dc, (ac1, ac2, dc1) = depot
     with django_assert_num_queries(0):  # everything came with the prefetch
@@ -119,6 +123,7 @@ def test_a_location_with_two_stations_and_three_evses(depot, django_assert_num_q
                 "uid": str(ac1.pk),
                 "evse_id": f"DE*VST*E{ac.pk:05d}*1",
                 "status": "CHARGING",
+                "capabilities": EVERY_EVSE_CAN,
                 "connectors": [
                     {
                         "id": "1",
@@ -137,6 +142,7 @@ def test_a_location_with_two_stations_and_three_evses(depot, django_assert_num_q
                 "uid": str(ac2.pk),
                 "evse_id": f"DE*VST*E{ac.pk:05d}*2",
                 "status": "AVAILABLE",
+                "capabilities": EVERY_EVSE_CAN,
                 "connectors": [
                     {
                         "id": "1",
@@ -155,6 +161,7 @@ def test_a_location_with_two_stations_and_three_evses(depot, django_assert_num_q
                 "uid": str(dc1.pk),
                 "evse_id": f"DE*VST*E{dc.pk:05d}*1",
                 "status": "AVAILABLE",  # one of its connectors can charge
+                "capabilities": EVERY_EVSE_CAN,
                 "connectors": [
                     {
                         "id": "1",

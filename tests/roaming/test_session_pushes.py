@@ -2,6 +2,7 @@
 charging (at most once per OCPI_SESSION_PUSH_INTERVAL, a later PUT superseding a waiting one), at the
 stop, and the CDR once when billing seals the session; nothing to any other partner."""
 
+import importlib
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -14,12 +15,13 @@ from django.utils import timezone
 from billing.models import ChargeDetailRecord
 from billing.services import seal_session
 from roaming import schemas, tasks
-from roaming.models import Push
-from roaming.services import push, session_pushes
+from roaming.models import CdrSnapshot, Push
+from roaming.services import cdr_snapshots, push, session_pushes
 from sessions.meter import Sample
 from sessions.models import IdTag
 from sessions.services.meter_values import record_meter_values
 from sessions.services.transactions import start_transaction, stop_transaction
+from tests.roaming.conftest import auth
 from tests.roaming.fake_partner import BASE, FakePartner, envelope
 from tests.roaming.ocpi_shapes import assert_ocpi
 from tests.roaming.sessions_world import OTHER_TOKEN_C, TOKEN_C, partner, site, stored_session, token
@@ -220,3 +222,47 @@ def test_a_hubs_partys_session_and_cdr_name_that_party_in_ocpi_to(
     sent = [(r.method, r.headers["OCPI-to-country-code"], r.headers["OCPI-to-party-id"]) for r in receivers.received]
     assert sent == [("PUT", "BE", "BEM"), ("PUT", "BE", "BEM"), ("POST", "BE", "BEM")]
     assert {p.partner.name for p in Push.objects.all()} == {"Hub"}
+
+
+def test_the_posted_cdr_is_the_cdr_get_lists_whatever_changed_since(world, receivers, client):
+    station, owner, _ = world
+    tx = stored_session(station, IdTag.objects.get(id_tag="NL-1"))
+    record = seal_session(transaction_id=tx.pk)
+    session_pushes.push_cdr(record_id=record.pk)
+    location = station.location
+    location.name = "Renamed depot"
+    location.save()
+    IdTag.objects.filter(id_tag="NL-1").update(contract_id="NL-1-REISSUED")
+    assert push.send_pending(partner_id=owner.pk) == 1  # sent after the change: the CDR as first mapped
+
+    [(_, _, posted)] = receivers.pushes()
+    [listed] = client.get("/ocpi/2.2.1/cdrs", **auth(TOKEN_C)).json()["data"]
+    assert posted == listed
+    assert (posted["cdr_location"]["name"], posted["cdr_token"]["contract_id"]) == ("Depot", "NL-1-C")
+    assert CdrSnapshot.objects.get().record == record
+
+
+def test_a_cdr_mapped_twice_keeps_one_body(world):
+    station, _, _ = world
+    record = seal_session(transaction_id=stored_session(station, IdTag.objects.get(id_tag="NL-1")).pk)
+    first = cdr_snapshots.cdr_body(record)
+    station.location.name = "Renamed depot"
+    station.location.save()
+    assert cdr_snapshots.cdr_body(ChargeDetailRecord.objects.get(pk=record.pk)) == first
+    assert CdrSnapshot.objects.count() == 1
+
+
+def test_a_cdr_posted_before_snapshots_existed_is_kept_as_posted(world):
+    """roaming 0011 keeps each CDR already queued as the body that went out, not as it would map now."""
+    from django.apps import apps
+
+    keep = importlib.import_module("roaming.migrations.0011_cdr_snapshot").keep_the_posted_cdrs
+    station, owner, _ = world
+    record = seal_session(transaction_id=stored_session(station, IdTag.objects.get(id_tag="NL-1")).pk)
+    sent = {"id": str(record.pk), "cdr_location": {"name": "Depot as it was"}}
+    common = {"module": "cdrs", "partners": [owner], "method": "POST", "path": ""}
+    push.enqueue(object_key=str(record.pk), body=sent, **common)
+    push.enqueue(object_key="424242", body={"id": "424242"}, **common)  # a record since deleted: nothing to keep
+    keep(apps, None)
+    assert list(CdrSnapshot.objects.values_list("record_id", "body")) == [(record.pk, sent)]
+    assert cdr_snapshots.cdr_body(record) == sent

@@ -11,6 +11,7 @@ from accounts.services import register_driver
 from billing.invoices import per_session
 from billing.services import price_running_session, seal_session
 from roaming import schemas
+from roaming.mapping.sessions import volume
 from sessions.models import IdTag, Transaction
 from tests.roaming.conftest import auth
 from tests.roaming.ocpi_shapes import assert_ocpi
@@ -177,3 +178,42 @@ def test_sessions_and_cdrs_are_listed_in_our_version_details(client, world):
     endpoints = client.get("/ocpi/2.2.1", **auth(TOKEN_C)).json()["data"]["endpoints"]
     listed = {(e["identifier"], e["role"]): e["url"] for e in endpoints}
     assert listed[("sessions", "SENDER")].endswith(SESSIONS) and listed[("cdrs", "SENDER")].endswith(CDRS)
+
+
+def test_a_cdr_is_the_same_cdr_after_its_location_and_token_change(client, world):
+    """mod_cdrs: a CDR holds the Location, EVSE and Token as they were, and is never changed once sent."""
+    seal_session(transaction_id=world[0].pk)
+    before = client.get(CDRS, **auth(TOKEN_C)).json()["data"][0]
+    location = world[0].station.location
+    location.name, location.address, location.city = "Renamed depot", "Neue Str. 9", "Potsdam"
+    location.save()
+    IdTag.objects.filter(id_tag="NL-1").update(contract_id="NL-1-REISSUED", token_type="APP_USER")
+    after = client.get(CDRS, **auth(TOKEN_C)).json()["data"][0]
+    assert after == before
+    assert (after["cdr_location"]["name"], after["cdr_token"]["contract_id"]) == ("Depot", "NL-1-C")
+    assert client.get(SESSIONS, **auth(TOKEN_C)).json()["data"][0]["cdr_token"]["contract_id"] == "NL-1-REISSUED"
+
+
+def test_volumes_go_out_with_at_most_4_decimals_and_the_costs_stay_the_records(client, world):
+    """OCPI types: numbers use 4 decimals. A 20-minute session is 0.333333 h in billing, 0.3333 h on the wire."""
+    station = world[0].station
+    tx = stored_session(station, IdTag.objects.get(id_tag="NL-1"), n=6, minutes=20, kwh=7)
+    record = seal_session(transaction_id=tx.pk)
+    data = next(cdr for cdr in client.get(CDRS, **auth(TOKEN_C)).json()["data"] if cdr["id"] == str(record.pk))
+    assert_ocpi(schemas.CDR, data)
+    assert (data["total_energy"], data["total_time"], data["total_parking_time"]) == (7, 0.3333, 0)
+    volumes = [d["volume"] for p in data["charging_periods"] for d in p["dimensions"] if d["type"] == "TIME"]
+    assert volumes and all(v == round(v, 4) for v in volumes) and sum(volumes) == pytest.approx(0.3333, abs=1e-4)
+    assert data["total_cost"] == {"excl_vat": 2.25, "incl_vat": 2.53}  # 0.60 + 1.925 incl. VAT, to the cent
+    assert (Decimal(str(data["total_cost"]["excl_vat"])), Decimal(str(data["total_cost"]["incl_vat"]))) == (
+        record.total_cost_excl_vat,
+        record.total_cost_incl_vat,
+    )
+
+
+@pytest.mark.parametrize(
+    ("exact", "sent"),
+    [("0.333333", "0.3333"), ("0.00005", "0.0001"), ("0.00004999", "0"), ("1.23456", "1.2346"), ("7", "7")],
+)
+def test_a_volume_is_rounded_half_up_to_4_decimals(exact, sent):
+    assert volume(Decimal(exact)) == Decimal(sent)
