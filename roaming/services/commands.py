@@ -272,7 +272,8 @@ def _stop(row: Command) -> None:
 
 def _reserve(row: Command) -> None:
     """Our own reservation (its pk is the reservationId the charger gets), or the one this reservation_id
-    made before, replaced: the charger replaces a reservation it gets again with the same id."""
+    made before, replaced: the charger replaces a reservation it gets again with the same id. Once the
+    charger holds it, its Session goes to the eMSP (roaming.services.session_pushes)."""
     assert row.station_id is not None and row.id_tag is not None and row.evse_number is not None
     expires_at = mapping.command_request(row.command, row.request).expires_at
     assert expires_at is not None
@@ -283,11 +284,17 @@ def _reserve(row: Command) -> None:
         row.reservation = reservations.create_reservation(station_id=row.station_id, **terms)
         row.save(update_fields=["reservation"])
     reservations.send_reservation.sync(reservation_id=row.reservation.pk)
+    from roaming import tasks  # the tasks module imports this one
+
+    tasks.announce_reservation(reservation_id=row.reservation.pk, expires_at=expires_at)
 
 
 def _cancel(row: Command) -> None:
     assert row.reservation is not None
     reservations.cancel_reservation.sync(station_id=row.reservation.station_id, reservation_id=row.reservation.pk)
+    from roaming import tasks  # the tasks module imports this one
+
+    tasks.announce_reservation(reservation_id=row.reservation.pk, expires_at=None)
 
 
 def _unlock(row: Command) -> None:

@@ -163,6 +163,15 @@ async def test_unlock_reserve_and_cancel_reach_a_16_station(ocpi_server, emsp):
     [frame] = charger.exchanges("CancelReservation", incoming=True)
     assert frame.request.payload == {"reservationId": reservation.pk}
     assert (await sync_to_async(Reservation.objects.get)(pk=reservation.pk)).status == "cancelled"
+
+    def reservation_session():
+        """the partner holds the reservation's Session (id "R" + our reservation id), completed"""
+        sessions = emsp.control("GET", "/state")["objects"].get("sessions", {})
+        session = sessions.get(f"DE/VST/R{reservation.pk}")
+        return session if session and session["status"] == "COMPLETED" else None
+
+    session = await eventually(reservation_session, timeout=15)
+    assert (session["evse_uid"], session["cdr_token"]["uid"], session["kwh"]) == (evse2, UID, 0)
     await charger.close()
 
 

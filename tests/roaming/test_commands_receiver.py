@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from csms.ocpp.commands import CancelReservation, CommandRejected, CommandTimeout, StationNotConnected
 from roaming import subscribers, tasks
-from roaming.models import Command
-from roaming.schemas import COMMAND_RESPONSE, COMMAND_RESULT
+from roaming.models import Command, Push
+from roaming.schemas import COMMAND_RESPONSE, COMMAND_RESULT, SESSION
 from roaming.selectors.session_authorisation import Authorised, session_authorisation
+from roaming.services import session_pushes
 from sessions.events import TransactionStarted
 from sessions.models import IdTag, Reservation, Transaction
 from tests.roaming.commands_fixtures import (  # noqa: F401 (fixtures)
@@ -244,6 +245,53 @@ def test_reserve_now_again_with_the_same_reservation_id_replaces_it(run, site, c
     run("CANCEL_RESERVATION", {"response_url": f"{RESULTS_URL}/cancel-1", "reservation_id": "emsp-res-1"})
     cancel = {"response_url": f"{RESULTS_URL}/cancel-2", "reservation_id": "emsp-res-1"}
     assert answered(run("CANCEL_RESERVATION", cancel))["result"] == "REJECTED"  # it has ended
+
+
+def reservation_sessions() -> list[dict]:
+    """The Session PUTs queued for the eMSP, each checked against the spec's shape."""
+    pushes = Push.objects.filter(module="sessions", method="PUT").order_by("id")
+    for push in pushes:
+        assert_ocpi(SESSION, push.body)
+        assert (push.path, push.to_party) == (f"DE/VST/{push.object_key}", "NL*EMS")
+    return [push.body for push in pushes]
+
+
+def test_a_reservation_the_charger_holds_is_a_reservation_session_completed_once_it_ends(
+    run, emsp, site, charger, emsp_results
+):
+    """mod_commands: "A successful reservation will result in a new Session object being created by the CPO"."""
+    emsp.endpoints = {"sessions": {"RECEIVER": f"{RESULTS_URL}/sessions"}}
+    emsp.save()
+    run("RESERVE_NOW", reserve_body(site, authorization_reference="res-auth-1"))
+    reservation = Reservation.objects.get()
+    held = reservation_sessions()[-1]
+    _, station = site
+    assert (held["id"], held["status"], held["kwh"], held["auth_method"]) == (
+        f"R{reservation.pk}", "RESERVATION", 0, "COMMAND",
+    )  # fmt: skip
+    assert (held["evse_uid"], held["connector_id"]) == (str(station.evses.get(number=2).pk), "1")
+    assert (held["authorization_reference"], held["cdr_token"]["uid"]) == ("res-auth-1", UID)
+    assert "end_date_time" not in held
+
+    run("CANCEL_RESERVATION", {"response_url": f"{RESULTS_URL}/cancel-1", "reservation_id": "emsp-res-1"})
+    ended = reservation_sessions()[-1]
+    assert (ended["id"], ended["status"]) == (f"R{reservation.pk}", "COMPLETED") and ended["end_date_time"]
+
+
+def test_a_reservation_past_its_expiry_is_completed_and_a_refused_one_is_no_session(
+    run, emsp, site, charger, emsp_results
+):
+    emsp.endpoints = {"sessions": {"RECEIVER": f"{RESULTS_URL}/sessions"}}
+    emsp.save()
+    run("RESERVE_NOW", reserve_body(site))
+    reservation = Reservation.objects.get()
+    session_pushes.push_reservation_session(reservation_id=reservation.pk, now=reservation.expires_at)
+    assert reservation_sessions()[-1]["status"] == "COMPLETED"  # a 1.6 charger reports no expiry
+
+    Push.objects.all().delete()
+    charger.failure = CommandRejected("CP-1", "ReserveNow", "Occupied", {})
+    run("RESERVE_NOW", reserve_body(site, reservation_id="emsp-res-2"))
+    assert reservation_sessions() == []
 
 
 def test_reserve_now_malformed_expiry_is_2001(run, site, charger):
