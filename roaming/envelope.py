@@ -55,13 +55,15 @@ def ocpi_response(
 
 
 class OcpiError(Exception):
-    """A refusal a view raises; roaming.auth turns it into the envelope with its codes."""
+    """A refusal a view raises; roaming.auth turns it into the envelope with its codes (and `data`, for
+    the refusals the spec answers with an object, like a command's unknown location)."""
 
-    def __init__(self, status_code: int, message: str, http_status: int = 200) -> None:
+    def __init__(self, status_code: int, message: str, http_status: int = 200, data: Any = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message
         self.http_status = http_status
+        self.data = data
 
     @classmethod
     def only_get(cls, method: str | None) -> None:
@@ -70,4 +72,4 @@ class OcpiError(Exception):
             raise cls(CLIENT_ERROR, f"{method} is not a method of this endpoint", http_status=405)
 
     def response(self) -> JsonResponse:
-        return ocpi_response(None, self.status_code, self.message, self.http_status)
+        return ocpi_response(self.data, self.status_code, self.message, self.http_status)

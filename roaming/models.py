@@ -181,6 +181,11 @@ class Command(models.Model):
     command = models.CharField(max_length=32, help_text="START_SESSION, ..., or SET/GET/CLEAR_CHARGING_PROFILE")
     request = models.JSONField(help_text="The body (or query) the partner sent")
     response_url = models.URLField(max_length=512, blank=True)
+    from_party = models.CharField(
+        max_length=6,
+        blank=True,
+        help_text='The party that asked ("CC*PID": OCPI-from-*, else its token\'s); its result is sent to it',
+    )
     response = models.CharField(max_length=16, help_text="What we answered at once (CommandResponseType, ...)")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     result = models.CharField(max_length=24, blank=True, help_text="CommandResultType / ChargingProfileResultType")

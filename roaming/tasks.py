@@ -1,6 +1,8 @@
 """Roaming in the background: the request log's and real-time answers' purges, the push queue's senders,
 the partners' commands and the results we owe them."""
 
+from datetime import datetime
+
 from celery import shared_task
 from django.core.cache import cache
 from django.db import transaction
@@ -73,6 +75,20 @@ def hold_session_push(transaction_id: int, seconds: float) -> None:
     """Push the session in `seconds`, unless a delayed push of it is already waiting."""
     if cache.add(f"{SESSION_PUSH_HELD_KEY}{transaction_id}", 1, int(seconds) + 1):
         push_session_later.apply_async((transaction_id,), countdown=seconds)
+
+
+@shared_task(ignore_result=True)
+def push_reservation_session(reservation_id: int) -> None:
+    """PUT the Session of an eMSP's reservation as it is by now (held, or ended)."""
+    wake(session_pushes.push_reservation_session(reservation_id=reservation_id))
+
+
+def announce_reservation(*, reservation_id: int, expires_at: datetime | None) -> None:
+    """A reservation was made, replaced or cancelled: its Session PUT now and, while it has an expiry
+    ahead, again then (COMPLETED, unless replaced with a later one; stations do not report a 1.6 expiry)."""
+    push_reservation_session(reservation_id)
+    if expires_at is not None:
+        transaction.on_commit(lambda: push_reservation_session.apply_async((reservation_id,), eta=expires_at))
 
 
 @shared_task(ignore_result=True)

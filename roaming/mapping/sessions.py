@@ -16,7 +16,8 @@ from billing import pricing
 from billing.models import ChargeDetailRecord, Tariff
 from roaming.mapping.timestamps import latest, ocpi_datetime
 from roaming.mapping.tokens import TOKEN_TYPE
-from sessions.models import AuthorizationStatus, IdTag, Transaction
+from sessions.models import AuthorizationStatus, IdTag, Reservation, Transaction
+from stations.models import Evse
 
 # When no tariff priced the session: the currency a tariff has unless told otherwise.
 DEFAULT_CURRENCY = str(Tariff._meta.get_field("currency").default)
@@ -28,7 +29,7 @@ _CDR_TOKEN_TYPE = {ours: ocpi for ocpi, ours in TOKEN_TYPE.items()}
 
 def session_status(tx: Transaction) -> str:
     """ACTIVE while charging, COMPLETED once stopped, INVALID when our authorization refused it (never billed).
-    PENDING and RESERVATION have no transaction: a session exists here once the charger started it."""
+    PENDING and RESERVATION have no transaction: a reservation's Session is reservation_session_object's."""
     if tx.authorization_status != AuthorizationStatus.ACCEPTED:
         return "INVALID"
     return "COMPLETED" if tx.status == Transaction.Status.COMPLETED else "ACTIVE"
@@ -144,4 +145,50 @@ def _period(period: dict[str, Any]) -> dict[str, Any]:
     }
     if period.get("tariff_id"):
         data["tariff_id"] = period["tariff_id"]
+    return data
+
+
+def reservation_session_id(reservation_pk: int) -> str:
+    """A reservation's Session id: "R" and its pk, never a transaction's (their ids are bare pks)."""
+    return f"R{reservation_pk}"
+
+
+def reservation_session_object(
+    *,
+    reservation: Reservation,
+    tag: IdTag,
+    evse: Evse,
+    connector_number: int,
+    changed_at: datetime,
+    ended: bool,
+    reference: str,
+    country_code: str,
+    party_id: str,
+) -> dict[str, Any]:
+    """The Session a RESERVE_NOW we carried out made (mod_commands: "A successful reservation will result in
+        a new Session object being created by the CPO"): RESERVATION while held, COMPLETED once it `ended`
+    (at `changed_at`, else the time it was last made or replaced).
+
+        Nothing charged on it: the charging session the reservation is used for is its transaction's own.
+        OCPI's Session names one connector; a reservation holds an EVSE: the caller names its first."""
+    data: dict[str, Any] = {
+        "country_code": country_code,
+        "party_id": party_id,
+        "id": reservation_session_id(reservation.pk),
+        "start_date_time": ocpi_datetime(reservation.created_at),
+        "kwh": 0,
+        "cdr_token": cdr_token(tag),
+        "auth_method": "COMMAND",
+        "location_id": str(evse.station.location_id),
+        "evse_uid": str(evse.pk),
+        "connector_id": str(connector_number),
+        "currency": DEFAULT_CURRENCY,
+        "charging_periods": [],
+        "status": "COMPLETED" if ended else "RESERVATION",
+        "last_updated": ocpi_datetime(changed_at),
+    }
+    if ended:
+        data["end_date_time"] = ocpi_datetime(changed_at)
+    if reference:
+        data["authorization_reference"] = reference
     return data

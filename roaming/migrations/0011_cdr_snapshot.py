@@ -21,7 +21,7 @@ def keep_the_posted_cdrs(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("billing", "0007_payment_disputes"),
-        ("roaming", "0009_push_to_party_and_answers_superseded"),
+        ("roaming", "0010_command_from_party"),
     ]
 
     operations = [

@@ -1,6 +1,8 @@
-"""Reads about partners' commands: a partner's own sessions, and what a START_SESSION gave its session."""
+"""Reads about partners' commands: a partner's own sessions, what a START_SESSION gave its session, and
+whether an eMSP vouched for a token at a station by a command."""
 
 from collections.abc import Collection, Iterable
+from datetime import datetime
 
 from roaming.models import Command
 from sessions.models import Transaction
@@ -27,3 +29,11 @@ def session_references(transaction_ids: Iterable[int]) -> dict[int, str]:
         .values_list("transaction_id", "authorization_reference")
     )
     return dict(rows)
+
+
+def vouched_for(*, id_tag: str, station_id: int, since: datetime) -> bool:
+    """Whether we accepted a START_SESSION or RESERVE_NOW of this token for this station since `since`."""
+    accepted = Command.objects.filter(
+        command__in=["START_SESSION", "RESERVE_NOW"], response="ACCEPTED", created_at__gte=since
+    )
+    return accepted.filter(station_id=station_id, id_tag__id_tag=id_tag).exists()

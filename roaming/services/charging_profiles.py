@@ -16,6 +16,7 @@ from csms.ocpp import commands as port
 from csms.ocpp.commands import CommandError, CommandRejected
 from roaming.mapping import charging_profiles as mapping
 from roaming.mapping.commands import command_response, invalid, response_url
+from roaming.mapping.tokens import issuer_party
 from roaming.models import Command, Partner
 from roaming.services import results
 from roaming.services.commands import ACCEPTED, REJECTED, Refusal, result_timeout, session_of
@@ -27,12 +28,16 @@ GET = "GET_ACTIVE_CHARGING_PROFILE"
 CLEAR = "CLEAR_PROFILE"
 
 
-def receive(*, partner: Partner, request: str, session_id: str, data: dict[str, Any]) -> dict:
-    """The ChargingProfileResponse for a PUT (SET), GET or DELETE (CLEAR) of a session's profile."""
+def receive(
+    *, partner: Partner, request: str, session_id: str, data: dict[str, Any], from_party: tuple[str, str] | None = None
+) -> dict:
+    """The ChargingProfileResponse for a PUT (SET), GET or DELETE (CLEAR) of a session's profile; its result
+    goes back to `from_party` (OCPI-from-*), else to the party whose token the session is charged on."""
     url = response_url(data)
     row = Command(
         partner=partner, module=Command.Module.CHARGING_PROFILES, command=request, request=data, response_url=url
     )
+    row.from_party = issuer_party(country_code=from_party[0], party_id=from_party[1]) if from_party else ""
     try:
         tx = session_of(row, session_id)
         _check(request, data, tx)

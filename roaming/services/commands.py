@@ -2,13 +2,17 @@
 
 `receive` answers at once with a CommandResponse: ACCEPTED when the command names what we know and the
 station can be asked now (the Command row is kept and carried out in Celery), REJECTED / UNKNOWN_SESSION /
-NOT_SUPPORTED with the reason otherwise; an unknown location, EVSE or connector is 2003. `carry_out` asks
-the charger through the domain's services (sessions.remote_control, sessions.reservations) or the command
-port, and records the CommandResult that roaming.services.results POSTs to the partner.
+NOT_SUPPORTED with the reason otherwise; an unknown location, EVSE or connector is 2003 with a REJECTED
+CommandResponse (mod_commands' UnlockConnector sequence diagram). `carry_out` asks the charger through the
+domain's services (sessions.remote_control, sessions.reservations) or the command port, and records the
+CommandResult that roaming.services.results POSTs back to the party that asked (`Command.from_party`).
 
 A START_SESSION's token must be one of the caller's parties' (it is kept, as the Tokens module keeps a
-pushed token, so the charger's StartTransaction finds it) and may charge by the domain's one rule
-(sessions.authorization); a STOP_SESSION's session must have been charged on a token of the caller's.
+pushed token, so the charger's StartTransaction finds it) and is not authorised here: "the CPO SHALL NOT
+check the validity of the Token provided before sending the request to the Charge Point" (mod_commands
+StartSession); the charger's start of it is Accepted without asking the eMSP again
+(roaming.services.realtime_authorization). A STOP_SESSION's session must have been charged on a token of
+the caller's.
 """
 
 from datetime import timedelta
@@ -31,6 +35,7 @@ from csms.ocpp.commands import (
 from roaming.envelope import CLIENT_ERROR, UNKNOWN_LOCATION, OcpiError
 from roaming.mapping import commands as mapping
 from roaming.mapping.commands import CommandRequest
+from roaming.mapping.tokens import issuer_party
 from roaming.models import Command, Partner
 from roaming.parties import issuer_parties
 from roaming.selectors.commands import partner_transaction
@@ -38,9 +43,8 @@ from roaming.selectors.locations import roaming_location
 from roaming.services import results
 from roaming.services.tokens import own_issuer
 from sessions import remote_control, reservations
-from sessions.authorization import authorize
 from sessions.id_tokens import IdTokenTaken, keep_issued_token
-from sessions.models import AuthorizationStatus, Reservation, Transaction
+from sessions.models import Reservation, Transaction
 from stations.models import ChargingStation, Connector, ConnectorStatus, Evse
 
 # How long after a START_SESSION the transaction it asked for may begin (a driver plugs in late).
@@ -65,12 +69,15 @@ def result_timeout() -> int:
     return settings.OCPP_CALL_TIMEOUT + int(settings.OCPI_HTTP_TIMEOUT) + 5
 
 
-def receive(*, partner: Partner, command: str, body: dict) -> dict:
-    """The CommandResponse for a command a partner sent; an accepted one is carried out in Celery."""
+def receive(*, partner: Partner, command: str, body: dict, from_party: tuple[str, str] | None = None) -> dict:
+    """The CommandResponse for a command a partner sent; an accepted one is carried out in Celery.
+
+    `from_party`: the party that sent it (OCPI-from-*), whom its result goes back to through a hub."""
     if command not in mapping.COMMANDS:
         return mapping.command_response(NOT_SUPPORTED, timeout=0, message=f"{command} is not a command we take")
     request = mapping.command_request(command, body)
     row = Command(partner=partner, command=command, request=body, response_url=request.response_url)
+    row.from_party = issuer_party(country_code=from_party[0], party_id=from_party[1]) if from_party else ""
     try:
         _PREPARE[command](row, request)
     except Refusal as refusal:
@@ -88,11 +95,18 @@ def receive(*, partner: Partner, command: str, body: dict) -> dict:
 # --- what each command names, checked before any charger is asked --------------------------------------
 
 
+def _unknown_location(message: str) -> OcpiError:
+    """2003, with the REJECTED CommandResponse the spec's sequence diagram has as its data."""
+    return OcpiError(
+        UNKNOWN_LOCATION, message, http_status=404, data=mapping.command_response(REJECTED, timeout=0, message=message)
+    )
+
+
 def _target(request: CommandRequest) -> tuple[ChargingStation, Evse | None, Connector | None]:
     """The station (and EVSE, connector) the request names; 2003 for one partners do not see."""
     location = roaming_location(location_id=request.location_id)
     if location is None:
-        raise OcpiError(UNKNOWN_LOCATION, f"No location {request.location_id}", http_status=404)
+        raise _unknown_location(f"No location {request.location_id}")
     stations = list(location.stations.all())
     if not request.evse_uid:
         if len(stations) != 1:
@@ -100,13 +114,13 @@ def _target(request: CommandRequest) -> tuple[ChargingStation, Evse | None, Conn
         return _connected(stations[0]), None, None
     evse = next((e for s in stations for e in s.evses.all() if str(e.pk) == request.evse_uid), None)
     if evse is None:
-        raise OcpiError(UNKNOWN_LOCATION, f"No EVSE {request.evse_uid} at location {location.pk}", http_status=404)
+        raise _unknown_location(f"No EVSE {request.evse_uid} at location {location.pk}")
     station = next(s for s in stations if s.pk == evse.station_id)
     if not request.connector_id:
         return _connected(station), evse, None
     connector = next((c for c in evse.connectors.all() if str(c.number) == request.connector_id), None)
     if connector is None:
-        raise OcpiError(UNKNOWN_LOCATION, f"No connector {request.connector_id} on EVSE {evse.pk}", http_status=404)
+        raise _unknown_location(f"No connector {request.connector_id} on EVSE {evse.pk}")
     return _connected(station), evse, connector
 
 
@@ -117,13 +131,15 @@ def _connected(station: ChargingStation) -> ChargingStation:
 
 
 def _keep_token(row: Command, request: CommandRequest) -> None:
-    """The partner's own token, kept (or refreshed) as it sent it whole."""
+    """The partner's own token, kept (or refreshed) as it sent it whole; its party asked, unless the
+    request named another (OCPI-from-*)."""
     assert request.token is not None and request.token_object is not None
     own_issuer(
         partner=row.partner,
         country_code=str(request.token_object["country_code"]),
         party_id=str(request.token_object["party_id"]),
     )
+    row.from_party = row.from_party or request.token.issuer_party
     try:
         row.id_tag = keep_issued_token(token=request.token)
     except IdTokenTaken:
@@ -133,10 +149,6 @@ def _keep_token(row: Command, request: CommandRequest) -> None:
 def _prepare_start(row: Command, request: CommandRequest) -> None:
     station, evse, _ = _target(request)
     _keep_token(row, request)
-    assert row.id_tag is not None
-    decision = authorize(id_tag=row.id_tag.id_tag)
-    if decision.status != AuthorizationStatus.ACCEPTED:
-        raise Refusal(REJECTED, f"The token may not charge here ({decision.status}) {decision.reason}".strip())
     row.station, row.evse_number = station, evse.number if evse else None
     row.authorization_reference = request.authorization_reference
 
@@ -149,6 +161,7 @@ def session_of(row: Command, session_id: str) -> Transaction:
     if tx.status != Transaction.Status.ACTIVE:
         raise Refusal(REJECTED, f"Session {session_id} has ended")
     row.transaction, row.station_id, row.id_tag = tx, tx.station_id, tx.id_tag
+    row.from_party = row.from_party or (tx.id_tag.issuer_party if tx.id_tag else "")
     row.evse_number = tx.connector.evse.number
     return tx
 
@@ -180,6 +193,7 @@ def _prepare_cancel(row: Command, request: CommandRequest) -> None:
         raise Refusal(REJECTED, f"Reservation {request.reservation_id} has ended ({reserved.reservation.status})")
     row.station_id, row.reservation = reserved.reservation.station_id, reserved.reservation
     row.reservation_ref = request.reservation_id
+    row.from_party = row.from_party or reserved.from_party
     _connected(reserved.reservation.station)
 
 
@@ -258,7 +272,8 @@ def _stop(row: Command) -> None:
 
 def _reserve(row: Command) -> None:
     """Our own reservation (its pk is the reservationId the charger gets), or the one this reservation_id
-    made before, replaced: the charger replaces a reservation it gets again with the same id."""
+    made before, replaced: the charger replaces a reservation it gets again with the same id. Once the
+    charger holds it, its Session goes to the eMSP (roaming.services.session_pushes)."""
     assert row.station_id is not None and row.id_tag is not None and row.evse_number is not None
     expires_at = mapping.command_request(row.command, row.request).expires_at
     assert expires_at is not None
@@ -269,11 +284,17 @@ def _reserve(row: Command) -> None:
         row.reservation = reservations.create_reservation(station_id=row.station_id, **terms)
         row.save(update_fields=["reservation"])
     reservations.send_reservation.sync(reservation_id=row.reservation.pk)
+    from roaming import tasks  # the tasks module imports this one
+
+    tasks.announce_reservation(reservation_id=row.reservation.pk, expires_at=expires_at)
 
 
 def _cancel(row: Command) -> None:
     assert row.reservation is not None
     reservations.cancel_reservation.sync(station_id=row.reservation.station_id, reservation_id=row.reservation.pk)
+    from roaming import tasks  # the tasks module imports this one
+
+    tasks.announce_reservation(reservation_id=row.reservation.pk, expires_at=None)
 
 
 def _unlock(row: Command) -> None:

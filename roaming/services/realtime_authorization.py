@@ -14,6 +14,11 @@ every registered partner with a tokens SENDER endpoint, in registration order, a
 by one rather than at once keeps this a plain request in the caller's thread; each has
 OCPI_AUTHORIZE_TIMEOUT seconds, so a few partners stay well inside a charger's wait for its answer.
 
+Nobody is asked about a token an eMSP sent us with a START_SESSION or RESERVE_NOW for this station that we
+accepted less than COMMAND_VOUCHES ago: it is Accepted ("The CPO SHALL NOT do a realtime authorization of
+the Token within 15 minutes after having received this StartSession/ReserveNow", mod_commands), so the
+charger's Authorize and start of a session the eMSP asked for (with an app's NEVER token, say) go ahead.
+
 Every answer is kept (RealtimeAuthorization) and stands for OCPI_AUTHORIZE_CACHE_SECONDS, so the
 StartTransaction after an Authorize asks nobody; the Token that comes with it is kept like a pushed one
 (sessions.id_tokens.keep_issued_token), and its authorization_reference is there for the Session and CDR
@@ -36,6 +41,7 @@ from roaming.models import Partner, RealtimeAuthorization
 from roaming.parties import issuer_parties, party_pair
 from roaming.secrets import decrypt
 from roaming.selectors.authorizations import cached_answer
+from roaming.selectors.commands import vouched_for
 from sessions.authorization import RemoteQuestion
 from sessions.id_tokens import IdTokenTaken, keep_issued_token
 from sessions.models import AuthorizationStatus
@@ -43,6 +49,7 @@ from stations.models import ChargingStation
 
 TOKENS = "tokens"
 SENDER = "SENDER"
+COMMAND_VOUCHES = timedelta(minutes=15)
 
 
 def issuers_to_ask(*, issuer_party: str) -> list[Partner]:
@@ -114,7 +121,12 @@ def _ask(partner: Partner, question: RemoteQuestion, references: dict[str, Any] 
 
 
 def authorize_in_real_time(question: RemoteQuestion) -> str | None:
-    """The AuthorizationStatus the token's eMSP(s) give now (or gave moments ago), None when none answered."""
+    """The AuthorizationStatus the token's eMSP(s) give now (or gave moments ago), None when none answered;
+    Accepted for a token its eMSP's accepted command vouches for at this station."""
+    if question.station_id is not None and vouched_for(
+        id_tag=question.id_tag, station_id=question.station_id, since=timezone.now() - COMMAND_VOUCHES
+    ):
+        return AuthorizationStatus.ACCEPTED
     cached = cached_answer(id_tag=question.id_tag)
     if cached is not None:
         return cached.status

@@ -1,7 +1,8 @@
 """The asynchronous results of commands and charging-profile requests, POSTed to the partner's response_url.
 
 Shared by the Commands and ChargingProfiles modules: whatever the charger answered is recorded on the
-Command row as the result object (`record`), and `deliver` POSTs it. A partner that cannot take it (down,
+Command row as the result object (`record`), and `deliver` POSTs it to the party that asked (OCPI-to-*,
+so a hub routes it to that party rather than to its own first role). A partner that cannot take it (down,
 timing out, not 2xx) gets it again after a backoff (OCPI_PUSH_RETRY_BASE doubling up to
 OCPI_PUSH_RETRY_MAX, as the push queue does), found by the beat (`due`), until OCPI_PUSH_MAX_ATTEMPTS; a
 partner that answers with an error envelope refused it, which no retry mends: failed, for operators.
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from roaming import client
 from roaming.models import Command
+from roaming.parties import party_pair
 from roaming.secrets import decrypt
 
 
@@ -47,6 +49,7 @@ def deliver(*, command_id: int) -> bool:
             partner=partner,
             raw=partner.tokens_raw,
             body=command.result_body,
+            to_party=party_pair(command.from_party),
         )
     except client.PartnerRefused as refusal:
         _save(command, state=Command.State.FAILED, error=f"refused: {refusal}")

@@ -1,5 +1,6 @@
 """Sessions and CDRs we owe the partner whose token charged: a Session PUT when it starts, while it
-charges and when it stops, and its CDR POSTed once when billing seals it.
+charges and when it stops, and its CDR POSTed once when billing seals it; the Session of a reservation
+an eMSP's RESERVE_NOW made, while held and once it ends.
 
 Only the token's issuer hears of a session (never every partner): the partner one of whose parties is the
 IdTag's issuer_party, when it has a sessions (cdrs) RECEIVER. While charging, a session is PUT at most
@@ -20,13 +21,14 @@ from django.utils import timezone
 from billing.models import ChargeDetailRecord
 from billing.selectors import session_cost
 from roaming.envelope import OcpiJSONEncoder
-from roaming.mapping.sessions import session_object
-from roaming.models import Partner, Push
+from roaming.mapping.sessions import reservation_session_id, reservation_session_object, session_object
+from roaming.models import Command, Partner, Push
 from roaming.parties import issuing_partner
 from roaming.selectors.session_authorisation import session_authorisation
 from roaming.services.cdr_snapshots import cdr_body
 from roaming.services.push import RECEIVER, enqueue
-from sessions.models import Transaction
+from sessions.models import Reservation, Transaction
+from stations.models import Evse
 
 SESSIONS = "sessions"
 CDRS = "cdrs"
@@ -124,3 +126,50 @@ def push_cdr(*, record_id: int) -> list[int]:
             partners=[partner],
             to_party=record.transaction.id_tag.issuer_party,
         )
+
+
+def push_reservation_session(*, reservation_id: int, now: datetime | None = None) -> list[int]:
+    """PUT the Session of a reservation a RESERVE_NOW made to its token owner's sessions receiver: RESERVATION
+    while the charger holds it, COMPLETED once cancelled, refused, used or past its expiry (the charging
+    session it is used for is its transaction's). One for "any EVSE" (evse_number 0) names no EVSE and
+    connector, which a Session must: not sent."""
+    now = now or timezone.now()
+    made = (
+        Command.objects.select_related("reservation", "id_tag")
+        .filter(command="RESERVE_NOW", reservation_id=reservation_id)
+        .order_by("-id")
+        .first()
+    )
+    reservation = made.reservation if made else None
+    evse = (
+        None
+        if reservation is None
+        else Evse.objects.filter(station_id=reservation.station_id, number=reservation.evse_number).first()
+    )
+    connector = None if evse is None else evse.connectors.order_by("number").first()
+    partner = None if made is None or made.id_tag is None else issuing_partner(issuer=made.id_tag.issuer_party)
+    if partner is None or not partner.endpoint(SESSIONS, RECEIVER) or connector is None:
+        return []
+    assert made is not None and made.id_tag is not None and reservation is not None and evse is not None
+    held = reservation.status in (Reservation.Status.REQUESTED, Reservation.Status.ACCEPTED)
+    ended = not held or reservation.expires_at <= now
+    session_id = reservation_session_id(reservation.pk)
+    body = reservation_session_object(
+        reservation=reservation,
+        tag=made.id_tag,
+        evse=evse,
+        connector_number=connector.number,
+        changed_at=now if ended else made.created_at,
+        ended=ended,
+        reference=made.authorization_reference,
+        **_party(),
+    )
+    return enqueue(
+        module=SESSIONS,
+        object_key=session_id,
+        method=Push.Method.PUT,
+        path="/".join([settings.OCPI_COUNTRY_CODE, settings.OCPI_PARTY_ID, session_id]),
+        body=_wire(body),
+        partners=[partner],
+        to_party=made.id_tag.issuer_party,
+    )

@@ -16,7 +16,9 @@ def charging_profile(request: HttpRequest, caller: Caller, session_id: str) -> H
     if kind is None:
         raise OcpiError(CLIENT_ERROR, f"{request.method} is not a chargingprofiles receiver method", http_status=405)
     data = parse_json(request) if kind == charging_profiles.SET else request.GET.dict()
-    answer = charging_profiles.receive(partner=caller.partner, request=kind, session_id=session_id, data=data)
+    answer = charging_profiles.receive(
+        partner=caller.partner, request=kind, session_id=session_id, data=data, from_party=caller.from_party
+    )
     return ocpi_response(answer)
 
 

@@ -11,7 +11,9 @@ from roaming.services import commands
 def command(request: HttpRequest, caller: Caller, command: str) -> HttpResponse:
     if request.method != "POST":
         raise OcpiError(CLIENT_ERROR, f"{request.method} is not a commands receiver method", http_status=405)
-    return ocpi_response(commands.receive(partner=caller.partner, command=command, body=parse_json(request)))
+    body = parse_json(request)
+    answer = commands.receive(partner=caller.partner, command=command, body=body, from_party=caller.from_party)
+    return ocpi_response(answer)
 
 
 @ocpi_view()

@@ -163,4 +163,35 @@ async def test_unlock_reserve_and_cancel_reach_a_16_station(ocpi_server, emsp):
     [frame] = charger.exchanges("CancelReservation", incoming=True)
     assert frame.request.payload == {"reservationId": reservation.pk}
     assert (await sync_to_async(Reservation.objects.get)(pk=reservation.pk)).status == "cancelled"
+
+    def reservation_session():
+        """the partner holds the reservation's Session (id "R" + our reservation id), completed"""
+        sessions = emsp.control("GET", "/state")["objects"].get("sessions", {})
+        session = sessions.get(f"DE/VST/R{reservation.pk}")
+        return session if session and session["status"] == "COMPLETED" else None
+
+    session = await eventually(reservation_session, timeout=15)
+    assert (session["evse_uid"], session["cdr_token"]["uid"], session["kwh"]) == (evse2, UID, 0)
+    await charger.close()
+
+
+async def test_start_session_of_an_app_token_the_emsp_decides_on_charges_without_asking_it_again(ocpi_server, emsp):
+    """mod_commands: an APP_USER token with whitelist NEVER, unknown to us and to be authorised in real time,
+    is sent to the charger unchecked, and its start is Accepted without a real-time authorization."""
+    location, station, charger = await online(ocpi_server, "CP-OCPI-APP", "1.6")
+    app_token = {**TOKEN, "uid": "APP-USER-7", "type": "APP_USER", "whitelist": "NEVER"}
+    body = {"token": app_token, "location_id": str(location.pk), "authorization_reference": "emsp-auth-app"}
+    body["evse_uid"] = await sync_to_async(evse_uid)(station, 1)
+    uid = await command(emsp, "START_SESSION", body)
+    assert (await result(emsp, uid))["result"] == "ACCEPTED"
+
+    def started():
+        """the charger started the session on the app's token"""
+        return Transaction.objects.filter(station=station, status="active", id_tag_value="APP-USER-7").first()
+
+    tx = await eventually(started)
+    assert tx.authorization_status == "Accepted"
+    log = emsp.control("GET", "/state")["log"]
+    assert [entry["path"] for entry in log if entry["path"].endswith("/authorize")] == []
+    assert await sync_to_async(session_authorisation)(tx) == Authorised("COMMAND", "emsp-auth-app")
     await charger.close()

@@ -71,6 +71,19 @@ def emsp(db):
 
 
 @pytest.fixture
+def hub(emsp):
+    """The eMSP partner speaks for a second party, BE*EMB (a hub); its first role is NL*EMS."""
+    emsp.roles = [*emsp.roles, {"role": "EMSP", "country_code": "BE", "party_id": "EMB", "business_details": {}}]
+    emsp.save()
+    return emsp
+
+
+def to_party(emsp_results: ResultsReceiver) -> list[tuple[str, str]]:
+    """The OCPI-to-* of each result POSTed: the party a hub routes it to."""
+    return [(r.headers["OCPI-to-country-code"], r.headers["OCPI-to-party-id"]) for r in emsp_results.received]
+
+
+@pytest.fixture
 def headers(emsp):
     return auth(TOKEN_C)
 

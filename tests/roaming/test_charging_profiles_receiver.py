@@ -22,8 +22,10 @@ from tests.roaming.commands_fixtures import (  # noqa: F401 (fixtures)
     emsp,
     emsp_results,
     headers,
+    hub,
     session,
     site,
+    to_party,
 )
 from tests.roaming.ocpi_shapes import assert_ocpi
 
@@ -110,9 +112,19 @@ def test_a_malformed_profile_is_2001(put, session, charger, profile, message):
 
 def test_a_profile_for_a_session_not_the_partners_is_unknown_session(put, session, charger):
     IdTag.objects.filter(pk=session.id_tag_id).update(issuer_party="NL*OTH")
-    data = answered(put(url(session), {"charging_profile": PROFILE, "response_url": f"{RESULTS_URL}/p"}))
-    assert data == {"result": "UNKNOWN_SESSION", "timeout": 0}
+    for session_url in (url(session), "/ocpi/2.2.1/chargingprofiles/999999", "/ocpi/2.2.1/chargingprofiles/abc"):
+        data = answered(put(session_url, {"charging_profile": PROFILE, "response_url": f"{RESULTS_URL}/p"}))
+        assert data == {"result": "UNKNOWN_SESSION", "timeout": 0}
     assert charger.sent == []
+
+
+def test_a_result_goes_back_to_the_party_that_asked(client, headers, hub, session, charger, emsp_results, eager_tasks):
+    body = {"charging_profile": PROFILE, "response_url": f"{RESULTS_URL}/p"}
+    from_header = {"HTTP_OCPI_FROM_COUNTRY_CODE": "BE", "HTTP_OCPI_FROM_PARTY_ID": "EMB"}
+    client.put(url(session), data=body, content_type="application/json", **headers, **from_header)
+    IdTag.objects.filter(pk=session.id_tag_id).update(issuer_party="BE*EMB")
+    client.delete(f"{url(session)}?response_url={RESULTS_URL}/c", **headers)  # no OCPI-from-*: the token's party
+    assert to_party(emsp_results) == [("BE", "EMB"), ("BE", "EMB")]
 
 
 def test_a_charger_that_refuses_or_does_not_answer_gets_the_partner_rejected(put, session, charger, emsp_results):

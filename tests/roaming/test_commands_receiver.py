@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from csms.ocpp.commands import CancelReservation, CommandRejected, CommandTimeout, StationNotConnected
 from roaming import subscribers, tasks
-from roaming.models import Command
-from roaming.schemas import COMMAND_RESPONSE, COMMAND_RESULT
+from roaming.models import Command, Push
+from roaming.schemas import COMMAND_RESPONSE, COMMAND_RESULT, SESSION
 from roaming.selectors.session_authorisation import Authorised, session_authorisation
+from roaming.services import session_pushes
 from sessions.events import TransactionStarted
 from sessions.models import IdTag, Reservation, Transaction
 from tests.roaming.commands_fixtures import (  # noqa: F401 (fixtures)
@@ -21,9 +22,11 @@ from tests.roaming.commands_fixtures import (  # noqa: F401 (fixtures)
     emsp,
     emsp_results,
     headers,
+    hub,
     post,
     session,
     site,
+    to_party,
     token,
 )
 from tests.roaming.ocpi_shapes import assert_ocpi
@@ -124,10 +127,15 @@ def test_a_body_that_is_not_json_is_2001(run, charger):
     assert run("START_SESSION", "{not json").json()["status_code"] == 2001
 
 
-def test_an_unknown_location_or_evse_is_2003(run, site, charger):
-    for change in ({"location_id": "999999"}, {"evse_uid": "999999"}):
+def test_an_unknown_location_evse_or_connector_is_2003_with_a_rejected_command_response(run, site, charger):
+    """mod_commands' sequence diagram: status_code = 2003, data: CommandResponse { result = REJECTED }."""
+    for change in ({"location_id": "999999"}, {"evse_uid": "999999"}, {"connector_id": "9"}):
         response = run("START_SESSION", start_body(site, **change))
-        assert (response.status_code, response.json()["status_code"]) == (404, 2003)
+        envelope = response.json()
+        assert (response.status_code, envelope["status_code"]) == (404, 2003)
+        assert_ocpi(COMMAND_RESPONSE, envelope["data"])
+        assert (envelope["data"]["result"], envelope["data"]["timeout"]) == ("REJECTED", 0)
+        assert envelope["data"]["message"][0]["text"] == envelope["status_message"]
     assert charger.sent == []
 
 
@@ -137,11 +145,16 @@ def test_a_token_of_another_party_is_refused(run, site, charger):
     assert not IdTag.objects.exists()
 
 
-def test_a_token_the_rule_refuses_is_rejected_at_once_and_nothing_is_sent(run, site, charger, emsp_results):
-    data = answered(run("START_SESSION", start_body(site, token=token(valid=False))))
-    assert data["result"] == "REJECTED" and "Blocked" in data["message"][0]["text"]
-    assert charger.sent == [] and posted(emsp_results) == []
-    assert Command.objects.get().state == "refused"
+@pytest.mark.parametrize("sent", [token(whitelist="NEVER"), token(valid=False)])
+def test_start_session_sends_the_token_to_the_charger_unchecked(run, site, charger, emsp_results, sent):
+    """mod_commands: "the CPO SHALL NOT check the validity of the Token provided before sending the request
+    to the Charge Point" (a NEVER token its eMSP cannot be asked about, one it says is not valid)."""
+    assert answered(run("START_SESSION", start_body(site, token=sent)))["result"] == "ACCEPTED"
+    [start] = charger.sent
+    assert (type(start).__name__, start.id_tag) == ("RemoteStart", UID)
+    assert posted(emsp_results) == [(f"{RESULTS_URL}/start-1", {"result": "ACCEPTED"})]
+    tag = IdTag.objects.get(id_tag=UID)
+    assert (tag.whitelist, tag.valid) == (sent["whitelist"].lower(), sent["valid"])  # kept as sent
 
 
 def test_a_start_session_to_an_offline_station_is_rejected_at_once(run, site, charger, emsp_results):
@@ -234,6 +247,53 @@ def test_reserve_now_again_with_the_same_reservation_id_replaces_it(run, site, c
     assert answered(run("CANCEL_RESERVATION", cancel))["result"] == "REJECTED"  # it has ended
 
 
+def reservation_sessions() -> list[dict]:
+    """The Session PUTs queued for the eMSP, each checked against the spec's shape."""
+    pushes = Push.objects.filter(module="sessions", method="PUT").order_by("id")
+    for push in pushes:
+        assert_ocpi(SESSION, push.body)
+        assert (push.path, push.to_party) == (f"DE/VST/{push.object_key}", "NL*EMS")
+    return [push.body for push in pushes]
+
+
+def test_a_reservation_the_charger_holds_is_a_reservation_session_completed_once_it_ends(
+    run, emsp, site, charger, emsp_results
+):
+    """mod_commands: "A successful reservation will result in a new Session object being created by the CPO"."""
+    emsp.endpoints = {"sessions": {"RECEIVER": f"{RESULTS_URL}/sessions"}}
+    emsp.save()
+    run("RESERVE_NOW", reserve_body(site, authorization_reference="res-auth-1"))
+    reservation = Reservation.objects.get()
+    held = reservation_sessions()[-1]
+    _, station = site
+    assert (held["id"], held["status"], held["kwh"], held["auth_method"]) == (
+        f"R{reservation.pk}", "RESERVATION", 0, "COMMAND",
+    )  # fmt: skip
+    assert (held["evse_uid"], held["connector_id"]) == (str(station.evses.get(number=2).pk), "1")
+    assert (held["authorization_reference"], held["cdr_token"]["uid"]) == ("res-auth-1", UID)
+    assert "end_date_time" not in held
+
+    run("CANCEL_RESERVATION", {"response_url": f"{RESULTS_URL}/cancel-1", "reservation_id": "emsp-res-1"})
+    ended = reservation_sessions()[-1]
+    assert (ended["id"], ended["status"]) == (f"R{reservation.pk}", "COMPLETED") and ended["end_date_time"]
+
+
+def test_a_reservation_past_its_expiry_is_completed_and_a_refused_one_is_no_session(
+    run, emsp, site, charger, emsp_results
+):
+    emsp.endpoints = {"sessions": {"RECEIVER": f"{RESULTS_URL}/sessions"}}
+    emsp.save()
+    run("RESERVE_NOW", reserve_body(site))
+    reservation = Reservation.objects.get()
+    session_pushes.push_reservation_session(reservation_id=reservation.pk, now=reservation.expires_at)
+    assert reservation_sessions()[-1]["status"] == "COMPLETED"  # a 1.6 charger reports no expiry
+
+    Push.objects.all().delete()
+    charger.failure = CommandRejected("CP-1", "ReserveNow", "Occupied", {})
+    run("RESERVE_NOW", reserve_body(site, reservation_id="emsp-res-2"))
+    assert reservation_sessions() == []
+
+
 def test_reserve_now_malformed_expiry_is_2001(run, site, charger):
     response = run("RESERVE_NOW", reserve_body(site, expiry_date="tomorrow"))
     assert (response.status_code, response.json()["status_code"]) == (400, 2001)
@@ -269,6 +329,24 @@ def test_unlock_connector_reaches_the_connector(run, site, charger, emsp_results
 
     response = run("UNLOCK_CONNECTOR", {**body, "connector_id": "9"})
     assert (response.status_code, response.json()["status_code"]) == (404, 2003)
+    assert response.json()["data"]["result"] == "REJECTED"
+
+
+def test_a_result_goes_back_to_the_party_that_asked_not_the_hubs_first_role(
+    client, headers, hub, site, charger, emsp_results, django_capture_on_commit_callbacks, eager_tasks
+):
+    from_header = {"HTTP_OCPI_FROM_COUNTRY_CODE": "BE", "HTTP_OCPI_FROM_PARTY_ID": "EMB"}
+    send(client, "START_SESSION", start_body(site), headers | from_header, django_capture_on_commit_callbacks)
+    other_token = start_body(site, token=token(country_code="BE", party_id="EMB", uid="BE-APP-1"))
+    send(client, "START_SESSION", other_token, headers, django_capture_on_commit_callbacks)  # no OCPI-from-*
+    assert to_party(emsp_results) == [("BE", "EMB"), ("BE", "EMB")]
+    assert list(Command.objects.order_by("id").values_list("from_party", flat=True)) == ["BE*EMB", "BE*EMB"]
+
+
+def test_a_stop_session_result_goes_to_the_party_of_the_sessions_token(run, hub, session, charger, emsp_results):
+    IdTag.objects.filter(pk=session.id_tag_id).update(issuer_party="BE*EMB")
+    run("STOP_SESSION", {"response_url": f"{RESULTS_URL}/stop-1", "session_id": str(session.pk)})
+    assert to_party(emsp_results) == [("BE", "EMB")]
 
 
 def test_a_command_we_do_not_know_is_not_supported(run, charger):

@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from roaming import client, tasks
-from roaming.models import Partner, RealtimeAuthorization
+from roaming.models import Command, Partner, RealtimeAuthorization
 from roaming.schemas.tokens import LOCATION_REFERENCES, TOKEN
 from roaming.secrets import encrypt
 from roaming.selectors.session_authorisation import Authorised, session_authorisation
@@ -226,3 +226,33 @@ def test_answers_are_purged_after_the_request_logs_retention(station, emsp, sett
     authorization.authorize(id_tag="UNKNOWN-3")
     assert tasks.purge_realtime_authorizations() == 1
     assert list(RealtimeAuthorization.objects.values_list("id_tag", flat=True)) == ["UNKNOWN-3"]
+
+
+@pytest.mark.parametrize("command", ["START_SESSION", "RESERVE_NOW"])
+def test_a_token_an_accepted_command_vouches_for_at_the_station_is_accepted_without_asking(station, emsp, command):
+    """mod_commands: "The CPO SHALL NOT do a realtime authorization of the Token within 15 minutes after
+    having received this StartSession/ReserveNow"; the app's NEVER token starts the session it asked for."""
+    owner = partner()
+    tag = keep_issued_token(token=issued(issuer_party="NL*EXA", id_tag=UID, whitelist=Whitelist.NEVER))
+    emsp.authorizations[UID] = info("NOT_ALLOWED")  # what it would say, were it asked
+    Command.objects.create(partner=owner, command=command, request={}, response="ACCEPTED", station=station, id_tag=tag)
+    charger = Charger16(station.pk)
+
+    assert authorization.authorize(id_tag=UID, station_id=station.pk).status == "Accepted"
+    assert charger.start(id_tag=UID, meter_start=0, at=timezone.now()).id_tag_info.status == "Accepted"
+    assert emsp.authorize_requests() == []
+
+    elsewhere = create_site("CP-ELSEWHERE", 52.6, 13.5, Plug(), online=False)
+    assert authorization.authorize(id_tag=UID, station_id=elsewhere.pk).status == "Invalid"  # asked: NOT_ALLOWED
+    assert len(emsp.authorize_requests()) == 1
+
+
+def test_a_command_older_than_15_minutes_or_refused_vouches_for_nothing(station, emsp):
+    owner = partner()
+    tag = keep_issued_token(token=issued(issuer_party="NL*EXA", id_tag=UID, whitelist=Whitelist.NEVER))
+    fields = {"partner": owner, "command": "START_SESSION", "request": {}, "station": station, "id_tag": tag}
+    old = Command.objects.create(response="ACCEPTED", **fields)
+    Command.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=16))
+    Command.objects.create(response="REJECTED", **fields)
+    assert authorization.authorize(id_tag=UID, station_id=station.pk).status == "Invalid"
+    assert len(emsp.authorize_requests()) == 1  # the eMSP was asked (and knew no such token)
