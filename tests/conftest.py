@@ -197,6 +197,30 @@ def server(asgi_server, transactional_db):
     _wait_until_all_stations_offline()
 
 
+@pytest.fixture
+def ocpi_server_env() -> dict[str, str]:
+    """What a test module's `ocpi_server` runs with beyond the defaults: override this fixture to add."""
+    return {}
+
+
+@pytest.fixture
+def ocpi_server(django_db_blocker, transactional_db, localstripe, ocpi_server_env):
+    """A server of its own that knows its URL (OCPI_BASE_URL on its own port), for a roaming partner to
+    register with and call back."""
+    port = free_port()
+    with django_db_blocker.unblock():
+        env = server_env(
+            OCPI_BASE_URL=f"http://127.0.0.1:{port}",
+            STRIPE_API_BASE=localstripe.url,
+            OCPP_CALL_TIMEOUT="5",
+            **ocpi_server_env,
+        )
+    server = AsgiServer(env, port=port)
+    yield server
+    _wait_until_all_stations_offline()
+    server.stop()
+
+
 def _wait_until_all_stations_offline(timeout: float = 10.0) -> None:
     """Let the server finish with this test's sockets (disconnect writes, logged frames)
     before the database is flushed under it."""

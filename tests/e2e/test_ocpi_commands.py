@@ -9,7 +9,6 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from csms.embedded import free_port
 from roaming.models import Command, Partner
 from roaming.selectors.session_authorisation import Authorised, session_authorisation
 from roaming.services import registration
@@ -17,7 +16,7 @@ from sessions.models import Reservation, Transaction
 from simulator import ChargerOptions, ChargerOptions201, SimulatedCharger, SimulatedCharger201
 from stations.models import ChargingStation, Location
 from stations.services.connections import provision_station
-from tests.conftest import AsgiServer, _wait_until_all_stations_offline, eventually, server_env
+from tests.conftest import eventually
 from tests.ocpp_client import STATION_PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -27,18 +26,6 @@ TOKEN = {
     "country_code": "NL", "party_id": "EMS", "uid": UID, "type": "RFID", "contract_id": "NL-EMS-C12345678-X",
     "issuer": "Partner eMSP", "valid": True, "whitelist": "ALLOWED", "last_updated": "2026-12-01T10:00:00Z",
 }  # fmt: skip
-
-
-@pytest.fixture
-def ocpi_server(django_db_blocker, transactional_db, localstripe):
-    """A server of its own that knows its URL, for the partner to register with and call."""
-    port = free_port()
-    with django_db_blocker.unblock():
-        env = server_env(OCPI_BASE_URL=f"http://127.0.0.1:{port}", STRIPE_API_BASE=localstripe.url)
-    server = AsgiServer(env, port=port)
-    yield server
-    _wait_until_all_stations_offline()
-    server.stop()
 
 
 @pytest.fixture

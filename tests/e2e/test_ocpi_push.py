@@ -8,30 +8,17 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from csms.embedded import free_port
 from roaming import tasks
 from roaming.models import Partner, Push
 from roaming.services import registration
 from stations.models import Location
 from stations.services.connections import provision_station
-from tests.conftest import AsgiServer, _wait_until_all_stations_offline, eventually, server_env
+from tests.conftest import eventually
 from tests.ocpp_client import STATION_PASSWORD, call, open_socket
 
 pytestmark = pytest.mark.e2e
 
 BOOT = {"chargePointVendor": "Alfen", "chargePointModel": "Eve Single"}
-
-
-@pytest.fixture
-def ocpi_server(django_db_blocker, transactional_db, localstripe):
-    """A server of its own that knows its URL, for the partner to register with and call back."""
-    port = free_port()
-    with django_db_blocker.unblock():
-        env = server_env(OCPI_BASE_URL=f"http://127.0.0.1:{port}", STRIPE_API_BASE=localstripe.url)
-    server = AsgiServer(env, port=port)
-    yield server
-    _wait_until_all_stations_offline()
-    server.stop()
 
 
 def status(value: str) -> dict:

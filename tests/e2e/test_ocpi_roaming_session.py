@@ -12,7 +12,6 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from billing.models import ChargeDetailRecord, PriceComponent, Tariff, TariffAssignment, TariffElement
-from csms.embedded import free_port
 from roaming import tasks
 from roaming.models import Partner, Push
 from roaming.services import registration
@@ -20,7 +19,7 @@ from sessions.models import Transaction
 from simulator import ChargerOptions, SimulatedCharger
 from stations.models import ChargingStation, Location
 from stations.services.connections import provision_station
-from tests.conftest import AsgiServer, _wait_until_all_stations_offline, eventually, server_env
+from tests.conftest import eventually
 from tests.ocpp_client import STATION_PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -34,17 +33,9 @@ REFERENCE = "emsp-auth-77"
 
 
 @pytest.fixture
-def ocpi_server(django_db_blocker, transactional_db, localstripe):
-    """A server that knows its URL; running sessions are PUT at most once a second (not every 30 s)."""
-    port = free_port()
-    with django_db_blocker.unblock():
-        env = server_env(
-            OCPI_BASE_URL=f"http://127.0.0.1:{port}", STRIPE_API_BASE=localstripe.url, OCPI_SESSION_PUSH_INTERVAL="1"
-        )
-    server = AsgiServer(env, port=port)
-    yield server
-    _wait_until_all_stations_offline()
-    server.stop()
+def ocpi_server_env() -> dict[str, str]:
+    """Running sessions are PUT at most once a second (not every 30 s)."""
+    return {"OCPI_SESSION_PUSH_INTERVAL": "1"}
 
 
 def priced_station() -> tuple[Location, ChargingStation]:
@@ -99,7 +90,7 @@ async def test_start_session_to_cdr_with_the_partner_down_in_between(ocpi_server
         """a running session's PUT was tried, could not be delivered, and is kept"""
         return Push.objects.filter(module="sessions", state="pending", attempts__gte=1).first()
 
-    missed = await eventually(kept, timeout=10)
+    missed = await eventually(kept, timeout=30)
     assert "unreachable" in missed.last_error
     await asyncio.to_thread(ocpi_partner.restart)
     await sync_to_async(Push.objects.filter(state="pending").update)(next_attempt_at=timezone.now())
@@ -109,7 +100,7 @@ async def test_start_session_to_cdr_with_the_partner_down_in_between(ocpi_server
         """the push the partner missed reached it after all"""
         return Push.objects.filter(pk=missed.pk, state__in=["sent", "superseded"]).exists()
 
-    await eventually(delivered, timeout=10)
+    await eventually(delivered, timeout=30)
 
     uid = await command(ocpi_partner, "STOP_SESSION", {"session_id": str(tx.pk)})
     assert (await result(ocpi_partner, uid))["result"] == "ACCEPTED"
@@ -118,8 +109,8 @@ async def test_start_session_to_cdr_with_the_partner_down_in_between(ocpi_server
         """the session stopped and billing sealed it"""
         return ChargeDetailRecord.objects.filter(transaction_id=tx.pk).first()
 
-    record = await eventually(sealed, timeout=20)
-    [cdr] = await arrived(ocpi_partner, "POST", "cdrs", timeout=15)
+    record = await eventually(sealed, timeout=30)
+    [cdr] = await arrived(ocpi_partner, "POST", "cdrs", timeout=30)
     await charger.close()
 
     assert cdr["status"] == 200 and cdr["body"]["id"] == str(record.pk) and cdr["body"]["session_id"] == str(tx.pk)
@@ -132,11 +123,16 @@ async def test_start_session_to_cdr_with_the_partner_down_in_between(ocpi_server
     assert record.total_energy_wh > 0 and record.total_cost_excl_vat > Decimal("0.50")  # energy was billed
     assert Decimal(str(cdr["body"]["total_energy"])) == Decimal(record.total_energy_wh) / 1000
 
-    # Exactly once: every session PUT the queue delivered reached the partner once, and one CDR.
+    # Once each: every session PUT the queue delivered reached the partner, and one CDR. The partner was
+    # stopped at a moment of its own choosing: a PUT it took but could not answer before it went is sent
+    # again (the same PUT of the same session: harmless), so at most one arrives twice.
     await asyncio.sleep(1)  # a duplicate, were one coming, would be as quick as these
     puts = await received(ocpi_partner, "PUT", "sessions")
-    sent = await sync_to_async(Push.objects.filter(module="sessions", state="sent").count)()
-    assert len(puts) == sent and all(p["status"] == 200 for p in puts)
+    sent = await sync_to_async(list)(
+        Push.objects.filter(module="sessions", state="sent").values_list("body", flat=True)
+    )
+    assert sent and all(body in [p["body"] for p in puts] for body in sent)
+    assert len(sent) <= len(puts) <= len(sent) + 1 and all(p["status"] == 200 for p in puts)
     assert puts[-1]["body"]["status"] == "COMPLETED"
     assert len(await received(ocpi_partner, "POST", "cdrs")) == 1
     assert not await sync_to_async(Push.objects.filter(state__in=["pending", "failed"]).exists)()
@@ -156,7 +152,7 @@ async def result(partner, uid: str) -> dict:
         """the partner got the CommandResult"""
         return partner.control("GET", "/state")["commands"][uid].get("result")
 
-    return await eventually(got, timeout=15)
+    return await eventually(got, timeout=30)
 
 
 async def received(partner, method: str, module: str) -> list[dict]:
@@ -164,7 +160,7 @@ async def received(partner, method: str, module: str) -> list[dict]:
     return [e for e in log if e["method"] == method and f"/2.2.1/{module}" in e["path"]]
 
 
-async def arrived(partner, method: str, module: str, timeout: float = 10.0) -> list[dict]:
+async def arrived(partner, method: str, module: str, timeout: float = 30.0) -> list[dict]:
     deadline = asyncio.get_running_loop().time() + timeout
     while not (found := await received(partner, method, module)):
         assert asyncio.get_running_loop().time() < deadline, f"no {method} {module} reached the partner"

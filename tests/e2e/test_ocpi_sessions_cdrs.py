@@ -11,12 +11,11 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from billing.models import ChargeDetailRecord, PriceComponent, Tariff, TariffAssignment, TariffElement
-from csms.embedded import free_port
 from roaming.models import Partner, Push
 from roaming.services import registration
 from stations.models import Location
 from stations.services.connections import provision_station
-from tests.conftest import AsgiServer, _wait_until_all_stations_offline, eventually, server_env
+from tests.conftest import eventually
 from tests.ocpp_client import STATION_PASSWORD, call, open_socket
 
 pytestmark = pytest.mark.e2e
@@ -27,17 +26,6 @@ TOKEN = {
     "country_code": "NL", "party_id": "EMS", "uid": UID, "type": "RFID", "contract_id": f"NL-EMS-{UID}",
     "issuer": "Partner eMSP", "valid": True, "whitelist": "ALLOWED", "last_updated": "2026-12-01T10:00:00Z",
 }  # fmt: skip
-
-
-@pytest.fixture
-def ocpi_server(django_db_blocker, transactional_db, localstripe):
-    port = free_port()
-    with django_db_blocker.unblock():
-        env = server_env(OCPI_BASE_URL=f"http://127.0.0.1:{port}", STRIPE_API_BASE=localstripe.url)
-    server = AsgiServer(env, port=port)
-    yield server
-    _wait_until_all_stations_offline()
-    server.stop()
 
 
 def priced_site() -> Location:

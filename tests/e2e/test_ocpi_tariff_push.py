@@ -12,7 +12,6 @@ from billing.models import Tariff, TariffAssignment
 from roaming.models import Partner
 from roaming.services import registration
 from stations.models import Location
-from tests.e2e.test_ocpi_push import ocpi_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.e2e
 

@@ -7,11 +7,9 @@ import base64
 import pytest
 from asgiref.sync import sync_to_async
 
-from csms.embedded import free_port
 from roaming.models import Partner, RealtimeAuthorization
 from roaming.services import registration
 from sessions.models import Transaction
-from tests.conftest import AsgiServer, _wait_until_all_stations_offline, server_env
 from tests.e2e.ocpi_partner.fixture import request
 from tests.ocpp_client import call, open_socket
 
@@ -28,16 +26,6 @@ def rfid(uid: str, **changes) -> dict:
     token = {"country_code": "NL", "party_id": "EMS", "uid": uid, "type": "RFID", "contract_id": f"NL-EMS-{uid}"}
     token.update(issuer="Partner eMSP", valid=True, whitelist="ALLOWED", last_updated="2026-12-01T10:00:00Z")
     return {**token, **changes}
-
-
-@pytest.fixture
-def ocpi_server(transactional_db):
-    """A server that knows its own base URL (OCPI_BASE_URL), so the URLs it hands the partner work."""
-    port = free_port()
-    server = AsgiServer(server_env(OCPI_BASE_URL=f"http://127.0.0.1:{port}", OCPP_CALL_TIMEOUT="5"), port=port)
-    yield server
-    _wait_until_all_stations_offline()
-    server.stop()
 
 
 async def test_a_pushed_token_charges_at_a_16_charger_and_an_invalid_one_does_not(
