@@ -30,6 +30,7 @@ are purged after OCPI_REQUEST_LOG_RETENTION_DAYS, like the request log they came
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.utils import timezone
@@ -85,7 +86,8 @@ def _keep_token(partner: Partner, uid: str, token: Any) -> None:
 
 def _ask(partner: Partner, question: RemoteQuestion, references: dict[str, Any] | None) -> RealtimeAuthorization | str:
     """The partner's answer kept, or why there is none: "unknown" (it answered no Token), "unavailable"."""
-    url = f"{partner.endpoint(TOKENS, SENDER).rstrip('/')}/{question.id_tag}/authorize?type=RFID"  # type: ignore[union-attr]
+    uid = quote(question.id_tag, safe="")  # a CiString may hold "/", "?", "#" or spaces
+    url = f"{partner.endpoint(TOKENS, SENDER).rstrip('/')}/{uid}/authorize?type=RFID"  # type: ignore[union-attr]
     try:
         info = client.call(
             "POST",
@@ -108,16 +110,28 @@ def _ask(partner: Partner, question: RemoteQuestion, references: dict[str, Any] 
         return "unavailable"  # not an AuthorizationInfo: as good as no answer
     _keep_token(partner, question.id_tag, info.get("token"))
     reference = info.get("authorization_reference")
+    status = mapping.ALLOWED[allowed]
+    if status == AuthorizationStatus.ACCEPTED and not _allows_here(info.get("location"), references):
+        status = AuthorizationStatus.INVALID  # allowed, but at other EVSEs than the one asking
     return RealtimeAuthorization.objects.create(
         id_tag=question.id_tag,
         partner=partner,
-        status=mapping.ALLOWED[allowed],
+        status=status,
         allowed=allowed,
         authorization_reference=reference[:36] if isinstance(reference, str) else "",
         location_id=(references or {}).get("location_id", ""),
         evse_uid=next(iter((references or {}).get("evse_uids", [])), ""),
         created_at=timezone.now(),
     )
+
+
+def _allows_here(location: Any, references: dict[str, Any] | None) -> bool:
+    """Whether an ALLOWED answer covers the EVSE asking: OCPI's AuthorizationInfo.location, when given,
+    lists "only the EVSEs the EV driver is allowed to charge at"."""
+    asked = (references or {}).get("evse_uids") or []
+    if not isinstance(location, dict) or not location.get("evse_uids") or not asked:
+        return True
+    return set(asked) <= {str(uid) for uid in location["evse_uids"]}
 
 
 def authorize_in_real_time(question: RemoteQuestion) -> str | None:

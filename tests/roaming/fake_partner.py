@@ -8,6 +8,7 @@ its real path (headers, timeouts, JSON, the request log) and the test reads what
 import base64
 import json
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 import requests
 from requests.adapters import BaseAdapter
@@ -86,7 +87,7 @@ class FakePartner(BaseAdapter):
     def _authorize(self, request):
         if self.slow:
             raise requests.Timeout("read timed out")
-        uid = request.url.removeprefix(TOKENS_URL + "/").partition("/authorize")[0]
+        uid = unquote(request.url.removeprefix(TOKENS_URL + "/").partition("/authorize")[0])
         info = self.authorizations.get(uid)
         if info is None:
             return self._answer(request, 404, envelope(None, 2004, "Unknown Token"))

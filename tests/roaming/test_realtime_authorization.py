@@ -87,6 +87,25 @@ def test_an_unknown_token_the_emsp_allows_is_accepted_and_its_token_and_referenc
     )
 
 
+def test_an_allowed_answer_for_other_evses_than_the_one_asking_is_not_an_acceptance(station, emsp):
+    """AuthorizationInfo.location lists "only the EVSEs the EV driver is allowed to charge at"."""
+    partner()
+    evse = str(station.evses.get(number=1).pk)
+    emsp.authorizations[UID] = info(location={"location_id": str(station.location_id), "evse_uids": ["elsewhere"]})
+    assert authorization.authorize(id_tag=UID, station_id=station.pk, evse_pk=int(evse)).status == "Invalid"
+    RealtimeAuthorization.objects.all().delete()
+    emsp.authorizations[UID] = info(location={"location_id": str(station.location_id), "evse_uids": [evse]})
+    assert authorization.authorize(id_tag=UID, station_id=station.pk, evse_pk=int(evse)).status == "Accepted"
+
+
+def test_a_uid_with_url_characters_is_escaped_in_the_authorize_url(station, emsp):
+    partner()
+    emsp.authorizations["A/B 1?"] = info(token=token(uid="A/B 1?"))
+    assert authorization.authorize(id_tag="A/B 1?", station_id=station.pk).status == "Accepted"
+    (request,) = emsp.authorize_requests()
+    assert request.url == f"{BASE}/ocpi/2.2.1/tokens/A%2FB%201%3F/authorize?type=RFID"
+
+
 @pytest.mark.parametrize(
     ("allowed", "status"),
     [("BLOCKED", "Blocked"), ("EXPIRED", "Expired"), ("NO_CREDIT", "Invalid"), ("NOT_ALLOWED", "Invalid")],
