@@ -141,11 +141,12 @@ def authorize_in_real_time(question: RemoteQuestion) -> str | None:
         id_tag=question.id_tag, station_id=question.station_id, since=timezone.now() - COMMAND_VOUCHES
     ):
         return AuthorizationStatus.ACCEPTED
-    cached = cached_answer(id_tag=question.id_tag)
+    references = _references(question)
+    location_id = (references or {}).get("location_id", "")
+    cached = cached_answer(id_tag=question.id_tag, location_id=location_id)  # an answer for here, not elsewhere
     if cached is not None:
         return cached.status
     partners = issuers_to_ask(issuer_party=question.issuer_party)
-    references = _references(question) if partners else None
     refusal: RealtimeAuthorization | None = None
     unknown = False
     for partner in partners:
@@ -160,7 +161,10 @@ def authorize_in_real_time(question: RemoteQuestion) -> str | None:
         return refusal.status
     if unknown:
         RealtimeAuthorization.objects.create(
-            id_tag=question.id_tag, status=AuthorizationStatus.INVALID, created_at=timezone.now()
+            id_tag=question.id_tag,
+            status=AuthorizationStatus.INVALID,
+            location_id=location_id,
+            created_at=timezone.now(),
         )
         return AuthorizationStatus.INVALID
     return None

@@ -125,6 +125,18 @@ def test_a_token_no_emsp_knows_is_invalid_and_the_answer_is_kept(station, emsp):
     assert not IdTag.objects.filter(id_tag="UNKNOWN-1").exists()
 
 
+def test_an_answer_stands_at_the_location_it_was_given_for_not_at_another(station, emsp):
+    partner()
+    elsewhere = create_site("CP-RT-2", 48.1, 11.6, Plug(), online=False)
+    emsp.authorizations[UID] = info(token=token(whitelist="NEVER"))  # kept, and asked about every time
+    assert authorization.authorize(id_tag=UID, station_id=station.pk).status == "Accepted"
+    assert authorization.authorize(id_tag=UID, station_id=station.pk).status == "Accepted"
+    assert len(emsp.authorize_requests()) == 1  # the same location: the cached answer
+    emsp.authorizations[UID] = info("NOT_ALLOWED", token=token(whitelist="NEVER"))
+    assert authorization.authorize(id_tag=UID, station_id=elsewhere.pk).status == "Invalid"
+    assert len(emsp.authorize_requests()) == 2
+
+
 def test_a_token_its_emsp_pushes_after_an_unknown_answer_is_not_refused_from_the_cache(station, emsp):
     """The answer "nobody knows it" stands for the next question, until the issuer pushes the token."""
     owner = partner()
