@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "stations",
     "sessions.apps.ChargingConfig",
     "billing",
+    "smartcharging",
     "roaming",
     "accounts",
     "alerts",
