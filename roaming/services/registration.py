@@ -208,6 +208,8 @@ def register_with_partner(*, name: str, versions_url: str, token_a: str, tokens_
     version, endpoints = fetch_endpoints(versions_url=versions_url, token=token_a, partner=partner, raw=tokens_raw)
     credentials_url = endpoints["credentials"].get("RECEIVER") or next(iter(endpoints["credentials"].values()))
     ours = new_token()
+    # The partner checks our versions with this token before it answers the POST: it must work already.
+    Partner.objects.filter(pk=partner.pk).update(pending_token_hash=token_hash(ours))
     try:
         answer = client.call(
             "POST",
@@ -218,11 +220,12 @@ def register_with_partner(*, name: str, versions_url: str, token_a: str, tokens_
             body=our_credentials(token=ours),
             routed=False,
         )
-    except (client.PartnerUnavailable, client.PartnerRefused) as failure:
+        token, their_url, roles = _credentials_object(answer)
+    except (client.PartnerUnavailable, client.PartnerRefused, OcpiError) as failure:
+        Partner.objects.filter(pk=partner.pk).update(pending_token_hash="")
         raise OcpiError(UNABLE_TO_USE_CLIENT_API, f"The partner refused our credentials: {failure}")
-    token, their_url, roles = _credentials_object(answer)
     _store(partner=partner, token=token, versions_url=their_url, roles=roles, version=version, endpoints=endpoints)
-    partner.our_token_hash = token_hash(ours)
+    partner.our_token_hash, partner.pending_token_hash = token_hash(ours), ""
     partner.save()
     tasks.wake(sorted({*push.push_all_locations(partner=partner), *tariff_pushes.push_all_tariffs(partner=partner)}))
     return partner
