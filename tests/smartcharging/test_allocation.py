@@ -367,3 +367,56 @@ def _on_a_full_circuit(site: Site, result: Allocation, evse: Evse) -> bool:
                 if phase in evse.site_phases() and load.load_a[p] >= circuit.limit_a[p] - 1e-6:
                     return True
     return False
+
+
+@settings(max_examples=200, deadline=None)
+@given(sites())
+def test_every_charging_evse_below_its_maximum_has_the_largest_share_on_a_full_circuit(site):
+    """Max-min fairness: what stops an EVSE is a full circuit on which no EVSE of its class got more than
+    it, other than those held at their own (higher) minimum; so nobody could get more without taking it
+    from someone who has no more than they."""
+    site = Site(site.circuits, site.evses, site.loads, EXACT)
+    result = allocate(site)
+    volts = site.settings.voltage_v
+
+    def amps(evse: Evse) -> float:
+        out = result.evse(evse.id)
+        return (out.limit_kw or 0.0) * 1000 / (3 * volts) if evse.kind is Kind.DC else out.limit_a or 0.0
+
+    def low(evse: Evse) -> float:
+        return evse.min_kw * 1000 / (3 * volts) if evse.kind is Kind.DC else evse.min_a
+
+    for evse in site.evses:
+        out = result.evse(evse.id)
+        top = evse.max_kw if evse.kind is Kind.DC else evse.max_a
+        if out.status is not Status.CHARGING or evse.under_drawing or (out.limit_kw or out.limit_a or 0) >= top - 1e-6:
+            continue
+        rivals = [
+            other
+            for other in site.evses
+            if other.priority == evse.priority
+            and result.evse(other.id).status is Status.CHARGING
+            and amps(other) > low(other) + 1e-6
+        ]
+        assert any(
+            all(
+                amps(other) <= amps(evse) + 1e-6
+                for other in rivals
+                if _below(site, circuit.id, other.circuit) and _shares_a_full_limit(circuit, result, evse, other)
+            )
+            for circuit in site.circuits
+            if _below(site, circuit.id, evse.circuit) and _shares_a_full_limit(circuit, result, evse, evse)
+        ), evse.id
+
+
+def _shares_a_full_limit(circuit: Circuit, result: Allocation, evse: Evse, other: Evse) -> bool:
+    """Whether `other` draws on a limit of `circuit` that is full and that `evse` draws on too."""
+    load = result.circuit(circuit.id)
+    if circuit.limit_kw is not None and load.power_kw >= circuit.limit_kw - 1e-6:
+        return True
+    if circuit.limit_a is None:
+        return False
+    return any(
+        phase in evse.site_phases() and phase in other.site_phases() and load.load_a[p] >= circuit.limit_a[p] - 1e-6
+        for p, phase in enumerate(PHASES)
+    )
