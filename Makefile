@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench bench-dashboard dashboard-assets clean
+.PHONY: run test lint bench bench-dashboard bench-smart-charging dashboard-assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ bench: $(VENV)/.installed-test
 BENCH_DASHBOARD_ARGS ?=
 bench-dashboard: $(VENV)/.installed-test
 	$(BIN)/python bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
+
+# Smart charging (issue 13), plain Python: re-plan time for 10, 100 and 500 EVSEs, JSON in bench/results/.
+# BENCH_SMART_CHARGING_ARGS="--section allocation --repeat 200" for another run.
+BENCH_SMART_CHARGING_ARGS ?=
+bench-smart-charging: $(VENV)/.installed-test
+	$(BIN)/python bench/smart_charging.py $(BENCH_SMART_CHARGING_ARGS)
 
 # The dashboard's vendored browser libraries, from the npm registry at the versions pinned in
 # dashboard/vendor/package.json (committed: the pages need no npm at run time).
