@@ -16,7 +16,7 @@ from django.db import models
 
 class Partner(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "pending (token A issued)"
+        PENDING = "pending", "pending (not registered yet)"
         REGISTERED = "registered", "registered"
         UNREGISTERED = "unregistered", "unregistered"
 
@@ -143,6 +143,7 @@ class Push(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "pushes"
         ordering = ["-id"]
         indexes = [
             # The sender: a partner's oldest pending push, and the later PATCHes of one object.

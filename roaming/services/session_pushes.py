@@ -69,15 +69,32 @@ def push_session(*, transaction_id: int) -> list[int]:
     if tx is None or partner is None:
         return []
     cdr = None if hasattr(tx, "charge_detail_record") else session_cost(transaction=tx)
+    body = _wire(session_object(tx, cdr=cdr, **_how(tx), **_party()))
+    if _unchanged(partner=partner, object_key=str(tx.pk), body=body):
+        return []
     return enqueue(
         module=SESSIONS,
         object_key=str(tx.pk),
         method=Push.Method.PUT,
         path="/".join([settings.OCPI_COUNTRY_CODE, settings.OCPI_PARTY_ID, str(tx.pk)]),
-        body=_wire(session_object(tx, cdr=cdr, **_how(tx), **_party())),
+        body=body,
         partners=[partner],
         to_party=tx.id_tag.issuer_party,
     )
+
+
+def _unchanged(*, partner: Partner, object_key: str, body: dict[str, Any]) -> bool:
+    """Whether the last PUT of the session we queued for the partner said the same but for last_updated
+    (a push held back while charging that fires after the stop has nothing new to tell)."""
+    last = (
+        Push.objects.filter(partner=partner, module=SESSIONS, object_key=object_key, method=Push.Method.PUT)
+        .exclude(state=Push.State.FAILED)
+        .order_by("-id")
+        .values_list("body", flat=True)
+        .first()
+    )
+    same = {key: value for key, value in body.items() if key != "last_updated"}
+    return isinstance(last, dict) and {key: value for key, value in last.items() if key != "last_updated"} == same
 
 
 def push_running_session(*, transaction_id: int, now: datetime | None = None) -> tuple[list[int], float | None]:

@@ -167,7 +167,7 @@ def test_a_pending_partner_shows_it_waits_for_its_registration(operator):
     partner = Partner.objects.create(name="Newcomer", token_a_hash="0" * 64)
     html = operator.get(reverse("dashboard:partners")).content.decode()
     words = text(row(html, f"partner-{partner.pk}"))
-    assert "Newcomer" in words and "pending (token A issued)" in words
+    assert "Newcomer" in words and "pending (not registered yet)" in words
     assert count(row(html, f"partner-{partner.pk}"), "pending") == 0
 
     page = operator.get(reverse("dashboard:partner", args=[partner.pk])).content.decode()

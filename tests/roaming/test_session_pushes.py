@@ -266,3 +266,22 @@ def test_a_cdr_posted_before_snapshots_existed_is_kept_as_posted(world):
     keep(apps, None)
     assert list(CdrSnapshot.objects.values_list("record_id", "body")) == [(record.pk, sent)]
     assert cdr_snapshots.cdr_body(record) == sent
+
+
+def test_a_push_held_back_that_fires_after_the_stop_with_nothing_new_is_not_sent(
+    world, receivers, django_capture_on_commit_callbacks, settings
+):
+    """The partner heard COMPLETED at the stop; the delayed PUT of a reading before it tells nothing more."""
+    settings.OCPI_SESSION_PUSH_INTERVAL = 3600
+    station, _, held = world
+    tx = start(station, django_capture_on_commit_callbacks)
+    readings(station, tx, 1_004_000, django_capture_on_commit_callbacks)
+    stop(station, tx, 1_004_000, django_capture_on_commit_callbacks)
+
+    def statuses():
+        return [b["status"] for m, path, b in receivers.pushes() if m == "PUT" and "/sessions/" in path]
+
+    assert held == [tx.pk] and statuses() == ["ACTIVE", "COMPLETED"]
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.push_session_later(tx.pk)
+    assert statuses() == ["ACTIVE", "COMPLETED"]

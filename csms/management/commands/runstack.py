@@ -124,6 +124,10 @@ class Command(BaseCommand):
         self.stdout.write("  demo driver         driver@example.com / voltstack-driver  (POST /api/v1/auth/token)")
         self.stdout.write(f"  OCPP endpoint       ws://{host}:{port}/ocpp/<charge_point_id>  (ocpp1.6, ocpp2.0.1)")
         self.stdout.write(
+            f"  OCPI 2.2.1          {settings.OCPI_BASE_URL}/ocpi/versions  (a partner's token A: admin, "
+            "Roaming → Partners → Issue token A)"
+        )
+        self.stdout.write(
             f"  try the chargers:   .venv/bin/python manage.py simulate --stations 3 --prefix DEMO- "
             f"--password demo-station-password --url ws://{host}:{port}/ocpp  (add --ocpp 2.0.1 for 2.0.1)"
         )
