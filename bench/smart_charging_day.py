@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         result = plan(site, cars, horizon=HORIZON, time_limit_s=args.time_limit, relax=relax)
         rows = [list(car.kw) for car in result.cars]
         timing = {"solve_seconds": round(time.monotonic() - started, 3), "path": result.path, "reason": result.reason}
-        results.append(summarise(f"day-ahead {'lp' if relax else 'milp'}", rows, cars, site, **timing))
+        results.append(summarise("day-ahead relax" if relax else "day-ahead", rows, cars, site, **timing))
     if not args.skip_rolling:
         rows, seconds, paths = rolling(site, cars, args.time_limit, relax=True)
         timing = {
