@@ -56,6 +56,8 @@ class Car:
 
 @dataclass(frozen=True)
 class CarPlan:
+    """One car's part of the plan."""
+
     car_id: str
     kw: tuple[float, ...]  # per slot; kw[0] is what to send now
     delivered_kwh: float
@@ -64,10 +66,13 @@ class CarPlan:
 
 @dataclass(frozen=True)
 class Plan:
+    """The site's plan, and how it came about: `path` is "milp", "lp" (the LP relaxation, rounded) or
+    "fallback" (earliest departure first), `reason` why, in words for the operator's log."""
+
     cars: tuple[CarPlan, ...]
-    site_kw: tuple[float, ...]
-    peak_kw: float
-    cost: float
+    site_kw: tuple[float, ...]  # per slot, the cars' draw plus the site's base load where given
+    peak_kw: float  # the largest of site_kw
+    cost: float  # the cars' energy at the slots' prices
     path: Path
     reason: str
     solve_seconds: float
@@ -89,6 +94,7 @@ def base_load(site: Site, horizon: Horizon) -> np.ndarray:
 
 
 def check(site: Site, horizon: Horizon) -> None:
+    """A site's profiles must cover the horizon slot for slot: a caller's mistake, not the solver's."""
     if len(site.limit_kw) != horizon.slots:
         raise ValueError(f"limit_kw has {len(site.limit_kw)} slots, the horizon {horizon.slots}")
     if site.price_per_kwh is not None and len(site.price_per_kwh) != horizon.slots:
