@@ -96,9 +96,10 @@ class Transactions16(ChargerBase16):
         session.stop_reason = reason
         transaction_data = [session.begin_sample, *session.offline_samples, end_sample]
         await self._send_transaction_message(lambda: self._stop_transaction(session, id_tag, transaction_data))
+        # Completed before the connector is free: whoever sees the connector free finds the session done.
+        self.completed_sessions.append(session)
         connector.session = None
         await self._set_status(connector.connector_id, ChargePointStatus.finishing)
-        self.completed_sessions.append(session)
         self.charging_profiles.discard_tx_profiles(connector.connector_id)
         if connector.scheduled_operative is not None:
             connector.operative, connector.scheduled_operative = connector.scheduled_operative, None

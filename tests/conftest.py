@@ -229,6 +229,26 @@ def _wait_until_all_stations_offline(timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while ChargingStation.objects.exclude(connection_channel="").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
+    _wait_until_no_other_queries(deadline)
+
+
+def _wait_until_no_other_queries(deadline: float) -> None:
+    """On PostgreSQL, until no other session of the test database runs a statement: what the server does
+    after a socket closes (subscribers' writes, a push enqueued) would deadlock with the flush's TRUNCATE."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    busy = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND state = 'active'"
+    )
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(busy)
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture
