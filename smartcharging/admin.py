@@ -17,6 +17,7 @@ class CircuitInline(admin.TabularInline):
     model = Circuit
     extra = 0
     fk_name = "site"
+    raw_id_fields = ("station",)
 
 
 class LoadInline(admin.TabularInline):

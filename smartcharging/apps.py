@@ -13,8 +13,9 @@ class SmartChargingConfig(AppConfig):
         from csms import lifecycle
         from sessions.events import MeterReadingsRecorded, TransactionStarted, TransactionStopped
         from smartcharging import subscribers
-        from stations.events import StationConnected, StationDisconnected
+        from stations.events import StationBooted, StationConnected, StationDisconnected
 
         for event in (TransactionStarted, TransactionStopped, MeterReadingsRecorded, StationDisconnected):
             lifecycle.subscribe(event, subscribers.replan_station_site)
         lifecycle.subscribe(StationConnected, subscribers.set_safe_defaults)
+        lifecycle.subscribe(StationBooted, subscribers.set_safe_defaults)

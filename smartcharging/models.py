@@ -38,6 +38,15 @@ class Circuit(models.Model):
     name = models.CharField(max_length=64)
     limit_a = models.FloatField(null=True, blank=True, help_text="A on each phase")
     limit_kw = models.FloatField(null=True, blank=True)
+    station = models.OneToOneField(
+        "stations.ChargingStation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supply_circuit",
+        help_text="This circuit is that station's own supply: its limit is sent as the station's max profile",
+    )
+    station_max_answer = models.CharField(max_length=255, blank=True, help_text="What the station answered it")
 
     def __str__(self) -> str:
         return self.name

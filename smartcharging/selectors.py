@@ -5,7 +5,7 @@ station has no socket (a charger that lost its link follows its default profile,
 maximum), or when its charger refused or could not take a profile for the transaction it runs now.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db.models import Max
@@ -66,10 +66,10 @@ def site_state(*, site_id: int, now: datetime, every_evse_drawing: bool = False)
     controlled = ControlledEvse.objects.filter(site=site).select_related("evse__station", "allocation")
     for row in controlled:
         tx = _running_transaction(row.evse_id)
-        value = _evse(row, tx, site, now, every_evse_drawing)
-        evses.append(value)
+        evse = _evse(row, tx, site, now, every_evse_drawing)
+        evses.append(evse)
         station = row.evse.station
-        targets[value.id] = Target(
+        targets[evse.id] = Target(
             controlled_id=row.pk,
             station_id=station.pk,
             evse_number=row.evse.number,
@@ -78,7 +78,7 @@ def site_state(*, site_id: int, now: datetime, every_evse_drawing: bool = False)
             transaction_id=tx.pk if tx else None,
             transaction_uid=tx.uid if tx else None,
         )
-    value = allocation.Site(
+    planned = allocation.Site(
         circuits=_circuits(site),
         evses=tuple(evses),
         loads=tuple(
@@ -87,7 +87,7 @@ def site_state(*, site_id: int, now: datetime, every_evse_drawing: bool = False)
         ),
         settings=allocation.AllocationSettings(voltage_v=site.voltage_v, buffer_a=site.buffer_a),
     )
-    return SiteState(site=value, targets=targets)
+    return SiteState(site=planned, targets=targets)
 
 
 def _circuits(site: BalancedSite) -> tuple[allocation.Circuit, ...]:
@@ -122,30 +122,43 @@ def _evse(
         and row.evse.station.is_connected
         and (every_evse_drawing or tx is None or last is None or last.refused_transaction_id != tx.pk)
     )
-    cap = row.override_limit
-    common = {
-        "id": evse_key(row.pk),
-        "circuit": circuit_key(row.circuit_id),
-        "controllable": controllable,
-        "wants_power": every_evse_drawing or tx is not None,
-        "priority": 0 if tx is None else transaction_priority(transaction_id=tx.pk),
-    }
+    cap = _cap(row, tx, site)
+    steered = allocation.Evse(
+        id=evse_key(row.pk),
+        circuit=circuit_key(row.circuit_id),
+        controllable=controllable,
+        wants_power=every_evse_drawing or tx is not None,
+        priority=0 if tx is None else transaction_priority(transaction_id=tx.pk),
+    )
     if row.dc:
         max_kw = row.max_kw if cap is None else min(cap, row.max_kw)
-        return allocation.Evse(kind=allocation.Kind.DC, min_kw=row.min_kw, max_kw=max_kw, **common)
+        return replace(steered, kind=allocation.Kind.DC, min_kw=row.min_kw, max_kw=max_kw)
     max_a = row.max_a if cap is None else max(row.min_a, min(cap, row.max_a))
-    measured = (
-        None if every_evse_drawing or tx is None else _recent_current(tx, now - timedelta(seconds=site.observation_s))
-    )
-    return allocation.Evse(
+    since = now - timedelta(seconds=site.observation_s)
+    measured = None if every_evse_drawing or tx is None else _recent_current(tx, since)
+    return replace(
+        steered,
         phases=row.phases,
-        rotation=tuple(row.rotation.split(",")),  # type: ignore[arg-type]
+        rotation=tuple(row.rotation.split(",")),
         min_a=row.min_a,
         max_a=max_a,
         under_drawing=_under_drawing(last, tx, measured, site, now),
         measured_a=measured,
-        **common,
     )
+
+
+def _cap(row: ControlledEvse, tx: Transaction | None, site: BalancedSite) -> float | None:
+    """The lower of the operator's override and the driver's own power limit for the session (which
+    sessions.remote_control sends below our profiles' stack level), in the EVSE's unit: kW for DC, A for AC."""
+    caps = [] if row.override_limit is None else [row.override_limit]
+    driver_w = (
+        None
+        if tx is None
+        else DriverSession.objects.filter(transaction=tx).values_list("max_power_w", flat=True).first()
+    )
+    if driver_w:
+        caps.append(driver_w / 1000 if row.dc else driver_w / (site.voltage_v * row.phases))
+    return min(caps, default=None)
 
 
 def _recent_current(tx: Transaction, since: datetime) -> tuple[float, float, float] | None:

@@ -32,7 +32,7 @@ from csms.ocpp.commands import CommandError
 from csms.shared_cache import shared_cache
 from smartcharging import allocation, selectors
 from smartcharging.allocation import Status
-from smartcharging.models import EvseAllocation
+from smartcharging.models import Circuit, EvseAllocation
 from smartcharging.selectors import SiteState, Target
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ DEFAULT_STACK_LEVEL = 0
 # Each EVSE keeps one profile id per purpose, so a new limit replaces the old one on the charger.
 TX_PROFILE_BASE = 1_000_000
 DEFAULT_PROFILE_BASE = 2_000_000
+STATION_MAX_PROFILE_BASE = 3_000_000
 LOCK_SECONDS = 120
 SENT = {Status.CHARGING, Status.WAITING}
 
@@ -148,11 +149,13 @@ def _profile(
 
 
 def station_connected(*, station_id: int) -> None:
-    """A station (re)connected: what its chargers refused before is tried again, and each of its steerable
-    EVSEs gets its safe default (see the module's docstring)."""
+    """A station (re)connected: what its chargers refused before is tried again, its own supply circuit's
+    limit is set as its station max profile, and each of its steerable EVSEs gets its safe default (see
+    the module's docstring)."""
     site_id = selectors.site_of_station(station_id=station_id)
     if site_id is None:
         return
+    _send_station_max(station_id)
     EvseAllocation.objects.filter(evse__evse__station_id=station_id).update(refused_transaction=None)
     state = selectors.site_state(site_id=site_id, now=timezone.now(), every_evse_drawing=True)
     result = allocation.allocate(state.site)
@@ -162,6 +165,38 @@ def station_connected(*, station_id: int) -> None:
         target = state.targets[decided.evse_id]
         if target.station_id == station_id and decided.status is not Status.UNCONTROLLED:
             _send_default(target, safe_limit(decided, evses[decided.evse_id], crowded=crowded))
+
+
+def _send_station_max(station_id: int) -> None:
+    """A fuse that feeds one station alone is a cap the station can keep by itself, link or not: a
+    ChargingStationMaxProfile (1.6 ChargePointMaxProfile) on EVSE 0, in A per phase (or W for a kW limit)."""
+    circuit = Circuit.objects.filter(station_id=station_id).first()
+    if circuit is None or (circuit.limit_a is None and circuit.limit_kw is None):
+        return
+    if circuit.limit_a is not None:
+        rate_unit, period = "A", commands.SchedulePeriod(start_s=0, limit=circuit.limit_a, phases=3)
+    else:
+        rate_unit, period = "W", commands.SchedulePeriod(start_s=0, limit=round((circuit.limit_kw or 0) * 1000))
+    profile = commands.ChargingProfile(
+        profile_id=STATION_MAX_PROFILE_BASE + circuit.pk,
+        stack_level=DEFAULT_STACK_LEVEL,
+        purpose="StationMax",
+        rate_unit=rate_unit,
+        periods=[period],
+        kind="Relative",
+    )
+    circuit.station_max_answer = _answer(station_id, commands.SetChargingProfile(evse_number=0, profile=profile))
+    circuit.save(update_fields=["station_max_answer"])
+
+
+def _answer(station_id: int, command: commands.Command) -> str:
+    """Send a profile whose refusal changes no plan: what the charger said, for the operator."""
+    try:
+        commands.send.sync(station_id, command)
+    except CommandError as error:
+        logger.warning("%s not set on station %s: %s", type(command).__name__, station_id, error)
+        return str(error)[:255]
+    return "Accepted"
 
 
 def safe_limit(decided: allocation.EvseAllocation, evse: allocation.Evse, *, crowded: bool) -> float:
@@ -180,14 +215,7 @@ def _send_default(target: Target, limit: float) -> None:
         purpose="TxDefault",
         stack_level=DEFAULT_STACK_LEVEL,
     )
-    try:
-        commands.send.sync(
-            target.station_id, commands.SetChargingProfile(evse_number=target.evse_number, profile=profile)
-        )
-        answer = "Accepted"
-    except CommandError as error:
-        logger.warning("safe default for EVSE %s not set: %s", target.evse_number, error)
-        answer = str(error)[:255]
+    answer = _answer(target.station_id, commands.SetChargingProfile(evse_number=target.evse_number, profile=profile))
     sent = {"default_limit": limit, "default_answer": answer}
     EvseAllocation.objects.update_or_create(
         evse_id=target.controlled_id,

@@ -19,12 +19,13 @@ from csms.ocpp import gateway
 from csms.ocpp.commands import CommandRejected, SetChargingProfile, StationNotConnected
 from csms.shared_cache import shared_cache
 from sessions.meter import Sample
-from sessions.models import IdTag
+from sessions.models import DriverSession, IdTag
 from sessions.services.meter_values import record_meter_values
 from sessions.services.transactions import start_transaction, stop_transaction
 from smartcharging import services, tasks
-from smartcharging.models import BalancedSite, ControlledEvse, EvseAllocation, GroupPriority
+from smartcharging.models import BalancedSite, Circuit, ControlledEvse, EvseAllocation, GroupPriority
 from stations.models import Location
+from stations.services.boot import BootInfo, record_boot
 from stations.services.connections import provision_station, station_connected, station_disconnected
 from stations.services.status import StatusReport, record_status
 
@@ -195,8 +196,6 @@ def test_a_priority_group_gets_its_share_first(site, charger, django_user_model)
     GroupPriority.objects.create(group=fleet, priority=10)
     driver = django_user_model.objects.create_user("fleet@example.com", "fleet@example.com", "a-driver-password")
     driver.groups.add(fleet)
-    from sessions.models import DriverSession
-
     txs = [start(ids[n], n) for n in range(4)]
     DriverSession.objects.create(
         driver=driver,
@@ -282,3 +281,90 @@ def test_a_replan_waits_for_the_one_holding_the_site(site, charger):
 
     tasks.replan_site(site.pk)
     assert limits(charger.sent) == {ids[0]: 32.0}
+
+
+def test_a_station_accepted_at_its_boot_gets_its_safe_default(
+    site, charger, eager_tasks, django_capture_on_commit_callbacks
+):
+    ids = stations(site)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_boot(station_id=ids[2], info=BootInfo(vendor="Acme", model="Wallbox"), now=timezone.now())
+
+    [(station_id, command)] = charger.sent
+    assert station_id == ids[2] and command.profile.purpose == "TxDefault" and command.profile.periods[0].limit == 10.0
+
+
+def test_a_dc_evse_is_limited_in_watts(site, charger):
+    ids = stations(site)
+    dc = ControlledEvse.objects.get(evse__station_id=ids[0])
+    dc.dc, dc.min_kw, dc.max_kw = True, 5.0, 150.0
+    dc.save()
+    start(ids[0], 0)
+    start(ids[1], 1)
+
+    services.replan(site_id=site.pk)
+
+    # 100 A at 230 V on three phases is 69 kW; shared max-min fair in A per phase with the 32 A AC EVSE.
+    by_station = {s: c.profile for s, c in charger.sent}
+    assert by_station[ids[0]].rate_unit == "W" and by_station[ids[0]].periods[0].phases is None
+    assert by_station[ids[0]].periods[0].limit == round(3 * 230 * 68 / 1000, 1) * 1000
+    assert by_station[ids[1]].periods[0].limit == 32.0
+
+
+def test_a_car_drawing_less_than_its_limit_is_held_near_its_draw(site, charger):
+    ids = stations(site)
+    slow = start(ids[0], 0)
+    for n in range(1, 4):
+        start(ids[n], n)
+    services.replan(site_id=site.pk)
+    EvseAllocation.objects.update(sent_at=timezone.now() - timedelta(seconds=site.observation_s + 5))
+    now = timezone.now()
+    record_meter_values(
+        station_id=ids[0],
+        evse_number=1,
+        transaction_id=slow.pk,
+        samples=[
+            Sample(timestamp=now - timedelta(seconds=5), value="10", measurand="Current.Import", unit="A", phase=p)
+            for p in ("L1", "L2", "L3")
+        ],
+    )
+    charger.sent.clear()
+
+    services.replan(site_id=site.pk)
+
+    # It draws 10 A of its 25: held at 10 + the 2 A buffer, the others share the rest (88 / 3, within 32).
+    assert limits(charger.sent) == {ids[0]: 12.0, **{ids[n]: 29.3 for n in range(1, 4)}}
+
+
+def test_a_drivers_own_power_limit_caps_the_allocation(site, charger, django_user_model):
+    ids = stations(site)
+    driver = django_user_model.objects.create_user("d@example.com", "d@example.com", "a-driver-password")
+    txs = [start(ids[n], n) for n in range(2)]
+    DriverSession.objects.create(
+        driver=driver,
+        id_tag=txs[0].id_tag,
+        station_id=ids[0],
+        connector=txs[0].connector,
+        transaction=txs[0],
+        state=DriverSession.State.ACTIVE,
+        max_power_w=11_040,  # 16 A on three phases at 230 V
+    )
+
+    services.replan(site_id=site.pk)
+
+    assert limits(charger.sent) == {ids[0]: 16.0, ids[1]: 32.0}
+
+
+def test_a_stations_own_fuse_is_sent_as_its_station_max_profile(site, charger):
+    ids = stations(site)
+    supply = Circuit.objects.create(site=site, name="CP-SC-4 supply", limit_a=16.0, station_id=ids[4])
+    ControlledEvse.objects.filter(evse__station_id=ids[4]).update(circuit=supply)
+
+    services.station_connected(station_id=ids[4])
+
+    (_, cap), (_, default) = charger.sent
+    assert cap.evse_number == 0 and cap.profile.purpose == "StationMax" and cap.profile.periods[0].limit == 16.0
+    assert default.profile.purpose == "TxDefault" and default.profile.periods[0].limit == 10.0
+    supply.refresh_from_db()
+    assert supply.station_max_answer == "Accepted"
