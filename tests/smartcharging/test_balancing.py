@@ -16,6 +16,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from csms.ocpp import gateway
+from csms.ocpp.v16 import commands as v16_commands
+from csms.ocpp.v201 import commands as v201_commands
 from csms.ocpp.commands import CommandRejected, SetChargingProfile, StationNotConnected
 from csms.shared_cache import shared_cache
 from sessions.meter import Sample
@@ -114,6 +116,24 @@ def test_four_sessions_on_100_a_get_25_a_each(site, charger):
         assert command.evse_number == 1
         assert profile.transaction_id == txs[station_id].pk and profile.stack_level == services.TX_STACK_LEVEL
         assert profile.periods[0].phases == 3 and profile.kind == "Relative"
+    # As a 1.6 charger reads it: a TxProfile on connector 1 for its transaction, 25 A on three phases.
+    station_id, command = charger.sent[0]
+    frame = v16_commands.set_charging_profile(command)
+    assert frame.connector_id == 1
+    assert frame.cs_charging_profiles == {
+        "charging_profile_id": services.TX_PROFILE_BASE + ControlledEvse.objects.get(evse__station_id=station_id).pk,
+        "transaction_id": txs[station_id].pk,
+        "stack_level": 2,
+        "charging_profile_purpose": "TxProfile",
+        "charging_profile_kind": "Relative",
+        "recurrency_kind": None,
+        "valid_from": None,
+        "valid_to": None,
+        "charging_schedule": {
+            "charging_rate_unit": "A",
+            "charging_schedule_period": [{"start_period": 0, "limit": 25.0, "number_phases": 3}],
+        },
+    }
     rows = EvseAllocation.objects.filter(evse__site=site)
     assert sorted(r.status for r in rows) == ["charging"] * 4 + ["idle"] * 6
     assert {r.sent_limit for r in rows if r.status == "charging"} == {25.0}
@@ -368,3 +388,21 @@ def test_a_stations_own_fuse_is_sent_as_its_station_max_profile(site, charger):
     assert default.profile.purpose == "TxDefault" and default.profile.periods[0].limit == 10.0
     supply.refresh_from_db()
     assert supply.station_max_answer == "Accepted"
+
+
+def test_a_201_station_gets_its_transaction_by_its_own_id(site, charger):
+    ids = stations(site)
+    tx = start(ids[0], 0)
+    tx.uid = "d3b07384-2.0.1-tx"
+    tx.save(update_fields=["uid"])
+
+    services.replan(site_id=site.pk)
+
+    [(_, command)] = charger.sent
+    frame = v201_commands.set_charging_profile(command)
+    assert frame.evse_id == 1
+    profile = frame.charging_profile
+    assert profile["charging_profile_purpose"] == "TxProfile" and profile["transaction_id"] == "d3b07384-2.0.1-tx"
+    assert profile["charging_schedule"][0]["charging_schedule_period"] == [
+        {"start_period": 0, "limit": 32.0, "number_phases": 3}
+    ]
