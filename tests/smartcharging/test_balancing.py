@@ -16,9 +16,9 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from csms.ocpp import gateway
+from csms.ocpp.commands import CommandRejected, SetChargingProfile, StationNotConnected
 from csms.ocpp.v16 import commands as v16_commands
 from csms.ocpp.v201 import commands as v201_commands
-from csms.ocpp.commands import CommandRejected, SetChargingProfile, StationNotConnected
 from csms.shared_cache import shared_cache
 from sessions.meter import Sample
 from sessions.models import DriverSession, IdTag
