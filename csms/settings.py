@@ -426,3 +426,13 @@ LEAFLET_CONFIG = {
     "MAX_ZOOM": 19,
     "RESET_VIEW": False,
 }
+
+# --- Smart charging: real-time site load balancing (smartcharging/, issue 13) -----------------------
+# A lifecycle event re-plans its station's site SMART_CHARGING_DEBOUNCE_SECONDS later (a burst of readings is
+# one re-plan); beat re-plans every enabled site each SMART_CHARGING_SWEEP_SECONDS, whatever was missed.
+SMART_CHARGING_DEBOUNCE_SECONDS = env_int("SMART_CHARGING_DEBOUNCE_SECONDS", 2)
+SMART_CHARGING_SWEEP_SECONDS = env_int("SMART_CHARGING_SWEEP_SECONDS", 60)
+CELERY_BEAT_SCHEDULE["smart-charging-sweep"] = {
+    "task": "smartcharging.tasks.sweep_sites",
+    "schedule": float(SMART_CHARGING_SWEEP_SECONDS),
+}

@@ -26,6 +26,13 @@ class StationConnected:
 
 
 @dataclass(frozen=True)
+class StationBooted:
+    """A station's BootNotification was answered Accepted: it takes every command from now on."""
+
+    station_id: int
+
+
+@dataclass(frozen=True)
 class StationDisconnected:
     station_id: int
 

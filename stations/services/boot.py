@@ -7,7 +7,7 @@ from django.conf import settings
 
 from csms import lifecycle
 from csms.columns import fit
-from stations.events import StationConnected
+from stations.events import StationBooted, StationConnected
 from stations.models import ChargingStation, RegistrationStatus, StationEvent
 
 
@@ -48,6 +48,8 @@ def record_boot(*, station_id: int, info: BootInfo, now: datetime) -> BootDecisi
     StationEvent.objects.create(
         station=station, kind=StationEvent.Kind.BOOT, summary=f"Boot: {status}", details=vars(info), occurred_at=now
     )
+    if status == RegistrationStatus.ACCEPTED:
+        lifecycle.publish(StationBooted(station_id=station_id))
     return BootDecision(status=status, interval=interval)
 
 
