@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from sessions import driver_sessions, guards, remote_control
+from sessions import charging_needs, driver_sessions, guards, remote_control
 from sessions.api_errors import REASONS, SESSION_ERRORS
 
 REASON = re.compile(r"[a-z]+(_[a-z]+)+")
@@ -46,7 +46,9 @@ def reasons_in(module) -> tuple[set[str], set[str]]:
     return every | kept, kept
 
 
-@pytest.mark.parametrize("module", [driver_sessions, guards, remote_control], ids=lambda module: module.__name__)
+@pytest.mark.parametrize(
+    "module", [charging_needs, driver_sessions, guards, remote_control], ids=lambda module: module.__name__
+)
 def test_every_reason_the_domain_gives_has_an_error_code(module):
     every, kept = reasons_in(module)
     assert every, "found no reason: the scan no longer matches how the module words them"
