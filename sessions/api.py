@@ -152,7 +152,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = ChargingNeedsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            session = charging_needs.change_driver_needs(session=session, changes=data.validated_data)
+            session = charging_needs.change_driver_needs(session=session, **data.validated_data)
         except charging_needs.NeedsRefused as refused:
             raise api_errors.refusal(code=refused.code, message=refused.message)
         return Response(self._fresh(session))

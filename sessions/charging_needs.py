@@ -6,9 +6,10 @@ The driver's word is kept on their DriverSession, the car's on EvChargingNeeds (
 the last report replacing the one before). Neither overwrites the other: the selector decides which counts.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from django.utils import timezone
 
@@ -34,12 +35,6 @@ class NeedsRefused(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-@dataclass(frozen=True)
-class DriverNeeds:
-    departure_at: datetime | None = None
-    energy_wanted_wh: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,13 +67,20 @@ class Needs:
     max_power_w: int | None = None
 
 
+UNCHANGED: Any = object()  # a need the driver left out of their change
 CHANGEABLE_STATES = (DriverSession.State.PENDING, DriverSession.State.ACTIVE)
 
 
-def change_driver_needs(*, session: DriverSession, changes: dict) -> DriverSession:
-    """Set or clear (None) the driver's departure_at and/or energy_wanted_wh while the session is pending
-    or active; a running transaction's plan hears of it. Only the keys given change."""
-    fields = {name: changes[name] for name in ("departure_at", "energy_wanted_wh") if name in changes}
+def change_driver_needs(
+    *, session: DriverSession, departure_at: datetime | None = UNCHANGED, energy_wanted_wh: int | None = UNCHANGED
+) -> DriverSession:
+    """Set or clear (None) the driver's departure and energy while the session is pending or active; a
+    running transaction's plan hears of it. What is left UNCHANGED stays as it is."""
+    fields: dict = {}
+    if departure_at is not UNCHANGED:
+        fields.update(departure_at=departure_at)
+    if energy_wanted_wh is not UNCHANGED:
+        fields.update(energy_wanted_wh=energy_wanted_wh)
     if not fields:
         return session
     moved = DriverSession.objects.filter(pk=session.pk, state__in=CHANGEABLE_STATES).update(
@@ -112,19 +114,9 @@ def record_car_needs(*, station_id: int, needs: CarNeeds) -> bool:
     )
     if tx is None:
         return False
-    EvChargingNeeds.objects.update_or_create(
-        transaction=tx,
-        defaults={
-            "energy_transfer": needs.energy_transfer,
-            "departure_at": needs.departure_at,
-            "energy_wh": needs.energy_wh,
-            "min_current_a": needs.min_current_a,
-            "max_current_a": needs.max_current_a,
-            "max_voltage_v": needs.max_voltage_v,
-            "max_power_w": needs.max_power_w,
-            "reported_at": timezone.now(),
-        },
-    )
+    values = asdict(needs)
+    del values["evse_number"]  # it named the transaction; the rest is what the car needs
+    EvChargingNeeds.objects.update_or_create(transaction=tx, defaults=dict(values, reported_at=timezone.now()))
     _published(tx.pk, tx.station_id, Source.CAR)
     return True
 

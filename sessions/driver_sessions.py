@@ -99,9 +99,10 @@ def _fingerprint(request: StartRequest) -> str:
     """The request's digest, for its Idempotency-Key. Needs left out are left out of it, so a start
     without them keeps the digest it had before drivers could give them."""
     fields = asdict(request)
-    for name in ("departure_at", "energy_wanted_wh"):
-        if fields[name] is None:
-            del fields[name]
+    if request.departure_at is None:
+        del fields["departure_at"]
+    if request.energy_wanted_wh is None:
+        del fields["energy_wanted_wh"]
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
