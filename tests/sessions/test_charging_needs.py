@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from csms import lifecycle
+from csms.live import transaction_group
 from sessions.charging_needs import CarNeeds, Source, record_car_needs
 from sessions.events import ChargingNeedsChanged
 from sessions.models import DriverSession, EvChargingNeeds
@@ -165,3 +166,28 @@ def test_a_transaction_nobody_told_of_is_left_out(driver, station):
 def test_the_car_s_report_without_a_running_transaction_is_not_kept(station):
     assert not record_car_needs(station_id=station.pk, needs=car(energy_wh=10_000))
     assert not EvChargingNeeds.objects.exists()
+
+
+def test_the_driver_s_stream_is_nudged_when_the_needs_of_a_running_session_change(
+    driver, station, monkeypatch, django_capture_on_commit_callbacks
+):
+    nudged: list[tuple[list[str], dict]] = []
+    monkeypatch.setattr("sessions.live.publish", lambda groups, event: nudged.append((groups, event)))
+    client = client_for(driver)
+    session_id = start(client).json()["id"]
+    tx_id = charger_starts(session_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.patch(f"/api/v1/sessions/{session_id}", {"energy_needed_kwh": 8}, format="json")
+    assert (
+        [transaction_group(tx_id)],
+        {"type": "charging_needs_changed", "transaction_id": tx_id, "station_id": station.pk},
+    ) in nudged
+
+
+def test_the_operator_sees_the_car_s_needs_on_the_transaction(driver, station, client, django_user_model):
+    tx_id = charger_starts(start(client_for(driver)).json()["id"])
+    record_car_needs(station_id=station.pk, needs=car(energy_wh=27_000, max_current_a=32))
+    client.force_login(django_user_model.objects.create_superuser("op", "op@example.com", "op-password-123"))
+    page = client.get(f"/admin/charging/transaction/{tx_id}/change/")
+    assert page.status_code == 200
+    assert b"EV charging needs" in page.content and b"27000" in page.content
