@@ -13,9 +13,15 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from csms.api.errors import ApiError, ErrorCode, ErrorSerializer
 from csms.api.filters import StrictFilterSet, UtcDateTimeFilter
-from sessions import api_errors, driver_sessions, id_tokens, selectors
+from sessions import api_errors, charging_needs, driver_sessions, id_tokens, selectors
 from sessions.models import DriverSession, IdTag
-from sessions.serializers import IdTokenSerializer, RegisterCardSerializer, SessionSerializer, StartSessionSerializer
+from sessions.serializers import (
+    ChargingNeedsSerializer,
+    IdTokenSerializer,
+    RegisterCardSerializer,
+    SessionSerializer,
+    StartSessionSerializer,
+)
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -104,6 +110,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             evse_number=values["evse_number"],
             connector_number=values.get("connector_number"),
             max_power_w=None if power is None else round(power * 1000),
+            departure_at=values.get("departure_at"),
+            energy_wanted_wh=values.get("energy_wanted_wh"),
         )
         try:
             session, created = driver_sessions.request_start(driver=request.user, request=start, idempotency_key=key)
@@ -129,6 +137,25 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         except driver_sessions.SessionRefused as refused:
             raise api_errors.refusal(code=refused.code, message=refused.message)
         return Response(self._fresh(session), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Change the departure time or the energy needed",
+        request=ChargingNeedsSerializer,
+        responses={200: SessionSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+        description=(
+            "While the session is pending or active: smart charging plans to the new values (null clears one; "
+            "a field left out stays as it is). `session_ended` (409) once it is stopping, completed or failed."
+        ),
+    )
+    def partial_update(self, request, pk=None):
+        session = self.get_object()
+        data = ChargingNeedsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            session = charging_needs.change_driver_needs(session=session, **data.validated_data)
+        except charging_needs.NeedsRefused as refused:
+            raise api_errors.refusal(code=refused.code, message=refused.message)
+        return Response(self._fresh(session))
 
     @extend_schema(
         summary="Session history as CSV",

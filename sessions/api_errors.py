@@ -25,6 +25,7 @@ REASONS: dict[str, ErrorCode] = {
     "payment_declined": ErrorCode.PAYMENT_DECLINED,
     "payment_provider_unavailable": ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE,
     "session_not_active": ErrorCode.SESSION_NOT_ACTIVE,
+    "session_ended": ErrorCode.SESSION_ENDED,
     # why an accepted start failed, or a stop was refused, shown in the session's `error`
     "station_not_accepted": ErrorCode.STATION_NOT_ACCEPTED,
     "station_not_responding": ErrorCode.STATION_NOT_RESPONDING,

@@ -17,14 +17,14 @@ charger to start or stop, billing releases a hold that is no longer needed.
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from csms import lifecycle
-from sessions import guards
+from sessions import charging_needs, guards
 from sessions.events import DriverSessionChanged
 from sessions.id_tokens import issue_app_token
 from sessions.models import AuthorizationStatus, DriverSession, Transaction
@@ -54,6 +54,8 @@ class StartRequest:
     evse_number: int
     connector_number: int | None = None  # None: the EVSE's only (or first) connector
     max_power_w: int | None = None
+    departure_at: datetime | None = None  # the driver's needs, for smart charging (sessions.charging_needs)
+    energy_wanted_wh: int | None = None
 
 
 def request_start(*, driver, request: StartRequest, idempotency_key: str | None = None) -> tuple[DriverSession, bool]:
@@ -62,7 +64,7 @@ def request_start(*, driver, request: StartRequest, idempotency_key: str | None 
     With an idempotency key, a retried request returns the session the first
     one opened, and the same key with different parameters is refused.
     """
-    fingerprint = hashlib.sha256(json.dumps(asdict(request), sort_keys=True).encode()).hexdigest()
+    fingerprint = _fingerprint(request)
     if idempotency_key:
         existing = DriverSession.objects.filter(driver=driver, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -81,6 +83,8 @@ def request_start(*, driver, request: StartRequest, idempotency_key: str | None 
                 station=connector.evse.station,
                 connector=connector,
                 max_power_w=request.max_power_w,
+                departure_at=request.departure_at,
+                energy_wanted_wh=request.energy_wanted_wh,
                 idempotency_key=idempotency_key or None,
                 request_fingerprint=fingerprint,
             )
@@ -89,6 +93,17 @@ def request_start(*, driver, request: StartRequest, idempotency_key: str | None 
     _check_start(session)  # before the charger hears of it: no energy without a hold
     _published(session.pk, State.PENDING)  # the charger is asked once this commits
     return session, True
+
+
+def _fingerprint(request: StartRequest) -> str:
+    """The request's digest, for its Idempotency-Key. Needs left out are left out of it, so a start
+    without them keeps the digest it had before drivers could give them."""
+    fields = asdict(request)
+    if request.departure_at is None:
+        del fields["departure_at"]
+    if request.energy_wanted_wh is None:
+        del fields["energy_wanted_wh"]
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _claim_evse(connector: Connector) -> None:
@@ -249,6 +264,7 @@ def attach_transaction(*, tx: Transaction) -> None:
         transaction=tx, state=State.ACTIVE, updated_at=timezone.now()
     ):
         _published(pending.pk, State.ACTIVE)
+        charging_needs.driver_needs_attached(session=pending, tx=tx)
         return
     if accepted:
         # A card start, or an app start reported after its session timed out: it is the driver's

@@ -46,3 +46,14 @@ class DriverSessionChanged:
 
     session_id: int
     state: str
+
+
+@dataclass(frozen=True)
+class ChargingNeedsChanged:
+    """What a running transaction needs changed: the car reported it (NotifyEVChargingNeeds), or the
+    driver set or changed their departure time or energy. Read the needs with
+    sessions.selectors.charging_needs; a driver's word given while pending is told once the charger starts."""
+
+    transaction_id: int
+    station_id: int
+    source: str  # sessions.charging_needs.Source

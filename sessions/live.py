@@ -11,7 +11,13 @@ the cost billing prices after them (every running session's, tariff or not).
 """
 
 from csms.live import DASHBOARD_GROUP, driver_session_group, publish, station_sessions_group, transaction_group
-from sessions.events import DriverSessionChanged, TransactionCostChanged, TransactionStarted, TransactionStopped
+from sessions.events import (
+    ChargingNeedsChanged,
+    DriverSessionChanged,
+    TransactionCostChanged,
+    TransactionStarted,
+    TransactionStopped,
+)
 
 
 def driver_session_changed(event: DriverSessionChanged) -> None:
@@ -36,4 +42,13 @@ def transaction_started_or_stopped(event: TransactionStarted | TransactionStoppe
             "transaction_id": event.transaction_id,
             "station_id": event.station_id,
         },
+    )
+
+
+def charging_needs_changed(event: ChargingNeedsChanged) -> None:
+    """The driver's stream shows their departure and energy: a change on a running session is sent at once
+    (on a pending one, the PATCH's answer and the stream's periodic refresh show it)."""
+    publish(
+        [transaction_group(event.transaction_id)],
+        {"type": "charging_needs_changed", "transaction_id": event.transaction_id, "station_id": event.station_id},
     )

@@ -331,6 +331,12 @@ class DriverSession(models.Model):
     )
     error_message = models.CharField(max_length=255, blank=True)
     max_power_w = models.PositiveIntegerField(null=True, blank=True, help_text="Limit sent as a Tx charging profile")
+    departure_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the driver says they leave (smart charging plans to it)"
+    )
+    energy_wanted_wh = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The energy the driver says they need by their departure"
+    )
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
     start_accepted_at = models.DateTimeField(null=True, blank=True, help_text="When the charger agreed to start")
@@ -351,3 +357,33 @@ class DriverSession(models.Model):
 
     def __str__(self) -> str:
         return f"Session {self.pk}"
+
+
+class EvChargingNeeds(models.Model):
+    """What the car reported it needs for its running transaction (OCPP 2.0.1 NotifyEVChargingNeeds, from
+    ISO 15118): the last report replaces the one before. The driver's own word is on DriverSession."""
+
+    class EnergyTransfer(models.TextChoices):
+        DC = "dc", "DC"
+        AC_SINGLE_PHASE = "ac_single_phase", "AC single phase"
+        AC_TWO_PHASE = "ac_two_phase", "AC two phases"
+        AC_THREE_PHASE = "ac_three_phase", "AC three phases"
+
+    transaction = models.OneToOneField(Transaction, on_delete=models.CASCADE, related_name="ev_charging_needs")
+    energy_transfer = models.CharField(max_length=16, choices=EnergyTransfer.choices)
+    departure_at = models.DateTimeField(null=True, blank=True)
+    energy_wh = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Energy requested, preconditioning included"
+    )
+    min_current_a = models.PositiveIntegerField(null=True, blank=True, help_text="AC, per phase")
+    max_current_a = models.PositiveIntegerField(null=True, blank=True, help_text="Per phase on AC; cable included")
+    max_voltage_v = models.PositiveIntegerField(null=True, blank=True)
+    max_power_w = models.PositiveIntegerField(null=True, blank=True, help_text="DC")
+    reported_at = models.DateTimeField(help_text="When the CSMS received the last report")
+
+    class Meta:
+        verbose_name = "EV charging needs"
+        verbose_name_plural = "EV charging needs"
+
+    def __str__(self) -> str:
+        return f"Needs of transaction {self.transaction_id}"

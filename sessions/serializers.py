@@ -6,7 +6,7 @@ from rest_framework import serializers
 from billing.serializers import PaymentSerializer
 from csms.api.errors import choices
 from csms.api.fields import StrictCharField, StrictFloatField, StrictIntegerField, StrictRegexField
-from sessions import api_errors
+from sessions import api_errors, charging_needs
 from sessions.models import DriverSession, IdTag
 
 
@@ -44,6 +44,10 @@ class SessionSerializer(serializers.ModelSerializer):
         )
     )
     payment = serializers.SerializerMethodField(help_text="The card hold and what was charged; null for a free session")
+    departure_time = serializers.DateTimeField(
+        source="departure_at", read_only=True, help_text="When the driver said they leave; null if they did not"
+    )
+    energy_needed_kwh = serializers.SerializerMethodField(help_text="The energy the driver said they need by then")
 
     class Meta:
         model = DriverSession
@@ -64,6 +68,8 @@ class SessionSerializer(serializers.ModelSerializer):
             "soc_percent",
             "cost",
             "payment",
+            "departure_time",
+            "energy_needed_kwh",
             "updated_at",
         ]
 
@@ -74,6 +80,9 @@ class SessionSerializer(serializers.ModelSerializer):
 
     def get_max_power_kw(self, session) -> float | None:
         return None if session.max_power_w is None else session.max_power_w / 1000
+
+    def get_energy_needed_kwh(self, session) -> float | None:
+        return None if session.energy_wanted_wh is None else session.energy_wanted_wh / 1000
 
     def get_duration_s(self, session) -> int | None:
         tx = session.transaction
@@ -118,7 +127,43 @@ class SessionSerializer(serializers.ModelSerializer):
         ).data
 
 
-class StartSessionSerializer(serializers.Serializer):
+class ChargingNeedsSerializer(serializers.Serializer):
+    """What the driver needs by when, for smart charging: it plans to get the energy in by the departure."""
+
+    departure_time = serializers.DateTimeField(
+        source="departure_at",
+        required=False,
+        allow_null=True,
+        help_text="When the driver leaves (ISO 8601 with an offset): in the future, at most 48 h ahead; null: none",
+    )
+    energy_needed_kwh = StrictFloatField(
+        required=False,
+        allow_null=True,
+        min_value=0.1,
+        max_value=charging_needs.MAX_ENERGY_WH / 1000,
+        help_text="The energy the driver needs by their departure, 0.1 to 250 kWh; null: none",
+    )
+
+    def validate_departure_time(self, value):
+        now = timezone.now()
+        if value is None:
+            return None
+        if value <= now:
+            raise serializers.ValidationError("The departure time must be in the future.", code="in_the_past")
+        if value > now + charging_needs.MAX_DEPARTURE_AHEAD:
+            raise serializers.ValidationError("The departure time must be at most 48 h ahead.", code="too_far_ahead")
+        return value
+
+    def to_internal_value(self, data):
+        """The energy in Wh, as the domain keeps it."""
+        values = super().to_internal_value(data)
+        if "energy_needed_kwh" in values:
+            kwh = values.pop("energy_needed_kwh")
+            values["energy_wanted_wh"] = None if kwh is None else round(kwh * 1000)
+        return values
+
+
+class StartSessionSerializer(ChargingNeedsSerializer):
     station_id = StrictCharField(
         source="charge_point_id", max_length=64, help_text="The charge point id (on the charger's QR code)"
     )

@@ -88,6 +88,11 @@ class ErrorCode(StrEnum):
         "The payment provider could not be reached; try again (a start's session is failed with it).",
     )
     SESSION_NOT_ACTIVE = "session_not_active", 409, "A stop of a session that is pending or failed."
+    SESSION_ENDED = (
+        "session_ended",
+        409,
+        "A change of the departure time or energy needed of a session that is stopping, completed or failed.",
+    )
     # A session's `error` after it was accepted: why the start failed, or why the stop was refused
     STATION_NOT_ACCEPTED = "station_not_accepted", None, "The operator has not accepted the station yet."
     STATION_NOT_RESPONDING = "station_not_responding", None, "The station did not answer the start or stop in time."

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from csms.admin import AuditAdmin
 from sessions import closing
 from sessions.admin.commands import cancel_each, remote_stop_each
-from sessions.models import AuthorizationStatus, IdTag, MeterValue, Reservation, Transaction
+from sessions.models import AuthorizationStatus, EvChargingNeeds, IdTag, MeterValue, Reservation, Transaction
 from stations.admin.commands import CommandPermission, chosen_action
 
 
@@ -48,6 +48,28 @@ class MeterValueInline(admin.TabularInline):
         return False
 
 
+class EvChargingNeedsInline(admin.StackedInline):
+    """What the car last reported it needs (2.0.1 NotifyEVChargingNeeds): as reported, not editable."""
+
+    model = EvChargingNeeds
+    extra = 0
+    can_delete = False
+    fields = [
+        "energy_transfer",
+        "departure_at",
+        "energy_wh",
+        "min_current_a",
+        "max_current_a",
+        "max_voltage_v",
+        "max_power_w",
+        "reported_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Transaction)
 class TransactionAdmin(CommandPermission, AuditAdmin):
     list_display = [
@@ -67,7 +89,7 @@ class TransactionAdmin(CommandPermission, AuditAdmin):
     search_fields = ["id", "uid", "id_tag_value", "station__charge_point_id"]
     list_select_related = ["station", "connector__evse__station"]
     readonly_fields = [f.name for f in Transaction._meta.fields]
-    inlines = [MeterValueInline]
+    inlines = [EvChargingNeedsInline, MeterValueInline]
     actions = ["remote_stop", "force_close"]
 
     @admin.display(description="Authorization", ordering="authorization_status")

@@ -14,10 +14,13 @@ from ocpp.v201.enums import Action
 
 from csms.db import db_async
 from csms.ocpp.engine import ProtocolEngine
+from csms.ocpp.errors import CallRefused, Fault
 from csms.ocpp.v201.commands import BUILDERS
 from csms.ocpp.values import INT32_MAX, iso, to_datetime, to_int, to_optional_int, to_reservation_id, to_str
 from sessions import authorization, closing
+from sessions import charging_needs as charging_needs_service
 from sessions.meter import Sample
+from sessions.models import EvChargingNeeds
 from sessions.reservations import end_reservation
 from sessions.services.meter_values import record_meter_values
 from sessions.services.transaction_events import TransactionStep, record_transaction_step
@@ -191,6 +194,15 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
         )
         return call_result.NotifyChargingLimit()
 
+    @on(Action.notify_ev_charging_needs)
+    async def on_notify_ev_charging_needs(self, evse_id, charging_needs, **_):
+        """Accepted: the needs feed the plan of the EVSE's transaction, whose profile follows (K15). Rejected
+        when the EVSE has no running transaction: there is nothing to plan for yet."""
+        stored = await db_async(charging_needs_service.record_car_needs)(
+            station_id=self.station_id, needs=_car_needs(evse_id, charging_needs)
+        )
+        return call_result.NotifyEVChargingNeeds(status="Accepted" if stored else "Rejected")
+
     @on(Action.report_charging_profiles)
     async def on_report_charging_profiles(self, request_id, charging_limit_source, charging_profile, evse_id, **_):
         await self._station_event(
@@ -238,6 +250,43 @@ class CentralSystem201(ProtocolEngine, ChargePoint):
             details=details,
             occurred_at=to_datetime(timestamp, "timestamp") if timestamp else timezone.now(),
         )
+
+
+ENERGY_TRANSFER = {
+    "DC": EvChargingNeeds.EnergyTransfer.DC,
+    "AC_single_phase": EvChargingNeeds.EnergyTransfer.AC_SINGLE_PHASE,
+    "AC_two_phase": EvChargingNeeds.EnergyTransfer.AC_TWO_PHASE,
+    "AC_three_phase": EvChargingNeeds.EnergyTransfer.AC_THREE_PHASE,
+}
+
+
+def _car_needs(evse_id, needs: dict) -> charging_needs_service.CarNeeds:
+    """chargingNeeds as plain values: AC parameters for an AC transfer, DC parameters for DC."""
+    mode = to_str(needs.get("requested_energy_transfer"))
+    if mode not in ENERGY_TRANSFER:
+        raise CallRefused(Fault.PROPERTY, f"requestedEnergyTransfer is not one of {sorted(ENERGY_TRANSFER)}: {mode!r}")
+    ac, dc = needs.get("ac_charging_parameters") or {}, needs.get("dc_charging_parameters") or {}
+    departure = needs.get("departure_time")
+
+    def amount(parameters: dict, key: str, name: str) -> int | None:
+        return to_optional_int(parameters.get(key), name, minimum=0, maximum=INT32_MAX)
+
+    return charging_needs_service.CarNeeds(
+        evse_number=to_int(evse_id, "evseId", minimum=1, maximum=INT32_MAX),
+        energy_transfer=ENERGY_TRANSFER[mode],
+        departure_at=None if departure is None else to_datetime(departure, "chargingNeeds.departureTime"),
+        energy_wh=amount(dc, "energy_amount", "dcChargingParameters.energyAmount")
+        if mode == "DC"
+        else amount(ac, "energy_amount", "acChargingParameters.energyAmount"),
+        min_current_a=amount(ac, "ev_min_current", "acChargingParameters.evMinCurrent"),
+        max_current_a=amount(dc, "ev_max_current", "dcChargingParameters.evMaxCurrent")
+        if mode == "DC"
+        else amount(ac, "ev_max_current", "acChargingParameters.evMaxCurrent"),
+        max_voltage_v=amount(dc, "ev_max_voltage", "dcChargingParameters.evMaxVoltage")
+        if mode == "DC"
+        else amount(ac, "ev_max_voltage", "acChargingParameters.evMaxVoltage"),
+        max_power_w=amount(dc, "ev_max_power", "dcChargingParameters.evMaxPower"),
+    )
 
 
 def _data_text(data) -> str:
