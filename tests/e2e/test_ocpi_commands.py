@@ -180,5 +180,11 @@ async def test_start_session_of_an_app_token_the_emsp_decides_on_charges_without
     assert tx.authorization_status == "Accepted"
     log = emsp.control("GET", "/state")["log"]
     assert [entry["path"] for entry in log if entry["path"].endswith("/authorize")] == []
+
+    def linked():
+        """the START_SESSION keeps the transaction it started (a subscriber, just after the start commits)"""
+        return Command.objects.filter(command="START_SESSION", transaction=tx).exists()
+
+    await eventually(linked)
     assert await sync_to_async(session_authorisation)(tx) == Authorised("COMMAND", "emsp-auth-app")
     await charger.close()
