@@ -150,6 +150,8 @@ class Push(models.Model):
             models.Index(fields=["partner", "state", "id"], name="push_partner_queue"),
             # The beat: which partners have a push due.
             models.Index(fields=["state", "next_attempt_at"], name="push_due"),
+            # A session's last PUT (its throttle, and whether it tells anything new), a CDR queued once.
+            models.Index(fields=["module", "object_key", "id"], name="push_object"),
         ]
 
     def __str__(self) -> str:

@@ -285,3 +285,14 @@ def test_a_push_held_back_that_fires_after_the_stop_with_nothing_new_is_not_sent
     with django_capture_on_commit_callbacks(execute=True):
         tasks.push_session_later(tx.pk)
     assert statuses() == ["ACTIVE", "COMPLETED"]
+
+
+def test_a_reading_of_a_session_on_our_own_token_costs_roaming_one_query(
+    world, receivers, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """Every MeterValues frame reaches roaming's subscriber: for our own drivers it must stay cheap."""
+    station, _, _ = world
+    IdTag.objects.create(id_tag="OWN-2")
+    tx = start(station, django_capture_on_commit_callbacks, id_tag="OWN-2")
+    with django_assert_num_queries(1):
+        assert session_pushes.push_running_session(transaction_id=tx.pk) == ([], None)
